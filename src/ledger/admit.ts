@@ -1,0 +1,70 @@
+import { InvalidOperationError, LedgerRejectedError, type RejectedOperation } from '../errors.js'
+import { LIMITS } from '../method/limits.js'
+import { decodeOperation, type EncodedOperation } from '../method/operation.js'
+import type { Submittable } from './types.js'
+
+/**
+ * The checks every adapter runs before anchoring (never trust the writer: readers run them again).
+ * Returns the decoded operations with duplicates inside the batch removed (first one kept), and for
+ * every input index the index of its unique operation.
+ *
+ * @throws {TypeError} when `operations` is not an array of bytes.
+ * @throws {RangeError} when the batch is empty or larger than {@link LIMITS.batchOperations}.
+ * @throws {LedgerRejectedError} listing every operation that fails; nothing is anchored.
+ * @internal
+ */
+export function admitBatch(operations: readonly Submittable[]): { unique: EncodedOperation[]; indexOf: number[] } {
+  if (!Array.isArray(operations)) throw new TypeError('operations must be an array')
+  if (operations.length === 0) throw new RangeError('operations must not be empty')
+  if (operations.length > LIMITS.batchOperations) {
+    throw new RangeError(`operations may hold at most ${LIMITS.batchOperations} entries, got ${operations.length}`)
+  }
+  const rejected: RejectedOperation[] = []
+  const unique: EncodedOperation[] = []
+  const indexOf: number[] = []
+  const seen = new Map<string, number>()
+  operations.forEach((item, index) => {
+    const given = item instanceof Uint8Array ? item : item?.bytes
+    if (!(given instanceof Uint8Array)) throw new TypeError(`operations[${index}] must be a Uint8Array or { bytes: Uint8Array }`)
+    try {
+      // A private copy: the caller may reuse its buffer after submit returns.
+      const op = decodeOperation(Uint8Array.from(given))
+      let at = seen.get(op.cid)
+      if (at === undefined) {
+        at = unique.push(op) - 1
+        seen.set(op.cid, at)
+      }
+      indexOf.push(at)
+    } catch (err) {
+      if (!(err instanceof InvalidOperationError)) throw err
+      rejected.push({ index, reason: err.reason, message: err.message })
+      indexOf.push(-1)
+    }
+  })
+  if (rejected.length > 0) {
+    const first = rejected[0]!
+    throw new LedgerRejectedError(
+      `batch refused: ${rejected.length} invalid operation(s); first at index ${first.index}: ${first.message}`,
+      rejected,
+    )
+  }
+  return { unique, indexOf }
+}
+
+/** The ledger clock: whole Unix seconds, never going backwards. */
+export function nextTime(clock: () => number, last: number): number {
+  const now = Math.floor(clock())
+  if (!Number.isSafeInteger(now) || now < 0) throw new RangeError('clock must return non-negative Unix seconds')
+  return Math.max(now, last)
+}
+
+export const systemClock = (): number => Date.now() / 1000
+
+/** Validates a read's options and a suffix. */
+export function checkRead(suffix: string, options: { afterHeight?: number; untilHeight?: number; untilTime?: number }): void {
+  if (typeof suffix !== 'string') throw new TypeError('suffix must be a string')
+  for (const name of ['afterHeight', 'untilHeight', 'untilTime'] as const) {
+    const v = options[name]
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new RangeError(`${name} must be a non-negative integer`)
+  }
+}

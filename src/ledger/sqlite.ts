@@ -1,0 +1,234 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { base32 } from 'multiformats/bases/base32'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { LedgerClosedError, LedgerCorruptError, LedgerUnavailableError } from '../errors.js'
+import { toHex } from '../lib/bytes.js'
+import type { AnchoredOperation } from '../method/state.js'
+import { admitBatch, checkRead, nextTime, systemClock } from './admit.js'
+import { merkleRoot } from './merkle.js'
+import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
+
+const SCHEMA_VERSION = 1
+const SUFFIX = /^[a-z2-7]{52}$/
+const JSON_CODEC = 0x0200
+const SHA2_256 = 0x12
+
+/** Options of {@link SqliteLedger}. */
+export interface SqliteLedgerOptions {
+  /** Source of anchoring time in Unix seconds (default: the system clock). */
+  clock?: () => number
+  /**
+   * SQLite `synchronous` level. `FULL` (default) fsyncs every batch, so an acknowledged submit
+   * survives a crash of the machine, not only of the process.
+   */
+  synchronous?: 'FULL' | 'NORMAL'
+  /** Open without write access. */
+  readonly?: boolean
+}
+
+interface OpRow {
+  height: number
+  position: number
+  time: number
+  bytes: Buffer
+}
+
+/**
+ * The embedded durable ledger: a single SQLite file (WAL journal) holding batches and operations,
+ * with an index on (DID suffix, height, position) so reading one DID is one index range scan.
+ * The default store of the CLI and the resolver endpoint. Node only (`grid-did/ledger/sqlite`).
+ *
+ * @example
+ * ```ts
+ * import { SqliteLedger } from 'grid-did/ledger/sqlite'
+ * const ledger = new SqliteLedger('./.grid-did/ledger.db')
+ * ```
+ * @see ../../spec/did-grid.md#anchoring
+ */
+export class SqliteLedger implements Ledger {
+  readonly path: string
+  readonly #db: Database.Database
+  readonly #clock: () => number
+  readonly #stmt: ReturnType<SqliteLedger['prepare']>
+  #closed = false
+
+  constructor(path: string, options: SqliteLedgerOptions = {}) {
+    if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
+    this.path = path
+    this.#clock = options.clock ?? systemClock
+    try {
+      if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true })
+      this.#db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+      if (!options.readonly) {
+        this.#db.pragma('journal_mode = WAL')
+        this.#db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
+      }
+      this.#db.pragma('busy_timeout = 5000')
+      if (!options.readonly) this.#migrate()
+      this.#checkSchema()
+      this.#stmt = this.prepare()
+    } catch (cause) {
+      if (cause instanceof LedgerCorruptError) throw cause
+      throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${(cause as Error).message}`, { cause })
+    }
+  }
+
+  #migrate(): void {
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS batches (
+        height INTEGER PRIMARY KEY,
+        time   INTEGER NOT NULL,
+        root   BLOB    NOT NULL
+      ) STRICT;
+      CREATE TABLE IF NOT EXISTS operations (
+        height   INTEGER NOT NULL REFERENCES batches(height),
+        position INTEGER NOT NULL,
+        suffix   BLOB    NOT NULL,
+        digest   BLOB    NOT NULL UNIQUE,
+        bytes    BLOB    NOT NULL,
+        PRIMARY KEY (height, position)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS operations_by_did ON operations (suffix, height, position);
+    `)
+    this.#db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION))
+  }
+
+  #checkSchema(): void {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get('schema') as { value: string } | undefined
+    if (!row || Number(row.value) !== SCHEMA_VERSION) {
+      throw new LedgerCorruptError(`${this.path} has schema ${row?.value ?? 'none'}, this version reads schema ${SCHEMA_VERSION}`)
+    }
+  }
+
+  private prepare() {
+    const db = this.#db
+    return {
+      head: db.prepare('SELECT height, time FROM batches ORDER BY height DESC LIMIT 1'),
+      insertBatch: db.prepare('INSERT INTO batches (height, time, root) VALUES (?, ?, ?)'),
+      insertOp: db.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (?, ?, ?, ?, ?)'),
+      receiptByDigest: db.prepare(
+        'SELECT o.height, o.position, b.time, b.root FROM operations o JOIN batches b ON b.height = o.height WHERE o.digest = ?',
+      ),
+      read: db.prepare(
+        `SELECT o.height, o.position, b.time, o.bytes FROM operations o JOIN batches b ON b.height = o.height
+         WHERE o.suffix = ? AND o.height > ? AND o.height <= ? AND b.time <= ? ORDER BY o.height, o.position`,
+      ),
+      batch: db.prepare('SELECT height, time, root FROM batches WHERE height = ?'),
+      batchOps: db.prepare('SELECT digest FROM operations WHERE height = ? ORDER BY position'),
+    }
+  }
+
+  async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
+    this.#open()
+    const { unique, indexOf } = admitBatch(operations)
+    const receipts = this.#guard('submit', () =>
+      this.#db.transaction(() => {
+        const byCid = new Map<string, Receipt>()
+        const fresh = []
+        for (const op of unique) {
+          const existing = this.#stmt.receiptByDigest.get(op.digest) as { height: number; position: number; time: number; root: Buffer } | undefined
+          if (existing) {
+            byCid.set(op.cid, { cid: op.cid, did: op.did, height: existing.height, position: existing.position, time: existing.time, batchRoot: toHex(existing.root) })
+          } else fresh.push(op)
+        }
+        if (fresh.length > 0) {
+          const last = this.#stmt.head.get() as { height: number; time: number } | undefined
+          const height = (last?.height ?? 0) + 1
+          const time = nextTime(this.#clock, last?.time ?? 0)
+          const root = merkleRoot(fresh.map((op) => op.digest))
+          this.#stmt.insertBatch.run(height, time, root)
+          const batchRoot = toHex(root)
+          fresh.forEach((op, position) => {
+            this.#stmt.insertOp.run(height, position, suffixBytes(op.suffix), op.digest, op.bytes)
+            byCid.set(op.cid, { cid: op.cid, did: op.did, height, position, time, batchRoot })
+          })
+        }
+        return byCid
+      }).immediate(),
+    )
+    return indexOf.map((i) => ({ ...receipts.get(unique[i]!.cid)! }))
+  }
+
+  async read(suffix: string, options: ReadOptions = {}): Promise<AnchoredOperation[]> {
+    this.#open()
+    checkRead(suffix, options)
+    if (!SUFFIX.test(suffix)) return []
+    const key = suffixBytes(suffix)
+    const rows = this.#guard('read', () =>
+      this.#stmt.read.all(
+        key,
+        options.afterHeight ?? 0,
+        options.untilHeight ?? Number.MAX_SAFE_INTEGER,
+        options.untilTime ?? Number.MAX_SAFE_INTEGER,
+      ) as OpRow[],
+    )
+    return rows.map((r) => ({ bytes: new Uint8Array(r.bytes), height: r.height, position: r.position, time: r.time }))
+  }
+
+  async head(): Promise<LedgerHead> {
+    this.#open()
+    const row = this.#guard('head', () => this.#stmt.head.get() as { height: number; time: number } | undefined)
+    return { height: row?.height ?? 0, time: row?.time ?? 0, finalizedHeight: row?.height ?? 0 }
+  }
+
+  async batch(height: number): Promise<BatchInfo | undefined> {
+    this.#open()
+    if (!Number.isSafeInteger(height)) throw new RangeError('height must be an integer')
+    return this.#guard('batch', () => {
+      const row = this.#stmt.batch.get(height) as { height: number; time: number; root: Buffer } | undefined
+      if (!row) return undefined
+      const digests = this.#stmt.batchOps.all(height) as { digest: Buffer }[]
+      return {
+        height: row.height,
+        time: row.time,
+        root: toHex(row.root),
+        operations: digests.map((d) => CID.createV1(JSON_CODEC, Digest.create(SHA2_256, new Uint8Array(d.digest))).toString()),
+      }
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#db.close()
+  }
+
+  /** SQLite's own consistency check plus every batch's Merkle root; for audits and tests. */
+  async verifyIntegrity(): Promise<{ batches: number; operations: number }> {
+    this.#open()
+    const check = this.#db.pragma('integrity_check', { simple: true })
+    if (check !== 'ok') throw new LedgerCorruptError(`SQLite integrity check failed: ${String(check)}`)
+    const heights = this.#db.prepare('SELECT height, root FROM batches ORDER BY height').all() as { height: number; root: Buffer }[]
+    let operations = 0
+    heights.forEach((b, i) => {
+      if (b.height !== i + 1) throw new LedgerCorruptError(`batch heights are not contiguous at ${b.height}`)
+      const digests = (this.#stmt.batchOps.all(b.height) as { digest: Buffer }[]).map((d) => new Uint8Array(d.digest))
+      if (digests.length === 0 || toHex(merkleRoot(digests)) !== toHex(b.root)) {
+        throw new LedgerCorruptError(`batch ${b.height} does not match its Merkle root`)
+      }
+      operations += digests.length
+    })
+    return { batches: heights.length, operations }
+  }
+
+  #guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn()
+    } catch (cause) {
+      if (cause instanceof RangeError || cause instanceof TypeError) throw cause
+      throw new LedgerUnavailableError(`ledger ${what} failed: ${(cause as Error).message}`, { cause })
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw new LedgerClosedError()
+  }
+}
+
+function suffixBytes(suffix: string): Uint8Array {
+  return base32.baseDecode(suffix)
+}

@@ -1,0 +1,74 @@
+import type { AnchoredOperation } from '../method/state.js'
+
+export type { AnchoredOperation }
+
+/** Proof that one operation was anchored: where, when, and in which batch. */
+export interface Receipt {
+  /** CID of the operation. */
+  cid: string
+  /** DID the operation belongs to. */
+  did: string
+  /** Ledger height of the batch (block number on a chain). */
+  height: number
+  /** Position of the operation inside its batch. */
+  position: number
+  /** Anchoring time, Unix seconds. */
+  time: number
+  /** Hex RFC 6962 Merkle root of the batch's operation hashes. */
+  batchRoot: string
+}
+
+/** The ledger's current head. */
+export interface LedgerHead {
+  /** Height of the latest batch; 0 when nothing is anchored yet. */
+  height: number
+  /** Time of the latest batch (Unix seconds); 0 when empty. */
+  time: number
+  /** Highest height that can no longer change. BFT chains and the embedded stores: equal to `height`. */
+  finalizedHeight: number
+}
+
+/** Range of a read. Heights are inclusive bounds except `afterHeight`. */
+export interface ReadOptions {
+  /** Only operations anchored above this height. */
+  afterHeight?: number
+  /** Only operations anchored at or below this height. */
+  untilHeight?: number
+  /** Only operations anchored at or before this time (Unix seconds). */
+  untilTime?: number
+}
+
+/** One anchored batch. */
+export interface BatchInfo {
+  height: number
+  time: number
+  /** Hex RFC 6962 Merkle root over the SHA-256 of each operation, in position order. */
+  root: string
+  /** CIDs of the batch's operations, in position order. */
+  operations: string[]
+}
+
+/** Something a ledger accepts as an operation: canonical bytes, or an object carrying them. */
+export type Submittable = Uint8Array | { bytes: Uint8Array }
+
+/**
+ * Where did:grid operations are anchored. Every adapter passes the shared conformance suite
+ * (`test/ledger/conformance.ts`).
+ *
+ * - `submit` anchors one batch atomically: every operation passes the stand-alone checks or
+ *   nothing is written. Re-submitting an anchored operation returns its original receipt.
+ * - `read` returns one DID's operations in ledger order (height, then position) through an index:
+ *   its cost does not depend on how many other DIDs exist.
+ *
+ * @see ../../spec/did-grid.md#anchoring
+ */
+export interface Ledger {
+  /** Anchors one batch; resolves once it is durable. */
+  submit(operations: readonly Submittable[]): Promise<Receipt[]>
+  /** One DID's operations (by suffix) in ledger order. */
+  read(suffix: string, options?: ReadOptions): Promise<AnchoredOperation[]>
+  head(): Promise<LedgerHead>
+  /** The batch at `height`, or undefined when there is none. */
+  batch(height: number): Promise<BatchInfo | undefined>
+  close(): Promise<void>
+}

@@ -1,0 +1,132 @@
+import { base58btc } from 'multiformats/bases/base58'
+import { InvalidKeyError } from '../errors.js'
+import { ed25519PublicKey, ed25519Signer, isValidEd25519PublicKey, randomBytes } from '../lib/crypto.js'
+
+/** Multicodec varint prefixes (multicodec table: ed25519-pub 0xed, x25519-pub 0xec). */
+const ED25519_PREFIX = [0xed, 0x01] as const
+const X25519_PREFIX = [0xec, 0x01] as const
+
+/** Key types a `Multikey` in a did:grid document may hold. */
+export type MultikeyType = 'Ed25519' | 'X25519'
+
+/**
+ * Signs operation bytes with one Ed25519 key. APIs take a signer, never a raw private key.
+ * @see ../../spec/did-grid.md#signatures
+ */
+export interface OperationSigner {
+  /** The signer's public key as a `z6Mk…` Multikey. */
+  readonly publicKeyMultibase: string
+  /** Returns the 64-byte Ed25519 signature of `data`. */
+  sign(data: Uint8Array): Promise<Uint8Array>
+}
+
+/**
+ * Encodes a raw public key as a Multikey `publicKeyMultibase` (base58btc, multicodec-prefixed):
+ * `z6Mk…` for Ed25519, `z6LS…` for X25519.
+ * @throws {InvalidKeyError} when the key is not 32 bytes or not a valid Ed25519 point.
+ * @example `encodeMultikey(publicKey) // 'z6Mk…'`
+ * @see ../../spec/did-grid.md#keys
+ */
+export function encodeMultikey(publicKey: Uint8Array, type: MultikeyType = 'Ed25519'): string {
+  if (!(publicKey instanceof Uint8Array)) throw new TypeError('publicKey must be a Uint8Array')
+  if (publicKey.length !== 32) throw new InvalidKeyError(`a ${type} public key is 32 bytes, got ${publicKey.length}`)
+  if (type === 'Ed25519' && !isValidEd25519PublicKey(publicKey)) {
+    throw new InvalidKeyError('not a valid Ed25519 public key (non-canonical encoding, not on the curve, or small order)')
+  }
+  const prefix = type === 'Ed25519' ? ED25519_PREFIX : X25519_PREFIX
+  const bytes = new Uint8Array(34)
+  bytes.set(prefix)
+  bytes.set(publicKey, 2)
+  return base58btc.encode(bytes)
+}
+
+/**
+ * Decodes a Multikey `publicKeyMultibase`. Ed25519 keys must be canonical points of large order.
+ * @throws {InvalidKeyError} for a wrong multibase prefix, unknown multicodec, wrong length or bad point.
+ * @example `decodeMultikey('z6Mk…') // { type: 'Ed25519', publicKey: Uint8Array(32) }`
+ * @see ../../spec/did-grid.md#keys
+ */
+export function decodeMultikey(multibase: string, expected?: MultikeyType): { type: MultikeyType; publicKey: Uint8Array } {
+  if (typeof multibase !== 'string') throw new TypeError('publicKeyMultibase must be a string')
+  if (!multibase.startsWith('z')) throw new InvalidKeyError('publicKeyMultibase must be base58btc (start with "z")')
+  let bytes: Uint8Array
+  try {
+    bytes = base58btc.decode(multibase)
+  } catch (cause) {
+    throw new InvalidKeyError('publicKeyMultibase is not valid base58btc', { cause })
+  }
+  let type: MultikeyType
+  if (bytes[0] === ED25519_PREFIX[0] && bytes[1] === ED25519_PREFIX[1]) type = 'Ed25519'
+  else if (bytes[0] === X25519_PREFIX[0] && bytes[1] === X25519_PREFIX[1]) type = 'X25519'
+  else throw new InvalidKeyError('publicKeyMultibase has an unsupported multicodec (expected ed25519-pub or x25519-pub)')
+  if (expected && type !== expected) throw new InvalidKeyError(`expected an ${expected} key, got an ${type} key`)
+  if (bytes.length !== 34) throw new InvalidKeyError(`an ${type} Multikey holds 32 key bytes, got ${bytes.length - 2}`)
+  const publicKey = bytes.slice(2)
+  if (type === 'Ed25519' && !isValidEd25519PublicKey(publicKey)) {
+    throw new InvalidKeyError('not a valid Ed25519 public key (non-canonical encoding, not on the curve, or small order)')
+  }
+  // Canonical multibase: re-encoding must give the same string (no leading-zero or alias forms).
+  if (base58btc.encode(bytes) !== multibase) throw new InvalidKeyError('publicKeyMultibase is not in canonical form')
+  return { type, publicKey }
+}
+
+/**
+ * An Ed25519 key pair. The secret key lives in a private field: it is not enumerable, not shown
+ * by `console.log` or `JSON.stringify`, and leaves only through {@link Ed25519KeyPair.exportSecretKey}.
+ *
+ * @example
+ * ```ts
+ * const key = Ed25519KeyPair.generate()
+ * key.publicKeyMultibase // 'z6Mk…'
+ * const sig = await key.sign(bytes)
+ * ```
+ * @see ../../spec/did-grid.md#keys
+ */
+export class Ed25519KeyPair implements OperationSigner {
+  readonly #seed: Uint8Array
+  readonly #sign: (message: Uint8Array) => Uint8Array
+  /** Raw 32-byte public key. */
+  readonly publicKey: Uint8Array
+  /** `z6Mk…` Multikey form of the public key. */
+  readonly publicKeyMultibase: string
+
+  private constructor(seed: Uint8Array) {
+    this.#seed = Uint8Array.from(seed)
+    this.#sign = ed25519Signer(this.#seed)
+    this.publicKey = ed25519PublicKey(this.#seed)
+    this.publicKeyMultibase = encodeMultikey(this.publicKey)
+  }
+
+  /** A new key pair from the platform CSPRNG. */
+  static generate(): Ed25519KeyPair {
+    return new Ed25519KeyPair(randomBytes(32))
+  }
+
+  /**
+   * The key pair of a 32-byte Ed25519 secret key (RFC 8032 seed).
+   * @throws {TypeError} when `secretKey` is not a Uint8Array; {@link RangeError} when not 32 bytes.
+   */
+  static fromSecretKey(secretKey: Uint8Array): Ed25519KeyPair {
+    if (!(secretKey instanceof Uint8Array)) throw new TypeError('secretKey must be a Uint8Array')
+    if (secretKey.length !== 32) throw new RangeError(`secretKey must be 32 bytes, got ${secretKey.length}`)
+    return new Ed25519KeyPair(secretKey)
+  }
+
+  async sign(data: Uint8Array): Promise<Uint8Array> {
+    return this.#sign(data)
+  }
+
+  /** Synchronous signing, for hot paths such as bulk issuance. */
+  signSync(data: Uint8Array): Uint8Array {
+    return this.#sign(data)
+  }
+
+  /** A copy of the 32-byte secret key, for an encrypted keystore. Never log it. */
+  exportSecretKey(): Uint8Array {
+    return Uint8Array.from(this.#seed)
+  }
+
+  toJSON(): { publicKeyMultibase: string } {
+    return { publicKeyMultibase: this.publicKeyMultibase }
+  }
+}

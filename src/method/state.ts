@@ -1,0 +1,311 @@
+import { InvalidOperationError, type OperationFaultReason } from '../errors.js'
+import { decodeMultikey } from './keys.js'
+import { LIMITS } from './limits.js'
+import {
+  decodeOperation,
+  operationCid,
+  type DocumentContent,
+  type EncodedOperation,
+  type OperationType,
+  type Patch,
+  type ServiceEntry,
+  type VerificationMethodEntry,
+} from './operation.js'
+
+/** An operation as a ledger returns it: bytes plus where and when it was anchored. */
+export interface AnchoredOperation {
+  /** Canonical operation bytes, exactly as submitted. */
+  bytes: Uint8Array
+  /** Ledger height (batch number, block number on a chain). */
+  height: number
+  /** Position inside the batch. */
+  position: number
+  /** Anchoring time, Unix seconds (block time). */
+  time: number
+}
+
+/** An anchored operation after the stand-alone checks: decoded, or the reason it is invalid. */
+export interface CheckedOperation extends AnchoredOperation {
+  cid: string
+  decoded?: EncodedOperation
+  fault?: { reason: OperationFaultReason; message: string }
+}
+
+/** The state of one DID after folding its operations. Immutable: every change makes a new object. */
+export interface DidState {
+  readonly did: string
+  readonly network: string
+  readonly suffix: string
+  /** Current update key (Multikey). */
+  readonly updateKey: string
+  /** Current recovery key (Multikey). */
+  readonly recoveryKey: string
+  readonly verificationMethods: readonly VerificationMethodEntry[]
+  readonly services: readonly ServiceEntry[]
+  readonly controller: readonly string[]
+  readonly alsoKnownAs: readonly string[]
+  readonly deactivated: boolean
+  /** CID of the last applied operation: the `prev` of the next update. */
+  readonly head: string
+  /** CID of the last applied create or recover: the `prev` of the next recover or deactivate. */
+  readonly recoveryHead: string
+  /** 1-based count of applied operations; `1` is the create. */
+  readonly versionId: number
+  /** Anchoring time of the create (Unix seconds). */
+  readonly created: number
+  /** Anchoring time of the last applied operation after the create, if any. */
+  readonly updated?: number
+}
+
+/** One applied operation. */
+export interface AppliedVersion {
+  versionId: number
+  cid: string
+  type: OperationType
+  height: number
+  position: number
+  time: number
+}
+
+/** One operation the fold skipped, with the rule it broke. */
+export interface SkippedOperation {
+  cid: string
+  height: number
+  position: number
+  time: number
+  reason: OperationFaultReason
+  message: string
+}
+
+/** Result of folding a DID's operations. */
+export interface DidHistory {
+  did: string
+  /** Latest state; undefined when no valid create exists. */
+  state: DidState | undefined
+  versions: AppliedVersion[]
+  skipped: SkippedOperation[]
+}
+
+/**
+ * Runs the stand-alone checks on one anchored operation without throwing.
+ * @see ../../spec/did-grid.md#resolution-algorithm
+ */
+export function checkOperation(record: AnchoredOperation): CheckedOperation {
+  try {
+    const decoded = decodeOperation(record.bytes)
+    return { ...record, cid: decoded.cid, decoded }
+  } catch (err) {
+    if (!(err instanceof InvalidOperationError)) throw err
+    return { ...record, cid: operationCid(record.bytes), fault: { reason: err.reason, message: err.message } }
+  }
+}
+
+/**
+ * The incremental fold of one DID's operations (in ledger order) to its state. Invalid operations
+ * are recorded as skipped and never stop the fold (spec §Resolution algorithm).
+ * @internal The resolver keeps one per cached DID and pushes newly anchored operations into it.
+ */
+export class DidFold {
+  readonly did: string
+  readonly suffix: string
+  state: DidState | undefined = undefined
+  readonly versions: AppliedVersion[] = []
+  readonly skipped: SkippedOperation[] = []
+  readonly #applied = new Set<string>()
+
+  constructor(did: string, suffix: string) {
+    this.did = did
+    this.suffix = suffix
+  }
+
+  /** Folds one checked operation; returns the new state when it applied, undefined when skipped. */
+  push(record: CheckedOperation): DidState | undefined {
+    const fault = record.fault ?? this.#fault(record)
+    if (fault) {
+      this.skipped.push({ cid: record.cid, height: record.height, position: record.position, time: record.time, ...fault })
+      return undefined
+    }
+    const next = this.#apply(record)
+    if (typeof next === 'string') {
+      this.skipped.push({
+        cid: record.cid,
+        height: record.height,
+        position: record.position,
+        time: record.time,
+        reason: 'invalid-patch',
+        message: next,
+      })
+      return undefined
+    }
+    this.state = next
+    this.#applied.add(record.cid)
+    this.versions.push({
+      versionId: next.versionId,
+      cid: record.cid,
+      type: record.decoded!.operation.type,
+      height: record.height,
+      position: record.position,
+      time: record.time,
+    })
+    return next
+  }
+
+  #fault(record: CheckedOperation): { reason: OperationFaultReason; message: string } | undefined {
+    const { decoded } = record
+    if (!decoded) return { reason: 'malformed', message: 'operation was not decoded' }
+    if (decoded.did !== this.did) return { reason: 'wrong-did', message: `operation belongs to ${decoded.did}` }
+    if (this.#applied.has(record.cid)) return { reason: 'duplicate', message: 'operation was already applied' }
+    const op = decoded.operation
+    const state = this.state
+    if (!state) {
+      return op.type === 'create' ? undefined : { reason: 'no-create', message: `${op.type} before a valid create` }
+    }
+    if (state.deactivated) return { reason: 'after-deactivation', message: 'the DID is deactivated' }
+    switch (op.type) {
+      case 'create':
+        return { reason: 'duplicate', message: 'the DID already exists' }
+      case 'update':
+        if (op.key !== state.updateKey) return { reason: 'unauthorized', message: 'not signed by the current update key' }
+        if (op.prev !== state.head) return { reason: 'wrong-predecessor', message: 'prev is not the last applied operation' }
+        return undefined
+      case 'recover':
+      case 'deactivate':
+        if (op.key !== state.recoveryKey) return { reason: 'unauthorized', message: 'not signed by the current recovery key' }
+        if (op.prev !== state.recoveryHead) {
+          return { reason: 'wrong-predecessor', message: 'prev is not the last applied create or recover operation' }
+        }
+        return undefined
+    }
+  }
+
+  /** Returns the next state, or a message when a patch does not apply. */
+  #apply(record: CheckedOperation): DidState | string {
+    const decoded = record.decoded!
+    const op = decoded.operation
+    const prev = this.state
+    switch (op.type) {
+      case 'create':
+        return {
+          did: decoded.did,
+          network: op.network,
+          suffix: decoded.suffix,
+          updateKey: op.updateKey,
+          recoveryKey: op.recoveryKey,
+          ...contentOf(op.document),
+          deactivated: false,
+          head: record.cid,
+          recoveryHead: record.cid,
+          versionId: 1,
+          created: record.time,
+        }
+      case 'update': {
+        const base = prev!
+        const changed = applyPatches(base, op.patches)
+        if (typeof changed === 'string') return changed
+        return next(base, record, { ...changed, updateKey: op.updateKey ?? base.updateKey })
+      }
+      case 'recover':
+        return next(prev!, record, {
+          updateKey: op.updateKey,
+          recoveryKey: op.recoveryKey,
+          ...contentOf(op.document),
+          recoveryHead: record.cid,
+        })
+      case 'deactivate':
+        return next(prev!, record, {
+          verificationMethods: [],
+          services: [],
+          controller: [],
+          alsoKnownAs: [],
+          deactivated: true,
+          recoveryHead: record.cid,
+        })
+    }
+  }
+
+  /** A snapshot as a plain history object. */
+  history(): DidHistory {
+    return { did: this.did, state: this.state, versions: [...this.versions], skipped: [...this.skipped] }
+  }
+}
+
+function next(base: DidState, record: CheckedOperation, changes: Partial<DidState>): DidState {
+  return { ...base, ...changes, head: record.cid, versionId: base.versionId + 1, updated: record.time }
+}
+
+function contentOf(doc: DocumentContent): Pick<DidState, 'verificationMethods' | 'services' | 'controller' | 'alsoKnownAs'> {
+  return {
+    verificationMethods: doc.verificationMethods ?? [],
+    services: doc.services ?? [],
+    controller: doc.controller ?? [],
+    alsoKnownAs: doc.alsoKnownAs ?? [],
+  }
+}
+
+type Content = Pick<DidState, 'verificationMethods' | 'services' | 'controller' | 'alsoKnownAs'>
+
+/** Applies patches in order, all or nothing. */
+function applyPatches(base: DidState, patches: readonly Patch[]): Content | string {
+  let vms = base.verificationMethods
+  let services = base.services
+  let controller = base.controller
+  let alsoKnownAs = base.alsoKnownAs
+  const taken = (id: string) => vms.some((v) => v.id === id) || services.some((s) => s.id === id)
+  for (const [i, p] of patches.entries()) {
+    const at = `patches[${i}]`
+    switch (p.action) {
+      case 'add-verification-method':
+        if (taken(p.method.id)) return `${at}: id "${p.method.id}" already exists`
+        if (vms.length >= LIMITS.verificationMethods) return `${at}: more than ${LIMITS.verificationMethods} verification methods`
+        vms = [...vms, p.method]
+        break
+      case 'remove-verification-method':
+        if (!vms.some((v) => v.id === p.id)) return `${at}: no verification method "${p.id}"`
+        vms = vms.filter((v) => v.id !== p.id)
+        break
+      case 'set-relationships': {
+        const vm = vms.find((v) => v.id === p.id)
+        if (!vm) return `${at}: no verification method "${p.id}"`
+        const isX25519 = decodeMultikey(vm.publicKeyMultibase).type === 'X25519'
+        if (p.purposes.some((x) => (x === 'keyAgreement') !== isX25519)) {
+          return `${at}: ${isX25519 ? 'X25519' : 'Ed25519'} key "${p.id}" cannot take these relationships`
+        }
+        vms = vms.map((v) => (v.id === p.id ? { ...v, purposes: p.purposes } : v))
+        break
+      }
+      case 'add-service':
+        if (taken(p.service.id)) return `${at}: id "${p.service.id}" already exists`
+        if (services.length >= LIMITS.services) return `${at}: more than ${LIMITS.services} services`
+        services = [...services, p.service]
+        break
+      case 'remove-service':
+        if (!services.some((s) => s.id === p.id)) return `${at}: no service "${p.id}"`
+        services = services.filter((s) => s.id !== p.id)
+        break
+      case 'set-controller':
+        controller = p.controller
+        break
+      case 'set-also-known-as':
+        alsoKnownAs = p.alsoKnownAs
+        break
+    }
+  }
+  return { verificationMethods: vms, services, controller, alsoKnownAs }
+}
+
+/**
+ * Folds a DID's anchored operations (in ledger order) to its history and latest state. Pure: it
+ * verifies every signature itself and skips invalid operations with a reason instead of failing.
+ *
+ * @example
+ * ```ts
+ * const { state, versions, skipped } = foldOperations(did, await ledger.read(parseDid(did).suffix))
+ * ```
+ * @see ../../spec/did-grid.md#resolution-algorithm
+ */
+export function foldOperations(did: string, operations: Iterable<AnchoredOperation>): DidHistory {
+  const suffix = did.slice(did.lastIndexOf(':') + 1)
+  const fold = new DidFold(did, suffix)
+  for (const record of operations) fold.push(checkOperation(record))
+  return fold.history()
+}

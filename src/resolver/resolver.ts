@@ -1,0 +1,334 @@
+import type { DIDDocument, DIDDocumentMetadata, DIDResolutionOptions, DIDResolutionResult } from 'did-resolver'
+import {
+  DidNotFoundError,
+  GridError,
+  InvalidDidError,
+  InvalidDidUrlError,
+  UnknownNetworkError,
+} from '../errors.js'
+import type { Ledger } from '../ledger/types.js'
+import { isoSeconds } from '../lib/time.js'
+import { parseDid, parseDidUrl, parseVersionTime, type GridDid } from '../method/did.js'
+import { toDidDocument } from '../method/document.js'
+import type { OperationType } from '../method/operation.js'
+import { DidFold, type DidHistory, type DidState } from '../method/state.js'
+import { ViewCache, type DidView } from './cache.js'
+
+/** Media types `resolve` can produce. */
+export const SUPPORTED_CONTENT_TYPES = ['application/did+ld+json', 'application/did+json', 'application/did'] as const
+const DEFAULT_CONTENT_TYPE = 'application/did+ld+json'
+
+/** Configuration of {@link GridResolver} and {@link getResolver}. */
+export interface GridResolverConfig {
+  /** Ledger of each network name, e.g. `{ sgcc: new SqliteLedger(path) }`. */
+  networks: Record<string, Ledger>
+  /**
+   * Cache of verified per-DID views keyed to the ledger head (default 10,000 DIDs). `false`
+   * re-reads and re-verifies a DID's whole log on every call.
+   */
+  cache?: false | { maxEntries?: number }
+}
+
+/** Resolution options: DID Resolution's `accept` plus the version selectors. */
+export interface GridResolutionOptions extends DIDResolutionOptions {
+  accept?: string
+  /** Resolve the n-th applied operation's state (`1` = as created). */
+  versionId?: string | number
+  /** Resolve the state as of this time (`YYYY-MM-DDTHH:MM:SSZ`). */
+  versionTime?: string
+}
+
+/** did:grid's method-specific document metadata (`didDocumentMetadata.method`). */
+export interface GridMethodMetadata {
+  /** CID of the resolved version's last operation: the `prev` of the next update. */
+  head: string
+  /** CID of the last create/recover: the `prev` of the next recover or deactivate. */
+  recoveryHead: string
+  /** The update key (public Multikey). */
+  updateKey: string
+  /** The recovery key (public Multikey). */
+  recoveryKey: string
+  /** Ledger height the resolution read up to. */
+  ledgerHeight: number
+}
+
+/** One line of {@link GridResolver.history}: an anchored operation, applied or skipped. */
+export interface HistoryEntry {
+  cid: string
+  type?: OperationType
+  height: number
+  position: number
+  time: string
+  applied: boolean
+  versionId?: number
+  reason?: string
+  message?: string
+}
+
+/** DID URL dereferencing result (DID Resolution §Dereferencing). */
+export interface DIDDereferencingResult {
+  dereferencingMetadata: { contentType?: string; error?: string; message?: string; [key: string]: unknown }
+  contentStream: unknown
+  contentMetadata: DIDDocumentMetadata
+}
+
+/**
+ * Resolves `did:grid` DIDs against the ledgers of the configured networks. Resolution never
+ * throws: failures are `didResolutionMetadata.error` (`invalidDid`, `invalidDidUrl`, `notFound`,
+ * `representationNotSupported`, `methodNotSupported`, `internalError`). A ledger failure is always
+ * `internalError`, never `notFound`, and is never cached.
+ *
+ * @example
+ * ```ts
+ * const resolver = new GridResolver({ networks: { sgcc: ledger } })
+ * const { didDocument, didDocumentMetadata } = await resolver.resolve(did)
+ * const old = await resolver.resolve(did, { versionId: 1 })
+ * ```
+ * @see ../../spec/did-grid.md#resolution
+ */
+export class GridResolver {
+  readonly #networks: Map<string, Ledger>
+  readonly #cache: ViewCache
+
+  constructor(config: GridResolverConfig) {
+    if (typeof config !== 'object' || config === null || typeof config.networks !== 'object' || config.networks === null) {
+      throw new TypeError('config.networks must map network names to ledgers')
+    }
+    this.#networks = new Map(Object.entries(config.networks))
+    const max = config.cache === false ? 0 : (config.cache?.maxEntries ?? 10_000)
+    if (!Number.isSafeInteger(max) || max < 0) throw new RangeError('cache.maxEntries must be a non-negative integer')
+    this.#cache = new ViewCache(max)
+  }
+
+  /** Network names this resolver serves. */
+  get networks(): string[] {
+    return [...this.#networks.keys()]
+  }
+
+  /**
+   * Resolves a DID (W3C DID Resolution). Accepts a DID whose query carries `versionId` or
+   * `versionTime`, as did-resolver passes them, or the same selectors in `options`.
+   */
+  async resolve(did: string, options: GridResolutionOptions = {}): Promise<DIDResolutionResult> {
+    const accept = options.accept ?? DEFAULT_CONTENT_TYPE
+    if (!(SUPPORTED_CONTENT_TYPES as readonly string[]).includes(accept)) {
+      return failure('representationNotSupported', `cannot produce ${accept}; supported: ${SUPPORTED_CONTENT_TYPES.join(', ')}`)
+    }
+    let parsed: GridDid
+    let selector: VersionSelector
+    try {
+      const url = parseDidUrl(did)
+      if (url.path !== undefined || url.fragment !== undefined) {
+        return failure('invalidDid', 'resolve takes a DID; use dereference for DID URLs with a path or fragment')
+      }
+      parsed = url
+      selector = versionSelector({ ...url.params, ...pickVersion(options) })
+    } catch (err) {
+      if (err instanceof InvalidDidError) return failure('invalidDid', err.message)
+      if (err instanceof InvalidDidUrlError) return failure('invalidDidUrl', err.message)
+      throw err
+    }
+    const ledger = this.#networks.get(parsed.network)
+    if (!ledger) return failure('methodNotSupported', new UnknownNetworkError(parsed.network).message)
+    let view: DidView
+    try {
+      view = await this.#cache.view(ledger, parsed)
+    } catch (err) {
+      return failure('internalError', `the ledger of network "${parsed.network}" failed: ${(err as Error).message}`)
+    }
+    const latest = view.fold.state
+    if (!latest) return failure('notFound', `${parsed.did} is not on the ledger`)
+    const target = selectVersion(view, selector)
+    if (!target) return failure('notFound', `${parsed.did} has no version matching ${describe(selector)}`)
+    let didDocument: DIDDocument = toDidDocument(target)
+    if (accept === 'application/did+json') {
+      const { '@context': _ctx, ...plain } = didDocument
+      didDocument = plain as DIDDocument
+    }
+    return {
+      didResolutionMetadata: { contentType: accept },
+      didDocument,
+      didDocumentMetadata: documentMetadata(view, target),
+    }
+  }
+
+  /**
+   * The latest state of a DID: keys, document content and the chain heads that the next
+   * operation must name. For building operations; throws instead of returning error metadata.
+   *
+   * @throws {InvalidDidError} | {@link UnknownNetworkError} | {@link DidNotFoundError} |
+   *   {@link LedgerUnavailableError} (or whatever error the ledger throws).
+   * @example `const op = await updateDid(await resolver.resolveState(did), key, { patches })`
+   */
+  async resolveState(did: string): Promise<DidState> {
+    const view = await this.#viewOf(did)
+    if (!view.fold.state) throw new DidNotFoundError(did)
+    return view.fold.state
+  }
+
+  /**
+   * Every anchored operation of a DID in ledger order, each applied (with its version) or skipped
+   * (with the rule it broke).
+   * @throws as {@link GridResolver.resolveState}, except that an unknown DID gives an empty history.
+   */
+  async history(did: string): Promise<{ did: string; state: DidState | undefined; operations: HistoryEntry[] }> {
+    const view = await this.#viewOf(did)
+    const { versions, skipped } = view.fold
+    const applied = new Map(versions.map((v) => [`${v.height}:${v.position}`, v]))
+    const skips = new Map(skipped.map((s) => [`${s.height}:${s.position}`, s]))
+    const operations = view.records.map((r): HistoryEntry => {
+      const at = `${r.height}:${r.position}`
+      const v = applied.get(at)
+      const s = skips.get(at)
+      const entry: HistoryEntry = { cid: r.cid, height: r.height, position: r.position, time: isoSeconds(r.time), applied: !!v }
+      if (r.decoded) entry.type = r.decoded.operation.type
+      if (v) entry.versionId = v.versionId
+      if (s) Object.assign(entry, { reason: s.reason, message: s.message })
+      return entry
+    })
+    return { did: parseDid(did).did, state: view.fold.state, operations }
+  }
+
+  /**
+   * Dereferences a DID URL: the document, a verification method or service by fragment, or a
+   * service endpoint by `service` (+ `relativeRef`). Never throws.
+   * @example `await resolver.dereference(`${did}#key-1`) // contentStream: the verification method`
+   * @see ../../spec/did-grid.md#did-urls
+   */
+  async dereference(didUrl: string, options: GridResolutionOptions = {}): Promise<DIDDereferencingResult> {
+    let url
+    try {
+      url = parseDidUrl(didUrl)
+    } catch (err) {
+      if (err instanceof GridError) return derefFailure('invalidDidUrl', err.message)
+      throw err
+    }
+    const queryless = url.did + (url.query !== undefined ? `?${url.query}` : '')
+    const resolved = await this.resolve(queryless, { ...options, accept: options.accept ?? DEFAULT_CONTENT_TYPE })
+    const error = resolved.didResolutionMetadata.error
+    if (error || !resolved.didDocument) {
+      return derefFailure(error ?? 'internalError', String(resolved.didResolutionMetadata.message ?? ''))
+    }
+    const doc = resolved.didDocument
+    const meta = resolved.didDocumentMetadata
+    const contentType = String(resolved.didResolutionMetadata.contentType)
+    if (url.path !== undefined) return derefFailure('notFound', `no resource at path ${url.path}`)
+    const serviceId = url.params?.service
+    if (serviceId !== undefined) {
+      const service = doc.service?.find((s) => s.id === `${url.did}#${serviceId}`)
+      if (!service) return derefFailure('notFound', `no service "${serviceId}"`)
+      const endpoint = service.serviceEndpoint
+      const relativeRef = url.params?.relativeRef
+      if (relativeRef === undefined) {
+        return { dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: endpoint, contentMetadata: meta }
+      }
+      if (typeof endpoint !== 'string') return derefFailure('notFound', `service "${serviceId}" has no single URI to apply relativeRef to`)
+      let target: string
+      try {
+        target = new URL(relativeRef, endpoint).toString()
+      } catch {
+        return derefFailure('invalidDidUrl', 'relativeRef cannot be applied to the service endpoint')
+      }
+      if (url.fragment !== undefined) target = `${target.split('#')[0]}#${url.fragment}`
+      return { dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: target, contentMetadata: meta }
+    }
+    if (url.fragment !== undefined) {
+      const id = `${url.did}#${url.fragment}`
+      const node = doc.verificationMethod?.find((v) => v.id === id) ?? doc.service?.find((s) => s.id === id)
+      if (!node) return derefFailure('notFound', `no verification method or service "${url.fragment}"`)
+      const content = doc['@context'] ? { '@context': doc['@context'], ...node } : { ...node }
+      return { dereferencingMetadata: { contentType }, contentStream: content, contentMetadata: meta }
+    }
+    return { dereferencingMetadata: { contentType }, contentStream: doc, contentMetadata: meta }
+  }
+
+  async #viewOf(did: string): Promise<DidView> {
+    const parsed = parseDid(did)
+    const ledger = this.#networks.get(parsed.network)
+    if (!ledger) throw new UnknownNetworkError(parsed.network)
+    return this.#cache.view(ledger, parsed)
+  }
+}
+
+type VersionSelector = { versionId: number } | { versionTime: number } | undefined
+
+function pickVersion(options: GridResolutionOptions): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (options.versionId !== undefined) out.versionId = String(options.versionId)
+  if (options.versionTime !== undefined) out.versionTime = String(options.versionTime)
+  return out
+}
+
+function versionSelector(params: Record<string, string>): VersionSelector {
+  if (params.versionId !== undefined && params.versionTime !== undefined) {
+    throw new InvalidDidUrlError('versionId and versionTime cannot both be given')
+  }
+  if (params.versionId !== undefined) {
+    if (!/^[1-9][0-9]{0,15}$/.test(params.versionId)) throw new InvalidDidUrlError('versionId must be a positive integer')
+    return { versionId: Number(params.versionId) }
+  }
+  if (params.versionTime !== undefined) return { versionTime: parseVersionTime(params.versionTime) }
+  return undefined
+}
+
+function describe(selector: VersionSelector): string {
+  if (!selector) return 'latest'
+  return 'versionId' in selector ? `versionId ${selector.versionId}` : `versionTime ${isoSeconds(selector.versionTime)}`
+}
+
+/** The state at the selected version, re-folding the cached (already verified) records. */
+function selectVersion(view: DidView, selector: VersionSelector): DidState | undefined {
+  const latest = view.fold.state!
+  if (!selector) return latest
+  const versions = view.fold.versions
+  let wanted: number
+  if ('versionId' in selector) {
+    wanted = selector.versionId
+  } else {
+    let n = 0
+    for (const v of versions) {
+      if (v.time > selector.versionTime) break
+      n = v.versionId
+    }
+    wanted = n
+  }
+  if (wanted < 1 || wanted > versions.length) return undefined
+  if (wanted === latest.versionId) return latest
+  const fold = new DidFold(view.fold.did, view.fold.suffix)
+  for (const record of view.records) {
+    const state = fold.push(record)
+    if (state && state.versionId === wanted) return state
+  }
+  return undefined
+}
+
+function documentMetadata(view: DidView, state: DidState): DIDDocumentMetadata {
+  const meta: DIDDocumentMetadata = { created: isoSeconds(state.created) }
+  if (state.updated !== undefined) meta.updated = isoSeconds(state.updated)
+  if (state.deactivated) meta.deactivated = true
+  meta.versionId = String(state.versionId)
+  const next = view.fold.versions[state.versionId]
+  if (next) {
+    meta.nextUpdate = isoSeconds(next.time)
+    meta.nextVersionId = String(next.versionId)
+  }
+  const method: GridMethodMetadata = {
+    head: state.head,
+    recoveryHead: state.recoveryHead,
+    updateKey: state.updateKey,
+    recoveryKey: state.recoveryKey,
+    ledgerHeight: view.height,
+  }
+  meta.method = method
+  return meta
+}
+
+function failure(error: string, message: string): DIDResolutionResult {
+  return { didResolutionMetadata: { error, message }, didDocument: null, didDocumentMetadata: {} }
+}
+
+function derefFailure(error: string, message: string): DIDDereferencingResult {
+  return { dereferencingMetadata: { error, message }, contentStream: null, contentMetadata: {} }
+}
+
+export type { DidHistory }
