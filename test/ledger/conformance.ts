@@ -1,0 +1,214 @@
+/**
+ * The ledger conformance suite: every adapter (memory, SQLite, and the consortium EVM chain later)
+ * must pass it unchanged.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  LedgerClosedError,
+  LedgerRejectedError,
+  LIMITS,
+  merkleRoot,
+  updateDid,
+  foldOperations,
+  type Ledger,
+} from '../../src/index.js'
+import { toHex } from '../../src/lib/bytes.js'
+import { sha256 } from '../../src/lib/crypto.js'
+import { forge, key, newDid } from '../helpers.js'
+
+export interface LedgerUnderTest {
+  ledger: Ledger
+  /** Closes and reopens the same store (durable adapters only). */
+  reopen?: () => Promise<Ledger>
+}
+
+export type OpenLedger = (clock: () => number) => Promise<LedgerUnderTest>
+
+export interface ConformanceOptions {
+  /** The adapter is durable: `open` returns `reopen`, and the persistence test runs. */
+  durable?: boolean
+}
+
+async function chain(n: number, label = 'c') {
+  const d = await newDid(label)
+  const ops = [d.create]
+  let state = foldOperations(d.create.did, [{ bytes: d.create.bytes, height: 1, position: 0, time: 0 }]).state!
+  for (let i = 0; i < n; i++) {
+    const up = await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] })
+    ops.push(up)
+    state = foldOperations(d.create.did, ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 }))).state!
+  }
+  return { ...d, ops }
+}
+
+export function ledgerConformance(name: string, open: OpenLedger, options: ConformanceOptions = {}): void {
+  describe(`ledger conformance: ${name}`, () => {
+    let now = 1_767_225_600
+    const clock = () => now
+
+    it('starts empty', async () => {
+      const { ledger } = await open(clock)
+      expect(await ledger.head()).toEqual({ height: 0, time: 0, finalizedHeight: 0 })
+      expect(await ledger.read('a'.repeat(52))).toEqual([])
+      expect(await ledger.batch(1)).toBeUndefined()
+      await ledger.close()
+    })
+
+    it('anchors a batch: one height, positions in order, one time, the Merkle root of the operation hashes', async () => {
+      const { ledger } = await open(clock)
+      const a = await newDid('a')
+      const b = await newDid('b')
+      const c = await newDid('c')
+      const receipts = await ledger.submit([a.create, b.create.bytes, c.create])
+      expect(receipts.map((r) => [r.height, r.position, r.did, r.cid])).toEqual([
+        [1, 0, a.create.did, a.create.cid],
+        [1, 1, b.create.did, b.create.cid],
+        [1, 2, c.create.did, c.create.cid],
+      ])
+      const root = toHex(merkleRoot([a, b, c].map((d) => sha256(d.create.bytes))))
+      expect(receipts.every((r) => r.batchRoot === root && r.time === now)).toBe(true)
+      expect(await ledger.batch(1)).toEqual({ height: 1, time: now, root, operations: [a.create.cid, b.create.cid, c.create.cid] })
+      expect(await ledger.head()).toEqual({ height: 1, time: now, finalizedHeight: 1 })
+      await ledger.close()
+    })
+
+    it('reads one DID in ledger order with byte-identical operations, and nothing of other DIDs', async () => {
+      const { ledger } = await open(clock)
+      const x = await chain(3, 'x')
+      const y = await chain(2, 'y')
+      // Interleave the two DIDs across batches.
+      await ledger.submit([x.ops[0]!, y.ops[0]!])
+      await ledger.submit([y.ops[1]!, x.ops[1]!, x.ops[2]!])
+      await ledger.submit([x.ops[3]!, y.ops[2]!])
+      const read = await ledger.read(x.create.suffix)
+      expect(read.map((r) => [r.height, r.position])).toEqual([[1, 0], [2, 1], [2, 2], [3, 0]])
+      expect(read.map((r) => toHex(r.bytes))).toEqual(x.ops.map((o) => toHex(o.bytes)))
+      expect((await ledger.read(y.create.suffix)).length).toBe(3)
+      await ledger.close()
+    })
+
+    it('filters reads by afterHeight, untilHeight and untilTime', async () => {
+      const { ledger } = await open(clock)
+      const x = await chain(3, 'f')
+      const start = now
+      for (const op of x.ops) {
+        await ledger.submit([op])
+        now += 60
+      }
+      const heights = async (o: object) => (await ledger.read(x.create.suffix, o)).map((r) => r.height)
+      expect(await heights({ afterHeight: 2 })).toEqual([3, 4])
+      expect(await heights({ untilHeight: 2 })).toEqual([1, 2])
+      expect(await heights({ afterHeight: 1, untilHeight: 3 })).toEqual([2, 3])
+      expect(await heights({ untilTime: start + 60 })).toEqual([1, 2])
+      expect(await heights({ untilTime: start - 1 })).toEqual([])
+      expect((await ledger.read(x.create.suffix)).map((r) => r.time)).toEqual([start, start + 60, start + 120, start + 180])
+      await expect(ledger.read(x.create.suffix, { afterHeight: -1 })).rejects.toThrow(RangeError)
+      await expect(ledger.read(x.create.suffix, { untilHeight: 1.5 })).rejects.toThrow(/untilHeight must be a non-negative integer/)
+      await expect(ledger.read(42 as never)).rejects.toThrow(TypeError)
+      await ledger.close()
+    })
+
+    it('never lets time go backwards', async () => {
+      const { ledger } = await open(clock)
+      const a = await newDid('t1')
+      const b = await newDid('t2')
+      await ledger.submit([a.create])
+      now -= 1000
+      const [r] = await ledger.submit([b.create])
+      now += 1000
+      expect(r!.time).toBe((await ledger.batch(1))!.time)
+      await ledger.close()
+    })
+
+    it('is idempotent: re-submitting anchored operations returns their original receipts', async () => {
+      const { ledger } = await open(clock)
+      const a = await newDid('i1')
+      const b = await newDid('i2')
+      const [first] = await ledger.submit([a.create])
+      now += 10
+      const again = await ledger.submit([a.create, b.create, a.create])
+      expect(again[0]).toEqual(first)
+      expect(again[2]).toEqual(first)
+      expect(again[1]!.height).toBe(2)
+      expect(again[1]!.position).toBe(0)
+      expect((await ledger.batch(2))!.operations).toEqual([b.create.cid])
+      // A batch of only known operations anchors nothing.
+      expect(await ledger.submit([b.create])).toEqual([again[1]])
+      expect((await ledger.head()).height).toBe(2)
+      expect(await ledger.read(a.create.suffix)).toHaveLength(1)
+      await ledger.close()
+    })
+
+    it('refuses a batch with any invalid operation, atomically, naming each one', async () => {
+      const { ledger } = await open(clock)
+      const a = await newDid('r1')
+      const forged = forge({ type: 'deactivate', did: a.create.did, prev: a.create.cid }, key('r1-update'))
+      const tampered = forged.slice()
+      tampered[tampered.length - 5] ^= 1
+      let caught: unknown
+      try {
+        await ledger.submit([a.create, tampered, new TextEncoder().encode('{}'), new Uint8Array(LIMITS.operationBytes + 1)])
+      } catch (err) {
+        caught = err
+      }
+      expect(caught).toBeInstanceOf(LedgerRejectedError)
+      const err = caught as LedgerRejectedError
+      expect(err.code).toBe('ERR_GRID_LEDGER_REJECTED')
+      expect(err.rejected.map((r) => [r.index, r.reason])).toEqual([
+        [1, expect.stringMatching(/bad-signature|malformed/)],
+        [2, 'malformed'],
+        [3, 'oversized'],
+      ])
+      expect(err.message).toMatch(/3 invalid operation\(s\); first at index 1/)
+      expect(await ledger.head()).toEqual({ height: 0, time: 0, finalizedHeight: 0 })
+      expect(await ledger.read(a.create.suffix)).toEqual([])
+      await ledger.close()
+    })
+
+    it('refuses empty, oversized and ill-typed batches', async () => {
+      const { ledger } = await open(clock)
+      await expect(ledger.submit([])).rejects.toThrow(RangeError)
+      await expect(ledger.submit([])).rejects.toThrow(/must not be empty/)
+      await expect(ledger.submit(new Array(LIMITS.batchOperations + 1).fill(new Uint8Array(1)))).rejects.toThrow(/at most 10000/)
+      await expect(ledger.submit(['x' as never])).rejects.toThrow(TypeError)
+      await expect(ledger.submit('x' as never)).rejects.toThrow(TypeError)
+      expect((await ledger.head()).height).toBe(0)
+      await ledger.close()
+    })
+
+    it('keeps its own copy of submitted bytes', async () => {
+      const { ledger } = await open(clock)
+      const a = await newDid('copy')
+      const bytes = a.create.bytes.slice()
+      await ledger.submit([bytes])
+      bytes.fill(0)
+      const [read] = await ledger.read(a.create.suffix)
+      expect(toHex(read!.bytes)).toBe(toHex(a.create.bytes))
+      read!.bytes.fill(0)
+      expect(toHex((await ledger.read(a.create.suffix))[0]!.bytes)).toBe(toHex(a.create.bytes))
+      await ledger.close()
+    })
+
+    it('fails every call after close with ERR_GRID_LEDGER_CLOSED', async () => {
+      const { ledger } = await open(clock)
+      await ledger.close()
+      for (const call of [() => ledger.head(), () => ledger.read('a'.repeat(52)), () => ledger.submit([new Uint8Array(1)]), () => ledger.batch(1)]) {
+        await expect(call()).rejects.toBeInstanceOf(LedgerClosedError)
+        await expect(call()).rejects.toMatchObject({ code: 'ERR_GRID_LEDGER_CLOSED' })
+      }
+    })
+
+    if (options.durable) it('keeps everything across a reopen', async () => {
+      const under = await open(clock)
+      expect(under.reopen).toBeTypeOf('function')
+      const x = await chain(2, 'p')
+      const receipts = []
+      for (const op of x.ops) receipts.push(...(await under.ledger.submit([op])))
+      const ledger = await under.reopen!()
+      expect(await ledger.head()).toEqual({ height: 3, time: receipts[2]!.time, finalizedHeight: 3 })
+      expect((await ledger.read(x.create.suffix)).map((r) => toHex(r.bytes))).toEqual(x.ops.map((o) => toHex(o.bytes)))
+      expect(await ledger.submit([x.ops[1]!])).toEqual([receipts[1]])
+      await ledger.close()
+    })
+  })
+}

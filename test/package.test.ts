@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..')
+const run = (args: string[], input?: string) =>
+  execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
+
+// The published artefacts, built exactly as `npm run build` builds them; then used the way
+// consumers use them: ESM import and CommonJS require of the package name (self-reference).
+describe('package', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'pipe' })
+  }, 120_000)
+
+  it('emits ESM, CommonJS and declarations for every entry point', () => {
+    for (const entry of ['index', 'ledger/sqlite']) {
+      for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true)
+    }
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './package.json'])
+  })
+
+  const script = (mod: 'esm' | 'cjs') => `
+    ${mod === 'esm' ? "import { Resolver } from 'did-resolver'; import * as grid from 'grid-did'; import { SqliteLedger } from 'grid-did/ledger/sqlite';" : "const { Resolver } = require('did-resolver'); const grid = require('grid-did'); const { SqliteLedger } = require('grid-did/ledger/sqlite');"}
+    const main = async () => {
+      const ledger = new SqliteLedger(':memory:')
+      const key = grid.Ed25519KeyPair.generate()
+      const op = await grid.createDid({ network: 'pkg', updateKey: key, recoveryKey: key,
+        document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: key.publicKeyMultibase, purposes: ['assertionMethod'] }] } })
+      await ledger.submit([op.bytes])
+      const resolver = new Resolver(grid.getResolver({ networks: { pkg: ledger } }))
+      const result = await resolver.resolve(op.did)
+      let threw = ''
+      try { grid.parseDid('did:grid:X:y') } catch (err) { threw = (err instanceof grid.GridError) + ':' + err.code }
+      process.stdout.write(JSON.stringify({ id: result.didDocument.id === op.did, vm: result.didDocument.assertionMethod[0], threw }))
+    }
+    main()
+  `
+
+  it.each(['esm', 'cjs'] as const)('works when loaded as %s, including did-resolver integration and error classes', (mod) => {
+    const out = JSON.parse(run([mod === 'esm' ? '--input-type=module' : '--input-type=commonjs'], script(mod)))
+    expect(out.id).toBe(true)
+    expect(out.vm).toMatch(/^did:grid:pkg:[a-z2-7]{52}#key-1$/)
+    expect(out.threw).toBe('true:ERR_GRID_INVALID_DID')
+  })
+
+  it('keeps node-only code out of the core entry point and the chunks it loads', () => {
+    const seen = new Set<string>()
+    const visit = (file: string) => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const code = readFileSync(join(root, 'dist', file), 'utf8')
+      expect(code, file).not.toMatch(/better-sqlite3/)
+      expect(code, file).not.toMatch(/from ['"]node:/)
+      for (const m of code.matchAll(/from ['"]\.\/([^'"]+)['"]/g)) visit(m[1]!)
+    }
+    visit('index.js')
+    expect(seen.size).toBeGreaterThan(1)
+  })
+})

@@ -1,0 +1,337 @@
+import { Resolver } from 'did-resolver'
+import { describe, expect, it } from 'vitest'
+import {
+  DidNotFoundError,
+  GridResolver,
+  InvalidDidError,
+  LedgerUnavailableError,
+  MemoryLedger,
+  UnknownNetworkError,
+  getResolver,
+  rotateUpdateKey,
+  updateDid,
+  deactivateDid,
+  recoverDid,
+  type Ledger,
+} from '../../src/index.js'
+import { key, newDid, vm } from '../helpers.js'
+
+const T0 = 1_767_225_600 // 2026-01-01T00:00:00Z
+
+async function world() {
+  let now = T0
+  const ledger = new MemoryLedger({ clock: () => now })
+  const resolver = new GridResolver({ networks: { test: ledger } })
+  const d = await newDid('r')
+  await ledger.submit([d.create])
+  const tick = () => (now += 3600)
+  return { ledger, resolver, ...d, did: d.create.did, tick }
+}
+
+/** A ledger that can be switched to fail, around a real MemoryLedger (fault injection). */
+class FlakyLedger implements Ledger {
+  failing = false
+  reads = 0
+  constructor(readonly inner: Ledger) {}
+  #check() {
+    if (this.failing) throw new LedgerUnavailableError('connection refused (injected)')
+  }
+  async submit(ops: Parameters<Ledger['submit']>[0]) {
+    return this.inner.submit(ops)
+  }
+  async read(suffix: string, options?: Parameters<Ledger['read']>[1]) {
+    this.#check()
+    this.reads++
+    return this.inner.read(suffix, options)
+  }
+  async head() {
+    this.#check()
+    return this.inner.head()
+  }
+  async batch(height: number) {
+    return this.inner.batch(height)
+  }
+  async close() {
+    return this.inner.close()
+  }
+}
+
+describe('resolve', () => {
+  it('returns a DID Core document with DID Resolution metadata', async () => {
+    const { resolver, did, signing, create } = await world()
+    const r = await resolver.resolve(did)
+    expect(r.didResolutionMetadata).toEqual({ contentType: 'application/did+ld+json' })
+    expect(r.didDocument).toEqual({
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+      id: did,
+      verificationMethod: [{ id: `${did}#key-1`, type: 'Multikey', controller: did, publicKeyMultibase: signing.publicKeyMultibase }],
+      authentication: [`${did}#key-1`],
+      assertionMethod: [`${did}#key-1`],
+    })
+    expect(r.didDocumentMetadata).toEqual({
+      created: '2026-01-01T00:00:00Z',
+      versionId: '1',
+      method: {
+        head: create.cid,
+        recoveryHead: create.cid,
+        updateKey: key('r-update').publicKeyMultibase,
+        recoveryKey: key('r-recovery').publicKeyMultibase,
+        ledgerHeight: 1,
+      },
+    })
+  })
+
+  it('drops @context for application/did+json and refuses other representations', async () => {
+    const { resolver, did } = await world()
+    const json = await resolver.resolve(did, { accept: 'application/did+json' })
+    expect(json.didResolutionMetadata.contentType).toBe('application/did+json')
+    expect(json.didDocument).not.toHaveProperty('@context')
+    const cbor = await resolver.resolve(did, { accept: 'application/did+cbor' })
+    expect(cbor.didResolutionMetadata.error).toBe('representationNotSupported')
+    expect(cbor.didDocument).toBeNull()
+  })
+
+  it('reports every error code as data, never a throw', async () => {
+    const { resolver, did } = await world()
+    const other = (await newDid('nobody')).create.did
+    const cases: [string, string, object?][] = [
+      ['did:grid:test:short', 'invalidDid'],
+      ['did:web:example.com', 'invalidDid'],
+      [`${did}#key-1`, 'invalidDid'],
+      [`${did}?versionId=0`, 'invalidDidUrl'],
+      [`${did}?versionTime=yesterday`, 'invalidDidUrl'],
+      [did, 'invalidDidUrl', { versionId: 'two' }],
+      [did, 'invalidDidUrl', { versionId: 1, versionTime: '2026-01-01T00:00:00Z' }],
+      [other, 'notFound'],
+      [`${did}?versionId=9`, 'notFound'],
+      [`${did}?versionTime=2025-12-31T23:59:59Z`, 'notFound'],
+      [did, 'representationNotSupported', { accept: 'text/html' }],
+      [other.replace(':test:', ':elsewhere:'), 'methodNotSupported'],
+    ]
+    for (const [input, error, options] of cases) {
+      const r = await resolver.resolve(input, options as never)
+      expect(r.didResolutionMetadata.error, input).toBe(error)
+      expect(typeof r.didResolutionMetadata.message).toBe('string')
+      expect(r.didDocument).toBeNull()
+    }
+  })
+
+  it('reports a ledger outage as internalError (not notFound), and does not cache it', async () => {
+    const inner = new MemoryLedger()
+    const flaky = new FlakyLedger(inner)
+    const resolver = new GridResolver({ networks: { test: flaky } })
+    const d = await newDid('flaky')
+    await inner.submit([d.create])
+    flaky.failing = true
+    const down = await resolver.resolve(d.create.did)
+    expect(down.didResolutionMetadata.error).toBe('internalError')
+    expect(down.didResolutionMetadata.message).toMatch(/connection refused/)
+    const unknown = await resolver.resolve((await newDid('nobody')).create.did)
+    expect(unknown.didResolutionMetadata.error).toBe('internalError')
+    flaky.failing = false
+    const up = await resolver.resolve(d.create.did)
+    expect(up.didResolutionMetadata.error).toBeUndefined()
+    expect(up.didDocument!.id).toBe(d.create.did)
+    await expect(
+      (async () => {
+        flaky.failing = true
+        await resolver.resolveState(d.create.did)
+      })(),
+    ).rejects.toBeInstanceOf(LedgerUnavailableError)
+  })
+
+  it('serves cached views keyed to the head: a rotation is visible on the next resolve, unchanged heads read nothing', async () => {
+    const inner = new MemoryLedger()
+    const flaky = new FlakyLedger(inner)
+    const resolver = new GridResolver({ networks: { test: flaky } })
+    const d = await newDid('cache')
+    await inner.submit([d.create])
+    await resolver.resolve(d.create.did)
+    const readsAfterFirst = flaky.reads
+    await resolver.resolve(d.create.did)
+    expect(flaky.reads).toBe(readsAfterFirst)
+    const next = key('cache-next')
+    await inner.submit([await rotateUpdateKey(await resolver.resolveState(d.create.did), d.update, next)])
+    const r = await resolver.resolve(d.create.did)
+    expect(r.didDocumentMetadata.versionId).toBe('2')
+    expect((r.didDocumentMetadata.method as { updateKey: string }).updateKey).toBe(next.publicKeyMultibase)
+    expect(flaky.reads).toBe(readsAfterFirst + 1)
+    // An unrelated batch moves the head: the view is extended with an empty delta read.
+    await inner.submit([(await newDid('unrelated')).create])
+    expect((await resolver.resolve(d.create.did)).didDocumentMetadata.versionId).toBe('2')
+  })
+
+  it('gives the same answers with the cache disabled, and validates the configuration', async () => {
+    const { ledger, did } = await world()
+    const uncached = new GridResolver({ networks: { test: ledger }, cache: false })
+    expect((await uncached.resolve(did)).didDocument!.id).toBe(did)
+    expect(() => new GridResolver({} as never)).toThrow(TypeError)
+    expect(() => new GridResolver({ networks: {}, cache: { maxEntries: -1 } })).toThrow(RangeError)
+    const small = new GridResolver({ networks: { test: ledger }, cache: { maxEntries: 1 } })
+    const other = await newDid('evict')
+    await ledger.submit([other.create])
+    expect((await small.resolve(did)).didDocument!.id).toBe(did)
+    expect((await small.resolve(other.create.did)).didDocument!.id).toBe(other.create.did)
+    expect((await small.resolve(did)).didDocument!.id).toBe(did)
+    expect(small.networks).toEqual(['test'])
+  })
+
+  it('shares one ledger read among concurrent resolutions of the same DID', async () => {
+    const inner = new MemoryLedger()
+    const flaky = new FlakyLedger(inner)
+    const resolver = new GridResolver({ networks: { test: flaky } })
+    const d = await newDid('concurrent')
+    await inner.submit([d.create])
+    const results = await Promise.all(Array.from({ length: 20 }, () => resolver.resolve(d.create.did)))
+    expect(results.every((r) => r.didDocument?.id === d.create.did)).toBe(true)
+    expect(flaky.reads).toBe(1)
+  })
+})
+
+describe('versions', () => {
+  it('resolves every past version by versionId and versionTime, with next* metadata', async () => {
+    const { ledger, resolver, did, update, tick } = await world()
+    tick()
+    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'add-service', service: { id: 's1', type: 'X', serviceEndpoint: 'https://one.example' } }] })])
+    tick()
+    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'add-service', service: { id: 's2', type: 'X', serviceEndpoint: 'https://two.example' } }] })])
+    const services = (r: Awaited<ReturnType<typeof resolver.resolve>>) => (r.didDocument!.service ?? []).map((s) => s.id.split('#')[1])
+
+    const v1 = await resolver.resolve(`${did}?versionId=1`)
+    expect(services(v1)).toEqual([])
+    expect(v1.didDocumentMetadata).toMatchObject({ versionId: '1', nextVersionId: '2', nextUpdate: '2026-01-01T01:00:00Z', created: '2026-01-01T00:00:00Z' })
+    expect(v1.didDocumentMetadata.updated).toBeUndefined()
+    const v2 = await resolver.resolve(did, { versionId: 2 })
+    expect(services(v2)).toEqual(['s1'])
+    expect(v2.didDocumentMetadata).toMatchObject({ versionId: '2', updated: '2026-01-01T01:00:00Z', nextVersionId: '3', nextUpdate: '2026-01-01T02:00:00Z' })
+    const latest = await resolver.resolve(did)
+    expect(services(latest)).toEqual(['s1', 's2'])
+    expect(latest.didDocumentMetadata.nextVersionId).toBeUndefined()
+    expect(latest.didDocumentMetadata.nextUpdate).toBeUndefined()
+
+    expect(services(await resolver.resolve(`${did}?versionTime=2026-01-01T00:59:59Z`))).toEqual([])
+    expect(services(await resolver.resolve(`${did}?versionTime=2026-01-01T01:00:00Z`))).toEqual(['s1'])
+    expect(services(await resolver.resolve(did, { versionTime: '2030-01-01T00:00:00Z' }))).toEqual(['s1', 's2'])
+  })
+
+  it('resolves a key that was since rotated away as of its time (history is first-class)', async () => {
+    const { ledger, resolver, did, update, signing, tick } = await world()
+    tick()
+    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'remove-verification-method', id: 'key-1' }, { action: 'add-verification-method', method: vm('key-2', key('r-signing-2')) }] })])
+    const then = await resolver.dereference(`${did}?versionTime=2026-01-01T00:30:00Z#key-1`)
+    expect((then.contentStream as { publicKeyMultibase: string }).publicKeyMultibase).toBe(signing.publicKeyMultibase)
+    expect((await resolver.dereference(`${did}#key-1`)).dereferencingMetadata.error).toBe('notFound')
+  })
+
+  it('resolves a deactivated DID with no keys, deactivated: true, and its earlier versions intact', async () => {
+    const { ledger, resolver, did, recovery, tick } = await world()
+    tick()
+    await ledger.submit([await deactivateDid(await resolver.resolveState(did), recovery)])
+    const r = await resolver.resolve(did)
+    expect(r.didResolutionMetadata.error).toBeUndefined()
+    expect(r.didDocument).toEqual({ '@context': expect.any(Array), id: did })
+    expect(r.didDocumentMetadata).toMatchObject({ deactivated: true, versionId: '2', updated: '2026-01-01T01:00:00Z' })
+    const before = await resolver.resolve(`${did}?versionId=1`)
+    expect(before.didDocument!.verificationMethod).toHaveLength(1)
+    expect(before.didDocumentMetadata.deactivated).toBeUndefined()
+    expect(before.didDocumentMetadata.nextVersionId).toBe('2')
+  })
+})
+
+describe('dereference', () => {
+  async function withService() {
+    const w = await world()
+    await w.ledger.submit([
+      await updateDid(await w.resolver.resolveState(w.did), w.update, {
+        patches: [
+          { action: 'add-service', service: { id: 'dr', type: 'DemandResponse', serviceEndpoint: 'https://dr.example/api/' } },
+          { action: 'add-service', service: { id: 'multi', type: 'X', serviceEndpoint: ['https://a.example', 'https://b.example'] } },
+        ],
+      }),
+    ])
+    return w
+  }
+
+  it('returns the document, a verification method, or a service by fragment', async () => {
+    const { resolver, did, signing } = await withService()
+    const doc = await resolver.dereference(did)
+    expect((doc.contentStream as { id: string }).id).toBe(did)
+    const vmResult = await resolver.dereference(`${did}#key-1`)
+    expect(vmResult.dereferencingMetadata.contentType).toBe('application/did+ld+json')
+    expect(vmResult.contentStream).toMatchObject({ id: `${did}#key-1`, type: 'Multikey', publicKeyMultibase: signing.publicKeyMultibase, '@context': expect.any(Array) })
+    expect(await resolver.dereference(`${did}#dr`)).toMatchObject({ contentStream: { id: `${did}#dr`, serviceEndpoint: 'https://dr.example/api/' } })
+    const plain = await resolver.dereference(`${did}#key-1`, { accept: 'application/did+json' })
+    expect(plain.contentStream).not.toHaveProperty('@context')
+  })
+
+  it('selects a service endpoint and applies relativeRef (DID Core §3.2.1)', async () => {
+    const { resolver, did } = await withService()
+    expect(await resolver.dereference(`${did}?service=dr`)).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/' })
+    expect((await resolver.dereference(`${did}?service=dr&relativeRef=bids%2F7`)).contentStream).toBe('https://dr.example/api/bids/7')
+    expect((await resolver.dereference(`${did}?service=dr&relativeRef=%2Froot#frag`)).contentStream).toBe('https://dr.example/root#frag')
+    expect((await resolver.dereference(`${did}?service=multi`)).contentStream).toEqual(['https://a.example', 'https://b.example'])
+  })
+
+  it('reports dereferencing errors as data', async () => {
+    const { resolver, did } = await withService()
+    const cases: [string, string][] = [
+      [`${did}#nope`, 'notFound'],
+      [`${did}?service=nope`, 'notFound'],
+      [`${did}?service=multi&relativeRef=x`, 'notFound'],
+      [`${did}/resources/schema`, 'notFound'],
+      [`${did}#bad fragment`, 'invalidDidUrl'],
+      ['did:grid:test:x#key-1', 'invalidDidUrl'],
+      [`${(await newDid('nobody')).create.did}#key-1`, 'notFound'],
+    ]
+    for (const [url, error] of cases) {
+      const r = await resolver.dereference(url)
+      expect(r.dereferencingMetadata.error, url).toBe(error)
+      expect(r.contentStream).toBeNull()
+    }
+  })
+})
+
+describe('state and history', () => {
+  it('resolveState throws typed errors', async () => {
+    const { resolver } = await world()
+    await expect(resolver.resolveState('did:grid:test:x')).rejects.toBeInstanceOf(InvalidDidError)
+    const nobody = (await newDid('nobody')).create.did
+    await expect(resolver.resolveState(nobody)).rejects.toBeInstanceOf(DidNotFoundError)
+    await expect(resolver.resolveState(nobody)).rejects.toMatchObject({ code: 'ERR_GRID_DID_NOT_FOUND' })
+    await expect(resolver.resolveState(nobody.replace(':test:', ':zz:'))).rejects.toBeInstanceOf(UnknownNetworkError)
+    await expect(resolver.resolveState(nobody.replace(':test:', ':zz:'))).rejects.toMatchObject({ code: 'ERR_GRID_UNKNOWN_NETWORK' })
+  })
+
+  it('history lists applied and skipped operations in ledger order', async () => {
+    const { ledger, resolver, did, update, recovery, tick } = await world()
+    tick()
+    const s1 = await resolver.resolveState(did)
+    await ledger.submit([await updateDid(s1, key('intruder'), { patches: [{ action: 'set-also-known-as', alsoKnownAs: [] }] })])
+    tick()
+    await ledger.submit([await recoverDid(s1, recovery, { newUpdateKey: update, newRecoveryKey: recovery })])
+    const { operations, state } = await resolver.history(did)
+    expect(operations.map((o) => [o.type, o.applied, o.versionId ?? o.reason])).toEqual([
+      ['create', true, 1],
+      ['update', false, 'unauthorized'],
+      ['recover', true, 2],
+    ])
+    expect(operations[1]!.time).toBe('2026-01-01T01:00:00Z')
+    expect(state!.versionId).toBe(2)
+  })
+})
+
+describe('did-resolver integration', () => {
+  it('plugs into did-resolver 4.1 and honours versionId in the DID URL', async () => {
+    const { ledger, resolver: grid, did, update } = await world()
+    await ledger.submit([await updateDid(await grid.resolveState(did), update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://x.example'] }] })])
+    const resolver = new Resolver({ ...getResolver({ networks: { test: ledger } }) })
+    const latest = await resolver.resolve(did)
+    expect(latest.didDocument!.alsoKnownAs).toEqual(['https://x.example'])
+    const v1 = await resolver.resolve(`${did}?versionId=1`)
+    expect(v1.didDocument!.alsoKnownAs).toBeUndefined()
+    expect((await resolver.resolve('did:grid:test:bad')).didResolutionMetadata.error).toBe('invalidDid')
+    // An existing GridResolver can be shared too.
+    const shared = new Resolver(getResolver(grid))
+    expect((await shared.resolve(did)).didDocument!.id).toBe(did)
+  })
+})
