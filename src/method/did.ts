@@ -16,7 +16,8 @@ const PCHAR = "A-Za-z0-9\\-._~!$&'()*+,;=:@"
 const PATH = new RegExp(`^(?:/(?:[${PCHAR}]|%[0-9A-Fa-f]{2})*)*$`)
 const QUERY_OR_FRAGMENT = new RegExp(`^(?:[${PCHAR}/?]|%[0-9A-Fa-f]{2})*$`)
 const FRAGMENT_ID = /^[A-Za-z0-9_-]{1,64}$/
-const VERSION_ID = /^[1-9][0-9]{0,15}$/
+// At most 15 digits, so every accepted versionId is a safe integer.
+const VERSION_ID = /^[1-9][0-9]{0,14}$/
 const VERSION_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/
 
 /** A parsed `did:grid` DID. */
@@ -78,6 +79,8 @@ function checkSuffix(suffix: string): void {
  * @see ../../spec/did-grid.md#identifier-syntax
  */
 export function formatDid(network: string, suffix: string): string {
+  if (typeof network !== 'string') throw new TypeError('network must be a string')
+  if (typeof suffix !== 'string') throw new TypeError('suffix must be a string')
   return parseDid(`did:${METHOD}:${network}:${suffix}`).did
 }
 
@@ -134,7 +137,7 @@ export function parseDidUrl(didUrl: string): GridDidUrl {
 
 function parseParams(query: string): Record<string, string> {
   const params: Record<string, string> = Object.create(null)
-  if (query === '') return params
+  if (query === '') return {}
   for (const pair of query.split('&')) {
     const eq = pair.indexOf('=')
     const name = decode(eq < 0 ? pair : pair.slice(0, eq))
@@ -167,11 +170,14 @@ function parseParams(query: string): Record<string, string> {
  * @see ../../spec/did-grid.md#versioning
  */
 export function parseVersionTime(text: string): number {
+  if (typeof text !== 'string') throw new TypeError('versionTime must be a string')
   const m = VERSION_TIME.exec(text)
   if (!m) throw new InvalidDidUrlError('versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z')
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number]
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s)
-  const back = new Date(ms)
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  const back = new Date(Date.UTC(2000, mo - 1, d, h, mi, s))
+  back.setUTCFullYear(y, mo - 1, d)
+  const ms = back.getTime()
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
     throw new InvalidDidUrlError(`versionTime ${text} is not a valid date and time`)
   }
@@ -180,11 +186,13 @@ export function parseVersionTime(text: string): number {
 
 /** Whether a string is a valid network name: 1-16 characters a-z0-9, starting with a letter. */
 export function isNetworkName(network: string): boolean {
+  if (typeof network !== 'string') throw new TypeError('network must be a string')
   return NETWORK.test(network)
 }
 
 /** Whether a string is a valid verification-method or service id (a DID URL fragment). */
 export function isFragmentId(id: string): boolean {
+  if (typeof id !== 'string') throw new TypeError('id must be a string')
   return FRAGMENT_ID.test(id)
 }
 

@@ -264,7 +264,7 @@ function versionSelector(params: Record<string, string>): VersionSelector {
     throw new InvalidDidUrlError('versionId and versionTime cannot both be given')
   }
   if (params.versionId !== undefined) {
-    if (!/^[1-9][0-9]{0,15}$/.test(params.versionId)) throw new InvalidDidUrlError('versionId must be a positive integer')
+    if (!/^[1-9][0-9]{0,14}$/.test(params.versionId)) throw new InvalidDidUrlError('versionId must be a positive integer')
     return { versionId: Number(params.versionId) }
   }
   if (params.versionTime !== undefined) return { versionTime: parseVersionTime(params.versionTime) }
