@@ -48,6 +48,11 @@ export function encodeMultikey(publicKey: Uint8Array, type: MultikeyType = 'Ed25
  */
 export function decodeMultikey(multibase: string, expected?: MultikeyType): { type: MultikeyType; publicKey: Uint8Array } {
   if (typeof multibase !== 'string') throw new TypeError('publicKeyMultibase must be a string')
+  const known = validKeys.get(multibase)
+  if (known) {
+    if (expected && known.type !== expected) throw new InvalidKeyError(`expected an ${expected} key, got an ${known.type} key`)
+    return { type: known.type, publicKey: known.publicKey.slice() }
+  }
   if (!multibase.startsWith('z')) throw new InvalidKeyError('publicKeyMultibase must be base58btc (start with "z")')
   let bytes: Uint8Array
   try {
@@ -67,8 +72,15 @@ export function decodeMultikey(multibase: string, expected?: MultikeyType): { ty
   }
   // Canonical multibase: re-encoding must give the same string (no leading-zero or alias forms).
   if (base58btc.encode(bytes) !== multibase) throw new InvalidKeyError('publicKeyMultibase is not in canonical form')
+  if (validKeys.size >= VALID_KEYS_MAX) validKeys.delete(validKeys.keys().next().value!)
+  validKeys.set(multibase, { type, publicKey: publicKey.slice() })
   return { type, publicKey }
 }
+
+// Decoding validates the point (a square root in pure JS, ~45 µs). Results are a pure function of
+// the string, so valid keys are remembered: an update key signs many operations.
+const VALID_KEYS_MAX = 10_000
+const validKeys = new Map<string, { type: MultikeyType; publicKey: Uint8Array }>()
 
 /**
  * An Ed25519 key pair. The secret key lives in a private field: it is not enumerable, not shown

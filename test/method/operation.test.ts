@@ -228,6 +228,13 @@ describe('Multikey', () => {
     expect((caught as Error).message).toMatch(message)
   })
 
+  it('hands out copies, so a caller cannot alter what later decodes return', () => {
+    const k = Ed25519KeyPair.generate()
+    decodeMultikey(k.publicKeyMultibase).publicKey.fill(0)
+    expect(decodeMultikey(k.publicKeyMultibase).publicKey).toEqual(k.publicKey)
+    expect(() => decodeMultikey(k.publicKeyMultibase, 'X25519')).toThrow(/expected an X25519 key, got an Ed25519 key/)
+  })
+
   it('rejects the wrong key type and bad arguments', () => {
     const x = encodeMultikey(new Uint8Array(32).fill(9), 'X25519')
     expect(() => decodeMultikey(x, 'Ed25519')).toThrow(/expected an Ed25519 key, got an X25519 key/)
