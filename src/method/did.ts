@@ -156,8 +156,13 @@ function parseParams(query: string): Record<string, string> {
   if (params.service !== undefined && !FRAGMENT_ID.test(params.service)) {
     throw new InvalidDidUrlError('service must be a service id: 1-64 characters A-Z a-z 0-9 _ -')
   }
-  if (params.relativeRef !== undefined && params.service === undefined) {
-    throw new InvalidDidUrlError('relativeRef needs a service parameter')
+  if (params.relativeRef !== undefined) {
+    if (params.service === undefined) throw new InvalidDidUrlError('relativeRef needs a service parameter')
+    // A relative reference only (RFC 3986 §4.2): a scheme or an authority would let the DID URL
+    // point anywhere instead of into the service endpoint.
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(params.relativeRef) || params.relativeRef.startsWith('//')) {
+      throw new InvalidDidUrlError('relativeRef must be a relative reference (no scheme, no authority)')
+    }
   }
   return { ...params }
 }

@@ -1,4 +1,5 @@
 import { InvalidOperationError, type OperationFaultReason } from '../errors.js'
+import { parseDid } from './did.js'
 import { decodeMultikey } from './keys.js'
 import { LIMITS } from './limits.js'
 import {
@@ -297,6 +298,7 @@ function applyPatches(base: DidState, patches: readonly Patch[]): Content | stri
  * Folds a DID's anchored operations (in ledger order) to its history and latest state. Pure: it
  * verifies every signature itself and skips invalid operations with a reason instead of failing.
  *
+ * @throws {InvalidDidError} when `did` is not a did:grid DID.
  * @example
  * ```ts
  * const { state, versions, skipped } = foldOperations(did, await ledger.read(parseDid(did).suffix))
@@ -304,8 +306,8 @@ function applyPatches(base: DidState, patches: readonly Patch[]): Content | stri
  * @see ../../spec/did-grid.md#resolution-algorithm
  */
 export function foldOperations(did: string, operations: Iterable<AnchoredOperation>): DidHistory {
-  const suffix = did.slice(did.lastIndexOf(':') + 1)
-  const fold = new DidFold(did, suffix)
+  const parsed = parseDid(did)
+  const fold = new DidFold(parsed.did, parsed.suffix)
   for (const record of operations) fold.push(checkOperation(record))
   return fold.history()
 }

@@ -60,6 +60,8 @@ export class ViewCache {
     const cached = this.#max > 0 ? this.#views.get(did.did) : undefined
     const from = cached?.height ?? 0
     const fresh = await ledger.read(did.suffix, { afterHeight: from, untilHeight: target })
+    // Ledger order is (height, position); do not rely on the adapter for it.
+    fresh.sort((a, b) => a.height - b.height || a.position - b.position)
     const view: DidView = cached ?? { height: 0, records: [], fold: new DidFold(did.did, did.suffix) }
     for (const op of fresh) {
       // A ledger that ignores the range must not make us fold an operation twice.

@@ -920,4 +920,11 @@ describe('regressions', () => {
     d.setUTCFullYear(99, 5, 15)
     expect(parseVersionTime('0099-06-15T00:00:00Z')).toBe(d.getTime() / 1000)
   })
+
+  it('refuses a relativeRef with a scheme or an authority', () => {
+    for (const ref of ['https%3A%2F%2Fevil.example', '%2F%2Fevil.example%2Fx', 'javascript%3Aalert(1)']) {
+      expectInvalidDidUrl(() => parseDidUrl(`${DID}?service=files&relativeRef=${ref}`), 'relativeRef must be a relative reference')
+    }
+    expect(parseDidUrl(`${DID}?service=files&relativeRef=docs%2Fa%3Ab`).params?.relativeRef).toBe('docs/a:b')
+  })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  InvalidDidError,
   LIMITS,
   deactivateDid,
   foldOperations,
@@ -139,6 +140,11 @@ describe('fold: skip rules (invalid operations never stop the fold)', () => {
     expect(skipped[0]!.height).toBe(2)
     expect(state!.versionId).toBe(2)
     expect(state!.alsoKnownAs).toEqual(['https://ok.example'])
+  })
+
+  it('refuses to fold for something that is not a did:grid DID', () => {
+    expect(() => foldOperations('did:web:example.com', [])).toThrow(InvalidDidError)
+    expect(() => foldOperations('did:web:example.com', [])).toThrow(/a did:grid DID has 4 colon-separated parts/)
   })
 
   it('skips operations before a valid create (no-create), then folds from the create', async () => {

@@ -279,6 +279,8 @@ describe('dereference', () => {
       [`${did}?service=nope`, 'notFound'],
       [`${did}?service=multi&relativeRef=x`, 'notFound'],
       [`${did}/resources/schema`, 'notFound'],
+      [`${did}?service=dr&relativeRef=https%3A%2F%2Fevil.example%2F`, 'invalidDidUrl'],
+      [`${did}?service=dr&relativeRef=%2F%2Fevil.example%2Fx`, 'invalidDidUrl'],
       [`${did}#bad fragment`, 'invalidDidUrl'],
       ['did:grid:test:x#key-1', 'invalidDidUrl'],
       [`${(await newDid('nobody')).create.did}#key-1`, 'notFound'],
