@@ -94,7 +94,7 @@ export type OperationFaultReason =
 /**
  * An operation is malformed, oversized, badly signed or does not apply to the current state.
  * `reason` says which rule it broke.
- * @example `parseOperation(bytes)` throws this with `reason: 'bad-signature'` for a forged operation.
+ * @example `decodeOperation(bytes)` throws this with `reason: 'bad-signature'` for a forged operation.
  * @see ../spec/did-grid.md#operations
  */
 export class InvalidOperationError extends GridError {

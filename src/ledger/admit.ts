@@ -36,8 +36,8 @@ export function admitBatch(operations: readonly Submittable[]): { unique: Encode
       }
       indexOf.push(at)
     } catch (err) {
-      if (!(err instanceof InvalidOperationError)) throw err
-      rejected.push({ index, reason: err.reason, message: err.message })
+      if (err instanceof InvalidOperationError) rejected.push({ index, reason: err.reason, message: err.message })
+      else rejected.push({ index, reason: 'malformed', message: `operation could not be decoded: ${(err as Error)?.message ?? String(err)}` })
       indexOf.push(-1)
     }
   })
@@ -67,4 +67,9 @@ export function checkRead(suffix: string, options: { afterHeight?: number; until
     const v = options[name]
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new RangeError(`${name} must be a non-negative integer`)
   }
+}
+
+/** Validates a batch height argument. */
+export function checkHeight(height: number): void {
+  if (!Number.isSafeInteger(height)) throw new RangeError('height must be an integer')
 }

@@ -1,7 +1,7 @@
 import { LedgerClosedError } from '../errors.js'
 import { toHex } from '../lib/bytes.js'
 import type { AnchoredOperation } from '../method/state.js'
-import { admitBatch, checkRead, nextTime, systemClock } from './admit.js'
+import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './admit.js'
 import { merkleRoot } from './merkle.js'
 import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
 
@@ -78,7 +78,8 @@ export class MemoryLedger implements Ledger {
 
   async batch(height: number): Promise<BatchInfo | undefined> {
     this.#open()
-    const b = this.#batches[height - 1]
+    checkHeight(height)
+    const b = height >= 1 ? this.#batches[height - 1] : undefined
     return b && { ...b, operations: [...b.operations] }
   }
 

@@ -7,12 +7,12 @@ import * as Digest from 'multiformats/hashes/digest'
 import { LedgerClosedError, LedgerCorruptError, LedgerUnavailableError } from '../errors.js'
 import { toHex } from '../lib/bytes.js'
 import type { AnchoredOperation } from '../method/state.js'
-import { admitBatch, checkRead, nextTime, systemClock } from './admit.js'
+import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './admit.js'
 import { merkleRoot } from './merkle.js'
 import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
 
 const SCHEMA_VERSION = 1
-const SUFFIX = /^[a-z2-7]{52}$/
+const SUFFIX = /^[a-z2-7]{51}[aq]$/
 const JSON_CODEC = 0x0200
 const SHA2_256 = 0x12
 
@@ -177,7 +177,7 @@ export class SqliteLedger implements Ledger {
 
   async batch(height: number): Promise<BatchInfo | undefined> {
     this.#open()
-    if (!Number.isSafeInteger(height)) throw new RangeError('height must be an integer')
+    checkHeight(height)
     return this.#guard('batch', () => {
       const row = this.#stmt.batch.get(height) as { height: number; time: number; root: Buffer } | undefined
       if (!row) return undefined

@@ -16,6 +16,7 @@ const PCHAR = "A-Za-z0-9\\-._~!$&'()*+,;=:@"
 const PATH = new RegExp(`^(?:/(?:[${PCHAR}]|%[0-9A-Fa-f]{2})*)*$`)
 const QUERY_OR_FRAGMENT = new RegExp(`^(?:[${PCHAR}/?]|%[0-9A-Fa-f]{2})*$`)
 const FRAGMENT_ID = /^[A-Za-z0-9_-]{1,64}$/
+const RELATIVE_REF = new RegExp(`^(?:[${PCHAR}/?#]|%[0-9A-Fa-f]{2})*$`)
 // At most 15 digits, so every accepted versionId is a safe integer.
 const VERSION_ID = /^[1-9][0-9]{0,14}$/
 const VERSION_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/
@@ -158,9 +159,11 @@ function parseParams(query: string): Record<string, string> {
   }
   if (params.relativeRef !== undefined) {
     if (params.service === undefined) throw new InvalidDidUrlError('relativeRef needs a service parameter')
-    // A relative reference only (RFC 3986 §4.2): a scheme or an authority would let the DID URL
-    // point anywhere instead of into the service endpoint.
-    if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(params.relativeRef) || params.relativeRef.startsWith('//')) {
+    // A relative reference only (RFC 3986 §4.2: relative-part without authority): a scheme, an
+    // authority, or characters URL parsers rewrite (\\, whitespace) would let it leave the endpoint.
+    const ref = params.relativeRef
+    const firstSegment = ref.split(/[/?#]/, 1)[0]!
+    if (!RELATIVE_REF.test(ref) || ref.startsWith('//') || firstSegment.includes(':')) {
       throw new InvalidDidUrlError('relativeRef must be a relative reference (no scheme, no authority)')
     }
   }

@@ -50,7 +50,10 @@ export interface ServiceEntry {
 export interface DocumentContent {
   verificationMethods?: VerificationMethodEntry[]
   services?: ServiceEntry[]
-  /** DIDs that control this DID besides itself. */
+  /**
+   * The document's `controller` (DID Core §5.1.2). Informational: authority over did:grid operations
+   * stays with the update and recovery keys.
+   */
   controller?: string[]
   alsoKnownAs?: string[]
 }
@@ -135,7 +138,7 @@ export const SIGNING_DOMAIN = 'did:grid:operation:v1'
 const JSON_CODEC = 0x0200
 const SHA2_256 = 0x12
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/
-const TYPE_STRING = /^[\x21-\x7e]{1,128}$/
+const TYPE_STRING = new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.typeLength}}$`)
 
 /**
  * The bytes an operation's signature covers: `SIGNING_DOMAIN || 0x00 || JCS(operation without sig)`.
@@ -192,7 +195,8 @@ export function decodeOperation(bytes: Uint8Array): EncodedOperation {
   let text: string
   let value: unknown
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    // ignoreBOM keeps a byte-order mark in the text, so BOM + canonical bytes fail the canonical check.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
     value = JSON.parse(text)
   } catch {
     fail('malformed', 'operation bytes are not UTF-8 JSON')
@@ -268,7 +272,12 @@ function keyBytes(value: unknown, where: string): Uint8Array {
 function fromBase64urlStrict(value: unknown, length: number, where: string): Uint8Array {
   const text = string(value, where)
   if (!/^[A-Za-z0-9_-]+$/.test(text)) fail('malformed', `${where} must be unpadded base64url`)
-  const bytes = fromBase64url(text)
+  let bytes: Uint8Array
+  try {
+    bytes = fromBase64url(text)
+  } catch {
+    fail('malformed', `${where} is not valid base64url`)
+  }
   if (bytes.length !== length || toBase64url(bytes) !== text) fail('malformed', `${where} must encode exactly ${length} bytes`)
   return bytes
 }
@@ -290,7 +299,13 @@ function cid(value: unknown, where: string): string {
   } catch {
     fail('malformed', `${where} must be a CID`)
   }
-  if (parsed.version !== 1 || parsed.code !== JSON_CODEC || parsed.multihash.code !== SHA2_256 || parsed.toString() !== text) {
+  if (
+    parsed.version !== 1 ||
+    parsed.code !== JSON_CODEC ||
+    parsed.multihash.code !== SHA2_256 ||
+    parsed.multihash.size !== 32 ||
+    parsed.toString() !== text
+  ) {
     fail('malformed', `${where} must be a base32 CIDv1 with the json codec and sha2-256`)
   }
   return text
@@ -361,7 +376,7 @@ function service(value: unknown, where: string): ServiceEntry {
 }
 
 function typeString(value: unknown, where: string): void {
-  if (typeof value !== 'string' || !TYPE_STRING.test(value)) fail('malformed', `${where} must be 1-128 printable ASCII characters`)
+  if (typeof value !== 'string' || !TYPE_STRING.test(value)) fail('malformed', `${where} must be 1-${LIMITS.typeLength} printable ASCII characters`)
 }
 
 function uniqueIds(ids: string[], where: string): void {

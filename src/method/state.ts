@@ -96,8 +96,12 @@ export function checkOperation(record: AnchoredOperation): CheckedOperation {
     const decoded = decodeOperation(record.bytes)
     return { ...record, cid: decoded.cid, decoded }
   } catch (err) {
-    if (!(err instanceof InvalidOperationError)) throw err
-    return { ...record, cid: operationCid(record.bytes), fault: { reason: err.reason, message: err.message } }
+    // Whatever the bytes are, an invalid operation is skipped, never fatal (spec §Resolution algorithm).
+    const fault =
+      err instanceof InvalidOperationError
+        ? { reason: err.reason, message: err.message }
+        : { reason: 'malformed', message: `operation could not be decoded: ${(err as Error)?.message ?? String(err)}` }
+    return { ...record, cid: operationCid(record.bytes), fault }
   }
 }
 

@@ -220,12 +220,18 @@ export class GridResolver {
       const endpoint = service.serviceEndpoint
       const relativeRef = url.params?.relativeRef
       if (relativeRef === undefined) {
-        return { dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: endpoint, contentMetadata: meta }
+        // A URI or a set of URIs is a uri-list; a map endpoint is returned as JSON.
+        const isUris = typeof endpoint === 'string' || (Array.isArray(endpoint) && endpoint.every((e) => typeof e === 'string'))
+        return { dereferencingMetadata: { contentType: isUris ? 'text/uri-list' : 'application/json' }, contentStream: endpoint, contentMetadata: meta }
       }
       if (typeof endpoint !== 'string') return derefFailure('notFound', `service "${serviceId}" has no single URI to apply relativeRef to`)
       let target: string
       try {
-        target = new URL(relativeRef, endpoint).toString()
+        const base = new URL(endpoint)
+        const resolvedUrl = new URL(relativeRef, base)
+        // Defence in depth: the result must stay on the endpoint's origin.
+        if (resolvedUrl.origin !== base.origin) throw new Error('origin changed')
+        target = resolvedUrl.toString()
       } catch {
         return derefFailure('invalidDidUrl', 'relativeRef cannot be applied to the service endpoint')
       }

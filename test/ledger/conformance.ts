@@ -105,6 +105,9 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
       await expect(ledger.read(x.create.suffix, { afterHeight: -1 })).rejects.toThrow(RangeError)
       await expect(ledger.read(x.create.suffix, { untilHeight: 1.5 })).rejects.toThrow(/untilHeight must be a non-negative integer/)
       await expect(ledger.read(42 as never)).rejects.toThrow(TypeError)
+      expect(await ledger.read(`${'a'.repeat(51)}b`)).toEqual([])
+      await expect(ledger.batch(1.5)).rejects.toThrow(RangeError)
+      expect(await ledger.batch(0)).toBeUndefined()
       await ledger.close()
     })
 

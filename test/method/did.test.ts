@@ -922,7 +922,8 @@ describe('regressions', () => {
   })
 
   it('refuses a relativeRef with a scheme or an authority', () => {
-    for (const ref of ['https%3A%2F%2Fevil.example', '%2F%2Fevil.example%2Fx', 'javascript%3Aalert(1)']) {
+    // Includes forms a WHATWG URL parser would rewrite into an authority or a scheme.
+    for (const ref of ['https%3A%2F%2Fevil.example', '%2F%2Fevil.example%2Fx', 'javascript%3Aalert(1)', '%5C%5Cevil.example%2Fx', '%2F%5Cevil.example', '%2F%09%2Fevil.example', '%09https%3A%2F%2Fevil.example%2F', '%0Ajavascript%3Aalert(1)', 'a%20b']) {
       expectInvalidDidUrl(() => parseDidUrl(`${DID}?service=files&relativeRef=${ref}`), 'relativeRef must be a relative reference')
     }
     expect(parseDidUrl(`${DID}?service=files&relativeRef=docs%2Fa%3Ab`).params?.relativeRef).toBe('docs/a:b')

@@ -1,6 +1,8 @@
 import { inspect } from 'node:util'
 import { base32 } from 'multiformats/bases/base32'
 import { base58btc } from 'multiformats/bases/base58'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 import { describe, expect, it } from 'vitest'
 import {
   DidDeactivatedError,
@@ -99,6 +101,29 @@ describe('decodeOperation: stand-alone checks', () => {
     expectFault(() => decodeOperation(utf8Encode(reordered)), 'non-canonical', /canonical/)
     // A duplicate key collapses in JSON.parse, so the bytes cannot be the canonical form.
     expectFault(() => decodeOperation(utf8Encode(text.replace('{', '{"type":"create",'))), 'non-canonical', /canonical/)
+  })
+
+  it('refuses a UTF-8 byte-order mark in front of canonical bytes (it would hash as another operation)', async () => {
+    const { create } = await newDid()
+    expectFault(() => decodeOperation(Uint8Array.from([0xef, 0xbb, 0xbf, ...create.bytes])), 'malformed', /not UTF-8 JSON/)
+  })
+
+  it('refuses an undecodable signature as malformed, never with a raw error', async () => {
+    const { create } = await newDid()
+    const op = JSON.parse(utf8Decode(create.bytes))
+    for (const sig of ['A', `${'A'.repeat(85)}R`]) {
+      expectFault(() => decodeOperation(utf8Encode(canonicalize({ ...op, sig }))), 'malformed', /sig (is not valid base64url|must encode exactly 64 bytes)/)
+    }
+  })
+
+  it('refuses a prev whose sha2-256 digest is not 32 bytes', async () => {
+    const { create } = await newDid()
+    const short = CID.createV1(0x0200, Digest.create(0x12, new Uint8Array(31))).toString()
+    expectFault(
+      () => decodeOperation(forge({ type: 'deactivate', did: create.did, prev: short }, key('a-recovery'))),
+      'malformed',
+      /json codec and sha2-256/,
+    )
   })
 
   it('refuses a tampered operation (signature over other bytes)', async () => {

@@ -119,6 +119,7 @@ describe('fold: skip rules (invalid operations never stop the fold)', () => {
   // must still apply, proving the junk operation was skipped and not fatal.
   const cases: [string, (c: Awaited<ReturnType<typeof setup>>) => Promise<Uint8Array> | Uint8Array][] = [
     ['malformed', () => new TextEncoder().encode('{"type":"update"}')],
+    ['malformed', (c) => new TextEncoder().encode(new TextDecoder().decode(c.good.bytes).replace(/"sig":"[^"]+"/, '"sig":"A"'))],
     ['oversized', () => new Uint8Array(LIMITS.operationBytes + 1).fill(32)],
     ['non-canonical', (c) => new TextEncoder().encode(` ${new TextDecoder().decode(c.good.bytes)}`)],
     ['bad-signature', (c) => new TextEncoder().encode(new TextDecoder().decode(c.good.bytes).replace('ok.example', 'ko.example'))],

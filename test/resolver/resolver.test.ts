@@ -246,6 +246,7 @@ describe('dereference', () => {
         patches: [
           { action: 'add-service', service: { id: 'dr', type: 'DemandResponse', serviceEndpoint: 'https://dr.example/api/' } },
           { action: 'add-service', service: { id: 'multi', type: 'X', serviceEndpoint: ['https://a.example', 'https://b.example'] } },
+          { action: 'add-service', service: { id: 'map', type: 'X', serviceEndpoint: { origins: ['https://c.example'] } } },
         ],
       }),
     ])
@@ -270,6 +271,7 @@ describe('dereference', () => {
     expect((await resolver.dereference(`${did}?service=dr&relativeRef=bids%2F7`)).contentStream).toBe('https://dr.example/api/bids/7')
     expect((await resolver.dereference(`${did}?service=dr&relativeRef=%2Froot#frag`)).contentStream).toBe('https://dr.example/root#frag')
     expect((await resolver.dereference(`${did}?service=multi`)).contentStream).toEqual(['https://a.example', 'https://b.example'])
+    expect(await resolver.dereference(`${did}?service=map`)).toMatchObject({ dereferencingMetadata: { contentType: 'application/json' }, contentStream: { origins: ['https://c.example'] } })
   })
 
   it('reports dereferencing errors as data', async () => {
