@@ -93,7 +93,7 @@ const dir = mkdtempSync(join(tmpdir(), 'grid-did-bench-'))
     for (let i = 0; i < perBatch; i++) batch.push((await createDid({ network: 'bench', updateKey: key, recoveryKey: key })).bytes)
     all.push(batch)
   }
-  const sqlite = new SqliteLedger(join(dir, 'anchor.db'))
+  const sqlite = new SqliteLedger(join(dir, 'anchor.db'), { create: true })
   const memory = new MemoryLedger()
   let t = performance.now()
   for (const batch of all) await sqlite.submit(batch)
@@ -107,7 +107,7 @@ const dir = mkdtempSync(join(tmpdir(), 'grid-did-bench-'))
 
 // 4. Resolve a DID with 10 updates: warm cache vs no cache (read + verify + fold every time).
 {
-  const ledger = new SqliteLedger(join(dir, 'resolve.db'))
+  const ledger = new SqliteLedger(join(dir, 'resolve.db'), { create: true })
   const { did, ops } = await chainOf(10)
   for (const op of ops) await ledger.submit([op])
   const warm = new GridResolver({ networks: { bench: ledger } })

@@ -23,7 +23,7 @@ import {
 import { SqliteLedger } from 'grid-did/ledger/sqlite'
 
 const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'grid-did-quickstart-'))
-const ledger = new SqliteLedger(join(dir, 'ledger.db'))
+const ledger = new SqliteLedger(join(dir, 'ledger.db'), { create: true })
 const resolver = new GridResolver({ networks: { sgcc: ledger } })
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
 const show = (label: string, value: unknown) => console.log(`   ${label.padEnd(22)} ${typeof value === 'string' ? value : JSON.stringify(value)}`)

@@ -51,10 +51,16 @@ export function admitBatch(operations: readonly Submittable[]): { unique: Encode
   return { unique, indexOf }
 }
 
+const MAX_TIME = 253_402_300_799
+
 /** The ledger clock: whole Unix seconds, never going backwards. */
 export function nextTime(clock: () => number, last: number): number {
   const now = Math.floor(clock())
-  if (!Number.isSafeInteger(now) || now < 0) throw new RangeError('clock must return non-negative Unix seconds')
+  // Up to 9999-12-31T23:59:59Z: every anchoring time must render as an XML Schema dateTime, and a
+  // clock in milliseconds by mistake is caught here instead of poisoning the ledger.
+  if (!Number.isSafeInteger(now) || now < 0 || now > MAX_TIME) {
+    throw new RangeError('clock must return Unix seconds between 1970 and 9999-12-31T23:59:59Z')
+  }
   return Math.max(now, last)
 }
 

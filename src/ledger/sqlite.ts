@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
@@ -27,6 +27,11 @@ export interface SqliteLedgerOptions {
   synchronous?: 'FULL' | 'NORMAL'
   /** Open without write access. */
   readonly?: boolean
+  /**
+   * Create the file (and its directory) when it does not exist. Off by default, so a mistyped or
+   * unmounted path fails loudly instead of serving an empty ledger (where every DID is "not found").
+   */
+  create?: boolean
 }
 
 interface OpRow {
@@ -44,7 +49,7 @@ interface OpRow {
  * @example
  * ```ts
  * import { SqliteLedger } from 'grid-did/ledger/sqlite'
- * const ledger = new SqliteLedger('./.grid-did/ledger.db')
+ * const ledger = new SqliteLedger('./.grid-did/ledger.db', { create: true })
  * ```
  * @see ../../spec/did-grid.md#anchoring
  */
@@ -59,9 +64,13 @@ export class SqliteLedger implements Ledger {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
     this.path = path
     this.#clock = options.clock ?? systemClock
+    const create = path === ':memory:' || (options.create === true && !options.readonly)
+    if (!create && !existsSync(path)) {
+      throw new LedgerUnavailableError(`no ledger at ${path} (pass { create: true } to make a new one)`)
+    }
     try {
-      if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true })
-      this.#db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+      if (create && path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+      this.#db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !create })
       if (!options.readonly) {
         this.#db.pragma('journal_mode = WAL')
         this.#db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
@@ -72,6 +81,7 @@ export class SqliteLedger implements Ledger {
       this.#stmt = this.prepare()
     } catch (cause) {
       if (cause instanceof LedgerCorruptError) throw cause
+      if (isCorruption(cause)) throw new LedgerCorruptError(`${path} is not an intact ledger: ${(cause as Error).message}`, { cause })
       throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${(cause as Error).message}`, { cause })
     }
   }
@@ -220,6 +230,7 @@ export class SqliteLedger implements Ledger {
       return fn()
     } catch (cause) {
       if (cause instanceof RangeError || cause instanceof TypeError) throw cause
+      if (isCorruption(cause)) throw new LedgerCorruptError(`ledger ${what} failed: ${(cause as Error).message}`, { cause })
       throw new LedgerUnavailableError(`ledger ${what} failed: ${(cause as Error).message}`, { cause })
     }
   }
@@ -227,6 +238,12 @@ export class SqliteLedger implements Ledger {
   #open(): void {
     if (this.#closed) throw new LedgerClosedError()
   }
+}
+
+/** SQLite's own verdict that the file is damaged or not a database at all. */
+function isCorruption(cause: unknown): boolean {
+  const code = (cause as { code?: unknown })?.code
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT_'))
 }
 
 function suffixBytes(suffix: string): Uint8Array {

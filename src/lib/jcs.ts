@@ -58,3 +58,12 @@ export function canonicalize(value: JsonValue): string {
   }
   return `${out}}`
 }
+
+/** Freezes a JSON value and everything inside it; returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}

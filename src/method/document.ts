@@ -28,7 +28,10 @@ export function toDidDocument(state: DidState): DIDDocument {
     }
   }
   if (state.services.length > 0) {
-    doc.service = state.services.map((s) => ({ id: `${did}#${s.id}`, type: s.type, serviceEndpoint: s.serviceEndpoint }) as Service)
+    // Copies: the document belongs to the caller, the state is shared (and frozen).
+    doc.service = state.services.map(
+      (s) => ({ id: `${did}#${s.id}`, type: structuredClone(s.type), serviceEndpoint: structuredClone(s.serviceEndpoint) }) as Service,
+    )
   }
   return doc
 }

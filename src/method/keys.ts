@@ -5,6 +5,7 @@ import { ed25519PublicKey, ed25519Signer, isValidEd25519PublicKey, randomBytes }
 /** Multicodec varint prefixes (multicodec table: ed25519-pub 0xed, x25519-pub 0xec). */
 const ED25519_PREFIX = [0xed, 0x01] as const
 const X25519_PREFIX = [0xec, 0x01] as const
+const MULTIKEY_LENGTH = 48
 
 /** Key types a `Multikey` in a did:grid document may hold. */
 export type MultikeyType = 'Ed25519' | 'X25519'
@@ -54,6 +55,11 @@ export function decodeMultikey(multibase: string, expected?: MultikeyType): { ty
     return { type: known.type, publicKey: known.publicKey.slice() }
   }
   if (!multibase.startsWith('z')) throw new InvalidKeyError('publicKeyMultibase must be base58btc (start with "z")')
+  // 34 bytes starting 0xed or 0xec always encode to 47 base58 digits: check before the (quadratic)
+  // base58 decoding, so a huge string costs nothing.
+  if (multibase.length !== MULTIKEY_LENGTH) {
+    throw new InvalidKeyError(`an Ed25519 or X25519 Multikey is ${MULTIKEY_LENGTH} characters, got ${multibase.length}`)
+  }
   let bytes: Uint8Array
   try {
     bytes = base58btc.decode(multibase)
@@ -65,7 +71,7 @@ export function decodeMultikey(multibase: string, expected?: MultikeyType): { ty
   else if (bytes[0] === X25519_PREFIX[0] && bytes[1] === X25519_PREFIX[1]) type = 'X25519'
   else throw new InvalidKeyError('publicKeyMultibase has an unsupported multicodec (expected ed25519-pub or x25519-pub)')
   if (expected && type !== expected) throw new InvalidKeyError(`expected an ${expected} key, got an ${type} key`)
-  if (bytes.length !== 34) throw new InvalidKeyError(`an ${type} Multikey holds 32 key bytes, got ${bytes.length - 2}`)
+  // 48 characters with an 0xed01/0xec01 prefix always decode to exactly 34 bytes (2 + 32).
   const publicKey = bytes.slice(2)
   if (type === 'Ed25519' && !isValidEd25519PublicKey(publicKey)) {
     throw new InvalidKeyError('not a valid Ed25519 public key (non-canonical encoding, not on the curve, or small order)')

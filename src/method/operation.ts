@@ -4,7 +4,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { InvalidKeyError, InvalidOperationError, type OperationFaultReason } from '../errors.js'
 import { fromBase64url, toBase64url, utf8Encode } from '../lib/bytes.js'
 import { ed25519Verify, sha256 } from '../lib/crypto.js'
-import { canonicalDomainError, canonicalize, type JsonValue } from '../lib/jcs.js'
+import { canonicalDomainError, canonicalize, deepFreeze, type JsonValue } from '../lib/jcs.js'
 import { formatDid, isFragmentId, isNetworkName, parseDid } from './did.js'
 import { decodeMultikey, type OperationSigner } from './keys.js'
 import { LIMITS } from './limits.js'
@@ -118,7 +118,7 @@ export interface DeactivateOperation extends Signed {
 export type Operation = CreateOperation | UpdateOperation | RecoverOperation | DeactivateOperation
 export type OperationType = Operation['type']
 
-/** An operation with everything derived from its canonical bytes. */
+/** An operation with everything derived from its canonical bytes. `operation` is deeply frozen. */
 export interface EncodedOperation<T extends Operation = Operation> {
   operation: T
   /** Canonical bytes (what the ledger stores). */
@@ -204,7 +204,8 @@ export function decodeOperation(bytes: Uint8Array): EncodedOperation {
   const domainError = canonicalDomainError(value)
   if (domainError) fail('malformed', `operation: ${domainError}`)
   if (canonicalize(value as JsonValue) !== text) fail('non-canonical', 'operation bytes are not in canonical (JCS) form')
-  const operation = checkShape(value)
+  // Frozen: states and documents share these values, so no caller can alter what a cache serves.
+  const operation = deepFreeze(checkShape(value))
   const signature = fromBase64urlStrict(operation.sig, 64, 'sig')
   const key = keyBytes(operation.key, 'key')
   if (!ed25519Verify(signature, signingInput(operation), key)) fail('bad-signature', 'the signature does not verify with key')
@@ -229,8 +230,8 @@ export function operationCid(bytes: Uint8Array): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shape checks. Every object has an exact key set: unknown fields are malformed, so two encodings
-// of the same intent cannot both be valid.
+// Shape checks. Every object has an exact key set: unknown fields are malformed, so nobody but the
+// signer can make a second valid encoding of an operation.
 
 function fail(reason: OperationFaultReason, message: string): never {
   throw new InvalidOperationError(reason, message)

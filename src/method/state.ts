@@ -71,6 +71,8 @@ export interface AppliedVersion {
 /** One operation the fold skipped, with the rule it broke. */
 export interface SkippedOperation {
   cid: string
+  /** The operation's type, when it could be decoded. */
+  type?: OperationType
   height: number
   position: number
   time: number
@@ -126,22 +128,20 @@ export class DidFold {
   /** Folds one checked operation; returns the new state when it applied, undefined when skipped. */
   push(record: CheckedOperation): DidState | undefined {
     const fault = record.fault ?? this.#fault(record)
-    if (fault) {
-      this.skipped.push({ cid: record.cid, height: record.height, position: record.position, time: record.time, ...fault })
-      return undefined
-    }
-    const next = this.#apply(record)
-    if (typeof next === 'string') {
-      this.skipped.push({
+    const applied = fault ? undefined : this.#apply(record)
+    if (applied === undefined || typeof applied === 'string') {
+      const skip: SkippedOperation = {
         cid: record.cid,
         height: record.height,
         position: record.position,
         time: record.time,
-        reason: 'invalid-patch',
-        message: next,
-      })
+        ...(fault ?? { reason: 'invalid-patch', message: applied as string }),
+      }
+      if (record.decoded) skip.type = record.decoded.operation.type
+      this.skipped.push(skip)
       return undefined
     }
+    const next = freezeState(applied)
     this.state = next
     this.#applied.add(record.cid)
     this.versions.push({
@@ -232,6 +232,15 @@ export class DidFold {
   history(): DidHistory {
     return { did: this.did, state: this.state, versions: [...this.versions], skipped: [...this.skipped] }
   }
+}
+
+/** States are shared by caches and callers: freeze the state, its lists and their entries. */
+function freezeState(state: DidState): DidState {
+  for (const list of [state.verificationMethods, state.services, state.controller, state.alsoKnownAs]) {
+    for (const item of list) Object.freeze(item)
+    Object.freeze(list)
+  }
+  return Object.freeze(state)
 }
 
 function next(base: DidState, record: CheckedOperation, changes: Partial<DidState>): DidState {

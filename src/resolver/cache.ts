@@ -6,7 +6,11 @@ import { checkOperation, DidFold, type CheckedOperation } from '../method/state.
 export interface DidView {
   /** Ledger height this view is complete up to. */
   height: number
-  /** The DID's operations up to `height`, checked (signatures verified once). */
+  /**
+   * The DID's *applied* operations up to `height` (signatures verified once), for re-folding a past
+   * version. Skipped operations are kept only as `fold.skipped` summaries: a prefix of the log
+   * skips them the same way, and junk must not cost cache memory.
+   */
   records: CheckedOperation[]
   /** The fold of `records`. */
   fold: DidFold
@@ -67,8 +71,7 @@ export class ViewCache {
       // A ledger that ignores the range must not make us fold an operation twice.
       if (op.height <= from || op.height > target) continue
       const checked = checkOperation(op)
-      view.records.push(checked)
-      view.fold.push(checked)
+      if (view.fold.push(checked)) view.records.push(checked)
     }
     view.height = target
     if (this.#max > 0) this.#touch(did.did, view)

@@ -36,6 +36,12 @@ export interface GridResolutionOptions extends DIDResolutionOptions {
   versionId?: string | number
   /** Resolve the state as of this time (`YYYY-MM-DDTHH:MM:SSZ`). */
   versionTime?: string
+  /**
+   * Resolve the state as of this ledger height (the last operation anchored at or below it). For
+   * deterministic callers such as contract role checks, which take the height from the transaction.
+   * A height above the finalized head is `notFound`.
+   */
+  ledgerHeight?: number
 }
 
 /** did:grid's method-specific document metadata (`didDocumentMetadata.method`). */
@@ -110,6 +116,16 @@ export class GridResolver {
    * `versionTime`, as did-resolver passes them, or the same selectors in `options`.
    */
   async resolve(did: string, options: GridResolutionOptions = {}): Promise<DIDResolutionResult> {
+    try {
+      return await this.#resolve(did, options ?? {})
+    } catch (err) {
+      // Resolution never throws (DID Resolution §Errors): anything unexpected is an internal error.
+      return failure('internalError', `resolution failed: ${(err as Error)?.message ?? String(err)}`)
+    }
+  }
+
+  async #resolve(did: string, options: GridResolutionOptions): Promise<DIDResolutionResult> {
+    if (typeof did !== 'string') return failure('invalidDid', 'the DID must be a string')
     const accept = options.accept ?? DEFAULT_CONTENT_TYPE
     if (!(SUPPORTED_CONTENT_TYPES as readonly string[]).includes(accept)) {
       return failure('representationNotSupported', `cannot produce ${accept}; supported: ${SUPPORTED_CONTENT_TYPES.join(', ')}`)
@@ -134,10 +150,13 @@ export class GridResolver {
     try {
       view = await this.#cache.view(ledger, parsed)
     } catch (err) {
-      return failure('internalError', `the ledger of network "${parsed.network}" failed: ${(err as Error).message}`)
+      return failure('internalError', `the ledger of network "${parsed.network}" failed: ${(err as Error)?.message ?? String(err)}`)
     }
     const latest = view.fold.state
     if (!latest) return failure('notFound', `${parsed.did} is not on the ledger`)
+    if (selector && 'ledgerHeight' in selector && selector.ledgerHeight > view.height) {
+      return failure('notFound', `ledger height ${selector.ledgerHeight} is above the finalized height ${view.height}`)
+    }
     const target = selectVersion(view, selector)
     if (!target) return failure('notFound', `${parsed.did} has no version matching ${describe(selector)}`)
     let didDocument: DIDDocument = toDidDocument(target)
@@ -173,20 +192,16 @@ export class GridResolver {
    */
   async history(did: string): Promise<{ did: string; state: DidState | undefined; operations: HistoryEntry[] }> {
     const view = await this.#viewOf(did)
-    const { versions, skipped } = view.fold
-    const applied = new Map(versions.map((v) => [`${v.height}:${v.position}`, v]))
-    const skips = new Map(skipped.map((s) => [`${s.height}:${s.position}`, s]))
-    const operations = view.records.map((r): HistoryEntry => {
-      const at = `${r.height}:${r.position}`
-      const v = applied.get(at)
-      const s = skips.get(at)
-      const entry: HistoryEntry = { cid: r.cid, height: r.height, position: r.position, time: isoSeconds(r.time), applied: !!v }
-      if (r.decoded) entry.type = r.decoded.operation.type
-      if (v) entry.versionId = v.versionId
-      if (s) Object.assign(entry, { reason: s.reason, message: s.message })
+    const applied = view.fold.versions.map(
+      (v): HistoryEntry => ({ cid: v.cid, type: v.type, height: v.height, position: v.position, time: isoSeconds(v.time), applied: true, versionId: v.versionId }),
+    )
+    const skipped = view.fold.skipped.map((s): HistoryEntry => {
+      const entry: HistoryEntry = { cid: s.cid, height: s.height, position: s.position, time: isoSeconds(s.time), applied: false, reason: s.reason, message: s.message }
+      if (s.type) entry.type = s.type
       return entry
     })
-    return { did: parseDid(did).did, state: view.fold.state, operations }
+    const operations = [...applied, ...skipped].sort((a, b) => a.height - b.height || a.position - b.position)
+    return { did: view.fold.did, state: view.fold.state, operations }
   }
 
   /**
@@ -196,6 +211,15 @@ export class GridResolver {
    * @see ../../spec/did-grid.md#did-urls
    */
   async dereference(didUrl: string, options: GridResolutionOptions = {}): Promise<DIDDereferencingResult> {
+    try {
+      return await this.#dereference(didUrl, options ?? {})
+    } catch (err) {
+      return derefFailure('internalError', `dereferencing failed: ${(err as Error)?.message ?? String(err)}`)
+    }
+  }
+
+  async #dereference(didUrl: string, options: GridResolutionOptions): Promise<DIDDereferencingResult> {
+    if (typeof didUrl !== 'string') return derefFailure('invalidDidUrl', 'the DID URL must be a string')
     let url
     try {
       url = parseDidUrl(didUrl)
@@ -256,47 +280,50 @@ export class GridResolver {
   }
 }
 
-type VersionSelector = { versionId: number } | { versionTime: number } | undefined
+type VersionSelector = { versionId: number } | { versionTime: number } | { ledgerHeight: number } | undefined
 
 function pickVersion(options: GridResolutionOptions): Record<string, string> {
   const out: Record<string, string> = {}
   if (options.versionId !== undefined) out.versionId = String(options.versionId)
   if (options.versionTime !== undefined) out.versionTime = String(options.versionTime)
+  if (options.ledgerHeight !== undefined) out.ledgerHeight = String(options.ledgerHeight)
   return out
 }
 
 function versionSelector(params: Record<string, string>): VersionSelector {
-  if (params.versionId !== undefined && params.versionTime !== undefined) {
-    throw new InvalidDidUrlError('versionId and versionTime cannot both be given')
-  }
+  const given = ['versionId', 'versionTime', 'ledgerHeight'].filter((k) => params[k] !== undefined)
+  if (given.length > 1) throw new InvalidDidUrlError(`${given.join(' and ')} cannot be combined`)
   if (params.versionId !== undefined) {
     if (!/^[1-9][0-9]{0,14}$/.test(params.versionId)) throw new InvalidDidUrlError('versionId must be a positive integer')
     return { versionId: Number(params.versionId) }
   }
   if (params.versionTime !== undefined) return { versionTime: parseVersionTime(params.versionTime) }
+  if (params.ledgerHeight !== undefined) {
+    if (!/^(0|[1-9][0-9]{0,14})$/.test(params.ledgerHeight)) throw new InvalidDidUrlError('ledgerHeight must be a non-negative integer')
+    return { ledgerHeight: Number(params.ledgerHeight) }
+  }
   return undefined
 }
 
 function describe(selector: VersionSelector): string {
   if (!selector) return 'latest'
-  return 'versionId' in selector ? `versionId ${selector.versionId}` : `versionTime ${isoSeconds(selector.versionTime)}`
+  if ('versionId' in selector) return `versionId ${selector.versionId}`
+  if ('versionTime' in selector) return `versionTime ${isoSeconds(selector.versionTime)}`
+  return `ledger height ${selector.ledgerHeight}`
 }
 
-/** The state at the selected version, re-folding the cached (already verified) records. */
+/** The state at the selected version, re-folding the cached (applied, already verified) records. */
 function selectVersion(view: DidView, selector: VersionSelector): DidState | undefined {
   const latest = view.fold.state!
   if (!selector) return latest
   const versions = view.fold.versions
-  let wanted: number
-  if ('versionId' in selector) {
-    wanted = selector.versionId
-  } else {
-    let n = 0
+  let wanted = 0
+  if ('versionId' in selector) wanted = selector.versionId
+  else {
     for (const v of versions) {
-      if (v.time > selector.versionTime) break
-      n = v.versionId
+      if ('versionTime' in selector ? v.time > selector.versionTime : v.height > selector.ledgerHeight) break
+      wanted = v.versionId
     }
-    wanted = n
   }
   if (wanted < 1 || wanted > versions.length) return undefined
   if (wanted === latest.versionId) return latest
@@ -311,7 +338,8 @@ function selectVersion(view: DidView, selector: VersionSelector): DidState | und
 function documentMetadata(view: DidView, state: DidState): DIDDocumentMetadata {
   const meta: DIDDocumentMetadata = { created: isoSeconds(state.created) }
   if (state.updated !== undefined) meta.updated = isoSeconds(state.updated)
-  if (state.deactivated) meta.deactivated = true
+  // DID Core §7.3.2.3: a deactivated DID says so for every version resolved, not only the last.
+  if (view.fold.state?.deactivated) meta.deactivated = true
   meta.versionId = String(state.versionId)
   const next = view.fold.versions[state.versionId]
   if (next) {

@@ -123,6 +123,14 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
       await ledger.close()
     })
 
+    it('refuses a clock outside 1970..9999 (e.g. milliseconds by mistake) without anchoring', async () => {
+      const { ledger } = await open(() => Date.now())
+      await expect(ledger.submit([(await newDid('ms')).create])).rejects.toThrow(RangeError)
+      await expect(ledger.submit([(await newDid('ms')).create])).rejects.toThrow(/Unix seconds between 1970 and 9999/)
+      expect((await ledger.head()).height).toBe(0)
+      await ledger.close()
+    })
+
     it('is idempotent: re-submitting anchored operations returns their original receipts', async () => {
       const { ledger } = await open(clock)
       const a = await newDid('i1')

@@ -19,7 +19,7 @@ ledgerConformance(
   'SqliteLedger',
   async (clock) => {
     const path = freshPath()
-    const ledger = new SqliteLedger(path, { clock })
+    const ledger = new SqliteLedger(path, { clock, create: true })
     return {
       ledger,
       reopen: async () => {
@@ -34,7 +34,7 @@ ledgerConformance(
 describe('SqliteLedger specifics', () => {
   it('reads one DID through the (suffix, height, position) index, not a table scan', () => {
     const path = freshPath()
-    const ledger = new SqliteLedger(path)
+    const ledger = new SqliteLedger(path, { create: true })
     void ledger.close()
     const db = new Database(path, { readonly: true })
     const plan = db
@@ -52,7 +52,7 @@ describe('SqliteLedger specifics', () => {
 
   it('refuses a store written by a newer schema', async () => {
     const path = freshPath()
-    await new SqliteLedger(path).close()
+    await new SqliteLedger(path, { create: true }).close()
     const db = new Database(path)
     db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema'").run()
     db.close()
@@ -60,7 +60,7 @@ describe('SqliteLedger specifics', () => {
     expect(() => new SqliteLedger(path)).toThrow(/schema 99, this version reads schema 1/)
   })
 
-  it('reports a file it cannot open as unavailable, not as empty', () => {
+  it('reports a file that is not a database as corrupt, not as an empty ledger', () => {
     const path = join(root, 'not-a-db')
     writeFileSync(path, 'this is not sqlite'.repeat(100))
     let caught: unknown
@@ -69,16 +69,35 @@ describe('SqliteLedger specifics', () => {
     } catch (err) {
       caught = err
     }
-    expect(caught).toBeInstanceOf(LedgerUnavailableError)
-    expect((caught as LedgerUnavailableError).code).toBe('ERR_GRID_LEDGER_UNAVAILABLE')
-    expect((caught as Error).message).toMatch(/cannot open the ledger/)
-    expect(() => new SqliteLedger(join(root, 'missing.db'), { readonly: true })).toThrow(LedgerUnavailableError)
+    expect(caught).toBeInstanceOf(LedgerCorruptError)
+    expect((caught as LedgerCorruptError).code).toBe('ERR_GRID_LEDGER_CORRUPT')
+    expect((caught as Error).message).toMatch(/is not an intact ledger/)
     expect(() => new SqliteLedger('')).toThrow(TypeError)
+  })
+
+  it('refuses a missing file unless asked to create one, so a wrong path never serves an empty ledger', async () => {
+    const path = join(root, 'not-mounted', 'ledger.db')
+    for (const options of [{}, { readonly: true }, { readonly: true, create: true }]) {
+      let caught: unknown
+      try {
+        new SqliteLedger(path, options)
+      } catch (err) {
+        caught = err
+      }
+      expect(caught).toBeInstanceOf(LedgerUnavailableError)
+      expect((caught as LedgerUnavailableError).code).toBe('ERR_GRID_LEDGER_UNAVAILABLE')
+      expect((caught as Error).message).toMatch(/no ledger at .*pass \{ create: true \}/)
+    }
+    const created = new SqliteLedger(path, { create: true })
+    await created.close()
+    const reopened = new SqliteLedger(path)
+    expect((await reopened.head()).height).toBe(0)
+    await reopened.close()
   })
 
   it('verifies its integrity and detects a tampered Merkle root', async () => {
     const path = freshPath()
-    const ledger = new SqliteLedger(path)
+    const ledger = new SqliteLedger(path, { create: true })
     const a = await newDid('int-a')
     const b = await newDid('int-b')
     await ledger.submit([a.create, b.create])
@@ -95,7 +114,7 @@ describe('SqliteLedger specifics', () => {
   })
 
   it('returns no operations for a malformed suffix instead of failing', async () => {
-    const ledger = new SqliteLedger(freshPath())
+    const ledger = new SqliteLedger(freshPath(), { create: true })
     expect(await ledger.read('A'.repeat(52))).toEqual([])
     expect(await ledger.read('short')).toEqual([])
     await ledger.close()

@@ -235,9 +235,10 @@ describe('Multikey', () => {
 
   const bad: [string, string, RegExp][] = [
     ['not base58btc', 'uAAAA', /must be base58btc/],
-    ['bad base58', 'z0OIl', /not valid base58btc/],
-    ['unknown multicodec', base58btc.encode(Uint8Array.from([0xe7, 0x01, ...new Uint8Array(33)])), /unsupported multicodec/],
-    ['wrong length', base58btc.encode(Uint8Array.from([0xed, 0x01, ...new Uint8Array(31).fill(1)])), /32 key bytes, got 31/],
+    ['bad base58', `z${'0'.repeat(47)}`, /not valid base58btc/],
+    ['unknown multicodec', base58btc.encode(Uint8Array.from([0xe7, 0x01, ...new Uint8Array(32).fill(200)])), /unsupported multicodec/],
+    ['wrong length', base58btc.encode(Uint8Array.from([0xed, 0x01, ...new Uint8Array(31).fill(1)])), /Multikey is 48 characters, got 4[0-7]/],
+    ['a huge string (rejected before the quadratic base58 decoding)', `z${'2'.repeat(200_000)}`, /Multikey is 48 characters, got 200001/],
     ['small-order key', base58btc.encode(Uint8Array.from([0xed, 0x01, 1, ...new Uint8Array(31)])), /small order/],
     ['non-canonical y', base58btc.encode(Uint8Array.from([0xed, 0x01, ...Buffer.from('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex')])), /not a valid Ed25519/],
   ]

@@ -161,6 +161,33 @@ describe('resolve', () => {
     expect((await resolver.resolve(d.create.did)).didDocumentMetadata.versionId).toBe('2')
   })
 
+  it('never throws, whatever the arguments', async () => {
+    const { resolver } = await world()
+    expect((await resolver.resolve(undefined as never)).didResolutionMetadata.error).toBe('invalidDid')
+    expect((await resolver.resolve(42 as never, null as never)).didResolutionMetadata.error).toBe('invalidDid')
+    expect((await resolver.dereference(42 as never)).dereferencingMetadata.error).toBe('invalidDidUrl')
+    expect((await resolver.dereference({} as never, null as never)).dereferencingMetadata.error).toBe('invalidDidUrl')
+  })
+
+  it('hands out documents the caller owns and states nobody can alter', async () => {
+    const { ledger, resolver, did, update } = await world()
+    await ledger.submit([
+      await updateDid(await resolver.resolveState(did), update, {
+        patches: [{ action: 'add-service', service: { id: 'dr', type: 'X', serviceEndpoint: { origins: ['https://dr.example'] } } }],
+      }),
+    ])
+    const first = await resolver.resolve(did)
+    ;(first.didDocument!.service![0]!.serviceEndpoint as { origins: string[] }).origins.push('https://evil.example')
+    first.didDocument!.authentication!.push('x')
+    const again = await resolver.resolve(did)
+    expect(again.didDocument!.service![0]!.serviceEndpoint).toEqual({ origins: ['https://dr.example'] })
+    expect(again.didDocument!.authentication).toEqual([`${did}#key-1`])
+    const state = await resolver.resolveState(did)
+    expect(() => (state.verificationMethods[0]!.purposes as string[]).push('capabilityInvocation')).toThrow(TypeError)
+    expect(() => ((state as { updateKey: string }).updateKey = 'x')).toThrow(TypeError)
+    expect(Object.isFrozen(state.services[0]!.serviceEndpoint)).toBe(true)
+  })
+
   it('gives the same answers with the cache disabled, and validates the configuration', async () => {
     const { ledger, did } = await world()
     const uncached = new GridResolver({ networks: { test: ledger }, cache: false })
@@ -214,6 +241,23 @@ describe('versions', () => {
     expect(services(await resolver.resolve(did, { versionTime: '2030-01-01T00:00:00Z' }))).toEqual(['s1', 's2'])
   })
 
+  it('resolves as of a ledger height (deterministic callers), refusing heights not yet final', async () => {
+    const { ledger, resolver, did, update, tick } = await world()
+    await ledger.submit([(await newDid('filler')).create])
+    tick()
+    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://h3.example'] }] })])
+    const at = async (ledgerHeight: number) => (await resolver.resolve(did, { ledgerHeight })).didDocumentMetadata.versionId
+    expect(await at(1)).toBe('1')
+    expect(await at(2)).toBe('1')
+    expect(await at(3)).toBe('2')
+    expect((await resolver.resolve(`${did}?ledgerHeight=2`)).didDocumentMetadata.versionId).toBe('1')
+    const future = await resolver.resolve(did, { ledgerHeight: 4 })
+    expect(future.didResolutionMetadata).toMatchObject({ error: 'notFound', message: expect.stringMatching(/above the finalized height 3/) })
+    expect((await resolver.resolve(did, { ledgerHeight: 0 })).didResolutionMetadata.error).toBe('notFound')
+    expect((await resolver.resolve(did, { ledgerHeight: -1 })).didResolutionMetadata.error).toBe('invalidDidUrl')
+    expect((await resolver.resolve(did, { ledgerHeight: 2, versionId: 1 })).didResolutionMetadata.error).toBe('invalidDidUrl')
+  })
+
   it('resolves a key that was since rotated away as of its time (history is first-class)', async () => {
     const { ledger, resolver, did, update, signing, tick } = await world()
     tick()
@@ -223,7 +267,7 @@ describe('versions', () => {
     expect((await resolver.dereference(`${did}#key-1`)).dereferencingMetadata.error).toBe('notFound')
   })
 
-  it('resolves a deactivated DID with no keys, deactivated: true, and its earlier versions intact', async () => {
+  it('resolves a deactivated DID with no keys, deactivated: true, and its earlier versions intact but marked deactivated', async () => {
     const { ledger, resolver, did, recovery, tick } = await world()
     tick()
     await ledger.submit([await deactivateDid(await resolver.resolveState(did), recovery)])
@@ -233,7 +277,8 @@ describe('versions', () => {
     expect(r.didDocumentMetadata).toMatchObject({ deactivated: true, versionId: '2', updated: '2026-01-01T01:00:00Z' })
     const before = await resolver.resolve(`${did}?versionId=1`)
     expect(before.didDocument!.verificationMethod).toHaveLength(1)
-    expect(before.didDocumentMetadata.deactivated).toBeUndefined()
+    // DID Core §7.3.2.3: once deactivated, every resolved version says so.
+    expect(before.didDocumentMetadata.deactivated).toBe(true)
     expect(before.didDocumentMetadata.nextVersionId).toBe('2')
   })
 })
