@@ -11,7 +11,7 @@ import { isoSeconds } from '../lib/time.js'
 import { parseDid, parseDidUrl, parseVersionTime, type GridDid } from '../method/did.js'
 import { toDidDocument } from '../method/document.js'
 import type { OperationType } from '../method/operation.js'
-import { DidFold, type DidHistory, type DidState } from '../method/state.js'
+import { DidFold, type DidState } from '../method/state.js'
 import { ViewCache, type DidView } from './cache.js'
 
 /** Media types `resolve` can produce. */
@@ -365,4 +365,3 @@ function derefFailure(error: string, message: string): DIDDereferencingResult {
   return { dereferencingMetadata: { error, message }, contentStream: null, contentMetadata: {} }
 }
 
-export type { DidHistory }
