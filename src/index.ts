@@ -1,5 +1,5 @@
 export * from './errors.js'
-export { METHOD, SUFFIX_LENGTH, formatDid, isNetworkName, parseDid, parseDidUrl, parseVersionTime } from './method/did.js'
+export { METHOD, SUFFIX_LENGTH, formatDid, isNetworkName, parseDid, parseDidUrl, parseVersionId, parseVersionTime } from './method/did.js'
 export type { GridDid, GridDidUrl } from './method/did.js'
 export { LIMITS } from './method/limits.js'
 export { Ed25519KeyPair, decodeMultikey, encodeMultikey } from './method/keys.js'

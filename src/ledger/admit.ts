@@ -1,6 +1,6 @@
-import { InvalidOperationError, LedgerRejectedError, type RejectedOperation } from '../errors.js'
+import { LedgerRejectedError, type RejectedOperation } from '../errors.js'
 import { LIMITS } from '../method/limits.js'
-import { decodeOperation, type EncodedOperation } from '../method/operation.js'
+import { decodeOperation, operationFault, type EncodedOperation } from '../method/operation.js'
 import type { Submittable } from './types.js'
 
 /**
@@ -36,8 +36,7 @@ export function admitBatch(operations: readonly Submittable[]): { unique: Encode
       }
       indexOf.push(at)
     } catch (err) {
-      if (err instanceof InvalidOperationError) rejected.push({ index, reason: err.reason, message: err.message })
-      else rejected.push({ index, reason: 'malformed', message: `operation could not be decoded: ${(err as Error)?.message ?? String(err)}` })
+      rejected.push({ index, ...operationFault(err) })
       indexOf.push(-1)
     }
   })

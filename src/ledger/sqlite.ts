@@ -6,6 +6,7 @@ import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { LedgerClosedError, LedgerCorruptError, LedgerUnavailableError } from '../errors.js'
 import { toHex } from '../lib/bytes.js'
+import { messageOf } from '../lib/message.js'
 import type { AnchoredOperation } from '../method/state.js'
 import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './admit.js'
 import { merkleRoot } from './merkle.js'
@@ -81,8 +82,8 @@ export class SqliteLedger implements Ledger {
       this.#stmt = this.prepare()
     } catch (cause) {
       if (cause instanceof LedgerCorruptError) throw cause
-      if (isCorruption(cause)) throw new LedgerCorruptError(`${path} is not an intact ledger: ${(cause as Error).message}`, { cause })
-      throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${(cause as Error).message}`, { cause })
+      if (isCorruption(cause)) throw new LedgerCorruptError(`${path} is not an intact ledger: ${messageOf(cause)}`, { cause })
+      throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${messageOf(cause)}`, { cause })
     }
   }
 
@@ -230,8 +231,8 @@ export class SqliteLedger implements Ledger {
       return fn()
     } catch (cause) {
       if (cause instanceof RangeError || cause instanceof TypeError) throw cause
-      if (isCorruption(cause)) throw new LedgerCorruptError(`ledger ${what} failed: ${(cause as Error).message}`, { cause })
-      throw new LedgerUnavailableError(`ledger ${what} failed: ${(cause as Error).message}`, { cause })
+      if (isCorruption(cause)) throw new LedgerCorruptError(`ledger ${what} failed: ${messageOf(cause)}`, { cause })
+      throw new LedgerUnavailableError(`ledger ${what} failed: ${messageOf(cause)}`, { cause })
     }
   }
 

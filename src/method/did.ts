@@ -147,9 +147,7 @@ function parseParams(query: string): Record<string, string> {
     if (name in params) throw new InvalidDidUrlError(`the query parameter "${truncate(name)}" appears more than once`)
     params[name] = value
   }
-  if (params.versionId !== undefined && !VERSION_ID.test(params.versionId)) {
-    throw new InvalidDidUrlError('versionId must be a positive integer without leading zeros')
-  }
+  if (params.versionId !== undefined) parseVersionId(params.versionId)
   if (params.versionTime !== undefined) parseVersionTime(params.versionTime)
   if (params.versionId !== undefined && params.versionTime !== undefined) {
     throw new InvalidDidUrlError('versionId and versionTime cannot both be given')
@@ -168,6 +166,18 @@ function parseParams(query: string): Record<string, string> {
     }
   }
   return { ...params }
+}
+
+/**
+ * Parses a `versionId` (a positive integer of 1-15 digits without leading zeros).
+ * @throws {InvalidDidUrlError} when the string is not such an integer.
+ * @example `parseVersionId('2') // 2`
+ * @see ../../spec/did-grid.md#versioning
+ */
+export function parseVersionId(text: string): number {
+  if (typeof text !== 'string') throw new TypeError('versionId must be a string')
+  if (!VERSION_ID.test(text)) throw new InvalidDidUrlError('versionId must be a positive integer without leading zeros')
+  return Number(text)
 }
 
 /**

@@ -4,6 +4,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { InvalidKeyError, InvalidOperationError, type OperationFaultReason } from '../errors.js'
 import { fromBase64url, toBase64url, utf8Encode } from '../lib/bytes.js'
 import { ed25519Verify, sha256 } from '../lib/crypto.js'
+import { messageOf } from '../lib/message.js'
 import { canonicalDomainError, canonicalize, deepFreeze, type JsonValue } from '../lib/jcs.js'
 import { formatDid, isFragmentId, isNetworkName, parseDid } from './did.js'
 import { decodeMultikey, type OperationSigner } from './keys.js'
@@ -222,6 +223,16 @@ export function decodeOperation(bytes: Uint8Array): EncodedOperation {
     suffix = parseDid(did).suffix
   }
   return { operation, bytes, digest, cid, did, suffix }
+}
+
+/**
+ * Why decoding failed, as a skip/rejection reason. Any error, not only {@link InvalidOperationError},
+ * makes the operation `malformed`: whatever the bytes are, they are refused or skipped, never fatal.
+ * @internal shared by ledger admission and the fold.
+ */
+export function operationFault(err: unknown): { reason: OperationFaultReason; message: string } {
+  if (err instanceof InvalidOperationError) return { reason: err.reason, message: err.message }
+  return { reason: 'malformed', message: `operation could not be decoded: ${messageOf(err)}` }
 }
 
 /** Computes the CID string of operation bytes (no other checks). */

@@ -1,10 +1,11 @@
-import { InvalidOperationError, type OperationFaultReason } from '../errors.js'
+import type { OperationFaultReason } from '../errors.js'
 import { parseDid } from './did.js'
 import { decodeMultikey } from './keys.js'
 import { LIMITS } from './limits.js'
 import {
   decodeOperation,
   operationCid,
+  operationFault,
   type DocumentContent,
   type EncodedOperation,
   type OperationType,
@@ -98,12 +99,7 @@ export function checkOperation(record: AnchoredOperation): CheckedOperation {
     const decoded = decodeOperation(record.bytes)
     return { ...record, cid: decoded.cid, decoded }
   } catch (err) {
-    // Whatever the bytes are, an invalid operation is skipped, never fatal (spec §Resolution algorithm).
-    const fault =
-      err instanceof InvalidOperationError
-        ? { reason: err.reason, message: err.message }
-        : { reason: 'malformed', message: `operation could not be decoded: ${(err as Error)?.message ?? String(err)}` }
-    return { ...record, cid: operationCid(record.bytes), fault }
+    return { ...record, cid: operationCid(record.bytes), fault: operationFault(err) }
   }
 }
 

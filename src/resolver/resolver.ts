@@ -7,8 +7,9 @@ import {
   UnknownNetworkError,
 } from '../errors.js'
 import type { Ledger } from '../ledger/types.js'
+import { messageOf } from '../lib/message.js'
 import { isoSeconds } from '../lib/time.js'
-import { parseDid, parseDidUrl, parseVersionTime, type GridDid } from '../method/did.js'
+import { parseDid, parseDidUrl, parseVersionId, parseVersionTime, type GridDid } from '../method/did.js'
 import { toDidDocument } from '../method/document.js'
 import type { OperationType } from '../method/operation.js'
 import { DidFold, type DidState } from '../method/state.js'
@@ -120,7 +121,7 @@ export class GridResolver {
       return await this.#resolve(did, options ?? {})
     } catch (err) {
       // Resolution never throws (DID Resolution §Errors): anything unexpected is an internal error.
-      return failure('internalError', `resolution failed: ${(err as Error)?.message ?? String(err)}`)
+      return failure('internalError', `resolution failed: ${messageOf(err)}`)
     }
   }
 
@@ -150,7 +151,7 @@ export class GridResolver {
     try {
       view = await this.#cache.view(ledger, parsed)
     } catch (err) {
-      return failure('internalError', `the ledger of network "${parsed.network}" failed: ${(err as Error)?.message ?? String(err)}`)
+      return failure('internalError', `the ledger of network "${parsed.network}" failed: ${messageOf(err)}`)
     }
     const latest = view.fold.state
     if (!latest) return failure('notFound', `${parsed.did} is not on the ledger`)
@@ -214,7 +215,7 @@ export class GridResolver {
     try {
       return await this.#dereference(didUrl, options ?? {})
     } catch (err) {
-      return derefFailure('internalError', `dereferencing failed: ${(err as Error)?.message ?? String(err)}`)
+      return derefFailure('internalError', `dereferencing failed: ${messageOf(err)}`)
     }
   }
 
@@ -293,10 +294,7 @@ function pickVersion(options: GridResolutionOptions): Record<string, string> {
 function versionSelector(params: Record<string, string>): VersionSelector {
   const given = ['versionId', 'versionTime', 'ledgerHeight'].filter((k) => params[k] !== undefined)
   if (given.length > 1) throw new InvalidDidUrlError(`${given.join(' and ')} cannot be combined`)
-  if (params.versionId !== undefined) {
-    if (!/^[1-9][0-9]{0,14}$/.test(params.versionId)) throw new InvalidDidUrlError('versionId must be a positive integer')
-    return { versionId: Number(params.versionId) }
-  }
+  if (params.versionId !== undefined) return { versionId: parseVersionId(params.versionId) }
   if (params.versionTime !== undefined) return { versionTime: parseVersionTime(params.versionTime) }
   if (params.ledgerHeight !== undefined) {
     if (!/^(0|[1-9][0-9]{0,14})$/.test(params.ledgerHeight)) throw new InvalidDidUrlError('ledgerHeight must be a non-negative integer')

@@ -9,6 +9,7 @@ import {
   METHOD,
   parseDid,
   parseDidUrl,
+  parseVersionId,
   parseVersionTime,
   SUFFIX_LENGTH,
   type GridDidUrl,
@@ -927,5 +928,15 @@ describe('regressions', () => {
       expectInvalidDidUrl(() => parseDidUrl(`${DID}?service=files&relativeRef=${ref}`), 'relativeRef must be a relative reference')
     }
     expect(parseDidUrl(`${DID}?service=files&relativeRef=docs%2Fa%3Ab`).params?.relativeRef).toBe('docs/a:b')
+  })
+
+  it('parseVersionId is the one versionId rule for DID URLs and resolution options', () => {
+    expect(parseVersionId('1')).toBe(1)
+    expect(parseVersionId('999999999999999')).toBe(999_999_999_999_999)
+    for (const bad of ['0', '01', '-1', '1.0', '9999999999999999', '']) {
+      expectInvalidDidUrl(() => parseVersionId(bad), 'versionId must be a positive integer without leading zeros')
+    }
+    expect(() => parseVersionId(2 as unknown as string)).toThrow(TypeError)
+    expect(() => parseVersionId(2 as unknown as string)).toThrow('versionId must be a string')
   })
 })
