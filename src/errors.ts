@@ -19,6 +19,11 @@ export type GridErrorCode =
   | 'ERR_GRID_DID_NOT_FOUND'
   | 'ERR_GRID_DID_DEACTIVATED'
   | 'ERR_GRID_UNKNOWN_NETWORK'
+  | 'ERR_GRID_RESOURCE_NOT_FOUND'
+  | 'ERR_GRID_HEIGHT_NOT_REACHED'
+  | 'ERR_GRID_RESOURCE_CONFLICT'
+  | 'ERR_GRID_INVALID_CLAIMS'
+  | 'ERR_GRID_INVALID_CREDENTIAL'
   | (string & {})
 
 /**
@@ -89,6 +94,7 @@ export type OperationFaultReason =
   | 'after-deactivation'
   | 'invalid-patch'
   | 'duplicate'
+  | 'type-changed'
   | (string & {})
 
 /**
@@ -186,5 +192,72 @@ export class DidDeactivatedError extends GridError {
 export class UnknownNetworkError extends GridError {
   constructor(network: string) {
     super('ERR_GRID_UNKNOWN_NETWORK', `no ledger is configured for the network "${network}"`)
+  }
+}
+
+/**
+ * No DID-linked resource exists at the URL, or none matches the version selector.
+ * @example `await resolver.resolveResource(`${did}/resources/missing`)` throws this.
+ * @see ../spec/did-grid.md#did-linked-resources
+ */
+export class ResourceNotFoundError extends GridError {
+  constructor(url: string, selector?: string) {
+    super('ERR_GRID_RESOURCE_NOT_FOUND', selector ? `${url} has no version matching ${selector}` : `${url} was not found on the ledger`)
+  }
+}
+
+/**
+ * A read pinned to a ledger height above what this node has finalized. The answer is not known
+ * yet: it is neither "not found" nor a denial. Retry once the node has caught up.
+ * @example `checkRole(vp, requirement, { height: head + 5, … })` throws this.
+ * @see ../spec/did-grid.md#the-role-check
+ */
+export class HeightNotReachedError extends GridError {
+  readonly height: number
+  readonly finalizedHeight: number
+
+  constructor(height: number, finalizedHeight: number) {
+    super('ERR_GRID_HEIGHT_NOT_REACHED', `ledger height ${height} is above the finalized height ${finalizedHeight}`)
+    this.height = height
+    this.finalizedHeight = finalizedHeight
+  }
+}
+
+/**
+ * A resource version could not be anchored because other writers kept changing the resource first.
+ * Nothing was lost: the ledger holds their versions; retry with the new latest version.
+ * @example Two services revoking in the same status list at once may see this after three attempts.
+ * @see ../spec/did-grid.md#did-linked-resources
+ */
+export class ResourceConflictError extends GridError {
+  constructor(url: string) {
+    super('ERR_GRID_RESOURCE_CONFLICT', `${url} changed under concurrent writers; retry`)
+  }
+}
+
+/**
+ * Claims do not match their role's JSON Schema (checked before anything is signed).
+ * `errors` lists each violation as `/path: message`.
+ * @example `issueRoleCredential({ role: 'aggregator', claims: { unifiedSocialCreditCode: 'bad', … } })` throws this.
+ * @see ../spec/did-grid.md#role-credentials
+ */
+export class InvalidClaimsError extends GridError {
+  readonly errors: readonly string[]
+
+  constructor(kind: string, errors: readonly string[]) {
+    super('ERR_GRID_INVALID_CLAIMS', `${kind} claims do not match the schema: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`)
+    this.errors = errors
+  }
+}
+
+/**
+ * A credential given to an issuer-side operation (revoke, suspend, reinstate) is not one this issuer
+ * can change: not a JWT, another issuer's, or without status entries in this issuer's lists.
+ * @example `registry.revoke(someoneElsesJwt)` throws this.
+ * @see ../spec/did-grid.md#status-lists
+ */
+export class InvalidCredentialError extends GridError {
+  constructor(message: string) {
+    super('ERR_GRID_INVALID_CREDENTIAL', message)
   }
 }

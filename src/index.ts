@@ -4,7 +4,7 @@ export type { GridDid, GridDidUrl } from './method/did.js'
 export { LIMITS } from './method/limits.js'
 export { Ed25519KeyPair, decodeMultikey, encodeMultikey } from './method/keys.js'
 export type { MultikeyType, OperationSigner } from './method/keys.js'
-export { SIGNING_DOMAIN, VERIFICATION_RELATIONSHIPS, decodeOperation, operationCid, signOperation, signingInput } from './method/operation.js'
+export { SIGNING_DOMAIN, VERIFICATION_RELATIONSHIPS, decodeOperation, operationCid, resourceSuffix, signOperation, signingInput } from './method/operation.js'
 export type {
   CreateOperation,
   DeactivateOperation,
@@ -14,6 +14,7 @@ export type {
   OperationType,
   Patch,
   RecoverOperation,
+  ResourceOperation,
   ServiceEndpointValue,
   ServiceEntry,
   UpdateOperation,
@@ -27,6 +28,8 @@ export type { UpdateDidChanges } from './method/update.js'
 export { recoverDid } from './method/recover.js'
 export type { RecoverDidOptions } from './method/recover.js'
 export { deactivateDid } from './method/deactivate.js'
+export { publishResource } from './method/resource.js'
+export type { PublishResourceOptions, ResourceVersion } from './method/resource.js'
 export { checkOperation, foldOperations } from './method/state.js'
 export type { AnchoredOperation, AppliedVersion, CheckedOperation, DidHistory, DidState, SkippedOperation } from './method/state.js'
 export { DID_CONTEXTS, toDidDocument } from './method/document.js'
@@ -41,6 +44,59 @@ export type {
   GridMethodMetadata,
   GridResolutionOptions,
   GridResolverConfig,
+  DidTimeline,
   HistoryEntry,
+  ResolvedResource,
+  ResourceSelection,
 } from './resolver/resolver.js'
 export { getResolver } from './resolver/get-resolver.js'
+export { ACTIONS, CLAIM_SCHEMAS, CREDENTIAL_TYPES, RESOURCE_IDS, ROLES } from './vc/roles.js'
+export type {
+  AggregatorClaims,
+  ClaimsOf,
+  CredentialKind,
+  JsonSchema,
+  MandateClaims,
+  ProductionBaseClaims,
+  RoleName,
+  UserClaims,
+} from './vc/roles.js'
+export { isUnifiedSocialCreditCode, usccCheckCharacter } from './vc/uscc.js'
+export {
+  TRUST_REGISTRY_TYPE,
+  anchorResource,
+  publishRoleSchemas,
+  publishTrustRegistry,
+  schemaUrl,
+  trustRegistryUrl,
+} from './vc/resources.js'
+export type { AnchorTarget, ResourceAuthor, TrustRegistry } from './vc/resources.js'
+export {
+  Bitstring,
+  STATUS_LIST_MAX_BYTES,
+  STATUS_LIST_MIN_LENGTH,
+  STATUS_LIST_RESOURCE_TYPE,
+  statusListResourceId,
+} from './vc/status-list.js'
+export type { StatusListEntry, StatusPurpose } from './vc/status-list.js'
+export { MemoryStatusIndexStore, StatusRegistry } from './vc/status-registry.js'
+export type { StatusChange, StatusIndexStore, StatusRegistryOptions } from './vc/status-registry.js'
+export { MAX_CREDENTIALS, createPresentation, issueMandate, issueRoleCredential } from './vc/issue.js'
+export type {
+  CreatePresentationOptions,
+  CredentialTimes,
+  IssueMandateOptions,
+  IssueRoleCredentialOptions,
+  JwtSigner,
+  TimeInput,
+} from './vc/issue.js'
+export { checkRole, verifyCredential } from './vc/verify.js'
+export type {
+  CredentialVerification,
+  Reason,
+  ReasonCode,
+  RoleCheckContext,
+  RoleDecision,
+  RoleRequirement,
+  VerificationContext,
+} from './vc/verify.js'

@@ -7,6 +7,8 @@
 export const LIMITS = Object.freeze({
   /** Maximum canonical byte length of one signed operation. */
   operationBytes: 16_384,
+  /** Maximum canonical byte length of one resource operation (a status list of 131,072+ entries must fit). */
+  resourceBytes: 65_536,
   /** Maximum verification methods in a document. */
   verificationMethods: 32,
   /** Maximum services in a document. */

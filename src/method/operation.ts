@@ -116,7 +116,27 @@ export interface DeactivateOperation extends Signed {
   prev: string
 }
 
-export type Operation = CreateOperation | UpdateOperation | RecoverOperation | DeactivateOperation
+/**
+ * One version of a DID-linked resource (a JSON Schema, a trust registry, a status list): signed by
+ * the owner's update key or by a key in its `assertionMethod` relationship, and chained by `prev`
+ * to the resource's previous version. Anchored under its own index key, {@link resourceSuffix}, so
+ * resources never lengthen the owner DID's log.
+ */
+export interface ResourceOperation extends Signed {
+  type: 'resource'
+  /** The owner DID. */
+  did: string
+  /** The resource's id: the last segment of `did:grid:…/resources/<resourceId>`. */
+  resourceId: string
+  /** CID of the resource's last applied version; absent on its first version. */
+  prev?: string
+  /** What the content is, e.g. `JsonSchema`, `TrustRegistry`, `BitstringStatusListCredential`. Fixed by the first version. */
+  resourceType: string
+  /** The resource itself (a JSON object; served as `application/json`). */
+  content: { [key: string]: JsonValue }
+}
+
+export type Operation = CreateOperation | UpdateOperation | RecoverOperation | DeactivateOperation | ResourceOperation
 export type OperationType = Operation['type']
 
 /** An operation with everything derived from its canonical bytes. `operation` is deeply frozen. */
@@ -190,8 +210,8 @@ export async function signOperation<T extends Operation>(
  */
 export function decodeOperation(bytes: Uint8Array): EncodedOperation {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('operation bytes must be a Uint8Array')
-  if (bytes.length > LIMITS.operationBytes) {
-    fail('oversized', `an operation may be at most ${LIMITS.operationBytes} bytes, got ${bytes.length}`)
+  if (bytes.length > LIMITS.resourceBytes) {
+    fail('oversized', `an operation may be at most ${LIMITS.resourceBytes} bytes, got ${bytes.length}`)
   }
   let text: string
   let value: unknown
@@ -207,6 +227,9 @@ export function decodeOperation(bytes: Uint8Array): EncodedOperation {
   if (canonicalize(value as JsonValue) !== text) fail('non-canonical', 'operation bytes are not in canonical (JCS) form')
   // Frozen: states and documents share these values, so no caller can alter what a cache serves.
   const operation = deepFreeze(checkShape(value))
+  if (operation.type !== 'resource' && bytes.length > LIMITS.operationBytes) {
+    fail('oversized', `${operation.type} operations may be at most ${LIMITS.operationBytes} bytes, got ${bytes.length}`)
+  }
   const signature = fromBase64urlStrict(operation.sig, 64, 'sig')
   const key = keyBytes(operation.key, 'key')
   if (!ed25519Verify(signature, signingInput(operation), key)) fail('bad-signature', 'the signature does not verify with key')
@@ -218,6 +241,9 @@ export function decodeOperation(bytes: Uint8Array): EncodedOperation {
     if (operation.key !== operation.updateKey) fail('unauthorized', 'a create operation must be signed by its update key')
     suffix = base32.baseEncode(digest)
     did = formatDid(operation.network, suffix)
+  } else if (operation.type === 'resource') {
+    did = operation.did
+    suffix = resourceSuffix(did, operation.resourceId)
   } else {
     did = operation.did
     suffix = parseDid(did).suffix
@@ -233,6 +259,19 @@ export function decodeOperation(bytes: Uint8Array): EncodedOperation {
 export function operationFault(err: unknown): { reason: OperationFaultReason; message: string } {
   if (err instanceof InvalidOperationError) return { reason: err.reason, message: err.message }
   return { reason: 'malformed', message: `operation could not be decoded: ${messageOf(err)}` }
+}
+
+/** Domain-separation tag of a resource's index key. */
+const RESOURCE_KEY_DOMAIN = 'did:grid:resource:v1'
+
+/**
+ * The ledger index key of a DID-linked resource: base32 SHA-256 of
+ * `"did:grid:resource:v1" || 0x00 || did || "/resources/" || resourceId` — the same 52-character form
+ * as a DID suffix, so every ledger adapter stores and reads resources like any other log.
+ * @see ../../spec/did-grid.md#did-linked-resources
+ */
+export function resourceSuffix(did: string, resourceId: string): string {
+  return base32.baseEncode(sha256(utf8Encode(`${RESOURCE_KEY_DOMAIN}\u0000${did}/resources/${resourceId}`)))
 }
 
 /** Computes the CID string of operation bytes (no other checks). */
@@ -505,8 +544,19 @@ function checkShape(value: unknown): Operation {
       cid(op.prev, 'deactivate.prev')
       break
     }
+    case 'resource': {
+      const op = object(value, 'resource', ['type', 'did', 'resourceId', 'resourceType', 'content', 'key', 'sig'], ['prev'])
+      did(op.did, 'resource.did')
+      fragmentId(op.resourceId, 'resource.resourceId')
+      if (op.prev !== undefined) cid(op.prev, 'resource.prev')
+      typeString(op.resourceType, 'resource.resourceType')
+      if (typeof op.content !== 'object' || op.content === null || Array.isArray(op.content)) {
+        fail('malformed', 'resource.content must be a JSON object')
+      }
+      break
+    }
     default:
-      fail('malformed', 'operation.type must be create, update, recover or deactivate')
+      fail('malformed', 'operation.type must be create, update, recover, deactivate or resource')
   }
   return value as Operation
 }

@@ -155,6 +155,8 @@ export class DidFold {
     const { decoded } = record
     if (!decoded) return { reason: 'malformed', message: 'operation was not decoded' }
     if (decoded.did !== this.did) return { reason: 'wrong-did', message: `operation belongs to ${decoded.did}` }
+    // A resource operation names its owner DID but lives in its own log (spec §DID-linked resources).
+    if (decoded.suffix !== this.suffix) return { reason: 'wrong-did', message: 'a resource operation is not part of a DID log' }
     if (this.#applied.has(record.cid)) return { reason: 'duplicate', message: 'operation was already applied' }
     const op = decoded.operation
     const state = this.state
@@ -163,6 +165,8 @@ export class DidFold {
     }
     if (state.deactivated) return { reason: 'after-deactivation', message: 'the DID is deactivated' }
     switch (op.type) {
+      case 'resource':
+        return { reason: 'wrong-did', message: 'a resource operation is not part of a DID log' }
       case 'create':
         return { reason: 'duplicate', message: 'the DID already exists' }
       case 'update':
@@ -212,6 +216,8 @@ export class DidFold {
           ...contentOf(op.document),
           recoveryHead: record.cid,
         })
+      case 'resource':
+        return 'a resource operation is not part of a DID log' // #fault already refused it
       case 'deactivate':
         return next(prev!, record, {
           verificationMethods: [],

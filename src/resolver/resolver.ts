@@ -2,18 +2,21 @@ import type { DIDDocument, DIDDocumentMetadata, DIDResolutionOptions, DIDResolut
 import {
   DidNotFoundError,
   GridError,
+  HeightNotReachedError,
   InvalidDidError,
+  ResourceNotFoundError,
   InvalidDidUrlError,
   UnknownNetworkError,
 } from '../errors.js'
 import type { Ledger } from '../ledger/types.js'
 import { messageOf } from '../lib/message.js'
 import { isoSeconds } from '../lib/time.js'
-import { parseDid, parseDidUrl, parseVersionId, parseVersionTime, type GridDid } from '../method/did.js'
+import { parseDid, parseDidUrl, parseVersionId, parseVersionTime, type GridDid, type GridDidUrl } from '../method/did.js'
 import { toDidDocument } from '../method/document.js'
 import type { OperationType } from '../method/operation.js'
-import { DidFold, type DidState } from '../method/state.js'
-import { ViewCache, type DidView } from './cache.js'
+import type { ResourceVersion } from '../method/resource.js'
+import type { AppliedVersion, DidState } from '../method/state.js'
+import { stateBefore, ViewCache, type DidView } from './cache.js'
 
 /** Media types `resolve` can produce. */
 export const SUPPORTED_CONTENT_TYPES = ['application/did+ld+json', 'application/did+json', 'application/did'] as const
@@ -187,6 +190,29 @@ export class GridResolver {
   }
 
   /**
+   * A DID's applied versions and the state after each, at or below `ledgerHeight`, oldest first: what
+   * deterministic callers (the role check) read. Empty when the DID did not exist at that height.
+   *
+   * @throws {HeightNotReachedError} when `ledgerHeight` is above the finalized head; otherwise as
+   *   {@link GridResolver.resolveState}, except that an unknown DID gives an empty timeline.
+   * @example
+   * ```ts
+   * const { states } = await resolver.timeline(did, tx.height)
+   * const state = states.at(-1) // the DID as of the transaction's height
+   * ```
+   */
+  async timeline(did: string, ledgerHeight: number): Promise<DidTimeline> {
+    if (!Number.isSafeInteger(ledgerHeight) || ledgerHeight < 0) throw new RangeError('ledgerHeight must be a non-negative integer')
+    const view = await this.#viewOf(did)
+    if (ledgerHeight > view.height) throw new HeightNotReachedError(ledgerHeight, view.height)
+    const versions = view.fold.versions
+    let n = versions.length
+    while (n > 0 && versions[n - 1]!.height > ledgerHeight) n--
+    // Copies bounded by the height: the view keeps growing as the ledger does.
+    return { did: view.fold.did, ledgerHeight, versions: versions.slice(0, n), states: view.states.slice(0, n) }
+  }
+
+  /**
    * Every anchored operation of a DID in ledger order, each applied (with its version) or skipped
    * (with the rule it broke).
    * @throws as {@link GridResolver.resolveState}, except that an unknown DID gives an empty history.
@@ -228,6 +254,7 @@ export class GridResolver {
       if (err instanceof GridError) return derefFailure('invalidDidUrl', err.message)
       throw err
     }
+    if (url.path !== undefined) return this.#dereferenceResource(url, options)
     const queryless = url.did + (url.query !== undefined ? `?${url.query}` : '')
     const resolved = await this.resolve(queryless, { ...options, accept: options.accept ?? DEFAULT_CONTENT_TYPE })
     const error = resolved.didResolutionMetadata.error
@@ -237,7 +264,6 @@ export class GridResolver {
     const doc = resolved.didDocument
     const meta = resolved.didDocumentMetadata
     const contentType = String(resolved.didResolutionMetadata.contentType)
-    if (url.path !== undefined) return derefFailure('notFound', `no resource at path ${url.path}`)
     const serviceId = url.params?.service
     if (serviceId !== undefined) {
       const service = doc.service?.find((s) => s.id === `${url.did}#${serviceId}`)
@@ -273,6 +299,84 @@ export class GridResolver {
     return { dereferencingMetadata: { contentType }, contentStream: doc, contentMetadata: meta }
   }
 
+  /**
+   * One version of a DID-linked resource (`<did>/resources/<id>`): the latest, or the one a
+   * `versionId` (the resource's own version number), `versionTime` or `ledgerHeight` selects, given
+   * in the URL's query or in `options`. Resource versions are verified like every operation: signed
+   * by the owner's update key or an `assertionMethod` key at their ledger position, hash-linked.
+   *
+   * @throws {InvalidDidUrlError} for a URL that is not a resource URL; {@link UnknownNetworkError};
+   *   {@link ResourceNotFoundError} when the resource or the selected version does not exist;
+   *   {@link HeightNotReachedError} when `ledgerHeight` is above the finalized head;
+   *   {@link LedgerUnavailableError} (or whatever the ledger throws).
+   * @example
+   * ```ts
+   * const { version } = await resolver.resolveResource(`${utility}/resources/trust-registry`, { ledgerHeight: 120 })
+   * version.content // the registry as anchored at or below height 120
+   * ```
+   * @see ../../spec/did-grid.md#did-linked-resources
+   */
+  async resolveResource(resourceUrl: string, options: ResourceSelection = {}): Promise<ResolvedResource> {
+    const url = parseDidUrl(resourceUrl)
+    const resourceId = resourceIdOf(url.path)
+    if (resourceId === undefined) throw new InvalidDidUrlError(`${resourceUrl} is not a resource URL (<did>/resources/<id>)`)
+    if (url.fragment !== undefined) throw new InvalidDidUrlError('a resource URL has no fragment')
+    const selector = versionSelector({ ...url.params, ...pickVersion(options) })
+    const ledger = this.#networks.get(url.network)
+    if (!ledger) throw new UnknownNetworkError(url.network)
+    const { owner, resource } = await this.#cache.resource(ledger, url, resourceId)
+    const height = resource.height
+    if (selector && 'ledgerHeight' in selector && selector.ledgerHeight > height) {
+      throw new HeightNotReachedError(selector.ledgerHeight, height)
+    }
+    const versions = resource.fold.versions
+    const index = selector ? selectIndex(versions, selector) : versions.length - 1
+    const version = index === undefined ? undefined : versions[index]
+    const id = `${url.did}/resources/${resourceId}`
+    if (!version) throw new ResourceNotFoundError(id, selector ? describe(selector) : undefined)
+    const next = versions[version.versionId]
+    // The owner's state as of the selected version's height, so a later deactivation shows only there.
+    const cutoff = selector && 'ledgerHeight' in selector ? selector.ledgerHeight : height
+    const ownerState = stateBefore(owner, cutoff + 1, 0)
+    return {
+      id,
+      did: url.did,
+      resourceId,
+      version,
+      nextVersionId: next ? next.versionId : undefined,
+      ownerDeactivated: ownerState?.deactivated === true,
+      ledgerHeight: cutoff,
+    }
+  }
+
+  async #dereferenceResource(url: GridDidUrl, options: GridResolutionOptions): Promise<DIDDereferencingResult> {
+    if (resourceIdOf(url.path) === undefined) return derefFailure('notFound', `no resource at path ${url.path}`)
+    let resolved: ResolvedResource
+    try {
+      resolved = await this.resolveResource(url.didUrl, pickSelection(options))
+    } catch (err) {
+      if (err instanceof ResourceNotFoundError || err instanceof HeightNotReachedError) return derefFailure('notFound', err.message)
+      if (err instanceof InvalidDidUrlError) return derefFailure('invalidDidUrl', err.message)
+      if (err instanceof UnknownNetworkError) return derefFailure('methodNotSupported', err.message)
+      return derefFailure('internalError', `the ledger of network "${url.network}" failed: ${messageOf(err)}`)
+    }
+    const { version } = resolved
+    const meta: DIDDocumentMetadata = {
+      created: isoSeconds(version.time),
+      versionId: String(version.versionId),
+      resourceType: version.resourceType,
+      cid: version.cid,
+      ledgerHeight: version.height,
+    }
+    if (resolved.nextVersionId !== undefined) meta.nextVersionId = String(resolved.nextVersionId)
+    if (resolved.ownerDeactivated) meta.deactivated = true
+    return {
+      dereferencingMetadata: { contentType: 'application/json' },
+      contentStream: structuredClone(version.content),
+      contentMetadata: meta,
+    }
+  }
+
   async #viewOf(did: string): Promise<DidView> {
     const parsed = parseDid(did)
     const ledger = this.#networks.get(parsed.network)
@@ -281,9 +385,58 @@ export class GridResolver {
   }
 }
 
+/** A DID's history up to a ledger height (see {@link GridResolver.timeline}). */
+export interface DidTimeline {
+  did: string
+  ledgerHeight: number
+  /** Applied operations at or below `ledgerHeight`, oldest first. */
+  versions: readonly AppliedVersion[]
+  /** `states[i]` is the state after `versions[i]`; the last one is the DID as of `ledgerHeight`. */
+  states: readonly DidState[]
+}
+
+/** Selects a resource version; at most one of the three. */
+export interface ResourceSelection {
+  /** The resource's n-th applied version (`1` = first). */
+  versionId?: string | number
+  /** The version current at this time (`YYYY-MM-DDTHH:MM:SSZ`). */
+  versionTime?: string
+  /** The version current at this ledger height. */
+  ledgerHeight?: number
+}
+
+/** One resolved version of a DID-linked resource. */
+export interface ResolvedResource {
+  /** `<did>/resources/<resourceId>`. */
+  id: string
+  did: string
+  resourceId: string
+  version: ResourceVersion
+  /** The version that replaced this one, if any (at the read height). */
+  nextVersionId: number | undefined
+  /** Whether the owner DID was deactivated at the read height. */
+  ownerDeactivated: boolean
+  /** The ledger height the answer holds for. */
+  ledgerHeight: number
+}
+
+const RESOURCE_PATH = /^\/resources\/([A-Za-z0-9_-]{1,64})$/
+
+function resourceIdOf(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : RESOURCE_PATH.exec(path)?.[1]
+}
+
+function pickSelection(options: GridResolutionOptions): ResourceSelection {
+  const out: ResourceSelection = {}
+  if (options.versionId !== undefined) out.versionId = options.versionId
+  if (options.versionTime !== undefined) out.versionTime = options.versionTime
+  if (options.ledgerHeight !== undefined) out.ledgerHeight = options.ledgerHeight
+  return out
+}
+
 type VersionSelector = { versionId: number } | { versionTime: number } | { ledgerHeight: number } | undefined
 
-function pickVersion(options: GridResolutionOptions): Record<string, string> {
+function pickVersion(options: ResourceSelection): Record<string, string> {
   const out: Record<string, string> = {}
   if (options.versionId !== undefined) out.versionId = String(options.versionId)
   if (options.versionTime !== undefined) out.versionTime = String(options.versionTime)
@@ -310,27 +463,24 @@ function describe(selector: VersionSelector): string {
   return `ledger height ${selector.ledgerHeight}`
 }
 
-/** The state at the selected version, re-folding the cached (applied, already verified) records. */
+/** The state at the selected version (states of applied operations are kept by the view). */
 function selectVersion(view: DidView, selector: VersionSelector): DidState | undefined {
   const latest = view.fold.state!
   if (!selector) return latest
-  const versions = view.fold.versions
-  let wanted = 0
-  if ('versionId' in selector) wanted = selector.versionId
-  else {
-    for (const v of versions) {
-      if ('versionTime' in selector ? v.time > selector.versionTime : v.height > selector.ledgerHeight) break
-      wanted = v.versionId
-    }
+  const wanted = selectIndex(view.fold.versions, selector)
+  return wanted === undefined ? undefined : view.states[wanted]
+}
+
+/** Index of the version a selector picks among applied versions in ledger order, if any. */
+function selectIndex(versions: readonly { height: number; time: number }[], selector: NonNullable<VersionSelector>): number | undefined {
+  if ('versionId' in selector) return selector.versionId >= 1 && selector.versionId <= versions.length ? selector.versionId - 1 : undefined
+  let found: number | undefined
+  for (let i = 0; i < versions.length; i++) {
+    const v = versions[i]!
+    if ('versionTime' in selector ? v.time > selector.versionTime : v.height > selector.ledgerHeight) break
+    found = i
   }
-  if (wanted < 1 || wanted > versions.length) return undefined
-  if (wanted === latest.versionId) return latest
-  const fold = new DidFold(view.fold.did, view.fold.suffix)
-  for (const record of view.records) {
-    const state = fold.push(record)
-    if (state && state.versionId === wanted) return state
-  }
-  return undefined
+  return found
 }
 
 function documentMetadata(view: DidView, state: DidState): DIDDocumentMetadata {

@@ -158,7 +158,7 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
       tampered[tampered.length - 5] ^= 1
       let caught: unknown
       try {
-        await ledger.submit([a.create, tampered, new TextEncoder().encode('{}'), new Uint8Array(LIMITS.operationBytes + 1)])
+        await ledger.submit([a.create, tampered, new TextEncoder().encode('{}'), new Uint8Array(LIMITS.resourceBytes + 1)])
       } catch (err) {
         caught = err
       }

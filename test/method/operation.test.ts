@@ -79,7 +79,18 @@ describe('create', () => {
 
 describe('decodeOperation: stand-alone checks', () => {
   it('refuses oversized bytes', () => {
-    expectFault(() => decodeOperation(new Uint8Array(LIMITS.operationBytes + 1)), 'oversized', /at most 16384 bytes/)
+    expectFault(() => decodeOperation(new Uint8Array(LIMITS.resourceBytes + 1)), 'oversized', /at most 65536 bytes/)
+  })
+
+  it('limits DID operations to 16 KiB and resource operations to 64 KiB', async () => {
+    const c = await newDid()
+    const big = 'x'.repeat(20_000)
+    const services = Array.from({ length: 10 }, (_, i) => ({ action: 'add-service', service: { id: `s${i}`, type: 'T', serviceEndpoint: `https://e.example/${'p'.repeat(2000)}` } }))
+    const wide = forge({ type: 'update', did: c.create.did, prev: c.create.cid, patches: services }, c.update)
+    expect(wide.length).toBeGreaterThan(LIMITS.operationBytes)
+    expectFault(() => decodeOperation(wide), 'oversized', /update operations may be at most 16384 bytes, got \d+/)
+    const resource = forge({ type: 'resource', did: c.create.did, resourceId: 'r', resourceType: 'Blob', content: { data: big } }, c.signing)
+    expect(decodeOperation(resource).operation.type).toBe('resource')
   })
 
   it('refuses bytes that are not UTF-8 JSON', () => {

@@ -120,7 +120,7 @@ describe('fold: skip rules (invalid operations never stop the fold)', () => {
   const cases: [string, (c: Awaited<ReturnType<typeof setup>>) => Promise<Uint8Array> | Uint8Array][] = [
     ['malformed', () => new TextEncoder().encode('{"type":"update"}')],
     ['malformed', (c) => new TextEncoder().encode(new TextDecoder().decode(c.good.bytes).replace(/"sig":"[^"]+"/, '"sig":"A"'))],
-    ['oversized', () => new Uint8Array(LIMITS.operationBytes + 1).fill(32)],
+    ['oversized', () => new Uint8Array(LIMITS.resourceBytes + 1).fill(32)],
     ['non-canonical', (c) => new TextEncoder().encode(` ${new TextDecoder().decode(c.good.bytes)}`)],
     ['bad-signature', (c) => new TextEncoder().encode(new TextDecoder().decode(c.good.bytes).replace('ok.example', 'ko.example'))],
     ['unauthorized', async (c) => (await updateDid(c.s1, key('intruder'), { patches: [{ action: 'remove-verification-method', id: 'key-1' }] })).bytes],

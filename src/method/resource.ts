@@ -1,0 +1,131 @@
+import type { OperationFaultReason } from '../errors.js'
+import type { JsonValue } from '../lib/jcs.js'
+import { parseDid } from './did.js'
+import type { OperationSigner } from './keys.js'
+import { signOperation, type EncodedOperation, type ResourceOperation } from './operation.js'
+import type { CheckedOperation, DidState, SkippedOperation } from './state.js'
+
+/** Options of {@link publishResource}. */
+export interface PublishResourceOptions {
+  /** The owner DID. */
+  did: string
+  /** 1-64 characters `A-Z a-z 0-9 _ -`; the resource's URL is `<did>/resources/<resourceId>`. */
+  resourceId: string
+  /** What the content is; every version of a resource keeps the first version's type. */
+  resourceType: string
+  /** The JSON object to publish. Integers only, no `null` (the canonical value domain). */
+  content: { [key: string]: JsonValue }
+  /** CID of the resource's latest version; omit for the first version. */
+  prev?: string
+  /** The owner's update key, or a key in its `assertionMethod` relationship. */
+  signer: OperationSigner
+}
+
+/**
+ * Builds and signs one version of a DID-linked resource. Submit `bytes` to the ledger; the
+ * resource then dereferences at `<did>/resources/<resourceId>`.
+ *
+ * @throws {InvalidOperationError} when the content or ids break a format rule or size limit.
+ * @example
+ * ```ts
+ * const op = await publishResource({ did, resourceId: 'schema-user', resourceType: 'JsonSchema',
+ *   content: USER_SCHEMA, signer: assertionKey })
+ * await ledger.submit([op.bytes])
+ * ```
+ * @see ../../spec/did-grid.md#did-linked-resources
+ */
+export async function publishResource(options: PublishResourceOptions): Promise<EncodedOperation<ResourceOperation>> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
+  const unsigned: Omit<ResourceOperation, 'key' | 'sig'> = {
+    type: 'resource',
+    did: options.did,
+    resourceId: options.resourceId,
+    resourceType: options.resourceType,
+    content: options.content,
+  }
+  if (options.prev !== undefined) unsigned.prev = options.prev
+  return signOperation<ResourceOperation>(unsigned, options.signer)
+}
+
+/** One applied version of a resource. `content` is deeply frozen and shared: copy before changing it. */
+export interface ResourceVersion {
+  /** 1-based. */
+  versionId: number
+  cid: string
+  resourceType: string
+  content: Readonly<{ [key: string]: JsonValue }>
+  /** The Multikey that signed this version. */
+  key: string
+  height: number
+  position: number
+  time: number
+}
+
+/**
+ * The fold of one resource's log. A version applies when its owner DID exists and is active at the
+ * version's ledger position, it is signed by the owner's update key or an `assertionMethod` key
+ * there, `prev` names the last applied version (absent for the first), and the type is unchanged.
+ * Anything else is skipped with a reason, never fatal.
+ * @internal The resolver keeps one per cached resource.
+ */
+export class ResourceFold {
+  readonly did: string
+  readonly resourceId: string
+  readonly versions: ResourceVersion[] = []
+  readonly skipped: SkippedOperation[] = []
+  readonly #applied = new Set<string>()
+
+  constructor(did: string, resourceId: string) {
+    this.did = parseDid(did).did
+    this.resourceId = resourceId
+  }
+
+  /** Folds one checked operation against the owner's state at its position. */
+  push(record: CheckedOperation, owner: DidState | undefined): ResourceVersion | undefined {
+    const fault = record.fault ?? this.#fault(record, owner)
+    if (fault) {
+      const skip: SkippedOperation = { cid: record.cid, height: record.height, position: record.position, time: record.time, ...fault }
+      if (record.decoded) skip.type = record.decoded.operation.type
+      this.skipped.push(skip)
+      return undefined
+    }
+    const op = record.decoded!.operation as ResourceOperation
+    const version: ResourceVersion = Object.freeze({
+      versionId: this.versions.length + 1,
+      cid: record.cid,
+      resourceType: op.resourceType,
+      content: op.content,
+      key: op.key,
+      height: record.height,
+      position: record.position,
+      time: record.time,
+    })
+    this.versions.push(version)
+    this.#applied.add(record.cid)
+    return version
+  }
+
+  #fault(record: CheckedOperation, owner: DidState | undefined): { reason: OperationFaultReason; message: string } | undefined {
+    const decoded = record.decoded
+    if (!decoded) return { reason: 'malformed', message: 'operation was not decoded' }
+    const op = decoded.operation
+    if (op.type !== 'resource' || op.did !== this.did || op.resourceId !== this.resourceId) {
+      return { reason: 'wrong-did', message: `operation is not a version of ${this.did}/resources/${this.resourceId}` }
+    }
+    if (this.#applied.has(record.cid)) return { reason: 'duplicate', message: 'operation was already applied' }
+    const last = this.versions.at(-1)
+    if (!owner) return { reason: 'no-create', message: 'the owner DID does not exist at this ledger position' }
+    if (owner.deactivated) return { reason: 'after-deactivation', message: 'the owner DID is deactivated' }
+    const authorized =
+      op.key === owner.updateKey ||
+      owner.verificationMethods.some((vm) => vm.publicKeyMultibase === op.key && vm.purposes.includes('assertionMethod'))
+    if (!authorized) return { reason: 'unauthorized', message: "not signed by the owner's update key or an assertionMethod key" }
+    if ((op.prev ?? undefined) !== last?.cid) {
+      return { reason: 'wrong-predecessor', message: last ? 'prev is not the last applied version' : 'the first version must not have prev' }
+    }
+    if (last && op.resourceType !== last.resourceType) {
+      return { reason: 'type-changed', message: `resourceType must stay "${last.resourceType}"` }
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,68 @@
+import type { Signer } from 'did-jwt'
+import { fromBase64url, toBase64url, utf8Encode } from '../lib/bytes.js'
+import type { OperationSigner } from '../method/keys.js'
+
+/** A compact JWS split and parsed, not yet verified. */
+export interface DecodedJws {
+  header: { alg: string; kid: string; [key: string]: unknown }
+  payload: Record<string, unknown>
+  signature: Uint8Array
+  /** ASCII `header.payload`: what the signature covers. */
+  signingInput: Uint8Array
+}
+
+/**
+ * Splits and parses a compact JWS strictly: three unpadded base64url parts in canonical form, JSON
+ * objects for header and payload, `alg: "EdDSA"`, a string `kid`, no `crit`, a 64-byte signature.
+ * Returns a message instead of throwing, because the role check reports it as a reason.
+ * @internal
+ */
+export function decodeJws(jws: unknown, maxLength: number): DecodedJws | string {
+  if (typeof jws !== 'string') return 'not a string'
+  if (jws.length > maxLength) return `longer than ${maxLength} characters`
+  const parts = jws.split('.')
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) return 'not a compact JWS (three base64url parts)'
+  const [h, p, s] = parts as [string, string, string]
+  const header = jsonPart(h)
+  const payload = jsonPart(p)
+  if (!header) return 'the header is not a base64url JSON object'
+  if (!payload) return 'the payload is not a base64url JSON object'
+  if (header.alg !== 'EdDSA') return `alg must be EdDSA, got ${JSON.stringify(header.alg)?.slice(0, 40)}`
+  if (header.crit !== undefined) return 'crit is not supported'
+  if (typeof header.kid !== 'string' || header.kid.length === 0) return 'the header has no kid'
+  const signature = canonical(s)
+  if (!signature || signature.length !== 64) return 'the signature is not 64 bytes of canonical base64url'
+  return { header: header as DecodedJws['header'], payload, signature, signingInput: utf8Encode(`${h}.${p}`) }
+}
+
+function canonical(part: string): Uint8Array | undefined {
+  try {
+    const bytes = fromBase64url(part)
+    // One encoding per value: trailing bits must be zero, so nobody can alter a signed token's text.
+    return toBase64url(bytes) === part ? bytes : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function jsonPart(part: string): Record<string, unknown> | undefined {
+  const bytes = canonical(part)
+  if (!bytes) return undefined
+  try {
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The payload of a JWT without any verification (for an issuer reading its own credential). */
+export function peekPayload(jwt: string): Record<string, unknown> | undefined {
+  const parts = typeof jwt === 'string' ? jwt.split('.') : []
+  return parts.length === 3 ? jsonPart(parts[1]!) : undefined
+}
+
+/** did-jwt's `Signer` over one of our signers: base64url Ed25519 signature of the UTF-8 input. */
+export function didJwtSigner(signer: OperationSigner): Signer {
+  return async (data) => toBase64url(await signer.sign(typeof data === 'string' ? utf8Encode(data) : data))
+}
