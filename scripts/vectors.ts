@@ -7,13 +7,24 @@ import {
   Ed25519KeyPair,
   GridResolver,
   MemoryLedger,
+  StatusRegistry,
+  checkRole,
   createDid,
+  createPresentation,
   deactivateDid,
+  issueMandate,
+  issueRoleCredential,
+  publishResource,
+  publishRoleSchemas,
   recoverDid,
+  resourceSuffix,
   rotateUpdateKey,
+  trustRegistryUrl,
   updateDid,
   type EncodedOperation,
 } from '../src/index.js'
+import { anchorResource } from '../src/vc/resources.js'
+import { Bitstring, statusEntry, statusListContent } from '../src/vc/status-list.js'
 import { ed25519Verify } from '../src/lib/crypto.js'
 import { toHex, utf8Decode } from '../src/lib/bytes.js'
 import { signingInput } from '../src/method/operation.js'
@@ -188,9 +199,131 @@ export function syntaxVectors(sampleDid: string) {
   }
 }
 
+function decodeJwt(jwt: string) {
+  const [h, p] = jwt.split('.') as [string, string]
+  const part = (x: string) => JSON.parse(Buffer.from(x, 'base64url').toString('utf8'))
+  return { jwt, header: part(h), payload: part(p) }
+}
+
+/**
+ * Role credentials end to end: a utility publishes schemas, a trust registry and status lists as
+ * DID-linked resources; issues a user credential (fixed status index 94567) and an aggregator
+ * credential; the user mandates the aggregator; presentations and role-check decisions.
+ */
+export async function credentialVectors() {
+  const kp = (label: string) => Ed25519KeyPair.fromSecretKey(seed(`did:grid test key ${label}`))
+  let t = 1_772_323_200 // 2026-03-01T00:00:00Z
+  const ledger = new MemoryLedger({ clock: () => t })
+  const resolver = new GridResolver({ networks: { sgcc: ledger } })
+  const party = async (name: string) => {
+    const signing = kp(`${name}-signing`)
+    const op = await createDid({
+      network: 'sgcc',
+      updateKey: kp(`${name}-update`),
+      recoveryKey: kp(`${name}-recovery`),
+      nonce: `${name}-nonce`.padEnd(22, 'A'),
+      document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: signing.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+    })
+    await ledger.submit([op.bytes])
+    return { did: op.did, jwt: { did: op.did, keyId: 'key-1', signer: signing }, signing }
+  }
+  const utility = await party('utility')
+  const user = await party('user')
+  const aggregator = await party('aggregator')
+  const target = { ledger, resolver }
+  const schemas = await publishRoleSchemas({ did: utility.did, signer: utility.signing }, target)
+  const registry = await publishResource({
+    did: utility.did,
+    resourceId: 'trust-registry',
+    resourceType: 'GridTrustRegistry',
+    signer: utility.signing,
+    content: {
+      type: 'GridTrustRegistry',
+      roles: {
+        user: { issuers: [utility.did], schema: schemas.user },
+        aggregator: { issuers: [utility.did], schema: schemas.aggregator },
+        'production-base': { issuers: [utility.did], schema: schemas['production-base'] },
+      },
+      mandate: { schema: schemas.mandate },
+    },
+  })
+  await ledger.submit([registry.bytes])
+  const entries = (['revocation', 'suspension'] as const).map((purpose) => statusEntry(`${utility.did}/resources/status-${purpose}-1`, purpose, 94567))
+  for (const e of entries) {
+    const content = statusListContent(e.statusListCredential, utility.did, e.statusPurpose, await new Bitstring(131_072).encode())
+    await anchorResource({ did: utility.did, signer: utility.signing }, target, `status-${e.statusPurpose}-1`, 'BitstringStatusListCredential', content)
+  }
+  t += 3600
+  const times = { issuedAt: t, validUntil: t + 365 * 86_400 }
+  const userCredential = await issueRoleCredential({
+    ...times,
+    id: 'urn:uuid:8e6f3c1a-2b4d-4f8e-9a7c-1d2e3f4a5b6c',
+    issuer: utility.jwt,
+    role: 'user',
+    subject: user.did,
+    schema: schemas.user,
+    status: entries,
+    claims: { accountNumber: '3301060001', meterIds: ['M-330106-01'], voltageLevel: '10kV', contractedCapacityKva: 800, region: '330106' },
+  })
+  const aggEntries = entries.map((e) => statusEntry(e.statusListCredential, e.statusPurpose, 1203))
+  const aggregatorCredential = await issueRoleCredential({
+    ...times,
+    id: 'urn:uuid:0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9',
+    issuer: utility.jwt,
+    role: 'aggregator',
+    subject: aggregator.did,
+    schema: schemas.aggregator,
+    status: aggEntries,
+    claims: { organizationName: 'Zhejiang Load Aggregation Co.', unifiedSocialCreditCode: '91350100M000100Y43', licensedRegions: ['330100', '330106'], maxAggregatedCapacityKw: 50_000 },
+  })
+  const mandate = await issueMandate({
+    ...times,
+    id: 'urn:uuid:5f4e3d2c-1b0a-4998-8776-655443322110',
+    user: user.jwt,
+    aggregator: aggregator.did,
+    actions: ['response.bid', 'settlement.receive'],
+    maxKw: 200,
+    schema: schemas.mandate,
+    validUntil: t + 90 * 86_400,
+  })
+  const audience = `${utility.did}#response-contract`
+  const challenge = 'event-2026-03-01-peak-0001'
+  const at = { resolver, trustRegistry: trustRegistryUrl(utility.did), audience, challenge, time: t + 60, height: (await ledger.head()).height }
+  const present = (holder: typeof user, credentials: string[]) => createPresentation({ holder: holder.jwt, credentials, audience, challenge, issuedAt: t + 30 })
+  const userVp = await present(user, [userCredential])
+  const aggregatorVp = await present(aggregator, [aggregatorCredential, mandate, userCredential])
+  const allowedSelf = await checkRole(userVp, { role: 'user', action: 'response.bid', capacityKw: 300 }, at)
+  const allowedMandate = await checkRole(aggregatorVp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 150 }, at)
+  const overMandate = await checkRole(aggregatorVp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 250 }, at)
+  t += 3600
+  await new StatusRegistry({ did: utility.did, signer: utility.signing, ledger, resolver }).revoke(userCredential)
+  const revokedAt = { ...at, time: t + 60, height: (await ledger.head()).height }
+  const revoked = await checkRole(await present(user, [userCredential]), { role: 'user', action: 'response.bid' }, { ...revokedAt })
+  const revokedList = await resolver.dereference(entries[0]!.statusListCredential)
+  return {
+    description:
+      'Role credentials on network sgcc, clock from 2026-03-01T00:00:00Z: a utility publishes its schemas, trust registry and status lists as DID-linked resources, issues a user and an aggregator credential, the user mandates the aggregator; presentations and role-check decisions, before and after the user credential is revoked.',
+    dids: { utility: utility.did, user: user.did, aggregator: aggregator.did },
+    trustRegistry: { ...opVector('trust registry', registry), url: trustRegistryUrl(utility.did), indexKey: resourceSuffix(utility.did, 'trust-registry') },
+    schemaUser: (await resolver.resolveResource(schemas.user)).version.content,
+    userCredential: decodeJwt(userCredential),
+    aggregatorCredential: decodeJwt(aggregatorCredential),
+    mandate: decodeJwt(mandate),
+    aggregatorPresentation: decodeJwt(aggregatorVp),
+    decisions: {
+      userForItself: { ...allowedSelf, requirement: { role: 'user', action: 'response.bid', capacityKw: 300 } },
+      aggregatorUnderMandate: { ...allowedMandate, requirement: { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 150 } },
+      aggregatorOverMandate: { ...overMandate, requirement: { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 250 } },
+      userRevoked: { ...revoked, requirement: { role: 'user', action: 'response.bid' } },
+    },
+    revokedList: { contentMetadata: revokedList.contentMetadata, content: revokedList.contentStream },
+  }
+}
+
 export async function buildVectors(): Promise<Record<string, unknown>> {
   const lifecycle = await lifecycleVectors()
   return {
+    'credentials.json': await credentialVectors(),
     'lifecycle.json': lifecycle,
     'ed25519.json': ed25519Vectors(),
     'did-syntax.json': syntaxVectors(lifecycle.operations[0]!.did),

@@ -40,8 +40,11 @@ export interface IssueRoleCredentialOptions<R extends RoleName> extends Credenti
   claims: ClaimsOf[R]
   /** URL of the role's anchored schema, e.g. `schemaUrl(utility, 'user')`. */
   schema: string
-  /** The issuer's status lists: the credential gets a revocation and a suspension entry. */
-  status: StatusRegistry
+  /**
+   * The issuer's status lists, which allocate the credential a revocation and a suspension entry —
+   * or entries allocated earlier (e.g. recorded by a batch that is being re-run).
+   */
+  status: StatusRegistry | readonly StatusListEntry[]
 }
 
 /**
@@ -65,7 +68,7 @@ export async function issueRoleCredential<R extends RoleName>(options: IssueRole
   if (!Object.hasOwn(CLAIM_SCHEMAS, options.role) || options.role === ('mandate' as string)) {
     throw new RangeError(`role must be user, aggregator or production-base, got ${String(options.role)}`)
   }
-  const status = await options.status.allocate()
+  const status = Array.isArray(options.status) ? [...options.status] : await (options.status as StatusRegistry).allocate()
   return issue(options.role, options, options.subject, options.claims, options.schema, status)
 }
 

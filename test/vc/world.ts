@@ -90,7 +90,7 @@ export class World {
       issuer: this.utility.jwt,
       role,
       subject,
-      claims: claims ?? CLAIMS[role],
+      claims: (claims ?? CLAIMS[role]) as ClaimsOf[R],
       schema: this.schemas[role],
       status: this.status,
       issuedAt: this.now,
