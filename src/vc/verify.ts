@@ -282,6 +282,7 @@ class Check {
   readonly #ctx: VerificationContext
   readonly #skew: number
   readonly #timelines = new Map<string, Promise<DidTimeline | string>>()
+  readonly #resources = new Map<string, Promise<Readonly<{ [key: string]: JsonValue }> | string>>()
   #registry: Promise<ParsedTrustRegistry | string> | undefined
 
   constructor(context: VerificationContext) {
@@ -472,7 +473,17 @@ class Check {
   }
 
   /** A resource's content as of the context height, or why it cannot be used. Outages throw. */
-  async resource(url: string, type?: string): Promise<Readonly<{ [key: string]: JsonValue }> | string> {
+  resource(url: string, type?: string): Promise<Readonly<{ [key: string]: JsonValue }> | string> {
+    const key = `${type ?? ''} ${url}`
+    let memo = this.#resources.get(key)
+    if (!memo) {
+      memo = this.#readResource(url, type)
+      this.#resources.set(key, memo)
+    }
+    return memo
+  }
+
+  async #readResource(url: string, type?: string): Promise<Readonly<{ [key: string]: JsonValue }> | string> {
     try {
       parseDid(parseDidUrl(url).did)
       const { version, ownerDeactivated } = await this.#ctx.resolver.resolveResource(url, { ledgerHeight: this.#ctx.height })
