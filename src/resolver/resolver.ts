@@ -334,9 +334,11 @@ export class GridResolver {
     const version = index === undefined ? undefined : versions[index]
     const id = `${url.did}/resources/${resourceId}`
     if (!version) throw new ResourceNotFoundError(id, selector ? describe(selector) : undefined)
-    const next = versions[version.versionId]
-    // The owner's state as of the selected version's height, so a later deactivation shows only there.
+    // A read pinned to a height answers as of that height only: later versions and a later
+    // deactivation do not show, so the answer never changes as the ledger grows.
     const cutoff = selector && 'ledgerHeight' in selector ? selector.ledgerHeight : height
+    const later = versions[version.versionId]
+    const next = later && later.height <= cutoff ? later : undefined
     const ownerState = stateBefore(owner, cutoff + 1, 0)
     return {
       id,
@@ -412,7 +414,7 @@ export interface ResolvedResource {
   did: string
   resourceId: string
   version: ResourceVersion
-  /** The version that replaced this one, if any (at the read height). */
+  /** The version that replaced this one, if any, as of `ledgerHeight`. */
   nextVersionId: number | undefined
   /** Whether the owner DID was deactivated at the read height. */
   ownerDeactivated: boolean

@@ -57,7 +57,9 @@ export class Bitstring {
     return this.bytes.length * 8
   }
 
+  /** @throws {RangeError} for an index outside the list (never read as "not set"). */
   get(index: number): boolean {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.length) throw new RangeError(`index must be 0-${this.length - 1}`)
     return ((this.bytes[index >>> 3]! >>> (7 - (index & 7))) & 1) === 1
   }
 
@@ -84,6 +86,7 @@ export class Bitstring {
     try {
       bytes = await pipe(fromBase64url(encodedList.slice(1)), new DecompressionStream('gzip'), STATUS_LIST_MAX_BYTES)
     } catch (err) {
+      if (err instanceof RangeError) throw new RangeError(`encodedList decompresses to more than ${STATUS_LIST_MAX_BYTES} bytes`)
       throw new RangeError(`encodedList is not valid GZIP data: ${(err as Error).message}`)
     }
     if (bytes.length * 8 < STATUS_LIST_MIN_LENGTH) throw new RangeError(`a status list has at least ${STATUS_LIST_MIN_LENGTH} entries`)

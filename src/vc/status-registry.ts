@@ -143,7 +143,7 @@ export class StatusRegistry {
    * @throws {InvalidCredentialError} when a credential has no entry of this issuer for the purpose;
    *   {@link RangeError} when asked to clear a revocation (revocation is final).
    */
-  update(changes: readonly StatusChange[]): Promise<void> {
+  async update(changes: readonly StatusChange[]): Promise<void> {
     const byList = new Map<string, { index: number; value: boolean; purpose: StatusPurpose }[]>()
     for (const change of changes) {
       if (change.purpose === 'revocation' && change.value !== true) throw new RangeError('a revocation cannot be lifted')

@@ -211,7 +211,7 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
   const audiences = Array.isArray(p.aud) ? p.aud : [p.aud]
   if (!audiences.includes(context.audience)) fail('audience-mismatch', `presentation is not addressed to ${context.audience}`)
   if (p.nonce !== context.challenge) fail('challenge-mismatch', 'presentation nonce does not match the challenge')
-  check.times(p, 'presentation', false, fail)
+  check.times(p, 'presentation', (code, message) => fail(code, `presentation: ${message}`))
   await check.signature(jws, holder, 'authentication', undefined, 'presentation', 'holder', fail)
 
   // Every credential verifies on its own; reasons keep presentation order whatever finishes first.
@@ -275,6 +275,17 @@ function capacityOf(role: RoleName, claims: Record<string, unknown> | undefined)
 
 type Fail = (code: ReasonCode, message: string) => void
 
+/** Runs a check with its own reason list (for checks that run concurrently). */
+async function collect(run: (fail: Fail) => Promise<void>): Promise<Reason[]> {
+  const reasons: Reason[] = []
+  await run((code, message) => reasons.push({ code, message }))
+  return reasons
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
 const KINDS = Object.entries(CREDENTIAL_TYPES) as [CredentialKind, string][]
 
 /** One verification: the context, plus memos so no DID or resource is resolved twice in it. */
@@ -329,26 +340,28 @@ class Check {
     }
     const kind = kinds[0]![0]
     Object.assign(out, { kind, id: p.jti, issuer: p.iss, subject: p.sub, claims: subject })
-    if (!this.times(p, 'credential', true, fail)) return out
+    if (!this.times(p, 'credential', fail)) return out
     out.validFrom = (p.nbf ?? p.iat) as number
     out.validUntil = p.exp as number
     const iat = p.iat as number
-    // Signature, trust and schema do not depend on each other: run them together.
-    await Promise.all([
-      this.signature(jws, p.iss, 'assertionMethod', iat, 'credential', 'issuer', fail),
-      this.trustAndSchema(kind, p.iss, vc, subject, fail),
-      this.status(kind, p.iss, vc.credentialStatus, fail),
+    // Signature, trust and schema, and status do not depend on each other: run them together, but
+    // report in a fixed order, so every node lists the same reasons whatever finished first.
+    const parts = await Promise.all([
+      collect((f) => this.signature(jws, p.iss as string, 'assertionMethod', iat, 'credential', 'issuer', f)),
+      collect((f) => this.trustAndSchema(kind, p.iss as string, vc, subject, f)),
+      collect((f) => this.status(kind, p.iss as string, vc.credentialStatus, f)),
     ])
+    for (const part of parts) for (const r of part) fail(r.code, r.message)
     out.verified = out.reasons.length === 0
     return out
   }
 
-  /** Time claims: integers; `iat`/`nbf` not in the future, `exp` not past (± skew). `exp` and `iat` required for credentials. */
-  times(p: Record<string, unknown>, what: 'credential' | 'presentation', required: boolean, fail: Fail): boolean {
+  /** Time claims: integers; `iat`/`nbf` not in the future, `exp` not past (± skew). `exp` and `iat` are required. */
+  times(p: Record<string, unknown>, what: 'credential' | 'presentation', fail: Fail): boolean {
     const t = this.#ctx.time
     for (const name of ['iat', 'nbf', 'exp'] as const) {
       const v = p[name]
-      if (v === undefined ? required && name !== 'nbf' : !Number.isSafeInteger(v)) {
+      if (v === undefined ? name !== 'nbf' : !Number.isSafeInteger(v)) {
         fail(`${what}-malformed`, `${name} must be an integer number of seconds${v === undefined ? ' and is required' : ''}`)
         return false
       }
@@ -381,15 +394,18 @@ class Check {
     const current = timeline.states.at(-1)
     if (!current) return fail(`${who}-not-found`, `${did} does not exist at ledger height ${this.#ctx.height}`)
     if (current.deactivated) return fail(`${who}-deactivated`, `${did} is deactivated`)
-    const found = keyOf(current, fragment, relationship) ?? (iat !== undefined ? historicalKey(timeline, fragment, relationship, iat) : undefined)
-    if (found === undefined || typeof found === 'string') {
-      const inDocument = current.verificationMethods.some((vm) => vm.id === fragment)
-      if (found === 'compromised') return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
-      return inDocument
+    // Credentials: the key `kid` named when the credential was issued (as of `iat`), then today's.
+    const past = iat !== undefined ? historicalKey(timeline, fragment, relationship, iat) : undefined
+    if (past === 'compromised') return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
+    const candidates = [past, keyOf(current, fragment, relationship)].filter((k): k is Uint8Array => k !== undefined)
+    if (candidates.length === 0) {
+      return current.verificationMethods.some((vm) => vm.id === fragment)
         ? fail('kid-wrong-relationship', `${kid} is not in the ${relationship} relationship of ${did}`)
         : fail('kid-not-found', `${kid} is not in the DID document of ${did}`)
     }
-    if (!verifyEd25519(jws.signature, jws.signingInput, found)) fail(`${what}-signature`, `the signature does not verify with ${kid}`)
+    if (!candidates.some((key, i) => (i === 0 || !sameBytes(key, candidates[0]!)) && verifyEd25519(jws.signature, jws.signingInput, key))) {
+      fail(`${what}-signature`, `the signature does not verify with ${kid}`)
+    }
   }
 
   async trustAndSchema(kind: CredentialKind, issuer: string, vc: Record<string, unknown>, subject: Record<string, unknown>, fail: Fail): Promise<void> {
@@ -417,8 +433,8 @@ class Check {
   async status(kind: CredentialKind, issuer: string, value: unknown, fail: Fail): Promise<void> {
     const entries = value === undefined ? [] : Array.isArray(value) ? value : [value]
     const purposes = new Set<string>()
-    await Promise.all(
-      entries.map(async (e: Record<string, unknown>) => {
+    const perEntry = await Promise.all(
+      entries.map((e: Record<string, unknown>) => collect(async (fail) => {
         if (typeof e !== 'object' || e === null || e.type !== 'BitstringStatusListEntry') return fail('status-invalid', 'a credentialStatus entry is not a BitstringStatusListEntry')
         const { statusPurpose: purpose, statusListIndex: index, statusListCredential: url } = e
         if (purpose !== 'revocation' && purpose !== 'suspension') return fail('status-invalid', `unknown statusPurpose ${String(purpose)}`)
@@ -431,8 +447,9 @@ class Check {
         const i = Number(index)
         if (i >= bits.length) return fail('status-invalid', `statusListIndex ${i} is outside the ${bits.length}-entry list`)
         if (bits.get(i)) fail(purpose === 'revocation' ? 'status-revoked' : 'status-suspended', `${purpose === 'revocation' ? 'revoked' : 'suspended'} (${url} #${i})`)
-      }),
+      })),
     )
+    for (const part of perEntry) for (const r of part) fail(r.code, r.message)
     if (kind !== 'mandate') {
       for (const purpose of ['revocation', 'suspension'] as const) {
         if (!purposes.has(purpose)) fail('status-missing', `a ${kind} credential needs a ${purpose} status entry`)

@@ -1,5 +1,5 @@
 import { Resolver } from 'did-resolver'
-import { createVerifiableCredentialJwt, verifyCredential as didJwtVcVerifyCredential, verifyPresentation as didJwtVcVerifyPresentation } from 'did-jwt-vc'
+import { createVerifiableCredentialJwt, createVerifiablePresentationJwt, verifyCredential as didJwtVcVerifyCredential, verifyPresentation as didJwtVcVerifyPresentation } from 'did-jwt-vc'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   GridResolver,
@@ -178,5 +178,23 @@ describe('history: credentials survive key rotation, not recovery', () => {
     expect(v.verified).toBe(false)
     expect(v.reasons.map((r) => r.code)).toContain('key-compromised')
     expect(v.reasons.find((r) => r.code === 'key-compromised')!.message).toMatch(/dropped by a recovery/)
+  })
+})
+
+describe('presentations carry their own validity window', () => {
+  it('a presentation without iat or exp is malformed: only the challenge would stop a replay', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    const ctx = await w.context()
+    const timeless = await createVerifiablePresentationJwt(
+      { iss: user.did, aud: ctx.audience, nonce: ctx.challenge, vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], verifiableCredential: [jwt] } } as never,
+      { did: user.did, signer: didJwtSigner(user.signing), alg: 'EdDSA' },
+      { header: { alg: 'EdDSA', kid: `${user.did}#key-1` } },
+    )
+    const decision = await checkRole(timeless, { role: 'user', action: 'response.bid' }, ctx)
+    expect(decision.allowed).toBe(false)
+    expect(decision.reasons.map((r) => r.code)).toEqual(['presentation-malformed'])
+    expect(decision.reasons[0]!.message).toMatch(/^presentation: iat must be an integer number of seconds and is required$/)
   })
 })
