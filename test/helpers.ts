@@ -1,4 +1,5 @@
-import { Ed25519KeyPair, createDid, type AnchoredOperation, type DocumentContent, type EncodedOperation } from '../src/index.js'
+import { expect } from 'vitest'
+import { Ed25519KeyPair, InvalidOperationError, createDid, type AnchoredOperation, type DocumentContent, type EncodedOperation } from '../src/index.js'
 import { toBase64url, utf8Encode } from '../src/lib/bytes.js'
 import { canonicalize, type JsonValue } from '../src/lib/jcs.js'
 import { signingInput, type Operation } from '../src/method/operation.js'
@@ -45,4 +46,19 @@ export function forge(op: Record<string, unknown>, signer: Ed25519KeyPair): Uint
 /** Places operation bytes at successive ledger positions, one per height, one hour apart. */
 export function anchored(ops: (Uint8Array | { bytes: Uint8Array })[], start = 1_767_225_600): AnchoredOperation[] {
   return ops.map((op, i) => ({ bytes: op instanceof Uint8Array ? op : op.bytes, height: i + 1, position: 0, time: start + i * 3600 }))
+}
+
+/** Asserts that `fn` throws InvalidOperationError with this reason and a matching message. */
+export function expectFault(fn: () => unknown, reason: string, message: string | RegExp): void {
+  let caught: unknown
+  try {
+    fn()
+  } catch (err) {
+    caught = err
+  }
+  expect(caught).toBeInstanceOf(InvalidOperationError)
+  const err = caught as InvalidOperationError
+  expect(err.code).toBe('ERR_GRID_INVALID_OPERATION')
+  expect(err.reason).toBe(reason)
+  expect(err.message).toMatch(message)
 }

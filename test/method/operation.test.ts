@@ -8,7 +8,6 @@ import {
   DidDeactivatedError,
   Ed25519KeyPair,
   InvalidKeyError,
-  InvalidOperationError,
   LIMITS,
   createDid,
   decodeMultikey,
@@ -21,21 +20,8 @@ import {
 import { sha256 } from '../../src/lib/crypto.js'
 import { utf8Decode, utf8Encode } from '../../src/lib/bytes.js'
 import { canonicalize } from '../../src/lib/jcs.js'
-import { forge, key, newDid, vm } from '../helpers.js'
+import { expectFault, forge, key, newDid, vm } from '../helpers.js'
 
-function expectFault(fn: () => unknown, reason: string, message: string | RegExp) {
-  let caught: unknown
-  try {
-    fn()
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(InvalidOperationError)
-  const err = caught as InvalidOperationError
-  expect(err.code).toBe('ERR_GRID_INVALID_OPERATION')
-  expect(err.reason).toBe(reason)
-  expect(err.message).toMatch(message)
-}
 
 describe('create', () => {
   it('derives a self-certifying DID from the hash of the signed genesis bytes', async () => {

@@ -32,7 +32,7 @@ import type { GridError } from '../../src/errors.js'
 import { utf8Encode } from '../../src/lib/bytes.js'
 import type { JsonValue } from '../../src/lib/jcs.js'
 import { ResourceFold } from '../../src/method/resource.js'
-import { forge, key, newDid, vm } from '../helpers.js'
+import { expectFault, forge, key, newDid, vm } from '../helpers.js'
 
 const T0 = 1_767_225_600 // 2026-01-01T00:00:00Z
 const HOUR = 3600
@@ -41,19 +41,6 @@ const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z'
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function expectFault(fn: () => unknown, reason: string, message: RegExp) {
-  let caught: unknown
-  try {
-    fn()
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(InvalidOperationError)
-  const err = caught as InvalidOperationError
-  expect(err.code).toBe('ERR_GRID_INVALID_OPERATION')
-  expect(err.reason).toBe(reason)
-  expect(err.message).toMatch(message)
-}
 
 async function expectRejects(promise: Promise<unknown>, cls: abstract new (...args: never[]) => GridError, code: string, message: RegExp) {
   let caught: unknown

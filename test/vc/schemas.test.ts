@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ACTIONS, CLAIM_SCHEMAS, ROLES, isUnifiedSocialCreditCode, usccCheckCharacter, type CredentialKind } from '../../src/index.js'
+import { ACTIONS, CLAIM_SCHEMAS, ROLES, isUnifiedSocialCreditCode, usccCheckCharacter, type CredentialKind, type RoleName } from '../../src/index.js'
 import { claimErrors } from '../../src/vc/schema.js'
-import { World } from './world.js'
+import { CLAIMS as ROLE_CLAIMS, World } from './world.js'
 
 // ---------------------------------------------------------------------------------------------
 // Unified social credit codes (GB 32100-2015)
@@ -136,16 +136,9 @@ describe('unified social credit code', () => {
 // ---------------------------------------------------------------------------------------------
 // Claim schemas
 
-/** The example claims of test/vc/world.ts (copied), plus a mandate. */
+/** The example claims of test/vc/world.ts, plus a mandate. */
 const CLAIMS: Record<CredentialKind, Record<string, unknown>> = {
-  user: { accountNumber: '3301060001', meterIds: ['M-330106-01'], voltageLevel: '10kV', contractedCapacityKva: 800, region: '330106' },
-  aggregator: {
-    organizationName: 'Zhejiang Load Aggregation Co.',
-    unifiedSocialCreditCode: '91350100M000100Y43',
-    licensedRegions: ['330100', '330106'],
-    maxAggregatedCapacityKw: 50_000,
-  },
-  'production-base': { groupId: 'acme-group', baseId: 'acme-ningbo-1', region: '330200', maxLoadKw: 12_000, priorityClass: 2 },
+  ...(ROLE_CLAIMS as unknown as Record<RoleName, Record<string, unknown>>),
   mandate: { actions: ['response.bid', 'settlement.receive'], maxKw: 500 },
 }
 
