@@ -368,7 +368,7 @@ export class GridResolver {
       versionId: String(version.versionId),
       resourceType: version.resourceType,
       cid: version.cid,
-      ledgerHeight: version.height,
+      height: version.height,
     }
     if (resolved.nextVersionId !== undefined) meta.nextVersionId = String(resolved.nextVersionId)
     if (resolved.ownerDeactivated) meta.deactivated = true

@@ -20,10 +20,17 @@ export interface AnchorTarget {
 
 const ATTEMPTS = 3
 
+/** The content of a new version, or a function computing it from the latest version (re-run after a lost race). */
+export type ResourceContent =
+  | { [key: string]: JsonValue }
+  | ((latest: ResourceVersion | undefined) => { [key: string]: JsonValue } | Promise<{ [key: string]: JsonValue }>)
+
 /**
  * Anchors `content` as the next version of `<did>/resources/<resourceId>` and waits until the
  * resolver shows it applied. Publishing the content the latest version already has is a no-op, so
- * re-running a publication is safe. A version lost to a concurrent writer is retried on top of theirs.
+ * re-running a publication is safe. When a concurrent writer's version lands first, the content is
+ * recomputed on top of theirs (pass a function to merge: a status list re-applies its changes to the
+ * winner's list), so nobody's change is silently undone.
  *
  * @throws {InvalidOperationError} `unauthorized` when the signer may not publish for the DID,
  *   `type-changed` when the resource exists with another type; {@link ResourceConflictError} after
@@ -39,18 +46,18 @@ export async function anchorResource(
   target: AnchorTarget,
   resourceId: string,
   resourceType: string,
-  content: { [key: string]: JsonValue },
+  content: ResourceContent,
 ): Promise<ResourceVersion> {
   const url = `${author.did}/resources/${resourceId}`
-  const wanted = canonicalize(content)
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const latest = await latestVersion(target.resolver, url)
     if (latest && latest.resourceType !== resourceType) {
       throw new InvalidOperationError('type-changed', `${url} is a ${latest.resourceType}, not a ${resourceType}`)
     }
-    if (latest && canonicalize(latest.content as JsonValue) === wanted) return latest
+    const next = typeof content === 'function' ? await content(latest) : content
+    if (latest && canonicalize(latest.content as JsonValue) === canonicalize(next)) return latest
     await checkAuthor(author, target)
-    const op = await publishResource({ did: author.did, resourceId, resourceType, content, prev: latest?.cid, signer: author.signer })
+    const op = await publishResource({ did: author.did, resourceId, resourceType, content: next, prev: latest?.cid, signer: author.signer })
     await target.ledger.submit([op.bytes])
     const now = await latestVersion(target.resolver, url)
     if (now?.cid === op.cid) return now

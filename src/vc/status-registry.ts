@@ -47,7 +47,7 @@ export class MemoryStatusIndexStore implements StatusIndexStore {
 export interface StatusRegistryOptions extends ResourceAuthor, AnchorTarget {
   /** Allocated indexes (default: in memory). */
   store?: StatusIndexStore
-  /** Entries per list, a multiple of 8, at least 131,072 (the default). */
+  /** Entries per list, a multiple of 8 from 131,072 (the default) to 262,144. */
   listLength?: number
   /** Allocations per list before the next list is opened (default a quarter of the length). */
   fillLimit?: number
@@ -92,12 +92,14 @@ export class StatusRegistry {
     this.#target = { ledger: options.ledger, resolver: options.resolver }
     this.#store = options.store ?? new MemoryStatusIndexStore()
     this.#length = options.listLength ?? STATUS_LIST_MIN_LENGTH
-    if (!Number.isSafeInteger(this.#length) || this.#length < STATUS_LIST_MIN_LENGTH || this.#length % 8 !== 0) {
-      throw new RangeError(`listLength must be a multiple of 8 and at least ${STATUS_LIST_MIN_LENGTH}`)
+    // Above 262,144 entries a quarter-full list of random revocations no longer fits one 64 KiB
+    // resource operation once compressed.
+    if (!Number.isSafeInteger(this.#length) || this.#length < STATUS_LIST_MIN_LENGTH || this.#length > 2 * STATUS_LIST_MIN_LENGTH || this.#length % 8 !== 0) {
+      throw new RangeError(`listLength must be a multiple of 8 from ${STATUS_LIST_MIN_LENGTH} to ${2 * STATUS_LIST_MIN_LENGTH}`)
     }
     this.#fill = options.fillLimit ?? this.#length / 4
-    if (!Number.isSafeInteger(this.#fill) || this.#fill < 1 || this.#fill > this.#length / 2) {
-      throw new RangeError('fillLimit must be an integer from 1 to half the list length')
+    if (!Number.isSafeInteger(this.#fill) || this.#fill < 1 || this.#fill > this.#length / 4) {
+      throw new RangeError('fillLimit must be an integer from 1 to a quarter of the list length')
     }
   }
 
@@ -154,13 +156,18 @@ export class StatusRegistry {
     }
     return this.#serial(async () => {
       for (const [url, bits] of byList) {
-        const { version } = await this.#target.resolver.resolveResource(url)
-        const read = readStatusListContent(version.content, url)
-        if (typeof read === 'string') throw new InvalidCredentialError(`${url}: ${read}`)
-        const list = await Bitstring.decode(read.encodedList)
-        for (const b of bits) list.set(b.index, b.value)
-        const content = statusListContent(url, this.did, bits[0]!.purpose, await list.encode())
-        await anchorResource(this.#author, this.#target, resourceIdOf(url), STATUS_LIST_RESOURCE_TYPE, content)
+        // Applied to whatever version is latest at each attempt, so a concurrent writer's changes stay.
+        await anchorResource(this.#author, this.#target, resourceIdOf(url), STATUS_LIST_RESOURCE_TYPE, async (latest) => {
+          if (!latest) throw new InvalidCredentialError(`${url} is not anchored`)
+          const read = readStatusListContent(latest.content, url)
+          if (typeof read === 'string') throw new InvalidCredentialError(`${url}: ${read}`)
+          const list = await Bitstring.decode(read.encodedList)
+          for (const b of bits) {
+            if (b.index >= list.length) throw new InvalidCredentialError(`index ${b.index} is outside the ${list.length}-entry list ${url}`)
+            list.set(b.index, b.value)
+          }
+          return statusListContent(url, this.did, bits[0]!.purpose, await list.encode())
+        })
       }
     })
   }

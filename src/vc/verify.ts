@@ -8,7 +8,7 @@ import type { DidState } from '../method/state.js'
 import { verifyEd25519 } from '../method/verify-signature.js'
 import type { DidTimeline, GridResolver } from '../resolver/resolver.js'
 import { decodeJws, type DecodedJws } from './jwt.js'
-import { readTrustRegistry, type ParsedTrustRegistry } from './resources.js'
+import { TRUST_REGISTRY_TYPE, readTrustRegistry, type ParsedTrustRegistry } from './resources.js'
 import { CREDENTIAL_TYPES, ROLES, type CredentialKind, type JsonSchema, type RoleName } from './roles.js'
 import { claimErrors } from './schema.js'
 import { Bitstring, STATUS_LIST_RESOURCE_TYPE, readStatusListContent, type StatusPurpose } from './status-list.js'
@@ -49,6 +49,7 @@ export type ReasonCode =
   | 'mandate-action'
   | 'mandate-capacity'
   | 'acted-for-not-user'
+  | 'region-not-licensed'
   | (string & {})
 
 /** One failed check. */
@@ -248,6 +249,18 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
       }
     }
     if (!actedFor) fail('acted-for-not-user', `no user credential for ${actingFor} in the presentation`)
+    else {
+      // The user's own limits bind whoever acts for it: its contracted capacity, and the aggregator's licence.
+      const userCap = capacityOf('user', actedFor.claims)
+      if (requirement.capacityKw !== undefined && userCap !== undefined && requirement.capacityKw > userCap) {
+        fail('capacity-exceeded', `${requirement.capacityKw} kW exceeds the acted-for user's cap of ${userCap}`)
+      }
+      const regions = own?.claims?.licensedRegions
+      const region = actedFor.claims?.region
+      if (role === 'aggregator' && own && (!Array.isArray(regions) || !regions.includes(region))) {
+        fail('region-not-licensed', `the aggregator is not licensed for the user's region ${String(region)}`)
+      }
+    }
   }
   // A presentation proves things about its holder only: anything else in it is someone else's.
   for (const [i, r] of results.entries()) {
@@ -485,7 +498,7 @@ class Check {
   }
 
   registry(): Promise<ParsedTrustRegistry | string> {
-    this.#registry ??= this.resource(this.#ctx.trustRegistry).then((content) => (typeof content === 'string' ? content : readTrustRegistry(content)))
+    this.#registry ??= this.resource(this.#ctx.trustRegistry, TRUST_REGISTRY_TYPE).then((content) => (typeof content === 'string' ? content : readTrustRegistry(content)))
     return this.#registry
   }
 

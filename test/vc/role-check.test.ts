@@ -519,6 +519,32 @@ describe('checkRole: mandates', () => {
     expect(codes(edge)).toEqual([])
   })
 
+  it("12i. the acted-for user's own limits bind the aggregator: contracted capacity and licensed region", async () => {
+    const w = await World.create()
+    const agg = await w.party('agg')
+    const user = await w.party('user-a')
+    const aggVc = await w.issue('aggregator', agg.did)
+    const small = await w.issue('user', user.did, { ...CLAIMS.user, contractedCapacityKva: 100 })
+    const m = await mandate(w, user, agg.did, { maxKw: 500 })
+    const over = await checkRole(await present(w, agg, [aggVc, m, small]), req(user.did, 150), await w.context())
+    expectDenied(over, ['capacity-exceeded'])
+    expect(over.reasons[0]!.message).toMatch(/^150 kW exceeds the acted-for user's cap of 100$/)
+    // A user in a region outside the aggregator's licence (330100, 330106).
+    const elsewhere = await w.issue('user', user.did, { ...CLAIMS.user, region: '440300' })
+    const out = await checkRole(await present(w, agg, [aggVc, m, elsewhere]), req(user.did, 50), await w.context())
+    expectDenied(out, ['region-not-licensed'])
+    expect(out.reasons[0]!.message).toMatch(/^the aggregator is not licensed for the user's region 440300$/)
+  })
+
+  it('12j. a trust registry URL that names another kind of resource is unavailable, never trusted', async () => {
+    const { w, agg, user, aggVc, userVc, mandateVc } = await aggregatorWorld()
+    const ctx = await contextAt(w, w.now, { trustRegistry: w.schemas.user })
+    const d = await checkRole(await present(w, agg, [aggVc, mandateVc, userVc]), req(user.did), ctx)
+    expect(d.allowed).toBe(false)
+    expect(new Set(codes(d))).toEqual(new Set(['trust-registry-unavailable']))
+    expect(d.reasons[0]!.message).toMatch(/is a JsonSchema, not a GridTrustRegistry$/)
+  })
+
   it('12c. an expired mandate fails credential-expired', async () => {
     const { w, agg, user, aggVc, userVc } = await aggregatorWorld()
     const m = await mandate(w, user, agg.did, { validUntil: w.now + 10 })

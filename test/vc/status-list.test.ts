@@ -285,12 +285,13 @@ describe('StatusRegistry: allocation', () => {
   })
 
   it.each([
-    [{ listLength: 1000 }, /listLength must be a multiple of 8 and at least 131072/],
-    [{ listLength: 131_073 }, /listLength must be a multiple of 8 and at least 131072/],
-    [{ listLength: 131_064 }, /listLength must be a multiple of 8 and at least 131072/],
-    [{ fillLimit: 0 }, /fillLimit must be an integer from 1 to half the list length/],
+    [{ listLength: 1000 }, /listLength must be a multiple of 8 from 131072 to 262144/],
+    [{ listLength: 131_073 }, /listLength must be a multiple of 8 from 131072 to 262144/],
+    [{ listLength: 131_064 }, /listLength must be a multiple of 8 from 131072 to 262144/],
+    [{ listLength: 262_152 }, /listLength must be a multiple of 8 from 131072 to 262144/],
+    [{ fillLimit: 0 }, /fillLimit must be an integer from 1 to a quarter of the list length/],
     [{ fillLimit: 1.5 }, /fillLimit must be an integer from 1/],
-    [{ fillLimit: 65_537 }, /fillLimit must be an integer from 1 to half the list length/],
+    [{ fillLimit: 32_769 }, /fillLimit must be an integer from 1 to a quarter of the list length/],
   ])('refuses options %o with a RangeError', async (options, message) => {
     const w = await World.create()
     await expectRangeError(() => new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver, ...options }), message)
@@ -395,6 +396,20 @@ describe('StatusRegistry: status changes', () => {
     // No version was lost to a race: every anchored version of the list applied.
     const resourceId = a.revocation.statusListCredential.split('/').at(-1)!
     expect(await w.ledger.read(resourceSuffix(w.utility.did, resourceId))).toHaveLength(3)
+  })
+
+  it('two registries of one issuer (two services) revoking at once: the loser re-applies on top, nothing is undone', async () => {
+    const w = await World.create()
+    const a = await credential(w, 'holder-e')
+    const b = await credential(w, 'holder-f')
+    const other = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver })
+    await Promise.all([w.status.revoke(a.jwt), other.revoke(b.jwt)])
+    const { bits } = await bitsOf(w, a.revocation.statusListCredential)
+    expect(bits).toEqual([a.index, b.index].sort((x, y) => x - y))
+    // One of the two lost the race (its version was anchored and skipped) and retried on the winner's.
+    const resourceId = a.revocation.statusListCredential.split('/').at(-1)!
+    expect(await w.ledger.read(resourceSuffix(w.utility.did, resourceId))).toHaveLength(4)
+    expect((await bitsOf(w, a.revocation.statusListCredential)).versionId).toBe(3)
   })
 
   it('applies a batch of changes as one version per list touched', async () => {
