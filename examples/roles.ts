@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import {
   Ed25519KeyPair,
   GridResolver,
+  MemoryStatusIndexStore,
   StatusRegistry,
   checkRole,
   createDid,
@@ -58,7 +59,7 @@ say(`utility            ${utility.did}`)
 say(`trust registry     ${trustRegistryUrl(utility.did)}`)
 
 // 2. Role credentials, with revocation and suspension entries in the utility's status lists.
-const status = new StatusRegistry({ did: utility.did, signer: utility.signer, ledger, resolver })
+const status = new StatusRegistry({ did: utility.did, signer: utility.signer, ledger, resolver, store: new MemoryStatusIndexStore() })
 const user = await newParty()
 const aggregator = await newParty()
 const validUntil = new Date(Date.now() + 365 * 86_400_000)

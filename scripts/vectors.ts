@@ -7,6 +7,7 @@ import {
   Ed25519KeyPair,
   GridResolver,
   MemoryLedger,
+  MemoryStatusIndexStore,
   StatusRegistry,
   checkRole,
   createDid,
@@ -296,7 +297,7 @@ export async function credentialVectors() {
   const allowedMandate = await checkRole(aggregatorVp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 150 }, at)
   const overMandate = await checkRole(aggregatorVp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 250 }, at)
   t += 3600
-  await new StatusRegistry({ did: utility.did, signer: utility.signing, ledger, resolver }).revoke(userCredential)
+  await new StatusRegistry({ did: utility.did, signer: utility.signing, ledger, resolver, store: new MemoryStatusIndexStore() }).revoke(userCredential)
   const revokedAt = { ...at, time: t + 60, height: (await ledger.head()).height }
   const revoked = await checkRole(await present(user, [userCredential]), { role: 'user', action: 'response.bid' }, { ...revokedAt })
   const revokedList = await resolver.dereference(entries[0]!.statusListCredential)

@@ -49,11 +49,42 @@ function jsonPart(part: string): Record<string, unknown> | undefined {
   const bytes = canonical(part)
   if (!bytes) return undefined
   try {
-    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    const value: unknown = JSON.parse(text)
+    // Duplicate member names: JSON.parse keeps the last, other parsers the first — refuse them, so
+    // every implementation reads the same claims (RFC 7515 §5.2, RFC 7519 §4).
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || hasDuplicateKeys(text)) return undefined
+    return value as Record<string, unknown>
   } catch {
     return undefined
   }
+}
+
+/** Whether valid JSON `text` has an object with a member name twice (after unescaping). */
+function hasDuplicateKeys(text: string): boolean {
+  const stack: (Set<string> | undefined)[] = [] // a Set per open object, undefined per open array
+  let expectKey = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '"') {
+      let j = i + 1
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+      if (expectKey) {
+        const name = JSON.parse(text.slice(i, j + 1)) as string
+        const names = stack.at(-1)!
+        if (names.has(name)) return true
+        names.add(name)
+        expectKey = false
+      }
+      i = j
+    } else if (c === '{') {
+      stack.push(new Set())
+      expectKey = true
+    } else if (c === '[') stack.push(undefined)
+    else if (c === '}' || c === ']') stack.pop()
+    else if (c === ',') expectKey = stack.at(-1) !== undefined
+  }
+  return false
 }
 
 /** The payload of a JWT without any verification (for an issuer reading its own credential). */

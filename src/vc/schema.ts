@@ -3,27 +3,35 @@ import type { JsonSchema } from './roles.js'
 import { isUnifiedSocialCreditCode } from './uscc.js'
 
 /**
- * Claim validation with ajv (JSON Schema 2020-12), strict mode, formats enforced. One compiled
- * validator per schema object: the built-in schemas and each anchored schema version (its content is
- * frozen and shared by the resolver cache) compile once.
+ * Claim validation with ajv (JSON Schema 2020-12), strict mode, formats enforced.
+ *
+ * Each schema object (a built-in schema, or one anchored schema version, whose content the resolver
+ * shares and freezes) compiles once, in an ajv instance of its own that remembers nothing else: the
+ * result of a check never depends on which schemas a node happened to compile before. Schemas are
+ * self-contained — no `$id`, no `$ref` outside the document, no `$async` — for the same reason.
  * @internal
  */
-const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true, validateFormats: true })
-ajv.addFormat('unified-social-credit-code', { type: 'string', validate: isUnifiedSocialCreditCode })
-
-const compiled = new WeakMap<object, ValidateFunction>()
+const compiled = new WeakMap<object, ValidateFunction | Error>()
 
 /**
- * Compiles (once) and returns the validator of a schema.
- * @throws {Error} from ajv when the schema itself is invalid (unknown keyword or format, bad `$ref`).
+ * The validator of a schema, compiled once per schema object.
+ * @throws {Error} when the schema is not a self-contained JSON Schema 2020-12 ajv accepts.
  */
 export function validatorOf(schema: Readonly<JsonSchema>): ValidateFunction {
   let validate = compiled.get(schema)
   if (!validate) {
-    // ajv keeps schemas it compiled by `$id` and by object; a copy keeps the frozen original intact.
-    validate = ajv.compile(structuredClone(schema) as object)
+    try {
+      const problem = selfContainedProblem(schema)
+      if (problem) throw new Error(problem)
+      const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true, validateFormats: true, addUsedSchema: false })
+      ajv.addFormat('unified-social-credit-code', { type: 'string', validate: isUnifiedSocialCreditCode })
+      validate = ajv.compile(structuredClone(schema) as object)
+    } catch (err) {
+      validate = err as Error
+    }
     compiled.set(schema, validate)
   }
+  if (validate instanceof Error) throw validate
   return validate
 }
 
@@ -35,4 +43,25 @@ export function claimErrors(schema: Readonly<JsonSchema>, claims: unknown): stri
     const extra = e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : ''
     return `${e.instancePath || '/'}: ${e.message ?? e.keyword}${extra}`
   })
+}
+
+function selfContainedProblem(value: unknown, depth = 0): string | undefined {
+  if (depth > 32) return 'the schema nests too deeply'
+  if (typeof value !== 'object' || value === null) return undefined
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = selfContainedProblem(item, depth + 1)
+      if (problem) return problem
+    }
+    return undefined
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (key === '$id' || key === '$async' || key === '$anchor' || key === '$dynamicAnchor') return `the schema must be self-contained: ${key} is not allowed`
+    if ((key === '$ref' || key === '$dynamicRef') && (typeof v !== 'string' || !v.startsWith('#'))) {
+      return `the schema must be self-contained: ${key} must point inside the document`
+    }
+    const problem = selfContainedProblem(v, depth + 1)
+    if (problem) return problem
+  }
+  return undefined
 }

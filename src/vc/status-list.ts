@@ -14,8 +14,11 @@ export type StatusPurpose = 'revocation' | 'suspension'
 
 /** The minimum length of a list (herd privacy, Bitstring Status List §5). */
 export const STATUS_LIST_MIN_LENGTH = 131_072
-/** The largest decompressed list a verifier accepts (8 Mi entries), so a tiny gzip bomb cannot cost memory. */
-export const STATUS_LIST_MAX_BYTES = 1 << 20
+/**
+ * The largest decompressed list a verifier accepts: 262,144 entries (32 KiB), the longest list an
+ * issuer may keep, so a tiny GZIP bomb cannot cost memory or time.
+ */
+export const STATUS_LIST_MAX_BYTES = (2 * STATUS_LIST_MIN_LENGTH) / 8
 /** The resource type of an anchored status list. */
 export const STATUS_LIST_RESOURCE_TYPE = 'BitstringStatusListCredential'
 

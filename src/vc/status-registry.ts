@@ -45,8 +45,12 @@ export class MemoryStatusIndexStore implements StatusIndexStore {
 
 /** Options of {@link StatusRegistry}. */
 export interface StatusRegistryOptions extends ResourceAuthor, AnchorTarget {
-  /** Allocated indexes (default: in memory). */
-  store?: StatusIndexStore
+  /**
+   * Allocated indexes. Required, and must be durable and shared by every service issuing for this
+   * DID: an index allocated twice makes one revocation revoke two credentials.
+   * {@link MemoryStatusIndexStore} is for tests and demos.
+   */
+  store: StatusIndexStore
   /** Entries per list, a multiple of 8 from 131,072 (the default) to 262,144. */
   listLength?: number
   /** Allocations per list before the next list is opened (default a quarter of the length). */
@@ -69,7 +73,7 @@ export interface StatusChange {
  *
  * @example
  * ```ts
- * const status = new StatusRegistry({ did: utility, signer: assertionKey, ledger, resolver })
+ * const status = new StatusRegistry({ did: utility, signer: assertionKey, ledger, resolver, store: durableIndexStore })
  * const jwt = await issueRoleCredential({ …, status })
  * await status.revoke(jwt)
  * ```
@@ -90,7 +94,10 @@ export class StatusRegistry {
     this.did = options.did
     this.#author = { did: options.did, signer: options.signer }
     this.#target = { ledger: options.ledger, resolver: options.resolver }
-    this.#store = options.store ?? new MemoryStatusIndexStore()
+    if (typeof options.store?.reserve !== 'function' || typeof options.store.count !== 'function') {
+      throw new TypeError('options.store must be a StatusIndexStore (durable in production; MemoryStatusIndexStore for tests)')
+    }
+    this.#store = options.store
     this.#length = options.listLength ?? STATUS_LIST_MIN_LENGTH
     // Above 262,144 entries a quarter-full list of random revocations no longer fits one 64 KiB
     // resource operation once compressed.
@@ -142,6 +149,8 @@ export class StatusRegistry {
   /**
    * Applies status changes, one new anchored version per list touched (lists already in the wanted
    * state are left alone, so re-running is harmless).
+   * Pass credentials (or entries) from the issuer's own records: a JWT's signature is not checked
+   * here, so anyone who can call this can name any entry of the issuer's lists.
    * @throws {InvalidCredentialError} when a credential has no entry of this issuer for the purpose;
    *   {@link RangeError} when asked to clear a revocation (revocation is final).
    */
@@ -186,8 +195,8 @@ export class StatusRegistry {
       (e): e is StatusListEntry =>
         typeof e === 'object' && e !== null && e.statusPurpose === purpose && typeof e.statusListCredential === 'string' && e.statusListCredential.startsWith(prefix),
     )
-    const index = entry ? Number(entry.statusListIndex) : NaN
-    if (!entry || !/^(0|[1-9][0-9]*)$/.test(entry.statusListIndex) || index >= this.#length) {
+    // The index is checked against the anchored list's real length when the change is applied.
+    if (!entry || !/^(0|[1-9][0-9]{0,8})$/.test(entry.statusListIndex)) {
       throw new InvalidCredentialError(`the credential has no ${purpose} entry in a list of ${this.did}`)
     }
     return entry
@@ -202,9 +211,11 @@ export class StatusRegistry {
       await this.#target.resolver.resolveResource(entry.statusListCredential)
     } catch (err) {
       if (!(err instanceof ResourceNotFoundError)) throw err
-      const empty = await new Bitstring(this.#length).encode()
-      const content = statusListContent(entry.statusListCredential, this.did, entry.statusPurpose, empty)
-      await anchorResource(this.#author, this.#target, resourceIdOf(entry.statusListCredential), STATUS_LIST_RESOURCE_TYPE, content)
+      const empty = statusListContent(entry.statusListCredential, this.did, entry.statusPurpose, await new Bitstring(this.#length).encode())
+      // Create only: if another service anchored the list meanwhile, its version stays as it is.
+      await anchorResource(this.#author, this.#target, resourceIdOf(entry.statusListCredential), STATUS_LIST_RESOURCE_TYPE, (latest) =>
+        latest ? (latest.content as ReturnType<typeof statusListContent>) : empty,
+      )
     }
   }
 

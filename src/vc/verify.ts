@@ -92,6 +92,8 @@ export interface CredentialVerification {
 const MAX_VC = 16_384
 const MAX_VP = 8 * MAX_VC + 4_096
 const MAX_CREDENTIALS = 8
+/** 9999-12-31T23:59:59Z: every time must render as an XML Schema dateTime. */
+const MAX_TIME = 253_402_300_799
 
 /**
  * Verifies one credential JWT completely — everything `did-jwt-vc` leaves out: strict JWS parsing
@@ -258,7 +260,7 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
       const regions = own?.claims?.licensedRegions
       const region = actedFor.claims?.region
       if (role === 'aggregator' && own && (!Array.isArray(regions) || !regions.includes(region))) {
-        fail('region-not-licensed', `the aggregator is not licensed for the user's region ${String(region)}`)
+        fail('region-not-licensed', `the aggregator is not licensed for the user's region ${quote(region)}`)
       }
     }
   }
@@ -288,6 +290,11 @@ function capacityOf(role: RoleName, claims: Record<string, unknown> | undefined)
 
 type Fail = (code: ReasonCode, message: string) => void
 
+/** An attacker-supplied value for a message: JSON, truncated, never `String()` of an object. */
+function quote(value: unknown): string {
+  return (JSON.stringify(value) ?? typeof value).slice(0, 60)
+}
+
 /** Runs a check with its own reason list (for checks that run concurrently). */
 async function collect(run: (fail: Fail) => Promise<void>): Promise<Reason[]> {
   const reasons: Reason[] = []
@@ -305,6 +312,8 @@ const KINDS = Object.entries(CREDENTIAL_TYPES) as [CredentialKind, string][]
 class Check {
   readonly #ctx: VerificationContext
   readonly #skew: number
+  /** The trust registry's network: `height` is a height of its ledger, and of no other. */
+  readonly #network: string
   readonly #timelines = new Map<string, Promise<DidTimeline | string>>()
   readonly #resources = new Map<string, Promise<Readonly<{ [key: string]: JsonValue }> | string>>()
   #registry: Promise<ParsedTrustRegistry | string> | undefined
@@ -312,13 +321,19 @@ class Check {
   constructor(context: VerificationContext) {
     if (typeof context !== 'object' || context === null) throw new TypeError('context must be an object')
     if (typeof context.resolver?.timeline !== 'function') throw new TypeError('context.resolver must be a GridResolver')
-    if (typeof context.trustRegistry !== 'string') throw new TypeError('context.trustRegistry must be the URL of the trust registry')
+    let network: string
+    try {
+      network = parseDidUrl(context.trustRegistry).network
+    } catch {
+      throw new TypeError('context.trustRegistry must be the did:grid URL of the trust registry')
+    }
     if (!Number.isSafeInteger(context.time) || context.time < 0) throw new RangeError('context.time must be Unix seconds')
     if (!Number.isSafeInteger(context.height) || context.height < 0) throw new RangeError('context.height must be a ledger height')
     const skew = context.clockSkew ?? 0
     if (!Number.isSafeInteger(skew) || skew < 0 || skew > 3600) throw new RangeError('context.clockSkew must be 0-3600 seconds')
     this.#ctx = context
     this.#skew = skew
+    this.#network = network
   }
 
   async credential(jwt: string, label: string): Promise<CredentialVerification> {
@@ -357,14 +372,22 @@ class Check {
     out.validFrom = (p.nbf ?? p.iat) as number
     out.validUntil = p.exp as number
     const iat = p.iat as number
-    // Signature, trust and schema, and status do not depend on each other: run them together, but
-    // report in a fixed order, so every node lists the same reasons whatever finished first.
-    const parts = await Promise.all([
-      collect((f) => this.signature(jws, p.iss as string, 'assertionMethod', iat, 'credential', 'issuer', f)),
-      collect((f) => this.trustAndSchema(kind, p.iss as string, vc, subject, f)),
-      collect((f) => this.status(kind, p.iss as string, vc.credentialStatus, f)),
-    ])
-    for (const part of parts) for (const r of part) fail(r.code, r.message)
+    const issuer = p.iss
+    // Nothing an unauthenticated token names is read before its signature and issuer check out: no
+    // attacker-chosen status list is decompressed and no claim meets a schema pattern unless a
+    // trusted issuer signed it.
+    const signed = await collect((f) => this.signature(jws, issuer, 'assertionMethod', iat, 'credential', 'issuer', f))
+    const trusted = signed.length > 0 ? [] : await collect((f) => this.trust(kind, issuer, f))
+    // Schema and status are independent: run them together, report in a fixed order, so every node
+    // lists the same reasons whatever finished first.
+    const parts =
+      signed.length > 0 || trusted.length > 0
+        ? []
+        : await Promise.all([
+            collect((f) => this.schema(kind, vc, subject, f)),
+            collect((f) => this.status(kind, issuer, vc.credentialStatus, f)),
+          ])
+    for (const part of [signed, trusted, ...parts]) for (const r of part) fail(r.code, r.message)
     out.verified = out.reasons.length === 0
     return out
   }
@@ -374,8 +397,8 @@ class Check {
     const t = this.#ctx.time
     for (const name of ['iat', 'nbf', 'exp'] as const) {
       const v = p[name]
-      if (v === undefined ? name !== 'nbf' : !Number.isSafeInteger(v)) {
-        fail(`${what}-malformed`, `${name} must be an integer number of seconds${v === undefined ? ' and is required' : ''}`)
+      if (v === undefined ? name !== 'nbf' : !Number.isSafeInteger(v) || (v as number) < 0 || (v as number) > MAX_TIME) {
+        fail(`${what}-malformed`, `${name} must be an integer number of seconds up to 9999-12-31${v === undefined ? ' and is required' : ''}`)
         return false
       }
     }
@@ -421,12 +444,16 @@ class Check {
     }
   }
 
-  async trustAndSchema(kind: CredentialKind, issuer: string, vc: Record<string, unknown>, subject: Record<string, unknown>, fail: Fail): Promise<void> {
+  async trust(kind: CredentialKind, issuer: string, fail: Fail): Promise<void> {
     const registry = await this.registry()
     if (typeof registry === 'string') return fail('trust-registry-unavailable', registry)
     if (kind !== 'mandate' && !registry.issuers.get(kind)?.has(issuer)) {
       fail('issuer-untrusted', `${issuer} is not trusted to issue ${kind} credentials`)
     }
+  }
+
+  async schema(kind: CredentialKind, vc: Record<string, unknown>, subject: Record<string, unknown>, fail: Fail): Promise<void> {
+    const registry = (await this.registry()) as ParsedTrustRegistry // trust() has read it
     const url = registry.schemas.get(kind)
     const named = (vc.credentialSchema as Record<string, unknown> | undefined)?.id
     if (url === undefined) return fail('schema-unavailable', `the trust registry names no schema for ${kind}`)
@@ -445,12 +472,15 @@ class Check {
 
   async status(kind: CredentialKind, issuer: string, value: unknown, fail: Fail): Promise<void> {
     const entries = value === undefined ? [] : Array.isArray(value) ? value : [value]
+    // One entry per purpose at most: a credential cannot make the verifier read a list of lists.
+    if (entries.length > 2) return fail('status-invalid', `at most one revocation and one suspension entry, got ${entries.length}`)
     const purposes = new Set<string>()
     const perEntry = await Promise.all(
       entries.map((e: Record<string, unknown>) => collect(async (fail) => {
         if (typeof e !== 'object' || e === null || e.type !== 'BitstringStatusListEntry') return fail('status-invalid', 'a credentialStatus entry is not a BitstringStatusListEntry')
         const { statusPurpose: purpose, statusListIndex: index, statusListCredential: url } = e
-        if (purpose !== 'revocation' && purpose !== 'suspension') return fail('status-invalid', `unknown statusPurpose ${String(purpose)}`)
+        if (purpose !== 'revocation' && purpose !== 'suspension') return fail('status-invalid', `unknown statusPurpose ${quote(purpose)}`)
+        if (purposes.has(purpose)) return fail('status-invalid', `two ${purpose} entries`)
         purposes.add(purpose)
         if (typeof index !== 'string' || !/^(0|[1-9][0-9]{0,8})$/.test(index)) return fail('status-invalid', 'statusListIndex must be a decimal string')
         // Only the issuer's own lists count: anyone could publish a list where nothing is revoked.
@@ -487,7 +517,8 @@ class Check {
   timeline(did: string): Promise<DidTimeline | string> {
     let memo = this.#timelines.get(did)
     if (!memo) {
-      memo = this.#ctx.resolver.timeline(did, this.#ctx.height).catch((err: unknown) => {
+      const elsewhere = this.#offNetwork(did)
+      memo = elsewhere ? Promise.resolve(elsewhere) : this.#ctx.resolver.timeline(did, this.#ctx.height).catch((err: unknown) => {
         // Not a did:grid DID or a network nobody configured: a verdict. An outage: thrown.
         if (err instanceof InvalidDidError || err instanceof UnknownNetworkError) return `${did.slice(0, 120)}: ${err.message}`
         throw err
@@ -495,6 +526,17 @@ class Check {
       this.#timelines.set(did, memo)
     }
     return memo
+  }
+
+  /** Why a DID cannot be read at this height: it lives on another ledger, whose heights mean nothing here. */
+  #offNetwork(did: string): string | undefined {
+    let network: string
+    try {
+      network = parseDid(did).network
+    } catch {
+      return undefined // the resolver reports a bad DID
+    }
+    return network === this.#network ? undefined : `${did.slice(0, 120)} is on network ${network}; a check at a height of ${this.#network} reads only ${this.#network}`
   }
 
   registry(): Promise<ParsedTrustRegistry | string> {
@@ -515,7 +557,8 @@ class Check {
 
   async #readResource(url: string, type?: string): Promise<Readonly<{ [key: string]: JsonValue }> | string> {
     try {
-      parseDid(parseDidUrl(url).did)
+      const elsewhere = this.#offNetwork(parseDidUrl(url).did)
+      if (elsewhere) return elsewhere
       const { version, ownerDeactivated } = await this.#ctx.resolver.resolveResource(url, { ledgerHeight: this.#ctx.height })
       if (ownerDeactivated) return `the owner of ${url} is deactivated`
       if (type !== undefined && version.resourceType !== type) return `${url} is a ${version.resourceType}, not a ${type}`

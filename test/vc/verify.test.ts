@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   GridResolver,
   HeightNotReachedError,
+  MemoryStatusIndexStore,
   StatusRegistry,
   checkRole,
   createPresentation,
@@ -123,7 +124,7 @@ describe('history: credentials survive key rotation, not recovery', () => {
   async function rotatedIssuer() {
     const w = await World.create()
     const issuer = await w.party('issuer-2')
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver })
+    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
     await w.trust({ user: [w.utility.did, issuer.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
     const user = await w.party('user')
     w.now += 60
@@ -195,6 +196,6 @@ describe('presentations carry their own validity window', () => {
     const decision = await checkRole(timeless, { role: 'user', action: 'response.bid' }, ctx)
     expect(decision.allowed).toBe(false)
     expect(decision.reasons.map((r) => r.code)).toEqual(['presentation-malformed'])
-    expect(decision.reasons[0]!.message).toMatch(/^presentation: iat must be an integer number of seconds and is required$/)
+    expect(decision.reasons[0]!.message).toMatch(/^presentation: iat must be an integer number of seconds up to 9999-12-31 and is required$/)
   })
 })

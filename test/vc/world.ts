@@ -1,6 +1,7 @@
 import {
   GridResolver,
   MemoryLedger,
+  MemoryStatusIndexStore,
   StatusRegistry,
   createDid,
   issueRoleCredential,
@@ -52,6 +53,7 @@ export class World {
   schemas!: Record<CredentialKind, string>
   status!: StatusRegistry
   registry!: string
+  readonly statusStore = new MemoryStatusIndexStore()
 
   static async create(): Promise<World> {
     const w = new World()
@@ -59,7 +61,7 @@ export class World {
     w.schemas = await publishRoleSchemas({ did: w.utility.did, signer: w.utility.signing }, w)
     await w.trust({ user: [w.utility.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
     w.registry = trustRegistryUrl(w.utility.did)
-    w.status = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver })
+    w.status = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver, store: w.statusStore })
     return w
   }
 

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest'
+import {
+  CLAIM_SCHEMAS,
+  GridResolver,
+  MemoryLedger,
+  ResourceNotFoundError,
+  StatusRegistry,
+  anchorResource,
+  checkRole,
+  createDid,
+  createPresentation,
+  issueRoleCredential,
+  verifyCredential,
+  type ResolvedResource,
+  type ResourceSelection,
+} from '../../src/index.js'
+import { toBase64url, utf8Encode } from '../../src/lib/bytes.js'
+import { key, vm } from '../helpers.js'
+import { CLAIMS, DAY, World, type Party } from './world.js'
+
+/** Signs an arbitrary payload as an EdDSA JWT with `party`'s key-1 (no validation at all). */
+function signJwt(party: Party, payload: Record<string, unknown>): string {
+  const h = toBase64url(utf8Encode(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid: `${party.did}#key-1` })))
+  const p = toBase64url(utf8Encode(JSON.stringify(payload)))
+  return `${h}.${p}.${toBase64url(party.signing.signSync(utf8Encode(`${h}.${p}`)))}`
+}
+
+function payloadOf(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'))
+}
+
+const codes = (reasons: { code: string }[]) => reasons.map((r) => r.code)
+
+describe('attacker-controlled input is a verdict, never a throw', () => {
+  it('times outside 0…9999-12-31 are malformed (they used to throw while formatting the message)', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const base = payloadOf(await w.issue('user', user.did))
+    for (const patch of [{ iat: 9e15 }, { exp: -9e15 }, { nbf: 253_402_300_800 }]) {
+      const v = await verifyCredential(signJwt(w.utility, { ...base, ...patch }), await w.context())
+      expect(codes(v.reasons)).toEqual(['credential-malformed'])
+      expect(v.reasons[0]!.message).toMatch(/must be an integer number of seconds up to 9999-12-31$/)
+    }
+  })
+
+  it('more than one entry per purpose is status-invalid, and nothing is read for it', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const base = payloadOf(await w.issue('user', user.did))
+    const vc = base.vc as { credentialStatus: Record<string, string>[] }
+    const [rev, susp] = vc.credentialStatus
+    const three = signJwt(w.utility, { ...base, vc: { ...vc, credentialStatus: [rev, susp, rev] } })
+    const v3 = await verifyCredential(three, await w.context())
+    expect(codes(v3.reasons)).toEqual(['status-invalid'])
+    expect(v3.reasons[0]!.message).toMatch(/at most one revocation and one suspension entry, got 3$/)
+    const twice = signJwt(w.utility, { ...base, vc: { ...vc, credentialStatus: [rev, rev] } })
+    expect(codes((await verifyCredential(twice, await w.context())).reasons)).toEqual(['status-invalid', 'status-missing'])
+  })
+
+  it('an untrusted or badly signed credential gets no schema or status work done for it', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const rogue = await w.party('rogue')
+    const base = payloadOf(await w.issue('user', user.did))
+    // Claims that would fail the schema and status entries pointing nowhere: only the trust verdict shows.
+    const forged = signJwt(rogue, { ...base, iss: rogue.did, vc: { ...(base.vc as object), credentialSubject: { accountNumber: 7 }, credentialStatus: [{ type: 'x' }] } })
+    expect(codes((await verifyCredential(forged, await w.context())).reasons)).toEqual(['issuer-untrusted'])
+  })
+})
+
+describe('one reading of a token for every implementation', () => {
+  it('a payload or header with a member name twice is malformed (JSON.parse would keep the last)', async () => {
+    const w = await World.create()
+    const alice = await w.party('alice')
+    const mallory = await w.party('mallory')
+    const jwt = await w.issue('user', alice.did)
+    const [h, p] = jwt.split('.') as [string, string]
+    const text = Buffer.from(p, 'base64url').toString('utf8')
+    // Same sub twice, once escaped: "\u0073ub" is "sub".
+    const dup = text.replace(/^\{/, `{"sub":"${mallory.did}",`).replace('"sub":', '"\\u0073ub":')
+    const p2 = Buffer.from(dup).toString('base64url')
+    const resigned = `${h}.${p2}.${toBase64url(w.utility.signing.signSync(utf8Encode(`${h}.${p2}`)))}`
+    const v = await verifyCredential(resigned, await w.context())
+    expect(codes(v.reasons)).toEqual(['credential-malformed'])
+    expect(v.reasons[0]!.message).toMatch(/the payload is not a base64url JSON object/)
+    // Nested objects and arrays with repeated names at different levels are fine.
+    const nested = signJwt(w.utility, { ...payloadOf(jwt), extra: [{ a: 1 }, { a: 2 }], more: { a: { a: 1 } } })
+    expect(codes((await verifyCredential(nested, await w.context())).reasons)).toEqual([])
+  })
+})
+
+describe('schemas are self-contained and compiled per version', () => {
+  async function withSchema(extra: Record<string, unknown>) {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v1', 'JsonSchema', { ...CLAIM_SCHEMAS.user, ...extra } as never)
+    return { w, jwt }
+  }
+
+  it.each([
+    [{ $id: 'urn:x' }, /\$id is not allowed/],
+    [{ $async: true }, /\$async is not allowed/],
+    [{ properties: { ...(CLAIM_SCHEMAS.user.properties as object), region: { $ref: 'https://example.com/region.json' } } }, /\$ref must point inside the document/],
+  ])('a published schema with %o is schema-unavailable, the same on every call and every node', async (extra, message) => {
+    const { w, jwt } = await withSchema(extra)
+    const cold = new GridResolver({ networks: { test: w.ledger }, cache: false })
+    for (const resolver of [w.resolver, w.resolver, cold, cold]) {
+      const v = await verifyCredential(jwt, { ...(await w.context()), resolver })
+      expect(codes(v.reasons)).toEqual(['schema-unavailable'])
+      expect(v.reasons[0]!.message).toMatch(message)
+    }
+  })
+})
+
+describe('a check reads one ledger: its height means nothing on another network', () => {
+  it('an issuer on another configured network is issuer-not-found, not read at a foreign height', async () => {
+    const w = await World.create()
+    const otherLedger = new MemoryLedger({ clock: () => w.now })
+    const resolver = new GridResolver({ networks: { test: w.ledger, other: otherLedger } })
+    const signing = key('far-signing')
+    const op = await createDid({ network: 'other', updateKey: key('far-update'), recoveryKey: key('far-recovery'), document: { verificationMethods: [vm('key-1', signing)] } })
+    await otherLedger.submit([op.bytes])
+    await w.trust({ user: [w.utility.did, op.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
+    const user = await w.party('user')
+    const jwt = await issueRoleCredential({
+      issuer: { did: op.did, keyId: 'key-1', signer: signing },
+      role: 'user',
+      subject: user.did,
+      claims: CLAIMS.user,
+      schema: w.schemas.user,
+      status: [],
+      issuedAt: w.now,
+      validUntil: w.now + DAY,
+    })
+    const v = await verifyCredential(jwt, { ...(await w.context()), resolver })
+    expect(codes(v.reasons)).toEqual(['issuer-not-found'])
+    expect(v.reasons[0]!.message).toMatch(/is on network other; a check at a height of test reads only test$/)
+    // And a presentation by a holder on the other network likewise.
+    const userJwt = await w.issue('user', user.did)
+    const ctx = { ...(await w.context()), resolver }
+    const vp = await createPresentation({ holder: { did: op.did, keyId: 'key-1', signer: signing }, credentials: [userJwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    const d = await checkRole(vp, { role: 'user', action: 'response.bid' }, ctx)
+    expect(codes(d.reasons)).toEqual(['holder-not-found', 'role-missing', 'holder-not-subject'])
+  })
+})
+
+describe('issuer services sharing a DID never undo each other', () => {
+  /** A resolver that has not yet seen the status lists (a lagging replica) on its first reads. */
+  class LaggingResolver extends GridResolver {
+    lagging = new Set<string>()
+    override async resolveResource(url: string, options?: ResourceSelection): Promise<ResolvedResource> {
+      if (this.lagging.delete(url)) throw new ResourceNotFoundError(url)
+      return super.resolveResource(url, options)
+    }
+  }
+
+  it('opening a list that another service opened (and revoked in) meanwhile leaves it as it is', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    await w.status.revoke(jwt)
+    const [revocation] = (payloadOf(jwt).vc as { credentialStatus: { statusListCredential: string }[] }).credentialStatus
+    const lagging = new LaggingResolver({ networks: { test: w.ledger } })
+    lagging.lagging.add(revocation!.statusListCredential)
+    const second = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: lagging, store: w.statusStore })
+    await second.allocate()
+    const v = await verifyCredential(jwt, await w.context())
+    expect(codes(v.reasons)).toEqual(['status-revoked'])
+  })
+})
