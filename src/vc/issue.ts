@@ -200,7 +200,7 @@ function kidOf(signer: JwtSigner): string {
 }
 
 /** Unix seconds of a time input. */
-export function seconds(value: TimeInput, name: string): number {
+function seconds(value: TimeInput, name: string): number {
   const s = value instanceof Date ? Math.floor(value.getTime() / 1000) : value
   if (!Number.isSafeInteger(s) || s < 0 || s > 253_402_300_799) throw new RangeError(`${name} must be a Date or Unix seconds`)
   return s

@@ -17,7 +17,7 @@ const compiled = new WeakMap<object, ValidateFunction | Error>()
  * The validator of a schema, compiled once per schema object.
  * @throws {Error} when the schema is not a self-contained JSON Schema 2020-12 ajv accepts.
  */
-export function validatorOf(schema: Readonly<JsonSchema>): ValidateFunction {
+function validatorOf(schema: Readonly<JsonSchema>): ValidateFunction {
   let validate = compiled.get(schema)
   if (!validate) {
     try {

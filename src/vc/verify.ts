@@ -7,6 +7,7 @@ import type { VerificationRelationship } from '../method/operation.js'
 import type { DidState } from '../method/state.js'
 import { verifyEd25519 } from '../method/verify-signature.js'
 import type { DidTimeline, GridResolver } from '../resolver/resolver.js'
+import { MAX_CREDENTIALS } from './issue.js'
 import { decodeJws, type DecodedJws } from './jwt.js'
 import { TRUST_REGISTRY_TYPE, readTrustRegistry, type ParsedTrustRegistry } from './resources.js'
 import { CREDENTIAL_TYPES, ROLES, type CredentialKind, type JsonSchema, type RoleName } from './roles.js'
@@ -91,7 +92,6 @@ export interface CredentialVerification {
 /** The most characters of a credential / presentation JWT the verifier reads. */
 const MAX_VC = 16_384
 const MAX_VP = 8 * MAX_VC + 4_096
-const MAX_CREDENTIALS = 8
 /** 9999-12-31T23:59:59Z: every time must render as an XML Schema dateTime. */
 const MAX_TIME = 253_402_300_799
 
