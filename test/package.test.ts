@@ -15,15 +15,15 @@ describe('package', () => {
   }, 120_000)
 
   it('emits ESM, CommonJS and declarations for every entry point', () => {
-    for (const entry of ['index', 'ledger/sqlite']) {
+    for (const entry of ['index', 'ledger/sqlite', 'server/node']) {
       for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true)
     }
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './package.json'])
+    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './server', './package.json'])
   })
 
   const script = (mod: 'esm' | 'cjs') => `
-    ${mod === 'esm' ? "import { Resolver } from 'did-resolver'; import * as grid from 'grid-did'; import { SqliteLedger } from 'grid-did/ledger/sqlite';" : "const { Resolver } = require('did-resolver'); const grid = require('grid-did'); const { SqliteLedger } = require('grid-did/ledger/sqlite');"}
+    ${mod === 'esm' ? "import { Resolver } from 'did-resolver'; import * as grid from 'grid-did'; import { SqliteLedger } from 'grid-did/ledger/sqlite'; import { createHandler } from 'grid-did/server';" : "const { Resolver } = require('did-resolver'); const grid = require('grid-did'); const { SqliteLedger } = require('grid-did/ledger/sqlite'); const { createHandler } = require('grid-did/server');"}
     const main = async () => {
       const ledger = new SqliteLedger(':memory:')
       const key = grid.Ed25519KeyPair.generate()
@@ -32,9 +32,12 @@ describe('package', () => {
       await ledger.submit([op.bytes])
       const resolver = new Resolver(grid.getResolver({ networks: { pkg: ledger } }))
       const result = await resolver.resolve(op.did)
+      const handler = createHandler({ resolver: new grid.GridResolver({ networks: { pkg: ledger } }) })
+      const http = await handler(new Request('http://x/1.0/identifiers/' + op.did, { headers: { accept: 'application/did+json' } }))
+      const served = (await http.json()).id === op.did && http.status === 200
       let threw = ''
       try { grid.parseDid('did:grid:X:y') } catch (err) { threw = (err instanceof grid.GridError) + ':' + err.code }
-      process.stdout.write(JSON.stringify({ id: result.didDocument.id === op.did, vm: result.didDocument.assertionMethod[0], threw }))
+      process.stdout.write(JSON.stringify({ id: result.didDocument.id === op.did, vm: result.didDocument.assertionMethod[0], threw, served }))
     }
     main()
   `
@@ -44,6 +47,7 @@ describe('package', () => {
     expect(out.id).toBe(true)
     expect(out.vm).toMatch(/^did:grid:pkg:[a-z2-7]{52}#key-1$/)
     expect(out.threw).toBe('true:ERR_GRID_INVALID_DID')
+    expect(out.served).toBe(true)
   })
 
   it('keeps node-only code out of the core entry point and the chunks it loads', () => {

@@ -8,7 +8,7 @@ import {
   InvalidDidUrlError,
   UnknownNetworkError,
 } from '../errors.js'
-import type { Ledger } from '../ledger/types.js'
+import type { Ledger, LedgerHead } from '../ledger/types.js'
 import { messageOf } from '../lib/message.js'
 import { isoSeconds } from '../lib/time.js'
 import { parseDid, parseDidUrl, parseVersionId, parseVersionTime, type GridDid, type GridDidUrl } from '../method/did.js'
@@ -113,6 +113,16 @@ export class GridResolver {
   /** Network names this resolver serves. */
   get networks(): string[] {
     return [...this.#networks.keys()]
+  }
+
+  /**
+   * The head of a network's ledger (for health checks and HTTP validators such as `ETag`).
+   * @throws {UnknownNetworkError}; whatever the ledger throws.
+   */
+  head(network: string): Promise<LedgerHead> {
+    const ledger = this.#networks.get(network)
+    if (!ledger) return Promise.reject(new UnknownNetworkError(network))
+    return ledger.head()
   }
 
   /**

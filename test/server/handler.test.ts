@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest'
+import {
+  GridResolver,
+  LedgerUnavailableError,
+  MemoryLedger,
+  anchorResource,
+  createDid,
+  deactivateDid,
+  type Ledger,
+} from '../../src/index.js'
+import { createHandler, negotiate, type Handler } from '../../src/server/handler.js'
+import { key, vm } from '../helpers.js'
+
+const base = 'http://resolver.test'
+
+async function setup(options: { timeoutMs?: number; ledger?: Ledger } = {}) {
+  const ledger = new MemoryLedger({ clock: () => 1_798_761_600 })
+  const make = async (label: string) => {
+    const op = await createDid({
+      network: 'sgcc',
+      updateKey: key(`${label}-u`),
+      recoveryKey: key(`${label}-r`),
+      nonce: `${label}-nonce`.padEnd(16, '_'),
+      document: {
+        verificationMethods: [vm('key-1', key(`${label}-s`))],
+        services: [{ id: 'dr', type: 'DemandResponse', serviceEndpoint: 'https://dr.example/api/' }],
+      },
+    })
+    await ledger.submit([op.bytes])
+    return op.did
+  }
+  const did = await make('live')
+  const gone = await make('gone')
+  const resolver = new GridResolver({ networks: { sgcc: options.ledger ?? ledger } })
+  await ledger.submit([(await deactivateDid(await resolver.resolveState(gone), key('gone-r'))).bytes])
+  await anchorResource({ did, signer: key('live-s') }, { ledger, resolver }, 'tariffs', 'TariffTable', { peak: 15 })
+  const handler = createHandler({ resolver, testIdentifiers: [did], ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) })
+  return { ledger, resolver, handler, did, gone }
+}
+
+const get = (handler: Handler, path: string, headers: Record<string, string> = {}) => handler(new Request(`${base}${path}`, { headers }))
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+const json = (res: Response): Promise<any> => res.json()
+const id = (didUrl: string) => `/1.0/identifiers/${encodeURIComponent(didUrl)}`
+
+describe('GET /1.0/identifiers/{did}: content negotiation', () => {
+  it('no Accept header, application/did-resolution and the older JSON-LD profile get the full result', async () => {
+    const { handler, did } = await setup()
+    for (const [accept, type] of [
+      [undefined, 'application/did-resolution'],
+      ['application/did-resolution', 'application/did-resolution'],
+      ['application/ld+json;profile="https://w3id.org/did-resolution"', 'application/ld+json;profile="https://w3id.org/did-resolution"'],
+      ['*/*', 'application/did-resolution'],
+    ] as const) {
+      const res = await get(handler, `/1.0/identifiers/${did}`, accept ? { accept } : {})
+      expect(res.status, accept).toBe(200)
+      expect(res.headers.get('content-type')).toBe(type)
+      const body = await json(res)
+      expect(body.didDocument.id).toBe(did)
+      expect(body.didResolutionMetadata.contentType).toBe('application/did+ld+json')
+      expect(body.didDocumentMetadata.versionId).toBe('1')
+    }
+  })
+
+  it.each([
+    ['application/did', true],
+    ['application/did+json', false],
+    ['application/did+ld+json', true],
+    ['application/ld+json', true],
+    ['application/json', true],
+  ])('%s gets the document alone (JSON-LD context: %s)', async (accept, withContext) => {
+    const { handler, did } = await setup()
+    const res = await get(handler, `/1.0/identifiers/${did}`, { accept })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe(accept)
+    const doc = await json(res)
+    expect(doc.id).toBe(did)
+    expect('@context' in doc).toBe(withContext)
+    expect(doc.didResolutionMetadata).toBeUndefined()
+  })
+
+  it('anything else is 406 with the DID Core code and problem details; q-values order the choice', async () => {
+    const { handler, did } = await setup()
+    const res = await get(handler, `/1.0/identifiers/${did}`, { accept: 'text/html, image/png' })
+    expect(res.status).toBe(406)
+    const body = await json(res)
+    expect(body.didResolutionMetadata.error).toBe('representationNotSupported')
+    expect(body.didResolutionMetadata.problemDetails).toMatchObject({ type: 'https://www.w3.org/ns/did#REPRESENTATION_NOT_SUPPORTED', status: 406 })
+    expect(negotiate('application/did+json;q=0.5, application/did-resolution;q=0.9')).toEqual({ kind: 'result', type: 'application/did-resolution' })
+    expect(negotiate('application/did-resolution;q=0, application/did+json')).toMatchObject({ kind: 'document', type: 'application/did+json' })
+    expect(negotiate('application/ld+json;profile="https://example.com/other"')).toBeUndefined()
+  })
+})
+
+describe('GET /1.0/identifiers/{did}: status codes', () => {
+  it('400 for an invalid DID and for an invalid DID URL', async () => {
+    const { handler, did } = await setup()
+    const bad = await get(handler, id('did:grid:SGCC:abc'))
+    expect(bad.status).toBe(400)
+    expect((await json(bad)).didResolutionMetadata).toMatchObject({ error: 'invalidDid', problemDetails: { status: 400, type: 'https://www.w3.org/ns/did#INVALID_DID' } })
+    const badUrl = await get(handler, id(`${did}#bad fragment`))
+    expect(badUrl.status).toBe(400)
+    expect((await json(badUrl)).didResolutionMetadata.error).toBe('invalidDidUrl')
+    const badVersion = await get(handler, `/1.0/identifiers/${did}?versionId=abc`)
+    expect(badVersion.status).toBe(400)
+    expect((await json(badVersion)).didResolutionMetadata.error).toBe('invalidDidUrl')
+  })
+
+  it('404 for a DID that is not on the ledger, 501 for a network nobody serves', async () => {
+    const { handler, did } = await setup()
+    const missing = `did:grid:sgcc:${'a'.repeat(51)}q`
+    const res = await get(handler, `/1.0/identifiers/${missing}`)
+    expect(res.status).toBe(404)
+    expect((await json(res)).didResolutionMetadata).toMatchObject({ error: 'notFound', message: expect.stringMatching(/is not on the ledger/) })
+    const other = await get(handler, `/1.0/identifiers/${did.replace(':sgcc:', ':other:')}`)
+    expect(other.status).toBe(501)
+    expect((await json(other)).didResolutionMetadata.error).toBe('methodNotSupported')
+  })
+
+  it('410 for a deactivated DID, with the body and deactivated: true', async () => {
+    const { handler, gone } = await setup()
+    const res = await get(handler, `/1.0/identifiers/${gone}`)
+    expect(res.status).toBe(410)
+    const body = await json(res)
+    expect(body.didDocumentMetadata.deactivated).toBe(true)
+    expect(body.didDocument).toEqual({ '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: gone })
+    const doc = await get(handler, `/1.0/identifiers/${gone}`, { accept: 'application/did+json' })
+    expect(doc.status).toBe(410)
+    expect((await json(doc)).id).toBe(gone)
+  })
+
+  it('500 (never 404) when the ledger fails, and 503 when it hangs past the time limit', async () => {
+    const { did, ledger } = await setup()
+    const failing: Ledger = {
+      submit: (ops) => ledger.submit(ops),
+      read: async () => {
+        throw new LedgerUnavailableError('connection refused')
+      },
+      head: () => ledger.head(),
+      batch: (h) => ledger.batch(h),
+      close: () => ledger.close(),
+    }
+    const down = createHandler({ resolver: new GridResolver({ networks: { sgcc: failing } }) })
+    const res = await get(down, `/1.0/identifiers/${did}`)
+    expect(res.status).toBe(500)
+    const body = await json(res)
+    expect(body.didResolutionMetadata).toMatchObject({ error: 'internalError', message: expect.stringMatching(/connection refused/) })
+    expect(res.headers.get('etag')).toBeNull()
+    const hanging: Ledger = { ...failing, read: () => new Promise(() => undefined) }
+    const slow = createHandler({ resolver: new GridResolver({ networks: { sgcc: hanging } }), timeoutMs: 50 })
+    const late = await get(slow, `/1.0/identifiers/${did}`)
+    expect(late.status).toBe(503)
+    expect(late.headers.get('content-type')).toBe('application/problem+json')
+    expect(await json(late)).toMatchObject({ status: 503, detail: 'the request took longer than 50 ms' })
+  })
+
+  it('version selectors in the DID URL query', async () => {
+    const { handler, did } = await setup()
+    const res = await get(handler, `/1.0/identifiers/${did}?versionId=1`)
+    expect(res.status).toBe(200)
+    expect((await json(res)).didDocumentMetadata.versionId).toBe('1')
+    const none = await get(handler, `/1.0/identifiers/${did}?versionId=9`)
+    expect(none.status).toBe(404)
+  })
+})
+
+describe('GET /1.0/identifiers/{did-url}: dereferencing', () => {
+  it('a fragment, a service with relativeRef, and a DID-linked resource', async () => {
+    const { handler, did } = await setup()
+    const frag = await get(handler, id(`${did}#key-1`), { accept: 'application/did+ld+json' })
+    expect(frag.status).toBe(200)
+    expect((await json(frag)).id).toBe(`${did}#key-1`)
+    const svc = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=${encodeURIComponent('bids/7')}`, { accept: 'application/did+json' })
+    expect(svc.status).toBe(200)
+    expect(svc.headers.get('content-type')).toBe('text/uri-list')
+    expect(await svc.text()).toBe('https://dr.example/api/bids/7\r\n')
+    const resource = await get(handler, `/1.0/identifiers/${did}/resources/tariffs`, { accept: 'application/json' })
+    expect(resource.status).toBe(200)
+    expect(resource.headers.get('content-type')).toBe('application/json')
+    expect(await json(resource)).toEqual({ peak: 15 })
+    const full = await get(handler, `/1.0/identifiers/${did}/resources/tariffs`)
+    const result = await json(full)
+    expect(result.contentMetadata).toMatchObject({ resourceType: 'TariffTable', versionId: '1' })
+    expect(result.contentStream).toEqual({ peak: 15 })
+    const missing = await get(handler, `/1.0/identifiers/${did}/resources/none`)
+    expect(missing.status).toBe(404)
+    expect((await json(missing)).dereferencingMetadata.error).toBe('notFound')
+  })
+})
+
+describe('POST /1.0/identifiers/{did}: resolution options in the body', () => {
+  it('takes accept and a version selector, refuses unknown options (400) and large bodies (413)', async () => {
+    const { handler, did } = await setup()
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      handler(new Request(`${base}/1.0/identifiers/${did}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } }))
+    const ok = await post(JSON.stringify({ accept: 'application/did+json', versionId: 1 }))
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('content-type')).toBe('application/did+json')
+    expect((await json(ok)).id).toBe(did)
+    const unknown = await post(JSON.stringify({ colour: 'red' }))
+    expect(unknown.status).toBe(400)
+    expect((await json(unknown)).didResolutionMetadata).toMatchObject({ error: 'invalidOptions', message: expect.stringMatching(/unknown resolution option "colour"/) })
+    const notJson = await post('versionId=1')
+    expect(notJson.status).toBe(400)
+    const big = await post(JSON.stringify({ versionTime: 'x'.repeat(20_000) }))
+    expect(big.status).toBe(413)
+    expect(big.headers.get('content-type')).toBe('application/problem+json')
+  })
+})
+
+describe('list endpoints, health, CORS, caching and limits', () => {
+  it('methods, testIdentifiers, properties, traits and health', async () => {
+    const { handler, did } = await setup()
+    expect(await json(await get(handler, '/1.0/methods'))).toEqual(['grid'])
+    expect(await json(await get(handler, '/1.0/testIdentifiers'))).toEqual({ grid: [did] })
+    expect((await json(await get(handler, '/1.0/properties'))).grid.networks).toEqual(['sgcc'])
+    expect((await json(await get(handler, '/1.0/traits'))).grid).toMatchObject({ updatable: true, deactivatable: true, historyAvailable: true })
+    const health = await get(handler, '/health')
+    expect(health.status).toBe(200)
+    expect(await json(health)).toMatchObject({ status: 'ok', networks: { sgcc: { height: 4, finalizedHeight: 4 } } })
+  })
+
+  it('404 for unknown routes, 405 for other methods, 414 for huge URLs, CORS on every answer', async () => {
+    const { handler, did } = await setup()
+    const nf = await get(handler, '/2.0/nothing')
+    expect(nf.status).toBe(404)
+    expect(nf.headers.get('content-type')).toBe('application/problem+json')
+    const del = await handler(new Request(`${base}/1.0/identifiers/${did}`, { method: 'DELETE' }))
+    expect(del.status).toBe(405)
+    expect(del.headers.get('allow')).toBe('GET, HEAD, POST')
+    const huge = await get(handler, `/1.0/identifiers/${did}?x=${'a'.repeat(9_000)}`)
+    expect(huge.status).toBe(414)
+    expect(nf.headers.get('access-control-allow-origin')).toBe('*')
+    const pre = await handler(new Request(`${base}/1.0/identifiers/${did}`, { method: 'OPTIONS' }))
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-methods')).toMatch(/GET/)
+    const head = await handler(new Request(`${base}/1.0/identifiers/${did}`, { method: 'HEAD' }))
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+  })
+
+  it('ETag follows the ledger head: 304 on revalidation until the head moves', async () => {
+    const { handler, did, ledger, resolver } = await setup()
+    const first = await get(handler, `/1.0/identifiers/${did}`)
+    const etag = first.headers.get('etag')!
+    expect(etag).toMatch(/^"4-[0-9a-f]{16}"$/)
+    expect(first.headers.get('cache-control')).toBe('public, max-age=0, must-revalidate')
+    const again = await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': etag })
+    expect(again.status).toBe(304)
+    expect(await again.text()).toBe('')
+    // Another media type is another representation, with another tag.
+    expect((await get(handler, `/1.0/identifiers/${did}`, { accept: 'application/did+json' })).headers.get('etag')).not.toBe(etag)
+    await anchorResource({ did, signer: key('live-s') }, { ledger, resolver }, 'tariffs', 'TariffTable', { peak: 16 })
+    const moved = await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': etag })
+    expect(moved.status).toBe(200)
+    expect(moved.headers.get('etag')).toMatch(/^"5-/)
+  })
+})

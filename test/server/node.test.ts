@@ -1,0 +1,102 @@
+import { request as httpRequest } from 'node:http'
+import { Resolver, type DIDResolutionResult } from 'did-resolver'
+import { verifyCredential as didJwtVcVerifyCredential } from 'did-jwt-vc'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createDid, deactivateDid } from '../../src/index.js'
+import { createHandler, serve, type RunningServer } from '../../src/server/node.js'
+import { key, vm } from '../helpers.js'
+import { World } from '../vc/world.js'
+
+let running: RunningServer | undefined
+afterEach(async () => {
+  await running?.close()
+  running = undefined
+})
+
+/** did-resolver's method map for did:grid over HTTP: what any DID tool pointed at the endpoint does. */
+function httpGrid(base: string) {
+  return {
+    grid: async (did: string): Promise<DIDResolutionResult> => {
+      const res = await fetch(`${base}/1.0/identifiers/${encodeURIComponent(did)}`, { headers: { accept: 'application/did-resolution' } })
+      return (await res.json()) as DIDResolutionResult
+    },
+  }
+}
+
+describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
+  it('answers every kind of request, logs one line each, and a credential verifies through it', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    const gone = await createDid({ network: 'test', updateKey: key('g-u'), recoveryKey: key('g-r'), document: { verificationMethods: [vm('key-1', key('g-s'))] } })
+    await w.ledger.submit([gone.bytes])
+    await w.ledger.submit([(await deactivateDid(await w.resolver.resolveState(gone.did), key('g-r'))).bytes])
+    const lines: string[] = []
+    running = await serve(createHandler({ resolver: w.resolver, testIdentifiers: [user.did] }), { port: 0, log: (l) => lines.push(l) })
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+
+    const statuses = await Promise.all([
+      fetch(`${running.url}/1.0/identifiers/${user.did}`),
+      fetch(`${running.url}/1.0/identifiers/${user.did}`, { headers: { accept: 'application/ld+json;profile="https://w3id.org/did-resolution"' } }),
+      fetch(`${running.url}/1.0/identifiers/${gone.did}`),
+      fetch(`${running.url}/1.0/identifiers/did:grid:test:nope`),
+      fetch(`${running.url}/1.0/identifiers/did:grid:test:${'a'.repeat(51)}q`),
+      fetch(`${running.url}/1.0/identifiers/${user.did}`, { headers: { accept: 'text/html' } }),
+      fetch(`${running.url}/1.0/identifiers/${user.did.replace(':test:', ':elsewhere:')}`),
+      fetch(`${running.url}/1.0/methods`),
+      fetch(`${running.url}/health`),
+    ]).then((rs) => rs.map((r) => r.status))
+    expect(statuses).toEqual([200, 200, 410, 400, 404, 406, 501, 200, 200])
+    expect(lines).toHaveLength(9)
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z 127\.0\.0\.1 GET \/1\.0\/\S+ \d{3} \d+ \d+\.\dms$/)
+
+    // did-resolver + did-jwt-vc pointed at the endpoint: the same verdict as the library's own resolver.
+    const resolver = new Resolver(httpGrid(running.url))
+    const verified = await didJwtVcVerifyCredential(jwt, resolver, { proofPurpose: 'assertionMethod', policies: { now: w.now } })
+    expect(verified.verified).toBe(true)
+    expect(verified.issuer).toBe(w.utility.did)
+    const deactivated = await resolver.resolve(gone.did)
+    expect(deactivated.didDocumentMetadata.deactivated).toBe(true)
+  })
+
+  it('refuses an oversized POST body with 413 and keeps serving', async () => {
+    const w = await World.create()
+    running = await serve(createHandler({ resolver: w.resolver, maxBodyBytes: 1_000 }), { port: 0, log: false })
+    const big = await fetch(`${running.url}/1.0/identifiers/${w.utility.did}`, { method: 'POST', body: JSON.stringify({ versionTime: 'x'.repeat(5_000) }), headers: { 'content-type': 'application/json' } })
+    expect(big.status).toBe(413)
+    const ok = await fetch(`${running.url}/1.0/identifiers/${w.utility.did}`, { method: 'POST', body: '{"accept":"application/did+json"}' })
+    expect(ok.status).toBe(200)
+    expect(((await ok.json()) as { id: string }).id).toBe(w.utility.did)
+  })
+
+  it('close() lets an in-flight request finish, then refuses new connections', async () => {
+    const w = await World.create()
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const inner = createHandler({ resolver: w.resolver })
+    running = await serve(async (req) => {
+      if (new URL(req.url).pathname === '/slow') {
+        await gate
+        return new Response('done')
+      }
+      return inner(req)
+    }, { port: 0, log: false, shutdownGraceMs: 2_000 })
+    const url = running.url
+    const slow = new Promise<string>((resolve, reject) => {
+      httpRequest(`${url}/slow`, (res) => {
+        let text = ''
+        res.on('data', (c) => (text += c))
+        res.on('end', () => resolve(text))
+      })
+        .on('error', reject)
+        .end()
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    const closed = running.close()
+    running = undefined
+    release()
+    expect(await slow).toBe('done')
+    await closed
+    await expect(fetch(`${url}/health`)).rejects.toThrow(/fetch failed/)
+  })
+})
