@@ -1,18 +1,28 @@
 import { defineConfig } from 'tsup'
 
-// ESM + CommonJS + declarations. Subpath entries keep the node-only parts (native SQLite, node:http) out of the
-// core import graph, so `import 'grid-did'` stays light and runtime-neutral.
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'ledger/sqlite': 'src/ledger/sqlite.ts',
-    'server/node': 'src/server/node.ts',
+// ESM + CommonJS + declarations (`npm run build` empties dist/ first: the two builds run together). Subpath entries keep the node-only parts (native SQLite, node:http) out of the
+// core import graph, so `import 'grid-did'` stays light and runtime-neutral. The CLI is its own
+// ESM bundle with a shebang (`bin`).
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'ledger/sqlite': 'src/ledger/sqlite.ts',
+      'server/node': 'src/server/node.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    splitting: true,
+    treeshake: true,
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: true,
-  treeshake: true,
-})
+  {
+    entry: { 'cli/bin': 'src/cli/bin.ts' },
+    format: ['esm'],
+    banner: { js: '#!/usr/bin/env node' },
+    sourcemap: true,
+    target: 'node20',
+    splitting: false,
+  },
+])

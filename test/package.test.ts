@@ -1,18 +1,15 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
 const run = (args: string[], input?: string) =>
   execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
 
-// The published artefacts, built exactly as `npm run build` builds them; then used the way
-// consumers use them: ESM import and CommonJS require of the package name (self-reference).
+// The published artefacts (built by test/global-setup.ts exactly as `npm run build` does), used the
+// way consumers use them: ESM import and CommonJS require of the package name (self-reference).
 describe('package', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'pipe' })
-  }, 120_000)
 
   it('emits ESM, CommonJS and declarations for every entry point', () => {
     for (const entry of ['index', 'ledger/sqlite', 'server/node']) {

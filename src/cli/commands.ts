@@ -1,0 +1,603 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { Command } from 'commander'
+import { parse as parseCsv } from 'csv-parse/sync'
+import { GridError } from '../errors.js'
+import { Ed25519KeyPair } from '../method/keys.js'
+import { createDid } from '../method/create.js'
+import { deactivateDid } from '../method/deactivate.js'
+import { parseDid, parseDidUrl } from '../method/did.js'
+import type { Patch, ServiceEntry, VerificationRelationship } from '../method/operation.js'
+import { VERIFICATION_RELATIONSHIPS } from '../method/operation.js'
+import { recoverDid } from '../method/recover.js'
+import type { DidState } from '../method/state.js'
+import { rotateUpdateKey, updateDid } from '../method/update.js'
+import { createPresentation, issueMandate, issueRoleCredential, type JwtSigner } from '../vc/issue.js'
+import { peekPayload } from '../vc/jwt.js'
+import { publishRoleSchemas, publishTrustRegistry, readTrustRegistry, schemaUrl, trustRegistryUrl } from '../vc/resources.js'
+import { CLAIM_SCHEMAS, ROLES, type RoleName } from '../vc/roles.js'
+import { StatusRegistry } from '../vc/status-registry.js'
+import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
+import { CliError, UsageError } from './errors.js'
+import { Home } from './home.js'
+import { keystorePublicKey, openKeystore, writeKeystore } from './keystore.js'
+import type { Io } from './main.js'
+
+type Globals = { home?: string; json?: boolean }
+
+/** Registers every command on `program`. `setExit` records a non-error exit code (denied = 1). */
+export function registerCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  const globals = () => program.opts<Globals>()
+  /** Runs a command body with the home open, and prints its result. */
+  const run =
+    <A extends unknown[]>(body: (home: Home, ...args: A) => Promise<{ json: unknown; text: string }>) =>
+    async (...args: A) => {
+      const home = new Home(Home.defaultDir(globals().home))
+      try {
+        const { json, text } = await body(home, ...args)
+        io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
+      } finally {
+        await home.close()
+      }
+    }
+  const passphrase = () => readPassphrase(io)
+
+  // ---------------------------------------------------------------------------------------------
+  const key = program.command('key').description('encrypted Ed25519 keystores')
+  key
+    .command('generate')
+    .description('a new key pair in an encrypted keystore file')
+    .requiredOption('--out <file>', 'keystore file to write')
+    .option('--force', 'overwrite an existing file')
+    .action(async (o: { out: string; force?: boolean }) => {
+      const pass = await passphrase()
+      const pair = Ed25519KeyPair.generate()
+      writeKeystore(o.out, pair, pass, o.force)
+      io.stdout(globals().json ? `${JSON.stringify({ file: o.out, publicKeyMultibase: pair.publicKeyMultibase })}\n` : `${pair.publicKeyMultibase}\n`)
+    })
+
+  // ---------------------------------------------------------------------------------------------
+  const did = program.command('did').description('create, update, rotate, recover, deactivate DIDs')
+  did
+    .command('create')
+    .description('anchor a new DID; its key-1 (authentication, assertionMethod) is --key, which is also the update key')
+    .requiredOption('--network <net>', 'consortium network name, e.g. sgcc')
+    .requiredOption('--key <file>', 'update and signing key')
+    .requiredOption('--recovery-key <file>', 'recovery key (only its public key is read)')
+    .option('--service <id,type,url>', 'a service (repeatable)', collect, [] as string[])
+    .action(
+      run(async (home, o: { network: string; key: string; recoveryKey: string; service: string[] }) => {
+        const update = openKeystore(o.key, await passphrase())
+        const op = await createDid({
+          network: o.network,
+          updateKey: update,
+          recoveryKey: keystorePublicKey(o.recoveryKey),
+          document: {
+            verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: update.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }],
+            ...(o.service.length > 0 ? { services: o.service.map(parseService) } : {}),
+          },
+        })
+        const [receipt] = await home.ledger.submit([op.bytes])
+        home.addNetwork(o.network)
+        return { json: { did: op.did, receipt }, text: op.did }
+      }),
+    )
+  did
+    .command('update <did>')
+    .description('a signed update: add or remove keys and services')
+    .requiredOption('--key <file>', 'the current update key')
+    .option('--add-key <file>', 'keystore whose public key to add')
+    .option('--key-id <id>', 'id of the added key (default key-N)')
+    .option('--purpose <list>', 'relationships of the added key', 'authentication,assertionMethod')
+    .option('--remove-key <id>', 'verification method to remove')
+    .option('--add-service <id,type,url>', 'service to add (repeatable)', collect, [] as string[])
+    .option('--remove-service <id>', 'service to remove (repeatable)', collect, [] as string[])
+    .action(
+      run(async (home, id: string, o: { key: string; addKey?: string; keyId?: string; purpose: string; removeKey?: string; addService: string[]; removeService: string[] }) => {
+        const state = await home.resolver.resolveState(id)
+        const patches: Patch[] = []
+        if (o.removeKey) patches.push({ action: 'remove-verification-method', id: o.removeKey })
+        if (o.addKey) {
+          const purposes = o.purpose.split(',').map((p) => p.trim()) as VerificationRelationship[]
+          for (const p of purposes) if (!VERIFICATION_RELATIONSHIPS.includes(p)) throw new UsageError(`--purpose: unknown relationship "${p}"`)
+          const keyId = o.keyId ?? nextKeyId(state)
+          patches.push({ action: 'add-verification-method', method: { id: keyId, type: 'Multikey', publicKeyMultibase: keystorePublicKey(o.addKey), purposes } })
+        }
+        for (const s of o.removeService) patches.push({ action: 'remove-service', id: s })
+        for (const s of o.addService) patches.push({ action: 'add-service', service: parseService(s) })
+        if (patches.length === 0) throw new UsageError('nothing to update: give --add-key, --remove-key, --add-service or --remove-service')
+        const op = await updateDid(state, openKeystore(o.key, await passphrase()), { patches })
+        return anchored(home, op.bytes, id, 'update')
+      }),
+    )
+  did
+    .command('rotate <did>')
+    .description('rotate the update key')
+    .requiredOption('--key <file>', 'the current update key')
+    .requiredOption('--new-key <file>', 'the new update key (only its public key is read)')
+    .action(
+      run(async (home, id: string, o: { key: string; newKey: string }) => {
+        const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey))
+        return anchored(home, op.bytes, id, 'rotate')
+      }),
+    )
+  did
+    .command('recover <did>')
+    .description('take the DID back with the recovery key: new update, signing and recovery keys')
+    .requiredOption('--recovery-key <file>', 'the current recovery key')
+    .requiredOption('--new-key <file>', 'new update key, also key-1')
+    .requiredOption('--new-recovery-key <file>', 'new recovery key')
+    .action(
+      run(async (home, id: string, o: { recoveryKey: string; newKey: string; newRecoveryKey: string }) => {
+        const fresh = keystorePublicKey(o.newKey)
+        const op = await recoverDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()), {
+          newUpdateKey: fresh,
+          newRecoveryKey: keystorePublicKey(o.newRecoveryKey),
+          document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: fresh, purposes: ['authentication', 'assertionMethod'] }] },
+        })
+        return anchored(home, op.bytes, id, 'recover')
+      }),
+    )
+  did
+    .command('deactivate <did>')
+    .description('deactivate the DID, for good')
+    .requiredOption('--recovery-key <file>', 'the current recovery key')
+    .action(
+      run(async (home, id: string, o: { recoveryKey: string }) => {
+        const op = await deactivateDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()))
+        return anchored(home, op.bytes, id, 'deactivate')
+      }),
+    )
+  did
+    .command('history <did>')
+    .description("the DID's operations with ledger positions and times, applied or skipped")
+    .action(
+      run(async (home, id: string) => {
+        const history = await home.resolver.history(id)
+        const text = history.operations
+          .map((o) => `h${o.height} p${o.position} ${o.time} ${o.type ?? '?'} ${o.applied ? `applied v${o.versionId}` : `skipped ${o.reason}`}`)
+          .join('\n')
+        return { json: history.operations, text: text || `${id} has no operations` }
+      }),
+    )
+
+  // ---------------------------------------------------------------------------------------------
+  program
+    .command('resolve <did-url>')
+    .description('DID Resolution result (or dereferencing result for a DID URL)')
+    .option('--version-id <n>', 'a past version')
+    .option('--version-time <iso>', 'the version current at this time')
+    .action(
+      run(async (home, didUrl: string, o: { versionId?: string; versionTime?: string }) => {
+        const options = { ...(o.versionId ? { versionId: o.versionId } : {}), ...(o.versionTime ? { versionTime: o.versionTime } : {}) }
+        const parsed = parseDidUrl(didUrl)
+        const isDid = parsed.path === undefined && parsed.fragment === undefined && parsed.params?.service === undefined
+        const result = isDid ? await home.resolver.resolve(didUrl, options) : await home.resolver.dereference(didUrl, options)
+        const meta = 'didResolutionMetadata' in result ? result.didResolutionMetadata : result.dereferencingMetadata
+        if (meta.error) throw new CliError(`${meta.error}: ${String(meta.message ?? '')}`)
+        return { json: result, text: JSON.stringify(result, null, 2) }
+      }),
+    )
+
+  // ---------------------------------------------------------------------------------------------
+  const trust = program.command('trust').description("the utility's role schemas and trust registry")
+  trust
+    .command('init')
+    .description('publish the role schemas and a trust registry naming the utility for every role; remember the utility')
+    .requiredOption('--utility <did>', "the utility's DID")
+    .requiredOption('--key <file>', 'its update key or an assertionMethod key')
+    .action(
+      run(async (home, o: { utility: string; key: string }) => {
+        const author = { did: o.utility, signer: openKeystore(o.key, await passphrase()) }
+        const schemas = await publishRoleSchemas(author, home)
+        await publishTrustRegistry(author, home, {
+          roles: Object.fromEntries(ROLES.map((r) => [r, { issuers: [o.utility], schema: schemas[r] }])),
+          mandate: { schema: schemas.mandate },
+        })
+        home.setConfig({ utility: o.utility })
+        return { json: { trustRegistry: trustRegistryUrl(o.utility), schemas }, text: trustRegistryUrl(o.utility) }
+      }),
+    )
+  trust
+    .command('add')
+    .description('trust another issuer for a role')
+    .requiredOption('--key <file>', "the utility's update key or an assertionMethod key")
+    .requiredOption('--role <role>', ROLES.join(' | '))
+    .requiredOption('--issuer <did>', 'the issuer to trust')
+    .option('--utility <did>', 'the utility (default: the one `trust init` set)')
+    .action(
+      run(async (home, o: { key: string; role: string; issuer: string; utility?: string }) => {
+        const utility = utilityOf(home, o.utility)
+        const role = roleOf(o.role)
+        parseDid(o.issuer)
+        const { version } = await home.resolver.resolveResource(trustRegistryUrl(utility))
+        const current = readTrustRegistry(version.content)
+        if (typeof current === 'string') throw new CliError(`the trust registry is unusable: ${current}`)
+        const roles = Object.fromEntries(
+          ROLES.filter((r) => current.schemas.has(r)).map((r) => [r, { issuers: [...(current.issuers.get(r) ?? [])], schema: current.schemas.get(r)! }]),
+        )
+        const entry = roles[role] ?? { issuers: [], schema: schemaUrl(utility, role) }
+        if (!entry.issuers.includes(o.issuer)) entry.issuers.push(o.issuer)
+        roles[role] = entry
+        const mandate = current.schemas.get('mandate')
+        await publishTrustRegistry({ did: utility, signer: openKeystore(o.key, await passphrase()) }, home, { roles, ...(mandate ? { mandate: { schema: mandate } } : {}) })
+        return { json: { role, issuers: entry.issuers }, text: `${role}: ${entry.issuers.join(', ')}` }
+      }),
+    )
+
+  // ---------------------------------------------------------------------------------------------
+  const vc = program.command('vc').description('role credentials and mandates')
+  vc.command('issue')
+    .description('issue a role credential; prints the JWT')
+    .requiredOption('--issuer <did>', 'issuer DID')
+    .requiredOption('--key <file>', 'an assertionMethod key of the issuer')
+    .requiredOption('--role <role>', ROLES.join(' | '))
+    .requiredOption('--subject <did>', "the holder's DID")
+    .requiredOption('--claims <file>', 'claims as a JSON file')
+    .option('--expires <iso>', 'expiry (default one year)')
+    .option('--utility <did>', 'whose schemas to use (default: the one `trust init` set)')
+    .action(
+      run(async (home, o: { issuer: string; key: string; role: string; subject: string; claims: string; expires?: string; utility?: string }) => {
+        const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
+        const role = roleOf(o.role)
+        const jwt = await issueRoleCredential({
+          issuer,
+          role,
+          subject: o.subject,
+          claims: readJson(o.claims) as never,
+          schema: schemaUrl(utilityOf(home, o.utility), role),
+          status: statusRegistry(home, issuer),
+          validUntil: expiry(o.expires),
+        })
+        const jti = String(peekPayload(jwt)!.jti)
+        home.recordIssued({ jti, issuer: o.issuer, role, subject: o.subject, jwt })
+        return { json: { jwt, jti }, text: jwt }
+      }),
+    )
+  vc.command('issue-batch')
+    .description('issue one credential per CSV row (header: subject, then claim names; arrays ;-separated); re-runs skip rows already issued')
+    .requiredOption('--issuer <did>', 'issuer DID')
+    .requiredOption('--key <file>', 'an assertionMethod key of the issuer')
+    .requiredOption('--role <role>', ROLES.join(' | '))
+    .requiredOption('--csv <file>', 'the rows')
+    .requiredOption('--out <dir>', 'directory for one <subject>.jwt per row')
+    .option('--expires <iso>', 'expiry (default one year)')
+    .option('--utility <did>', 'whose schemas to use')
+    .action(
+      run(async (home, o: { issuer: string; key: string; role: string; csv: string; out: string; expires?: string; utility?: string }) => {
+        const role = roleOf(o.role)
+        const rows = readCsv(o.csv)
+        const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
+        const status = statusRegistry(home, issuer)
+        const schema = schemaUrl(utilityOf(home, o.utility), role)
+        const validUntil = expiry(o.expires)
+        mkdirSync(o.out, { recursive: true })
+        const summary = { issued: 0, skipped: 0, failed: [] as { row: number; subject?: string; reason: string }[] }
+        const progress = progressBar(io, rows.length)
+        for (const [i, row] of rows.entries()) {
+          const line = i + 2 // the header is line 1
+          progress(i)
+          const subject = row.subject
+          try {
+            if (!subject) throw new CliError('no subject')
+            parseDid(subject)
+            const file = join(o.out, `${subject.replaceAll(':', '_')}.jwt`)
+            const done = home.issuedTo(o.issuer, role, subject)
+            if (done) {
+              // Issued before (perhaps by a run that stopped before writing the file): just make sure the file is there.
+              if (!existsSync(file)) writeAtomic(file, `${done.jwt}\n`)
+              summary.skipped++
+              continue
+            }
+            const jwt = await issueRoleCredential({ issuer, role, subject, claims: claimsFromRow(role, row) as never, schema, status, validUntil })
+            home.recordIssued({ jti: String(peekPayload(jwt)!.jti), issuer: o.issuer, role, subject, jwt })
+            writeAtomic(file, `${jwt}\n`)
+            summary.issued++
+          } catch (err) {
+            if (!(err instanceof GridError) && !(err instanceof TypeError) && !(err instanceof RangeError)) throw err
+            summary.failed.push({ row: line, ...(subject ? { subject } : {}), reason: err.message })
+          }
+        }
+        progress(rows.length)
+        if (summary.failed.length > 0) setExit(1)
+        const text = [
+          `issued ${summary.issued}, skipped ${summary.skipped} (already issued), failed ${summary.failed.length}`,
+          ...summary.failed.map((f) => `  line ${f.row}: ${f.reason}`),
+        ].join('\n')
+        return { json: summary, text }
+      }),
+    )
+  vc.command('mandate')
+    .description("a user's mandate to an aggregator; prints the JWT")
+    .requiredOption('--user <did>', "the user's DID (issuer)")
+    .requiredOption('--key <file>', "an assertionMethod key of the user")
+    .requiredOption('--aggregator <did>', "the aggregator's DID")
+    .requiredOption('--actions <list>', 'e.g. response.bid,settlement.receive')
+    .requiredOption('--max-kw <n>', 'capacity cap in kW')
+    .requiredOption('--until <iso>', 'end of validity')
+    .option('--utility <did>', 'whose mandate schema to use')
+    .action(
+      run(async (home, o: { user: string; key: string; aggregator: string; actions: string; maxKw: string; until: string; utility?: string }) => {
+        const user = await signerFor(home, o.user, openKeystore(o.key, await passphrase()), 'assertionMethod')
+        const maxKw = Number(o.maxKw)
+        if (!Number.isFinite(maxKw) || maxKw <= 0) throw new UsageError('--max-kw must be a positive number')
+        const jwt = await issueMandate({
+          user,
+          aggregator: o.aggregator,
+          actions: o.actions.split(',').map((a) => a.trim()),
+          maxKw,
+          schema: schemaUrl(utilityOf(home, o.utility), 'mandate'),
+          status: statusRegistry(home, user),
+          validUntil: time(o.until, '--until'),
+        })
+        home.recordIssued({ jti: String(peekPayload(jwt)!.jti), issuer: o.user, role: 'mandate', subject: o.aggregator, jwt })
+        return { json: { jwt }, text: jwt }
+      }),
+    )
+  vc.command('verify <jwt>')
+    .description('full verification with reasons (JWT, @file or - for stdin); exit 1 when it fails')
+    .option('--at <iso>', 'verify as of this time (default now)')
+    .option('--utility <did>', 'whose trust registry to use')
+    .action(
+      run(async (home, arg: string, o: { at?: string; utility?: string }) => {
+        const result = await verifyCredential(await readJwt(arg, io), await context(home, o.at, o.utility))
+        if (!result.verified) setExit(1)
+        const text = result.verified
+          ? `verified: ${result.kind} credential ${result.id} from ${result.issuer} for ${result.subject}`
+          : ['not verified:', ...result.reasons.map((r) => `  ${r.code}: ${r.message}`)].join('\n')
+        return { json: result, text }
+      }),
+    )
+  for (const [name, describe] of [
+    ['revoke', 'revoke a credential for good'],
+    ['suspend', 'suspend a credential'],
+    ['reinstate', 'lift a suspension'],
+  ] as const) {
+    vc.command(`${name} <jwt>`)
+      .description(`${describe} (anchors a new status-list version)`)
+      .requiredOption('--issuer <did>', 'the issuer')
+      .requiredOption('--key <file>', 'an assertionMethod key (or the update key) of the issuer')
+      .action(
+        run(async (home, arg: string, o: { issuer: string; key: string }) => {
+          const jwt = await readJwt(arg, io)
+          const jti = peekPayload(jwt)?.jti
+          // Only credentials from this home's own records: the JWT's text alone proves nothing.
+          const record = typeof jti === 'string' ? home.issued(jti) : undefined
+          if (!record || record.jwt !== jwt || record.issuer !== o.issuer) throw new CliError(`not a credential ${o.issuer} issued from this home`)
+          const signer = openKeystore(o.key, await passphrase())
+          const registry = new StatusRegistry({ did: o.issuer, signer, ledger: home.ledger, resolver: home.resolver, store: home.statusStore(o.issuer) })
+          await registry[name](jwt)
+          return { json: { jti, status: name }, text: `${name === 'revoke' ? 'revoked' : name === 'suspend' ? 'suspended' : 'reinstated'} ${jti}` }
+        }),
+      )
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  program
+    .command('vp')
+    .description('presentations')
+    .command('create')
+    .description("a holder's presentation bound to an audience and a challenge; prints the JWT")
+    .requiredOption('--holder <did>', "the holder's DID")
+    .requiredOption('--key <file>', 'an authentication key of the holder')
+    .requiredOption('--credential <jwt>', 'a credential JWT, @file or - (repeatable)', collect, [] as string[])
+    .requiredOption('--audience <aud>', 'the contract or service')
+    .requiredOption('--challenge <nonce>', "the verifier's challenge")
+    .action(
+      run(async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string }) => {
+        const holder = await signerFor(home, o.holder, openKeystore(o.key, await passphrase()), 'authentication')
+        const credentials = await Promise.all(o.credential.map((c) => readJwt(c, io)))
+        const jwt = await createPresentation({ holder, credentials, audience: o.audience, challenge: o.challenge })
+        return { json: { jwt }, text: jwt }
+      }),
+    )
+
+  program
+    .command('role')
+    .description('the role check contracts call')
+    .command('check <vp>')
+    .description('prints the decision; exit 0 when allowed, 1 when denied')
+    .requiredOption('--role <role>', ROLES.join(' | '))
+    .requiredOption('--action <action>', 'e.g. response.bid')
+    .requiredOption('--audience <aud>', 'the audience the presentation must name')
+    .requiredOption('--challenge <nonce>', 'the challenge it must carry')
+    .option('--on-behalf-of <did>', 'the user acted for')
+    .option('--capacity-kw <n>', 'capacity of the action, kW')
+    .option('--at <iso>', 'check as of this time (default now)')
+    .option('--utility <did>', 'whose trust registry to use')
+    .action(
+      run(async (home, arg: string, o: { role: string; action: string; audience: string; challenge: string; onBehalfOf?: string; capacityKw?: string; at?: string; utility?: string }) => {
+        const capacityKw = o.capacityKw === undefined ? undefined : Number(o.capacityKw)
+        if (capacityKw !== undefined && !Number.isFinite(capacityKw)) throw new UsageError('--capacity-kw must be a number')
+        const decision = await checkRole(
+          await readJwt(arg, io),
+          { role: roleOf(o.role), action: o.action, ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}), ...(capacityKw !== undefined ? { capacityKw } : {}) },
+          { ...(await context(home, o.at, o.utility)), audience: o.audience, challenge: o.challenge },
+        )
+        if (!decision.allowed) setExit(1)
+        const text = decision.allowed
+          ? `allowed: ${decision.subject} as ${decision.role} for ${decision.action}${decision.actingFor !== decision.subject ? ` on behalf of ${decision.actingFor}` : ''}`
+          : ['denied:', ...decision.reasons.map((r) => `  ${r.code}: ${r.message}`)].join('\n')
+        return { json: decision, text }
+      }),
+    )
+
+  // ---------------------------------------------------------------------------------------------
+  program
+    .command('serve')
+    .description('run the universal resolver endpoint on this home')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--port <port>', 'port', '8080')
+    .action(async (o: { host: string; port: string }) => {
+      const { createHandler, serve } = await import('../server/node.js')
+      const home = new Home(Home.defaultDir(globals().home))
+      const port = Number(o.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0-65535')
+      const running = await serve(createHandler({ resolver: home.resolver }), { host: o.host, port, log: (l) => io.stderr(`${l}\n`) })
+      io.stdout(globals().json ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`)
+      await new Promise<void>((resolve) => {
+        const stop = () => void running.close().then(() => home.close()).then(resolve)
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+    })
+}
+
+// -------------------------------------------------------------------------------------------------
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+function parseService(spec: string): ServiceEntry {
+  const [id, type, ...rest] = spec.split(',')
+  const url = rest.join(',')
+  if (!id || !type || !url) throw new UsageError(`a service is ID,TYPE,URL, got "${spec}"`)
+  return { id, type, serviceEndpoint: url }
+}
+
+function nextKeyId(state: DidState): string {
+  let n = state.verificationMethods.length + 1
+  while (state.verificationMethods.some((vm) => vm.id === `key-${n}`)) n++
+  return `key-${n}`
+}
+
+async function anchored(home: Home, bytes: Uint8Array, did: string, what: string): Promise<{ json: unknown; text: string }> {
+  const [receipt] = await home.ledger.submit([bytes])
+  const state = await home.resolver.resolveState(did)
+  if (state.head !== receipt!.cid && state.recoveryHead !== receipt!.cid) {
+    throw new CliError(`the ${what} was anchored but did not apply; see \`grid-did did history ${did}\``)
+  }
+  return { json: { did, receipt, versionId: state.versionId }, text: `${what}: ${did} is at version ${state.versionId}` }
+}
+
+function roleOf(value: string): RoleName {
+  if (!(ROLES as readonly string[]).includes(value)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${value}"`)
+  return value as RoleName
+}
+
+function utilityOf(home: Home, given: string | undefined): string {
+  const utility = given ?? home.config.utility
+  if (!utility) throw new UsageError('no utility: run `grid-did trust init` first, or pass --utility')
+  return parseDid(utility).did
+}
+
+/** The JWT signer for `did` with `key`: the verification method holding that key in `relationship`. */
+async function signerFor(home: Home, did: string, key: Ed25519KeyPair, relationship: VerificationRelationship): Promise<JwtSigner> {
+  const state = await home.resolver.resolveState(did)
+  const vm = state.verificationMethods.find((v) => v.publicKeyMultibase === key.publicKeyMultibase && v.purposes.includes(relationship))
+  if (!vm) throw new CliError(`that key is not in the ${relationship} relationship of ${did}`)
+  return { did, keyId: vm.id, signer: key }
+}
+
+function statusRegistry(home: Home, issuer: JwtSigner): StatusRegistry {
+  return new StatusRegistry({ did: issuer.did, signer: issuer.signer, ledger: home.ledger, resolver: home.resolver, store: home.statusStore(issuer.did) })
+}
+
+async function context(home: Home, at: string | undefined, utility: string | undefined): Promise<VerificationContext> {
+  const u = utilityOf(home, utility)
+  const head = await home.ledger.head()
+  return { resolver: home.resolver, trustRegistry: trustRegistryUrl(u), time: at ? time(at, '--at') : Math.floor(Date.now() / 1000), height: head.finalizedHeight }
+}
+
+function time(value: string, name: string): number {
+  if (!/^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d)?(\.\d+)?(Z|[+-]\d\d:\d\d))?$/.test(value)) throw new UsageError(`${name} must be an ISO 8601 date or UTC time, got "${value}"`)
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms)) throw new UsageError(`${name} is not a valid time: "${value}"`)
+  return Math.floor(ms / 1000)
+}
+
+function expiry(value: string | undefined): number {
+  return value ? time(value, '--expires') : Math.floor(Date.now() / 1000) + 365 * 86_400
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new CliError(`cannot read ${file} as JSON: ${(err as Error).message}`)
+  }
+}
+
+/** A JWT argument: the token itself, `@file`, or `-` for stdin. */
+async function readJwt(arg: string, io: Io): Promise<string> {
+  let text = arg
+  if (arg === '-') text = await io.readStdin()
+  else if (arg.startsWith('@')) {
+    try {
+      text = readFileSync(arg.slice(1), 'utf8')
+    } catch {
+      throw new CliError(`cannot read ${arg.slice(1)}`)
+    }
+  }
+  text = text.trim()
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) throw new UsageError('expected a JWT (or @file, or - for stdin)')
+  return text
+}
+
+function readCsv(file: string): Record<string, string>[] {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new CliError(`cannot read ${file}`)
+  }
+  try {
+    const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[]
+    if (rows.length > 0 && !('subject' in rows[0]!)) throw new Error('the header must start with "subject"')
+    return rows
+  } catch (err) {
+    throw new CliError(`${file} is not a valid CSV: ${(err as Error).message}`)
+  }
+}
+
+/** A CSV row's claims, typed by the role's schema: numbers, integers, and `;`-separated arrays. */
+function claimsFromRow(role: RoleName, row: Record<string, string>): Record<string, unknown> {
+  const properties = CLAIM_SCHEMAS[role].properties as Record<string, { type?: string }>
+  const claims: Record<string, unknown> = {}
+  for (const [name, raw] of Object.entries(row)) {
+    if (name === 'subject' || raw === '') continue
+    const type = properties[name]?.type
+    if (type === 'array') claims[name] = raw.split(';').map((x) => x.trim()).filter((x) => x !== '')
+    else if (type === 'number' || type === 'integer') claims[name] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw
+    else claims[name] = raw
+  }
+  return claims
+}
+
+function writeAtomic(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text)
+  renameSync(`${file}.tmp`, file)
+}
+
+/** A progress bar on an interactive stderr; silent otherwise. */
+function progressBar(io: Io, total: number): (done: number) => void {
+  if (!io.interactive || total === 0) return () => undefined
+  let last = -1
+  return (done) => {
+    const pct = Math.floor((done / total) * 100)
+    if (pct === last) return
+    last = pct
+    const width = 30
+    const filled = Math.round((done / total) * width)
+    io.stderr(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`)
+  }
+}
+
+/** The passphrase: `$GRID_DID_PASSPHRASE`, or a prompt with echo off when interactive. */
+async function readPassphrase(io: Io): Promise<string> {
+  const env = process.env.GRID_DID_PASSPHRASE
+  if (env !== undefined) return env
+  if (!process.stdin.isTTY || !io.interactive) throw new CliError('no passphrase: set $GRID_DID_PASSPHRASE or run interactively')
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
+  const muted = rl as unknown as { _writeToOutput: (s: string) => void }
+  io.stderr('passphrase: ')
+  muted._writeToOutput = () => undefined
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve))
+  } finally {
+    rl.close()
+    io.stderr('\n')
+  }
+}

@@ -1,0 +1,105 @@
+import Database from 'better-sqlite3'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { SqliteLedger } from '../ledger/sqlite.js'
+import { GridResolver } from '../resolver/resolver.js'
+import type { StatusIndexStore } from '../vc/status-registry.js'
+
+/** What the CLI remembers besides the ledger. */
+interface Config {
+  /** The utility whose schemas and trust registry commands use by default (set by `trust init`). */
+  utility?: string
+  /** Networks whose DIDs live in this home's ledger (added by `did create`). */
+  networks?: string[]
+}
+
+/** One credential the CLI issued. */
+export interface IssuedRecord {
+  jti: string
+  issuer: string
+  role: string
+  subject: string
+  jwt: string
+}
+
+/**
+ * The CLI's home: `--home DIR`, else `$GRID_DID_HOME`, else `./.grid-did`; created on first use.
+ * Holds the embedded ledger (`ledger.db`) and the issuer's own records (`cli.db`: allocated
+ * status indexes, issued credentials) and `config.json`.
+ */
+export class Home {
+  readonly dir: string
+  readonly ledger: SqliteLedger
+  #resolver: GridResolver | undefined
+  readonly #db: Database.Database
+
+  constructor(dir: string) {
+    this.dir = resolve(dir)
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    this.ledger = new SqliteLedger(join(this.dir, 'ledger.db'), { create: true })
+    this.#db = new Database(join(this.dir, 'cli.db'))
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma('synchronous = FULL')
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS status_index (issuer TEXT NOT NULL, list INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (issuer, list, idx));
+      CREATE TABLE IF NOT EXISTS issued (jti TEXT PRIMARY KEY, issuer TEXT NOT NULL, role TEXT NOT NULL, subject TEXT NOT NULL, jwt TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS issued_by_subject ON issued (issuer, role, subject);
+    `)
+  }
+
+  /** A resolver over this home's ledger for every network it holds. */
+  get resolver(): GridResolver {
+    this.#resolver ??= new GridResolver({ networks: Object.fromEntries((this.config.networks ?? []).map((n) => [n, this.ledger])) })
+    return this.#resolver
+  }
+
+  /** Records that `network` lives in this home (so its DIDs resolve). */
+  addNetwork(network: string): void {
+    const networks = this.config.networks ?? []
+    if (networks.includes(network)) return
+    this.setConfig({ networks: [...networks, network] })
+    this.#resolver = undefined
+  }
+
+  static defaultDir(option: string | undefined): string {
+    return option ?? process.env.GRID_DID_HOME ?? join(process.cwd(), '.grid-did')
+  }
+
+  get config(): Config {
+    const path = join(this.dir, 'config.json')
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Config) : {}
+  }
+
+  setConfig(change: Partial<Config>): void {
+    writeFileSync(join(this.dir, 'config.json'), `${JSON.stringify({ ...this.config, ...change }, null, 2)}\n`)
+  }
+
+  /** A durable, shared record of the status indexes `issuer` has allocated. */
+  statusStore(issuer: string): StatusIndexStore {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO status_index (issuer, list, idx) VALUES (?, ?, ?)')
+    const count = this.#db.prepare('SELECT COUNT(*) AS n FROM status_index WHERE issuer = ? AND list = ?')
+    return {
+      reserve: (list, index) => insert.run(issuer, list, index).changes === 1,
+      count: (list) => (count.get(issuer, list) as { n: number }).n,
+    }
+  }
+
+  recordIssued(record: IssuedRecord): void {
+    this.#db.prepare('INSERT INTO issued (jti, issuer, role, subject, jwt) VALUES (@jti, @issuer, @role, @subject, @jwt)').run(record)
+  }
+
+  issued(jti: string): IssuedRecord | undefined {
+    return this.#db.prepare('SELECT * FROM issued WHERE jti = ?').get(jti) as IssuedRecord | undefined
+  }
+
+  issuedTo(issuer: string, role: string, subject: string): IssuedRecord | undefined {
+    return this.#db.prepare('SELECT * FROM issued WHERE issuer = ? AND role = ? AND subject = ? ORDER BY rowid DESC LIMIT 1').get(issuer, role, subject) as
+      | IssuedRecord
+      | undefined
+  }
+
+  async close(): Promise<void> {
+    this.#db.close()
+    await this.ledger.close()
+  }
+}

@@ -1,0 +1,71 @@
+import { Command, CommanderError, Option } from 'commander'
+import { GridError } from '../errors.js'
+import { messageOf } from '../lib/message.js'
+import { CliError, UsageError } from './errors.js'
+import { registerCommands } from './commands.js'
+
+/** Where a command writes: stdout for results, stderr for progress and errors. */
+export interface Io {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  /** Whether stderr is an interactive terminal (progress bars, prompts). */
+  interactive: boolean
+  readStdin: () => Promise<string>
+}
+
+const nodeIo: Io = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  interactive: process.stderr.isTTY === true,
+  readStdin: async () => {
+    const chunks: Buffer[] = []
+    for await (const c of process.stdin) chunks.push(c as Buffer)
+    return Buffer.concat(chunks).toString('utf8')
+  },
+}
+
+/**
+ * Runs the CLI; resolves to the exit code: 0 success (or allowed), 1 failure (or denied), 2 usage
+ * error. Expected errors print one line without a stack; private keys are never printed.
+ */
+export async function main(argv: readonly string[], io: Io = nodeIo): Promise<number> {
+  const program = new Command('grid-did')
+  let exitCode = 0
+  program
+    .description('did:grid — DIDs, role credentials and the resolver endpoint for electricity utilities')
+    .addOption(new Option('--home <dir>', 'store directory (default $GRID_DID_HOME or ./.grid-did)'))
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t), outputError: () => undefined })
+  registerCommands(program, io, (code) => (exitCode = code))
+  try {
+    await program.parseAsync(['node', 'grid-did', ...argv])
+    return exitCode
+  } catch (err) {
+    return report(err, io)
+  }
+}
+
+function report(err: unknown, io: Io): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0
+    io.stderr(`grid-did: ${err.message.replace(/^error: /, '')}\n`)
+    return 2
+  }
+  if (err instanceof UsageError) {
+    io.stderr(`grid-did: ${err.message}\n`)
+    return 2
+  }
+  if (err instanceof GridError || err instanceof CliError) {
+    io.stderr(`grid-did: ${err.message}${err.code && !(err instanceof CliError) ? ` (${err.code})` : ''}\n`)
+    return 1
+  }
+  if (err instanceof TypeError || err instanceof RangeError) {
+    io.stderr(`grid-did: ${err.message}\n`)
+    return 2
+  }
+  // Unexpected: still one line, and never key material (errors never carry it).
+  io.stderr(`grid-did: unexpected error: ${messageOf(err)}\n`)
+  return 1
+}
