@@ -2,6 +2,7 @@ import type { DIDResolutionResult } from 'did-resolver'
 import { toHex, utf8Encode } from '../lib/bytes.js'
 import { sha256 } from '../lib/crypto.js'
 import { messageOf } from '../lib/message.js'
+import { readAtMost } from '../lib/stream.js'
 import { parseDid, parseDidUrl } from '../method/did.js'
 import type { DIDDereferencingResult, GridResolutionOptions, GridResolver } from '../resolver/resolver.js'
 
@@ -281,25 +282,8 @@ async function readBody(request: Request, max: number): Promise<string | number>
   const declared = Number(request.headers.get('content-length') ?? 0)
   if (declared > max) return max
   if (!request.body) return ''
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > max) {
-      await reader.cancel()
-      return max
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    bytes.set(c, at)
-    at += c.length
-  }
+  const bytes = await readAtMost(request.body, max)
+  if (!bytes) return max
   return new TextDecoder().decode(bytes)
 }
 

@@ -1,5 +1,6 @@
 import { fromBase64url, toBase64url } from '../lib/bytes.js'
 import type { JsonValue } from '../lib/jcs.js'
+import { readAtMost } from '../lib/stream.js'
 
 /**
  * W3C Bitstring Status List v1.0: a bitstring of at least 131,072 entries, GZIP-compressed and
@@ -102,26 +103,9 @@ async function pipe(input: Uint8Array, transform: CompressionStream | Decompress
   const writer = transform.writable.getWriter()
   const written = writer.write(input as Uint8Array<ArrayBuffer>).then(() => writer.close())
   written.catch(() => undefined)
-  const reader = transform.readable.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > max) {
-      await reader.cancel()
-      throw new RangeError(`output exceeds ${max} bytes`)
-    }
-    chunks.push(value)
-  }
+  const out = await readAtMost(transform.readable, max)
+  if (!out) throw new RangeError(`output exceeds ${max} bytes`)
   await written
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
   return out
 }
 
