@@ -242,8 +242,9 @@ export class GridResolver {
   }
 
   /**
-   * Dereferences a DID URL: the document, a verification method or service by fragment, or a
-   * service endpoint by `service` (+ `relativeRef`). Never throws.
+   * Dereferences a DID URL: the document, a verification method or service by fragment, a
+   * service endpoint by `service` (+ `relativeRef`), or a DID-linked resource by its path
+   * `/resources/<id>` (`application/json`). Never throws.
    * @example `await resolver.dereference(`${did}#key-1`) // contentStream: the verification method`
    * @see ../../spec/did-grid.md#did-urls
    */
