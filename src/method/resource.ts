@@ -47,6 +47,15 @@ export async function publishResource(options: PublishResourceOptions): Promise<
   return signOperation<ResourceOperation>(unsigned, options.signer)
 }
 
+/**
+ * Whether `key` (a Multikey) may sign resource versions for `owner`: its update key, or a key in its
+ * `assertionMethod` relationship. The one rule the fold applies and publishers check before signing.
+ * @internal
+ */
+export function mayPublishResources(owner: Pick<DidState, 'updateKey' | 'verificationMethods'>, key: string): boolean {
+  return key === owner.updateKey || owner.verificationMethods.some((vm) => vm.publicKeyMultibase === key && vm.purposes.includes('assertionMethod'))
+}
+
 /** One applied version of a resource. `content` is deeply frozen and shared: copy before changing it. */
 export interface ResourceVersion {
   /** 1-based. */
@@ -116,10 +125,7 @@ export class ResourceFold {
     const last = this.versions.at(-1)
     if (!owner) return { reason: 'no-create', message: 'the owner DID does not exist at this ledger position' }
     if (owner.deactivated) return { reason: 'after-deactivation', message: 'the owner DID is deactivated' }
-    const authorized =
-      op.key === owner.updateKey ||
-      owner.verificationMethods.some((vm) => vm.publicKeyMultibase === op.key && vm.purposes.includes('assertionMethod'))
-    if (!authorized) return { reason: 'unauthorized', message: "not signed by the owner's update key or an assertionMethod key" }
+    if (!mayPublishResources(owner, op.key)) return { reason: 'unauthorized', message: "not signed by the owner's update key or an assertionMethod key" }
     if ((op.prev ?? undefined) !== last?.cid) {
       return { reason: 'wrong-predecessor', message: last ? 'prev is not the last applied version' : 'the first version must not have prev' }
     }

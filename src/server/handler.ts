@@ -179,7 +179,7 @@ async function identifiers(request: Request, url: URL, resolver: GridResolver, m
   try {
     const head = await resolver.head(parsed.network)
     etag = `"${head.finalizedHeight}-${toHex(sha256(utf8Encode(`${negotiated.type}\n${request.method === 'POST' ? JSON.stringify(options) : ''}\n${didUrl}`))).slice(0, 16)}"`
-    if (etag && request.headers.get('if-none-match')?.split(/\s*,\s*/).includes(etag)) {
+    if (request.headers.get('if-none-match')?.split(/\s*,\s*/).includes(etag)) {
       return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': CACHE } })
     }
   } catch {

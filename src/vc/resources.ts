@@ -2,7 +2,7 @@ import { InvalidOperationError, ResourceConflictError, ResourceNotFoundError } f
 import type { Ledger } from '../ledger/types.js'
 import { canonicalize, type JsonValue } from '../lib/jcs.js'
 import type { OperationSigner } from '../method/keys.js'
-import { publishResource, type ResourceVersion } from '../method/resource.js'
+import { mayPublishResources, publishResource, type ResourceVersion } from '../method/resource.js'
 import type { GridResolver } from '../resolver/resolver.js'
 import { CLAIM_SCHEMAS, RESOURCE_IDS, ROLES, type CredentialKind, type RoleName } from './roles.js'
 
@@ -77,11 +77,7 @@ async function latestVersion(resolver: GridResolver, url: string): Promise<Resou
 /** Refuses before signing when the ledger would skip the version as unauthorized. */
 async function checkAuthor(author: ResourceAuthor, target: AnchorTarget): Promise<void> {
   const state = await target.resolver.resolveState(author.did)
-  const key = author.signer.publicKeyMultibase
-  const ok =
-    !state.deactivated &&
-    (key === state.updateKey || state.verificationMethods.some((vm) => vm.publicKeyMultibase === key && vm.purposes.includes('assertionMethod')))
-  if (!ok) {
+  if (state.deactivated || !mayPublishResources(state, author.signer.publicKeyMultibase)) {
     throw new InvalidOperationError('unauthorized', `the signer is neither the update key nor an assertionMethod key of ${author.did}`)
   }
 }
