@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup'
 
-// ESM + CommonJS + declarations (`npm run build` empties dist/ first: the two builds run together). Subpath entries keep the node-only parts (native SQLite, node:http) out of the
+// ESM + CommonJS + declarations (`npm run build` empties dist/ first: the two builds run together). Subpath entries keep the node-only parts (native SQLite, viem, the EDR engine, node:http) out of the
 // core import graph, so `import 'grid-did'` stays light and runtime-neutral. The CLI is its own
 // ESM bundle with a shebang (`bin`).
 export default defineConfig([
@@ -8,6 +8,8 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'ledger/sqlite': 'src/ledger/sqlite.ts',
+      'ledger/evm': 'src/ledger/evm.ts',
+      'ledger/devchain': 'src/ledger/devchain.ts',
       'server/node': 'src/server/node.ts',
     },
     format: ['esm', 'cjs'],
@@ -23,6 +25,7 @@ export default defineConfig([
     banner: { js: '#!/usr/bin/env node' },
     sourcemap: true,
     target: 'node20',
-    splitting: false,
+    // Chunks for the lazily imported parts (viem, the EDR chain, the server), so plain commands start fast.
+    splitting: true,
   },
 ])

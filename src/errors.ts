@@ -16,6 +16,7 @@ export type GridErrorCode =
   | 'ERR_GRID_LEDGER_UNAVAILABLE'
   | 'ERR_GRID_LEDGER_CLOSED'
   | 'ERR_GRID_LEDGER_CORRUPT'
+  | 'ERR_GRID_LEDGER_FORBIDDEN'
   | 'ERR_GRID_DID_NOT_FOUND'
   | 'ERR_GRID_DID_DEACTIVATED'
   | 'ERR_GRID_UNKNOWN_NETWORK'
@@ -162,6 +163,18 @@ export class LedgerClosedError extends GridError {
 export class LedgerCorruptError extends GridError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_GRID_LEDGER_CORRUPT', message, options)
+  }
+}
+
+/**
+ * The ledger refuses this writer: the chain adapter has no account, or its account is not on the
+ * registry's writer allow-list. Nothing was anchored; an admin must add the account.
+ * @example `await new EvmLedger({ rpc, registry }).submit(ops)` (no `account`) throws this.
+ * @see ../spec/did-grid.md#evm-registry
+ */
+export class LedgerForbiddenError extends GridError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_GRID_LEDGER_FORBIDDEN', message, options)
   }
 }
 

@@ -21,19 +21,30 @@ import { StatusRegistry } from '../vc/status-registry.js'
 import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
 import { CliError, UsageError } from './errors.js'
 import { Home } from './home.js'
-import { keystorePublicKey, openKeystore, writeKeystore } from './keystore.js'
+import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
+import { registerChainCommands } from './chain-commands.js'
 import type { Io } from './main.js'
 
-type Globals = { home?: string; json?: boolean }
+export type Globals = { home?: string; json?: boolean; ledger?: string; writerKey?: string }
 
 /** Registers every command on `program`. `setExit` records a non-error exit code (denied = 1). */
 export function registerCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const globals = () => program.opts<Globals>()
+  const passphrase = () => readPassphrase(io)
+  const openHome = (onSyncError?: (err: unknown) => void) => {
+    const g = globals()
+    return Home.open(Home.defaultDir(g.home), {
+      ...(g.ledger ? { ledger: g.ledger } : {}),
+      ...(g.writerKey ? { writerKey: g.writerKey } : {}),
+      passphrase,
+      ...(onSyncError ? { onSyncError } : {}),
+    })
+  }
   /** Runs a command body with the home open, and prints its result. */
   const run =
     <A extends unknown[]>(body: (home: Home, ...args: A) => Promise<{ json: unknown; text: string }>) =>
     async (...args: A) => {
-      const home = new Home(Home.defaultDir(globals().home))
+      const home = await openHome()
       try {
         const { json, text } = await body(home, ...args)
         io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
@@ -41,17 +52,26 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         await home.close()
       }
     }
-  const passphrase = () => readPassphrase(io)
 
   // ---------------------------------------------------------------------------------------------
-  const key = program.command('key').description('encrypted Ed25519 keystores')
+  const key = program.command('key').description('encrypted keystores: Ed25519 keys and EVM writer accounts')
   key
     .command('generate')
-    .description('a new key pair in an encrypted keystore file')
+    .description('a new key in an encrypted keystore file; prints its public key (or account address)')
     .requiredOption('--out <file>', 'keystore file to write')
+    .option('--type <type>', 'ed25519 (DIDs, credentials) | evm (an account that anchors on a chain ledger)', 'ed25519')
     .option('--force', 'overwrite an existing file')
-    .action(async (o: { out: string; force?: boolean }) => {
+    .action(async (o: { out: string; type: string; force?: boolean }) => {
+      if (o.type !== 'ed25519' && o.type !== 'evm') throw new UsageError(`--type must be ed25519 or evm, got "${o.type}"`)
       const pass = await passphrase()
+      if (o.type === 'evm') {
+        const { generatePrivateKey, privateKeyToAccount } = await import('viem/accounts')
+        const secret = generatePrivateKey()
+        const { address } = privateKeyToAccount(secret)
+        writeAccountKeystore(o.out, Buffer.from(secret.slice(2), 'hex'), address, pass, o.force)
+        io.stdout(globals().json ? `${JSON.stringify({ file: o.out, address })}\n` : `${address}\n`)
+        return
+      }
       const pair = Ed25519KeyPair.generate()
       writeKeystore(o.out, pair, pass, o.force)
       io.stdout(globals().json ? `${JSON.stringify({ file: o.out, publicKeyMultibase: pair.publicKeyMultibase })}\n` : `${pair.publicKeyMultibase}\n`)
@@ -423,17 +443,23 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
       }),
     )
 
+  registerChainCommands(program, io, { globals, passphrase, openHome })
+
   // ---------------------------------------------------------------------------------------------
   program
     .command('serve')
     .description('run the universal resolver endpoint on this home')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port', '8080')
-    .action(async (o: { host: string; port: string }) => {
+    .option('--sync-interval <ms>', 'how often a chain ledger\'s index follows the chain', '1000')
+    .action(async (o: { host: string; port: string; syncInterval: string }) => {
       const { createHandler, serve } = await import('../server/node.js')
-      const home = new Home(Home.defaultDir(globals().home))
       const port = Number(o.port)
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0-65535')
+      const interval = Number(o.syncInterval)
+      if (!Number.isInteger(interval) || interval < 10) throw new UsageError('--sync-interval must be an integer >= 10 (milliseconds)')
+      const home = await openHome((err) => io.stderr(`sync failed: ${err instanceof Error ? err.message : String(err)}\n`))
+      if ('start' in home.ledger && typeof home.ledger.start === 'function') (home.ledger as { start(ms: number): void }).start(interval)
       const running = await serve(createHandler({ resolver: home.resolver }), { host: o.host, port, log: (l) => io.stderr(`${l}\n`) })
       io.stdout(globals().json ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`)
       await new Promise<void>((resolve) => {

@@ -1,9 +1,12 @@
 import Database from 'better-sqlite3'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { SqliteLedger } from '../ledger/sqlite.js'
+import { SqliteLedger } from '../ledger/sqlite-ledger.js'
+import type { Ledger } from '../ledger/types.js'
 import { GridResolver } from '../resolver/resolver.js'
 import type { StatusIndexStore } from '../vc/status-registry.js'
+import { CliError } from './errors.js'
+import { openChainIndex, parseLedgerSpec } from './ledger.js'
 
 /** What the CLI remembers besides the ledger. */
 interface Config {
@@ -11,6 +14,20 @@ interface Config {
   utility?: string
   /** Networks whose DIDs live in this home's ledger (added by `did create`). */
   networks?: string[]
+  /** Named chain ledgers for `--ledger NAME`: `{ "consortium": "evm:https://rpc.example#0x…" }`. */
+  ledgers?: Record<string, string>
+}
+
+/** How a command opens the home. */
+export interface HomeOptions {
+  /** `--ledger` / `$GRID_DID_LEDGER`: `embedded` (default), `evm:<rpc-url>#<registry>`, or a name in `ledgers`. */
+  ledger?: string
+  /** EVM account keystore that signs anchoring transactions (`--writer-key` / `$GRID_DID_WRITER_KEY`). */
+  writerKey?: string
+  /** Asked only when the writer key is first used. */
+  passphrase?: () => Promise<string>
+  /** Told about every failed background sync of a chain ledger's index (`serve`). */
+  onSyncError?: (err: unknown) => void
 }
 
 /** One credential the CLI issued. */
@@ -24,19 +41,30 @@ export interface IssuedRecord {
 
 /**
  * The CLI's home: `--home DIR`, else `$GRID_DID_HOME`, else `./.grid-did`; created on first use.
- * Holds the embedded ledger (`ledger.db`) and the issuer's own records (`cli.db`: allocated
- * status indexes, issued credentials) and `config.json`.
+ * Holds the embedded ledger (`ledger.db`), or the index of a chain ledger (`chain-<registry>.db`),
+ * the issuer's own records (`cli.db`: allocated status indexes, issued credentials) and `config.json`.
  */
 export class Home {
   readonly dir: string
-  readonly ledger: SqliteLedger
+  readonly ledger: Ledger
   #resolver: GridResolver | undefined
   readonly #db: Database.Database
 
-  constructor(dir: string) {
-    this.dir = resolve(dir)
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
-    this.ledger = new SqliteLedger(join(this.dir, 'ledger.db'), { create: true })
+  /** Opens the home at `dir` with the ledger `options` name (a chain ledger's index syncs first). */
+  static async open(dir: string, options: HomeOptions = {}): Promise<Home> {
+    const path = resolve(dir)
+    mkdirSync(path, { recursive: true, mode: 0o700 })
+    const spec = parseLedgerSpec(options.ledger ?? process.env.GRID_DID_LEDGER, readConfig(path).ledgers)
+    const ledger =
+      spec.kind === 'embedded'
+        ? new SqliteLedger(join(path, 'ledger.db'), { create: true })
+        : await openChainIndex(path, spec, options.writerKey ?? process.env.GRID_DID_WRITER_KEY, options.passphrase ?? noPassphrase, options.onSyncError)
+    return new Home(path, ledger)
+  }
+
+  private constructor(dir: string, ledger: Ledger) {
+    this.dir = dir
+    this.ledger = ledger
     this.#db = new Database(join(this.dir, 'cli.db'))
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('synchronous = FULL')
@@ -66,8 +94,7 @@ export class Home {
   }
 
   get config(): Config {
-    const path = join(this.dir, 'config.json')
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Config) : {}
+    return readConfig(this.dir)
   }
 
   setConfig(change: Partial<Config>): void {
@@ -102,4 +129,14 @@ export class Home {
     this.#db.close()
     await this.ledger.close()
   }
+}
+
+/** The home's config.json (empty when there is none). */
+export function readConfig(dir: string): Config {
+  const path = join(dir, 'config.json')
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Config) : {}
+}
+
+async function noPassphrase(): Promise<string> {
+  throw new CliError('no passphrase for the writer key')
 }

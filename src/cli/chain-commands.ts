@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import type { RegistryArtifact } from '../ledger/evm.js'
+import type { Globals } from './commands.js'
+import { CliError, UsageError } from './errors.js'
+import { Home, readConfig } from './home.js'
+import { keystoreAddress, openAccountKeystore } from './keystore.js'
+import { parseLedgerSpec } from './ledger.js'
+import type { Io } from './main.js'
+
+interface Context {
+  globals: () => Globals
+  passphrase: () => Promise<string>
+  openHome: () => Promise<Home>
+}
+
+/** `grid-did ledger …` (deploy, info, writer add/remove) and `grid-did chain`. */
+export function registerChainCommands(program: Command, io: Io, ctx: Context): void {
+  const print = (json: unknown, text: string) => io.stdout(ctx.globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
+  /** An admin or deployer account from an EVM account keystore. */
+  const account = async (file: string) => {
+    const { privateKeyToAccount } = await import('viem/accounts')
+    return privateKeyToAccount(openAccountKeystore(file, await ctx.passphrase(), (k) => privateKeyToAccount(k).address))
+  }
+
+  const ledger = program.command('ledger').description('the consortium chain ledger: deploy the registry, govern its writers')
+  ledger
+    .command('deploy')
+    .description('deploy the did:grid registry contract; the --key account becomes its admin')
+    .requiredOption('--rpc <url>', 'JSON-RPC endpoint of a chain node')
+    .requiredOption('--key <file>', 'EVM account keystore of the deployer (the admin)')
+    .option('--writer <address|keystore>', 'an account allowed to anchor (repeatable; default the deployer)', collect, [] as string[])
+    .option('--artifact <file>', 'a compiled registry from `npm run registry:compile -- --out FILE` (default: the bundled paris build)')
+    .option('--name <name>', 'remember the ledger under this name in config.json, for --ledger NAME')
+    .action(async (o: { rpc: string; key: string; writer: string[]; artifact?: string; name?: string }) => {
+      const { deployRegistry } = await import('../ledger/evm.js')
+      const artifact = o.artifact ? readArtifact(o.artifact) : undefined
+      const writers = o.writer.map(addressArg)
+      const deployed = await deployRegistry({ rpc: o.rpc, account: await account(o.key), ...(writers.length ? { writers } : {}), ...(artifact ? { artifact } : {}) })
+      const spec = `evm:${o.rpc}#${deployed.address}`
+      if (o.name) {
+        const home = await ctx.openHome()
+        try {
+          home.setConfig({ ledgers: { ...home.config.ledgers, [o.name]: spec } })
+        } finally {
+          await home.close()
+        }
+      }
+      print({ ...deployed, ledger: spec }, `registry ${deployed.address} (block ${deployed.blockNumber})\n--ledger ${spec}`)
+    })
+
+  ledger
+    .command('info')
+    .description('the ledger in use: chain, registry, admin, writer standing, heights')
+    .action(async () => {
+      const home = await ctx.openHome()
+      try {
+        const head = await home.ledger.head()
+        const chain = (home.ledger as { chain?: import('../ledger/evm.js').EvmLedger }).chain
+        if (!chain) return print({ ledger: 'embedded', dir: home.dir, head }, `embedded ledger in ${home.dir}, height ${head.height}`)
+        const info = await chain.info()
+        const chainHead = await chain.head()
+        print(
+          { ledger: 'evm', ...info, head: chainHead, indexed: head },
+          [
+            `chain ${info.chainId}, registry ${info.registry} (deployed at block ${info.deployedAt})`,
+            `admin ${info.admin}`,
+            info.writer ? `writer ${info.writer.address} ${info.writer.allowed ? 'is allow-listed' : 'is NOT allow-listed'}` : 'no writer key (read-only)',
+            `chain head ${chainHead.height}, final ${chainHead.finalizedHeight}; indexed up to ${head.height}`,
+          ].join('\n'),
+        )
+      } finally {
+        await home.close()
+      }
+    })
+
+  const writer = ledger.command('writer').description("the registry's writer allow-list (admin only)")
+  for (const [name, verb] of [['add', 'allow'], ['remove', 'stop']] as const) {
+    writer
+      .command(`${name} <account>`)
+      .description(`${verb} an account (address or keystore) to anchor operations`)
+      .requiredOption('--key <file>', "the registry admin's EVM account keystore")
+      .action(async (target: string, o: { key: string }) => {
+        const spec = parseLedgerSpec(ctx.globals().ledger ?? process.env.GRID_DID_LEDGER, namedLedgers(ctx))
+        if (spec.kind !== 'evm') throw new UsageError('`ledger writer` needs a chain ledger: pass --ledger evm:<rpc-url>#<registry>')
+        const { EvmLedger } = await import('../ledger/evm.js')
+        const address = addressArg(target)
+        const chain = new EvmLedger({ rpc: spec.rpc, registry: spec.registry, account: await account(o.key) })
+        try {
+          await (name === 'add' ? chain.addWriter(address) : chain.removeWriter(address))
+          const allowed = await chain.isWriter(address)
+          print({ address, allowed }, `${address} ${allowed ? 'may' : 'may not'} anchor on ${chain.registry}`)
+        } finally {
+          await chain.close()
+        }
+      })
+  }
+
+  program
+    .command('chain')
+    .description('run a local development chain (in-process EVM) with the registry deployed, until interrupted')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', '8545')
+    .option('--chain-id <id>', 'EIP-155 chain id', '1337')
+    .option('--hardfork <name>', 'paris | shanghai | cancun | prague', 'shanghai')
+    .option('--writer <address|keystore>', 'an account allowed to anchor (repeatable; default: --writer-key)', collect, [] as string[])
+    .option('--admin-key <file>', 'EVM account keystore of the registry admin (default: a key that lives only in this process)')
+    .action(async (o: { host: string; port: string; chainId: string; hardfork: string; writer: string[]; adminKey?: string }) => {
+      const port = Number(o.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0-65535')
+      const chainId = Number(o.chainId)
+      if (!Number.isSafeInteger(chainId) || chainId < 1) throw new UsageError('--chain-id must be a positive integer')
+      if (!['paris', 'shanghai', 'cancun', 'prague'].includes(o.hardfork)) throw new UsageError(`--hardfork must be paris, shanghai, cancun or prague, got "${o.hardfork}"`)
+      const writerKey = ctx.globals().writerKey ?? process.env.GRID_DID_WRITER_KEY
+      const writers = [...o.writer, ...(o.writer.length === 0 && writerKey ? [writerKey] : [])].map(addressArg)
+      const [{ createDevChain }, { serveRpc }, { deployRegistry }, { generatePrivateKey }] = await Promise.all([
+        import('../ledger/devchain.js'),
+        import('../ledger/rpc-server.js'),
+        import('../ledger/evm.js'),
+        import('viem/accounts'),
+      ])
+      const admin = o.adminKey ? await account(o.adminKey) : generatePrivateKey()
+      const chain = await createDevChain({ chainId, hardfork: o.hardfork as 'shanghai' })
+      let server: Awaited<ReturnType<typeof serveRpc>> | undefined
+      try {
+        const deployed = await deployRegistry({ rpc: chain, account: admin, writers })
+        server = await serveRpc(chain, { host: o.host, port })
+        const spec = `evm:${server.url}#${deployed.address}`
+        print(
+          { rpc: server.url, chainId, registry: deployed.address, ledger: spec, writers },
+          [
+            `rpc       ${server.url} (chain ${chainId}, ${o.hardfork}, gas price 0)`,
+            `registry  ${deployed.address}`,
+            `ledger    ${spec}`,
+            `writers   ${writers.length ? writers.join(', ') : 'none (pass --writer ADDRESS or --writer-key FILE)'}`,
+          ].join('\n'),
+        )
+      } catch (err) {
+        await server?.close()
+        await chain.close()
+        throw err
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => void server!.close().then(() => chain.close()).then(resolve)
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+    })
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+/** An account argument: a 0x address, or an EVM account keystore (its address is readable without the passphrase). */
+function addressArg(value: string): `0x${string}` {
+  if (/^0x[0-9a-fA-F]{40}$/.test(value)) return value as `0x${string}`
+  return keystoreAddress(value) as `0x${string}`
+}
+
+function readArtifact(file: string): RegistryArtifact {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RegistryArtifact
+  } catch (err) {
+    throw new CliError(`cannot read ${file} as a registry artifact: ${(err as Error).message}`)
+  }
+}
+
+function namedLedgers(ctx: Context): Record<string, string> {
+  return readConfig(resolve(Home.defaultDir(ctx.globals().home))).ledgers ?? {}
+}

@@ -1,0 +1,162 @@
+import { LedgerCorruptError } from '../errors.js'
+import type { EncodedOperation } from '../method/operation.js'
+import type { EvmLedger } from './evm.js'
+import { SqliteLedger, type SqliteLedgerOptions } from './sqlite-ledger.js'
+import type { LedgerHead, Receipt, Submittable } from './types.js'
+
+/** Options of {@link ChainIndex}. */
+export interface ChainIndexOptions extends Pick<SqliteLedgerOptions, 'create' | 'synchronous'> {
+  /** Blocks per sync step; each step commits, so a restart resumes after the last one (default 10,000). */
+  stepBlocks?: number
+  /** Called with every background sync failure (default: ignored; `lastError` keeps it). */
+  onError?: (err: unknown) => void
+}
+
+/** What one {@link ChainIndex.sync} did. */
+export interface SyncResult {
+  /** First block read (0 when nothing was new). */
+  from: number
+  /** Last block read; the index now holds everything up to it. */
+  to: number
+  /** Operations stored. */
+  operations: number
+  /** Events dropped by the checks (bad signature, wrong key). */
+  skipped: number
+}
+
+/**
+ * A local index of a chain's verified operations in the embedded SQLite store: what the resolver
+ * endpoint reads from. {@link ChainIndex.sync} reads the registry's events from the block after the
+ * last indexed one up to the chain's finalized height, checks every operation, and commits each
+ * step with the new sync mark, so a restart resumes where it stopped instead of at block 0.
+ *
+ * Reads never touch the chain; `head()` is the synced block, so a role check at a height the index
+ * has not reached throws `HeightNotReachedError` instead of answering from stale state. `submit`
+ * anchors through the chain and syncs before it returns.
+ *
+ * @example
+ * ```ts
+ * import { EvmLedger } from 'grid-did/ledger/evm'
+ * import { ChainIndex } from 'grid-did/ledger/sqlite'
+ * const index = new ChainIndex('./.grid-did/chain-1337.db', new EvmLedger({ rpc, registry }), { create: true })
+ * index.start(1000) // follow the chain every second
+ * ```
+ * @see ../../spec/did-grid.md#evm-registry
+ */
+export class ChainIndex extends SqliteLedger {
+  /** The chain this index follows. Closing the index does not close it. */
+  readonly chain: EvmLedger
+  /** The last background sync failure, cleared by the next success. */
+  lastError: unknown
+  readonly #step: number
+  readonly #onError: (err: unknown) => void
+  #identity: Promise<{ id: string; deployedAt: number }> | undefined
+  #syncing: Promise<SyncResult> | undefined
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(path: string, chain: EvmLedger, options: ChainIndexOptions = {}) {
+    super(path, options)
+    this.chain = chain
+    const step = options.stepBlocks ?? 10_000
+    if (!Number.isSafeInteger(step) || step < 1) throw new RangeError('stepBlocks must be an integer >= 1')
+    this.#step = step
+    this.#onError = options.onError ?? (() => {})
+  }
+
+  /** The last block indexed (0 before the first sync). */
+  get synced(): number {
+    return Number(this.meta('synced') ?? 0)
+  }
+
+  /** Reads every new finalized block into the index. Concurrent calls share one run. */
+  sync(): Promise<SyncResult> {
+    this.assertOpen()
+    this.#syncing ??= this.#sync().finally(() => (this.#syncing = undefined))
+    return this.#syncing
+  }
+
+  /** Syncs now and then every `intervalMs` until {@link ChainIndex.close}. Failures go to `onError`. */
+  start(intervalMs = 1000): void {
+    if (!Number.isSafeInteger(intervalMs) || intervalMs < 1) throw new RangeError('intervalMs must be an integer >= 1')
+    this.assertOpen()
+    if (this.#timer) return
+    const tick = async () => {
+      try {
+        await this.sync()
+        this.lastError = undefined
+      } catch (err) {
+        this.lastError = err
+        this.#onError(err)
+      }
+      if (this.#timer) this.#timer = setTimeout(tick, intervalMs).unref()
+    }
+    this.#timer = setTimeout(tick, 0).unref()
+  }
+
+  override async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
+    this.assertOpen()
+    const receipts = await this.chain.submit(operations)
+    await this.sync()
+    return receipts
+  }
+
+  override async head(): Promise<LedgerHead> {
+    this.assertOpen()
+    const height = this.synced
+    const time = Number(this.meta('syncedTime') ?? 0)
+    return { height, time, finalizedHeight: height }
+  }
+
+  override async close(): Promise<void> {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#syncing?.catch(() => undefined)
+    await super.close()
+  }
+
+  protected override get gapless(): boolean {
+    return false
+  }
+
+  async #sync(): Promise<SyncResult> {
+    const { id, deployedAt } = await this.#chainIdentity()
+    const head = await this.chain.head()
+    const result: SyncResult = { from: 0, to: this.synced, operations: 0, skipped: 0 }
+    let from = Math.max(this.synced + 1, deployedAt)
+    if (from > head.finalizedHeight) return result
+    result.from = from
+    while (from <= head.finalizedHeight) {
+      const to = Math.min(head.finalizedHeight, from + this.#step - 1)
+      const { operations, skipped } = await this.chain.scan(from, to)
+      const batches: { height: number; time: number; operations: { position: number; op: EncodedOperation }[] }[] = []
+      for (const o of operations) {
+        let batch = batches.at(-1)
+        if (batch?.height !== o.height) batches.push((batch = { height: o.height, time: o.time, operations: [] }))
+        batch.operations.push({ position: o.position, op: o.op })
+      }
+      const time = to === head.height ? head.time : await this.chain.blockTime(to)
+      this.assertOpen()
+      this.importBatches(batches, { chain: id, synced: String(to), syncedTime: String(time) })
+      result.to = to
+      result.operations += operations.length
+      result.skipped += skipped
+      from = to + 1
+    }
+    return result
+  }
+
+  /** The chain and registry this file indexes; a file built for another one is refused. */
+  #chainIdentity(): Promise<{ id: string; deployedAt: number }> {
+    this.#identity ??= (async () => {
+      const info = await this.chain.info()
+      const id = `evm:${info.chainId}:${info.registry}:${info.deployedAt}`
+      const stored = this.meta('chain')
+      if (stored !== undefined && stored !== id) {
+        throw new LedgerCorruptError(`${this.path} indexes ${stored}, not ${id}: use another file for another chain or registry`)
+      }
+      return { id, deployedAt: info.deployedAt }
+    })()
+    this.#identity.catch(() => (this.#identity = undefined))
+    return this.#identity
+  }
+}

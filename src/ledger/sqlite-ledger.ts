@@ -1,0 +1,284 @@
+import Database from 'better-sqlite3'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { base32 } from 'multiformats/bases/base32'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { LedgerClosedError, LedgerCorruptError, LedgerUnavailableError } from '../errors.js'
+import { toHex } from '../lib/bytes.js'
+import { messageOf } from '../lib/message.js'
+import type { EncodedOperation } from '../method/operation.js'
+import type { AnchoredOperation } from '../method/state.js'
+import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './admit.js'
+import { merkleRoot } from './merkle.js'
+import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
+
+const SCHEMA_VERSION = 1
+const SUFFIX = /^[a-z2-7]{51}[aq]$/
+const JSON_CODEC = 0x0200
+const SHA2_256 = 0x12
+
+/** Options of {@link SqliteLedger}. */
+export interface SqliteLedgerOptions {
+  /** Source of anchoring time in Unix seconds (default: the system clock). */
+  clock?: () => number
+  /**
+   * SQLite `synchronous` level. `FULL` (default) fsyncs every batch, so an acknowledged submit
+   * survives a crash of the machine, not only of the process.
+   */
+  synchronous?: 'FULL' | 'NORMAL'
+  /** Open without write access. */
+  readonly?: boolean
+  /**
+   * Create the file (and its directory) when it does not exist. Off by default, so a mistyped or
+   * unmounted path fails loudly instead of serving an empty ledger (where every DID is "not found").
+   */
+  create?: boolean
+}
+
+interface OpRow {
+  height: number
+  position: number
+  time: number
+  bytes: Buffer
+}
+
+/**
+ * The embedded durable ledger: a single SQLite file (WAL journal) holding batches and operations,
+ * with an index on (DID suffix, height, position) so reading one DID is one index range scan.
+ * The default store of the CLI and the resolver endpoint. Node only (`grid-did/ledger/sqlite`).
+ *
+ * @example
+ * ```ts
+ * import { SqliteLedger } from 'grid-did/ledger/sqlite'
+ * const ledger = new SqliteLedger('./.grid-did/ledger.db', { create: true })
+ * ```
+ * @see ../../spec/did-grid.md#anchoring
+ */
+export class SqliteLedger implements Ledger {
+  readonly path: string
+  /** @internal The open database, for the chain index built on this store. */
+  protected readonly db: Database.Database
+  readonly #clock: () => number
+  readonly #stmt: ReturnType<SqliteLedger['prepare']>
+  #closed = false
+
+  constructor(path: string, options: SqliteLedgerOptions = {}) {
+    if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
+    this.path = path
+    this.#clock = options.clock ?? systemClock
+    const create = path === ':memory:' || (options.create === true && !options.readonly)
+    if (!create && !existsSync(path)) {
+      throw new LedgerUnavailableError(`no ledger at ${path} (pass { create: true } to make a new one)`)
+    }
+    try {
+      if (create && path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+      this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !create })
+      if (!options.readonly) {
+        this.db.pragma('journal_mode = WAL')
+        this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
+      }
+      this.db.pragma('busy_timeout = 5000')
+      if (!options.readonly) this.#migrate()
+      this.#checkSchema()
+      this.#stmt = this.prepare()
+    } catch (cause) {
+      if (cause instanceof LedgerCorruptError) throw cause
+      if (isCorruption(cause)) throw new LedgerCorruptError(`${path} is not an intact ledger: ${messageOf(cause)}`, { cause })
+      throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${messageOf(cause)}`, { cause })
+    }
+  }
+
+  #migrate(): void {
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS batches (
+        height INTEGER PRIMARY KEY,
+        time   INTEGER NOT NULL,
+        root   BLOB    NOT NULL
+      ) STRICT;
+      CREATE TABLE IF NOT EXISTS operations (
+        height   INTEGER NOT NULL REFERENCES batches(height),
+        position INTEGER NOT NULL,
+        suffix   BLOB    NOT NULL,
+        digest   BLOB    NOT NULL UNIQUE,
+        bytes    BLOB    NOT NULL,
+        PRIMARY KEY (height, position)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS operations_by_did ON operations (suffix, height, position);
+    `)
+    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION))
+  }
+
+  #checkSchema(): void {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema') as { value: string } | undefined
+    if (!row || Number(row.value) !== SCHEMA_VERSION) {
+      throw new LedgerCorruptError(`${this.path} has schema ${row?.value ?? 'none'}, this version reads schema ${SCHEMA_VERSION}`)
+    }
+  }
+
+  private prepare() {
+    const db = this.db
+    return {
+      head: db.prepare('SELECT height, time FROM batches ORDER BY height DESC LIMIT 1'),
+      insertBatch: db.prepare('INSERT INTO batches (height, time, root) VALUES (?, ?, ?)'),
+      insertOp: db.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (?, ?, ?, ?, ?)'),
+      receiptByDigest: db.prepare(
+        'SELECT o.height, o.position, b.time, b.root FROM operations o JOIN batches b ON b.height = o.height WHERE o.digest = ?',
+      ),
+      read: db.prepare(
+        `SELECT o.height, o.position, b.time, o.bytes FROM operations o JOIN batches b ON b.height = o.height
+         WHERE o.suffix = ? AND o.height > ? AND o.height <= ? AND b.time <= ? ORDER BY o.height, o.position`,
+      ),
+      batch: db.prepare('SELECT height, time, root FROM batches WHERE height = ?'),
+      batchOps: db.prepare('SELECT digest FROM operations WHERE height = ? ORDER BY position'),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    }
+  }
+
+  async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
+    this.assertOpen()
+    const { unique, indexOf } = admitBatch(operations)
+    const receipts = this.guard('submit', () =>
+      this.db.transaction(() => {
+        const byCid = new Map<string, Receipt>()
+        const fresh = []
+        for (const op of unique) {
+          const existing = this.#stmt.receiptByDigest.get(op.digest) as { height: number; position: number; time: number; root: Buffer } | undefined
+          if (existing) {
+            byCid.set(op.cid, { cid: op.cid, did: op.did, height: existing.height, position: existing.position, time: existing.time, batchRoot: toHex(existing.root) })
+          } else fresh.push(op)
+        }
+        if (fresh.length > 0) {
+          const last = this.#stmt.head.get() as { height: number; time: number } | undefined
+          const height = (last?.height ?? 0) + 1
+          const time = nextTime(this.#clock, last?.time ?? 0)
+          const root = merkleRoot(fresh.map((op) => op.digest))
+          this.#stmt.insertBatch.run(height, time, root)
+          const batchRoot = toHex(root)
+          fresh.forEach((op, position) => {
+            this.#stmt.insertOp.run(height, position, suffixBytes(op.suffix), op.digest, op.bytes)
+            byCid.set(op.cid, { cid: op.cid, did: op.did, height, position, time, batchRoot })
+          })
+        }
+        return byCid
+      }).immediate(),
+    )
+    return indexOf.map((i) => ({ ...receipts.get(unique[i]!.cid)! }))
+  }
+
+  async read(suffix: string, options: ReadOptions = {}): Promise<AnchoredOperation[]> {
+    this.assertOpen()
+    checkRead(suffix, options)
+    if (!SUFFIX.test(suffix)) return []
+    const key = suffixBytes(suffix)
+    const rows = this.guard('read', () =>
+      this.#stmt.read.all(
+        key,
+        options.afterHeight ?? 0,
+        options.untilHeight ?? Number.MAX_SAFE_INTEGER,
+        options.untilTime ?? Number.MAX_SAFE_INTEGER,
+      ) as OpRow[],
+    )
+    return rows.map((r) => ({ bytes: new Uint8Array(r.bytes), height: r.height, position: r.position, time: r.time }))
+  }
+
+  async head(): Promise<LedgerHead> {
+    this.assertOpen()
+    const row = this.guard('head', () => this.#stmt.head.get() as { height: number; time: number } | undefined)
+    return { height: row?.height ?? 0, time: row?.time ?? 0, finalizedHeight: row?.height ?? 0 }
+  }
+
+  async batch(height: number): Promise<BatchInfo | undefined> {
+    this.assertOpen()
+    checkHeight(height)
+    return this.guard('batch', () => {
+      const row = this.#stmt.batch.get(height) as { height: number; time: number; root: Buffer } | undefined
+      if (!row) return undefined
+      const digests = this.#stmt.batchOps.all(height) as { digest: Buffer }[]
+      return {
+        height: row.height,
+        time: row.time,
+        root: toHex(row.root),
+        operations: digests.map((d) => CID.createV1(JSON_CODEC, Digest.create(SHA2_256, new Uint8Array(d.digest))).toString()),
+      }
+    })
+  }
+
+  /**
+   * @internal Stores batches found on a chain at their own heights (which may have gaps) and the
+   * given meta entries, in one transaction. Heights must be above every stored one.
+   */
+  protected importBatches(batches: readonly { height: number; time: number; operations: readonly { position: number; op: EncodedOperation }[] }[], meta: Record<string, string>): void {
+    this.guard('import', () =>
+      this.db.transaction(() => {
+        for (const b of batches) {
+          this.#stmt.insertBatch.run(b.height, b.time, merkleRoot(b.operations.map(({ op }) => op.digest)))
+          for (const { position, op } of b.operations) this.#stmt.insertOp.run(b.height, position, suffixBytes(op.suffix), op.digest, op.bytes)
+        }
+        for (const [key, value] of Object.entries(meta)) this.#stmt.setMeta.run(key, value)
+      }).immediate(),
+    )
+  }
+
+  /** @internal Whether heights run 1, 2, 3… (a chain index keeps the chain's block numbers). */
+  protected get gapless(): boolean {
+    return true
+  }
+
+  /** @internal One meta entry. */
+  protected meta(key: string): string | undefined {
+    return this.guard('meta', () => (this.#stmt.getMeta.get(key) as { value: string } | undefined)?.value)
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.db.close()
+  }
+
+  /** SQLite's own consistency check plus every batch's Merkle root; for audits and tests. */
+  async verifyIntegrity(): Promise<{ batches: number; operations: number }> {
+    this.assertOpen()
+    const check = this.db.pragma('integrity_check', { simple: true })
+    if (check !== 'ok') throw new LedgerCorruptError(`SQLite integrity check failed: ${String(check)}`)
+    const heights = this.db.prepare('SELECT height, root FROM batches ORDER BY height').all() as { height: number; root: Buffer }[]
+    let operations = 0
+    heights.forEach((b, i) => {
+      if (this.gapless && b.height !== i + 1) throw new LedgerCorruptError(`batch heights are not contiguous at ${b.height}`)
+      const digests = (this.#stmt.batchOps.all(b.height) as { digest: Buffer }[]).map((d) => new Uint8Array(d.digest))
+      if (digests.length === 0 || toHex(merkleRoot(digests)) !== toHex(b.root)) {
+        throw new LedgerCorruptError(`batch ${b.height} does not match its Merkle root`)
+      }
+      operations += digests.length
+    })
+    return { batches: heights.length, operations }
+  }
+
+  /** @internal */
+  protected guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn()
+    } catch (cause) {
+      if (cause instanceof RangeError || cause instanceof TypeError) throw cause
+      if (isCorruption(cause)) throw new LedgerCorruptError(`ledger ${what} failed: ${messageOf(cause)}`, { cause })
+      throw new LedgerUnavailableError(`ledger ${what} failed: ${messageOf(cause)}`, { cause })
+    }
+  }
+
+  /** @internal */
+  protected assertOpen(): void {
+    if (this.#closed) throw new LedgerClosedError()
+  }
+}
+
+/** SQLite's own verdict that the file is damaged or not a database at all. */
+function isCorruption(cause: unknown): boolean {
+  const code = (cause as { code?: unknown })?.code
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT_'))
+}
+
+function suffixBytes(suffix: string): Uint8Array {
+  return base32.baseDecode(suffix)
+}
