@@ -136,7 +136,7 @@ export class ChainIndex extends SqliteLedger {
       }
       const time = to === head.height ? head.time : await this.chain.blockTime(to)
       this.assertOpen()
-      this.importBatches(batches, { chain: id, synced: String(to), syncedTime: String(time) })
+      this.importBatches(batches, 'synced', to, { chain: id, syncedTime: String(time) })
       result.to = to
       result.operations += operations.length
       result.skipped += skipped

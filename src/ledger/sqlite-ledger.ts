@@ -207,17 +207,26 @@ export class SqliteLedger implements Ledger {
   }
 
   /**
-   * @internal Stores batches found on a chain at their own heights (which may have gaps) and the
-   * given meta entries, in one transaction. Heights must be above every stored one.
+   * @internal Stores batches found on a chain at their own heights (which may have gaps), moves the
+   * sync mark `markKey` to `mark`, and sets the `meta` entries, in one write transaction. Batches at
+   * or below the stored mark are skipped: another process sharing the file may have got there first.
    */
-  protected importBatches(batches: readonly { height: number; time: number; operations: readonly { position: number; op: EncodedOperation }[] }[], meta: Record<string, string>): void {
+  protected importBatches(
+    batches: readonly { height: number; time: number; operations: readonly { position: number; op: EncodedOperation }[] }[],
+    markKey: string,
+    mark: number,
+    meta: Record<string, string>,
+  ): void {
     this.guard('import', () =>
       this.db.transaction(() => {
+        const current = Number((this.#stmt.getMeta.get(markKey) as { value: string } | undefined)?.value ?? 0)
+        if (mark <= current) return
         for (const b of batches) {
+          if (b.height <= current) continue
           this.#stmt.insertBatch.run(b.height, b.time, merkleRoot(b.operations.map(({ op }) => op.digest)))
           for (const { position, op } of b.operations) this.#stmt.insertOp.run(b.height, position, suffixBytes(op.suffix), op.digest, op.bytes)
         }
-        for (const [key, value] of Object.entries(meta)) this.#stmt.setMeta.run(key, value)
+        for (const [key, value] of Object.entries({ ...meta, [markKey]: String(mark) })) this.#stmt.setMeta.run(key, value)
       }).immediate(),
     )
   }
