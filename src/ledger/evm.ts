@@ -82,6 +82,11 @@ export interface ScanResult {
   skipped: number
 }
 
+/** One page of events: the valid ones, and where the earliest event of any kind points back to. */
+interface LogPage extends ScanResult {
+  earliest?: { height: number; position: number; previousChange: number }
+}
+
 const ABI = REGISTRY_ARTIFACT.abi
 const REGISTRY_VERSION = 1n
 const SUFFIX = /^[a-z2-7]{51}[aq]$/
@@ -125,7 +130,8 @@ export class EvmLedger implements Ledger {
   #nonce: number | undefined
   #tail: Promise<unknown> = Promise.resolve()
   #closed = false
-  readonly #batches = new Map<number, BatchInfo>()
+  /** Final blocks' batches, and lookups in flight (all receipts of one batch share one). */
+  readonly #batches = new Map<number, Promise<BatchInfo>>()
 
   constructor(options: EvmLedgerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
@@ -185,7 +191,9 @@ export class EvmLedger implements Ledger {
     if (!SUFFIX.test(suffix)) return []
     const { deployedAt } = await this.#init()
     const after = options.afterHeight ?? 0
-    const until = Math.min(options.untilHeight ?? Number.MAX_SAFE_INTEGER, (await this.head()).finalizedHeight)
+    // With confirmations, blocks above the finalized height may still change: leave them out.
+    const untilHeight = options.untilHeight ?? Number.MAX_SAFE_INTEGER
+    const until = this.#confirmations === 0 ? untilHeight : Math.min(untilHeight, (await this.head()).finalizedHeight)
     const untilTime = options.untilTime ?? Number.MAX_SAFE_INTEGER
     const key = keyOf(suffix)
     const [, , last] = (await this.#view('changes', [key])) as readonly [bigint, bigint, bigint]
@@ -193,14 +201,15 @@ export class EvmLedger implements Ledger {
     let hi = Number(last)
     while (hi > after && hi >= deployedAt) {
       const lo = Math.max(hi - this.#range + 1, after + 1, deployedAt)
-      const { operations } = await this.#logs(lo, hi, key)
-      if (operations.length === 0) {
+      const { operations, earliest } = await this.#logs(lo, hi, key)
+      if (!earliest) {
         throw new LedgerUnavailableError(`the registry records a change of ${suffix} at block ${hi}, but the node returned no events for it`)
       }
       found.push(...operations)
-      const previous = operations[0]!.previousChange
-      if (previous >= lo) throw new LedgerCorruptError(`the change chain of ${suffix} loops at block ${operations[0]!.height}`)
-      hi = previous
+      // The chain of changes runs through every event of the key, valid or not: `previousChange` is
+      // the contract's own bookkeeping, so junk a writer anchored cannot cut a DID's history short.
+      if (earliest.previousChange >= lo) throw new LedgerCorruptError(`the change chain of ${suffix} loops at block ${earliest.height}`)
+      hi = earliest.previousChange
     }
     return found
       .filter((o) => o.op.suffix === suffix && o.height > after && o.height <= until && o.time <= untilTime)
@@ -389,21 +398,25 @@ export class EvmLedger implements Ledger {
   }
 
   /** Every valid operation of one block (cached: a final block never changes). */
-  async #batch(height: number): Promise<BatchInfo> {
-    const cached = this.#batches.get(height)
-    if (cached) return cached
-    const { operations } = await this.#logs(height, height)
-    const block = operations.length === 0 ? await this.blockTime(height) : undefined
-    const batch: BatchInfo = {
-      height,
-      time: operations[0]?.time ?? block!,
-      root: operations.length === 0 ? '' : toHex(merkleRoot(operations.map((o) => o.op.digest))),
-      operations: operations.map((o) => o.op.cid),
-    }
-    if (height <= (await this.head()).finalizedHeight) {
-      if (this.#batches.size >= 1024) this.#batches.delete(this.#batches.keys().next().value!)
-      this.#batches.set(height, batch)
-    }
+  #batch(height: number): Promise<BatchInfo> {
+    let batch = this.#batches.get(height)
+    if (batch) return batch
+    batch = (async () => {
+      const { operations } = await this.#logs(height, height)
+      return {
+        height,
+        time: operations[0]?.time ?? (await this.blockTime(height)),
+        root: operations.length === 0 ? '' : toHex(merkleRoot(operations.map((o) => o.op.digest))),
+        operations: operations.map((o) => o.op.cid),
+      }
+    })()
+    if (this.#batches.size >= 1024) this.#batches.delete(this.#batches.keys().next().value!)
+    this.#batches.set(height, batch)
+    // Keep only what can no longer change: a failed lookup, or a block not yet final, is read again.
+    const forget = () => this.#batches.get(height) === batch && this.#batches.delete(height)
+    batch.then(async () => {
+      if (this.#confirmations > 0 && height > (await this.head()).finalizedHeight) forget()
+    }, forget).catch(forget)
     return batch
   }
 
@@ -417,7 +430,7 @@ export class EvmLedger implements Ledger {
   }
 
   /** `eth_getLogs` of the registry's `Anchored` events in `from..to` (optionally of one key), checked and ordered. */
-  async #logs(from: number, to: number, key?: Hex): Promise<ScanResult> {
+  async #logs(from: number, to: number, key?: Hex): Promise<LogPage> {
     const filter = {
       address: this.registry,
       fromBlock: `0x${from.toString(16)}`,
@@ -432,15 +445,17 @@ export class EvmLedger implements Ledger {
       if (to > from && /range|limit|too many|exceed|max/i.test(messageOf(cause))) {
         const mid = from + Math.floor((to - from) / 2)
         const [a, b] = [await this.#logs(from, mid, key), await this.#logs(mid + 1, to, key)]
-        return { operations: [...a.operations, ...b.operations], skipped: a.skipped + b.skipped }
+        const earliest = a.earliest ?? b.earliest
+        return { operations: [...a.operations, ...b.operations], skipped: a.skipped + b.skipped, ...(earliest ? { earliest } : {}) }
       }
       throw unavailable('eth_getLogs', cause)
     }
-    const result: ScanResult = { operations: [], skipped: 0 }
+    const result: LogPage = { operations: [], skipped: 0 }
     for (const log of logs) {
       if (log.removed) continue
-      const checked = checkLog(log)
-      if (checked) result.operations.push(checked)
+      const { event, operation } = checkLog(log)
+      if (event && (!result.earliest || ledgerOrder(event, result.earliest) < 0)) result.earliest = event
+      if (operation) result.operations.push(operation)
       else result.skipped++
     }
     result.operations.sort(ledgerOrder)
@@ -552,26 +567,33 @@ export async function deployRegistry(options: DeployRegistryOptions): Promise<{ 
 /** topic0 of the registry's `Anchored` event. */
 const ANCHORED = toEventSelector(ABI.find((e) => e.type === 'event' && e.name === 'Anchored') as AbiEvent)
 
-/** Decodes one `Anchored` log and checks it: the operation's own signatures, its digest and its key. */
-function checkLog(log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex }): ChainOperation | undefined {
+/**
+ * Decodes one `Anchored` log (`event`: where it sits in the key's change chain) and checks its
+ * operation: its own signatures, its digest and its key (`operation` only when all hold).
+ */
+function checkLog(log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex }): {
+  event?: { height: number; position: number; previousChange: number }
+  operation?: ChainOperation
+} {
   let args: { key: Hex; digest: Hex; previousChange: bigint; position: number; time: bigint; operation: Hex }
   try {
     args = decodeEventLog({ abi: ABI, eventName: 'Anchored', topics: log.topics, data: log.data }).args as typeof args
   } catch {
-    return undefined
+    return {}
   }
+  const event = { height: Number(log.blockNumber), position: args.position, previousChange: Number(args.previousChange) }
   const bytes = bytesOf(args.operation)
   let op: EncodedOperation
   try {
     op = decodeOperation(bytes)
   } catch {
-    return undefined
+    return { event }
   }
-  if (hexOf(op.digest) !== args.digest || keyOf(op.suffix) !== args.key) return undefined
-  return { bytes, height: Number(log.blockNumber), position: args.position, time: Number(args.time), op, previousChange: Number(args.previousChange) }
+  if (hexOf(op.digest) !== args.digest || keyOf(op.suffix) !== args.key) return { event }
+  return { event, operation: { bytes, height: event.height, position: event.position, time: Number(args.time), op, previousChange: event.previousChange } }
 }
 
-function ledgerOrder(a: AnchoredOperation, b: AnchoredOperation): number {
+function ledgerOrder(a: { height: number; position: number }, b: { height: number; position: number }): number {
   return a.height - b.height || a.position - b.position
 }
 

@@ -1,0 +1,758 @@
+/**
+ * The EVM ledger adapter (EvmLedger, deployRegistry) and its SQLite index (ChainIndex) on an
+ * in-process EVM (EDR): the writer allow-list as the adapter reports it, splitting batches into
+ * transactions, nonces shared between processes, what a dishonest writer can and cannot do, narrow
+ * reads, finality, outages and the index's resumable sync.
+ */
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { base32 } from 'multiformats/bases/base32'
+import { decodeEventLog, encodeFunctionData, keccak256, parseTransaction, toEventSelector, type AbiEvent, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import {
+  GridError,
+  GridResolver,
+  HeightNotReachedError,
+  LedgerCorruptError,
+  LedgerForbiddenError,
+  LedgerUnavailableError,
+  decodeOperation,
+  foldOperations,
+  publishResource,
+  updateDid,
+  type EncodedOperation,
+} from '../../src/index.js'
+import { toHex } from '../../src/lib/bytes.js'
+import { ChainIndex } from '../../src/ledger/chain-index.js'
+import { deployRegistry, EvmLedger, type Eip1193Provider } from '../../src/ledger/evm.js'
+import { REGISTRY_ARTIFACT } from '../../src/ledger/registry-artifact.js'
+import { expectFault, key, newDid, vm } from '../helpers.js'
+import { devRegistry, tempFile, type DevRegistry, type RpcCall } from './evm-harness.js'
+
+const ABI = REGISTRY_ARTIFACT.abi
+const ANCHORED = toEventSelector(ABI.find((e) => e.type === 'event' && e.name === 'Anchored') as AbiEvent)
+
+const open: DevRegistry[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((dev) => dev.close()))
+})
+const files: string[] = []
+afterAll(() => {
+  for (const file of files) rmSync(dirname(file), { recursive: true, force: true })
+})
+
+async function fresh(): Promise<DevRegistry> {
+  const dev = await devRegistry()
+  open.push(dev)
+  // Count from here: the deployment's calls are not the test's.
+  dev.calls.length = 0
+  return dev
+}
+
+function indexFile(): string {
+  const file = tempFile('index.db')
+  files.push(file)
+  return file
+}
+
+const addr = (key: Hex): Address => privateKeyToAccount(key).address
+const hex = (n: number): Hex => `0x${n.toString(16)}`
+const keyOf = (suffix: string): Hex => `0x${Buffer.from(base32.baseDecode(suffix)).toString('hex')}`
+const bytesHex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString('hex')}`
+const sends = (calls: readonly RpcCall[]) => calls.filter((c) => c.method === 'eth_sendRawTransaction')
+const getLogs = (calls: readonly RpcCall[]) =>
+  calls.filter((c) => c.method === 'eth_getLogs').map((c) => {
+    const filter = c.params[0] as { fromBlock: Hex; toBlock: Hex }
+    return { from: Number(filter.fromBlock), to: Number(filter.toBlock) }
+  })
+/** Operations per transaction and calldata bytes of each `eth_sendRawTransaction` in `calls`. */
+function transactions(calls: readonly RpcCall[]): { operations: number; bytes: number }[] {
+  return sends(calls).map((c) => {
+    const { data } = parseTransaction(c.params[0] as Hex)
+    const bytes = (data!.length - 2) / 2
+    // anchor(bytes32[] keys, bytes[] operations): the keys array's length word sits at byte 4 + 64.
+    const operations = Number(BigInt(`0x${data!.slice(2 + 2 * 68, 2 + 2 * 100)}`))
+    return { operations, bytes }
+  })
+}
+/** ABI size of one `anchor` entry, as the adapter counts it: key, offset, length word and padded bytes. */
+const entryBytes = (op: EncodedOperation) => 96 + Math.ceil(op.bytes.length / 32) * 32
+
+async function expectError(promise: Promise<unknown>, type: new (...args: never[]) => GridError, code: string, message: RegExp): Promise<GridError> {
+  let caught: unknown
+  try {
+    await promise
+  } catch (err) {
+    caught = err
+  }
+  expect(caught).toBeInstanceOf(type)
+  expect((caught as GridError).code).toBe(code)
+  expect((caught as Error).message).toMatch(message)
+  return caught as GridError
+}
+
+async function head(dev: DevRegistry): Promise<number> {
+  return Number(await dev.chain.request({ method: 'eth_blockNumber', params: [] }))
+}
+
+/** Every `Anchored` event of the registry so far, decoded. */
+async function anchoredEvents(dev: DevRegistry): Promise<{ key: Hex; digest: Hex; blockNumber: number; position: number }[]> {
+  const logs = (await dev.chain.request({
+    method: 'eth_getLogs',
+    params: [{ address: dev.registry, fromBlock: hex(dev.deployedAt), toBlock: 'latest', topics: [ANCHORED] }],
+  })) as { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex }[]
+  return logs.map((log) => {
+    const { args } = decodeEventLog({ abi: ABI, eventName: 'Anchored', topics: log.topics, data: log.data })
+    return { key: args.key, digest: args.digest, blockNumber: Number(log.blockNumber), position: args.position }
+  })
+}
+
+/** A raw `anchor` transaction from the writer, bypassing the adapter's checks: what a dishonest writer can send. */
+async function rawAnchor(dev: DevRegistry, entries: readonly { key: Hex; bytes: Uint8Array }[]): Promise<number> {
+  const account = privateKeyToAccount(dev.writer)
+  const data = encodeFunctionData({ abi: ABI, functionName: 'anchor', args: [entries.map((e) => e.key), entries.map((e) => bytesHex(e.bytes))] })
+  const nonce = Number(await dev.chain.request({ method: 'eth_getTransactionCount', params: [account.address, 'pending'] }))
+  const raw = await account.signTransaction({ type: 'legacy', chainId: dev.chain.chainId, nonce, gas: 10_000_000n, gasPrice: 0n, to: dev.registry, data, value: 0n })
+  const hash = await dev.chain.request({ method: 'eth_sendRawTransaction', params: [raw] })
+  const receipt = (await dev.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as { status: Hex; blockNumber: Hex }
+  expect(receipt.status).toBe('0x1')
+  return Number(receipt.blockNumber)
+}
+
+/** A DID's create and `n` updates, each built on the state after the previous one. */
+async function history(label: string, n: number) {
+  const d = await newDid(label)
+  const ops: EncodedOperation[] = [d.create]
+  for (let i = 0; i < n; i++) {
+    const state = foldOperations(d.create.did, ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 }))).state!
+    ops.push(await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://${label}-${i}.example`] }] }))
+  }
+  return { ...d, ops }
+}
+
+async function creates(label: string, n: number): Promise<EncodedOperation[]> {
+  const ops: EncodedOperation[] = []
+  for (let i = 0; i < n; i++) ops.push((await newDid(`${label}-${i}`)).create)
+  return ops
+}
+
+const hexOps = (ops: readonly { bytes: Uint8Array }[]) => ops.map((o) => toHex(o.bytes))
+
+describe('EvmLedger: who may write', () => {
+  it('refuses a ledger without an account and a key that is not allow-listed, anchoring nothing', async () => {
+    const dev = await fresh()
+    const { create } = await newDid('forbidden')
+    const readOnly = new EvmLedger({ rpc: dev.provider, registry: dev.registry })
+    await expectError(readOnly.submit([create]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \}.* to anchor operations$/)
+    await expectError(readOnly.addWriter(addr(generatePrivateKey())), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \} to addWriter$/)
+    expect(readOnly.address).toBeUndefined()
+
+    const outsider = generatePrivateKey()
+    const stranger = dev.ledger({ account: outsider })
+    expect(stranger.address).toBe(addr(outsider))
+    await expectError(
+      stranger.submit([create]),
+      LedgerForbiddenError,
+      'ERR_GRID_LEDGER_FORBIDDEN',
+      new RegExp(`^account ${addr(outsider)} is not an allow-listed writer of registry ${dev.registry}$`),
+    )
+    expect(sends(dev.calls)).toEqual([])
+    expect(await anchoredEvents(dev)).toEqual([])
+    expect(await dev.ledger().read(create.suffix)).toEqual([])
+  })
+
+  it('lets only the admin change the allow-list, and reports it', async () => {
+    const dev = await fresh()
+    const writer = dev.ledger()
+    const admin = dev.ledger({ account: dev.admin })
+    const newKey = generatePrivateKey()
+    const newcomer = dev.ledger({ account: newKey })
+    const [a, b] = await creates('allow', 2)
+
+    expect(await writer.info()).toEqual({
+      chainId: 1337,
+      registry: dev.registry,
+      deployedAt: dev.deployedAt,
+      admin: addr(dev.admin),
+      writer: { address: addr(dev.writer), allowed: true },
+    })
+    expect(await new EvmLedger({ rpc: dev.provider, registry: dev.registry.toLowerCase() }).info()).toEqual({
+      chainId: 1337,
+      registry: dev.registry,
+      deployedAt: dev.deployedAt,
+      admin: addr(dev.admin),
+    })
+    expect((await admin.info()).writer).toEqual({ address: addr(dev.admin), allowed: false })
+
+    await expectError(writer.addWriter(addr(newKey)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', new RegExp(`^account ${addr(dev.writer)} is not the admin of registry ${dev.registry}$`))
+    await expectError(writer.removeWriter(addr(dev.writer)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not the admin of registry 0x/)
+    expect(await writer.isWriter(addr(dev.writer))).toBe(true)
+    expect(await writer.isWriter(addr(newKey))).toBe(false)
+    await expectError(newcomer.submit([a!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
+
+    await admin.addWriter(addr(newKey).toLowerCase())
+    expect(await writer.isWriter(addr(newKey))).toBe(true)
+    expect((await newcomer.info()).writer).toEqual({ address: addr(newKey), allowed: true })
+    const [receipt] = await newcomer.submit([a!])
+    expect(receipt!.cid).toBe(a!.cid)
+    expect((await writer.read(a!.suffix)).map((r) => r.height)).toEqual([receipt!.height])
+
+    await admin.removeWriter(addr(newKey))
+    expect(await writer.isWriter(addr(newKey))).toBe(false)
+    const before = sends(dev.calls).length
+    await expectError(newcomer.submit([b!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
+    expect(sends(dev.calls).length).toBe(before)
+    expect(await writer.read(b!.suffix)).toEqual([])
+    // An anchored operation is still served to anyone: re-submitting needs no right to write.
+    expect(await newcomer.submit([a!])).toEqual([receipt])
+  })
+})
+
+describe('EvmLedger: transactions', () => {
+  it('splits a batch by maxOperations; positions restart in each block', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger({ maxOperations: 2 })
+    const ops = await creates('split', 5)
+    const h = await head(dev)
+    const receipts = await ledger.submit(ops)
+    expect(transactions(dev.calls).map((t) => t.operations)).toEqual([2, 2, 1])
+    expect(receipts.map((r) => [r.cid, r.height - h, r.position])).toEqual([
+      [ops[0]!.cid, 1, 0],
+      [ops[1]!.cid, 1, 1],
+      [ops[2]!.cid, 2, 0],
+      [ops[3]!.cid, 2, 1],
+      [ops[4]!.cid, 3, 0],
+    ])
+    // A receipt names its own block's batch.
+    expect(new Set(receipts.map((r) => r.batchRoot)).size).toBe(3)
+    expect((await ledger.batch(h + 2))!.operations).toEqual([ops[2]!.cid, ops[3]!.cid])
+  })
+
+  it('splits a batch by calldata bytes, 120,000 by default, as many operations as fit in order', async () => {
+    const dev = await fresh()
+    // Creates of about 3.5 KB (20 verification methods), all of one size.
+    const document = { verificationMethods: Array.from({ length: 20 }, (_, j) => vm(`key-${j}`, key(`fat-${j}`))) }
+    const ops: EncodedOperation[] = []
+    for (let i = 0; i < 40; i++) ops.push((await newDid(`fat-${i}`, document)).create)
+    const size = entryBytes(ops[0]!)
+    expect(ops.every((op) => entryBytes(op) === size)).toBe(true)
+    const fit = Math.floor((120_000 - 132) / size)
+    expect(fit).toBeGreaterThan(20)
+    expect(fit).toBeLessThan(40)
+    const receipts = await dev.ledger().submit(ops)
+    expect(transactions(dev.calls)).toEqual([
+      { operations: fit, bytes: 132 + fit * size },
+      { operations: 40 - fit, bytes: 132 + (40 - fit) * size },
+    ])
+    expect(132 + (fit + 1) * size).toBeGreaterThan(120_000)
+    expect(receipts.map((r) => r.position)).toEqual(ops.map((_, i) => (i < fit ? i : i - fit)))
+    expect(receipts[fit]!.height).toBe(receipts[0]!.height + 1)
+  })
+
+  it('puts at most 250 operations in a transaction by default (and so 250 creates need two under 120,000 bytes)', async () => {
+    // Stopping each submit after its first transaction (confirmations: 1, nobody mines) shows exactly
+    // what went into that transaction.
+    const ops = await creates('many', 251)
+    const size = entryBytes(ops[0]!)
+    expect(ops.every((op) => entryBytes(op) === size)).toBe(true)
+    const firstTransaction = async (options: { maxBytes?: number }, batch: EncodedOperation[]) => {
+      const dev = await fresh()
+      await expectError(
+        dev.ledger({ ...options, confirmations: 1, timeoutMs: 200 }).submit(batch),
+        LedgerUnavailableError,
+        'ERR_GRID_LEDGER_UNAVAILABLE',
+        /^transaction 0x[0-9a-f]{64} not final after 200 ms; submitting the same operations again is safe$/,
+      )
+      const txs = transactions(dev.calls)
+      expect(txs).toHaveLength(1)
+      expect((await anchoredEvents(dev)).map((e) => e.digest)).toEqual(batch.slice(0, txs[0]!.operations).map((op) => bytesHex(op.digest)))
+      return txs[0]!
+    }
+    expect(await firstTransaction({ maxBytes: 1_000_000 }, ops)).toEqual({ operations: 250, bytes: 132 + 250 * size })
+    const fit = Math.floor((120_000 - 132) / size)
+    expect(fit).toBeLessThan(250)
+    expect(await firstTransaction({}, ops.slice(0, 250))).toEqual({ operations: fit, bytes: 132 + fit * size })
+  })
+
+  it('re-reads each block once for the receipts of a batch', async () => {
+    const dev = await fresh()
+    const ops = await creates('receipts', 20)
+    const receipts = await dev.ledger().submit(ops)
+    expect(new Set(receipts.map((r) => r.height)).size).toBe(1)
+    expect(transactions(dev.calls)).toHaveLength(1)
+    // All receipts of one block share one lookup (it once was one per operation: O(n²)).
+    expect(getLogs(dev.calls)).toHaveLength(1)
+  })
+
+  it('sends operations near 64 KiB one per transaction under the default maxBytes; 65,536 bytes anchor', async () => {
+    const dev = await fresh()
+    const d = await newDid('big')
+    const resource = (resourceId: string, pad: number) =>
+      publishResource({ did: d.create.did, resourceId, resourceType: 'Doc', content: { pad: 'x'.repeat(pad) }, signer: d.update })
+    const overhead = (await resource('r0', 0)).bytes.length
+    const big = [await resource('r1', 60_000), await resource('r2', 60_000), await resource('r3', 60_000)]
+    expect(big.every((op) => op.bytes.length === 60_000 + overhead)).toBe(true)
+    const largest = await resource('r0', 65_536 - overhead)
+    expect(largest.bytes.length).toBe(65_536)
+    const small = await creates('beside-big', 2)
+
+    const ledger = dev.ledger()
+    const receipts = await ledger.submit([small[0]!, ...big, largest, small[1]!])
+    const txs = transactions(dev.calls)
+    // Greedy in submission order: a small operation rides with the next big one when it fits.
+    expect(txs.map((t) => t.operations)).toEqual([2, 1, 1, 2])
+    expect(txs.map((t) => t.bytes)).toEqual([
+      132 + entryBytes(small[0]!) + entryBytes(big[0]!),
+      132 + entryBytes(big[1]!),
+      132 + entryBytes(big[2]!),
+      132 + entryBytes(largest) + entryBytes(small[1]!),
+    ])
+    expect(txs.every((t) => t.bytes <= 120_000)).toBe(true)
+    expect(new Set(receipts.map((r) => r.height)).size).toBe(4)
+    const stored = await ledger.read(largest.suffix)
+    expect(hexOps(stored)).toEqual([toHex(largest.bytes)])
+  })
+
+  it('shares one account between two ledgers: concurrent submits both land, each operation once', async () => {
+    const dev = await fresh()
+    const [one, two] = [dev.ledger(), dev.ledger()]
+    const a = await creates('same-key-a', 3)
+    const b = await creates('same-key-b', 3)
+    const [ra, rb] = await Promise.all([one.submit(a), two.submit(b)])
+    // Both read the same pending nonce (the chain answers in call order); the loser read it again and re-sent.
+    expect(sends(dev.calls)).toHaveLength(3)
+    expect(ra.map((r) => r.cid)).toEqual(a.map((o) => o.cid))
+    expect(rb.map((r) => r.cid)).toEqual(b.map((o) => o.cid))
+    const events = await anchoredEvents(dev)
+    expect(events.map((e) => e.digest).sort()).toEqual([...a, ...b].map((o) => bytesHex(o.digest)).sort())
+    expect(ra[0]!.height).not.toBe(rb[0]!.height)
+
+    // A ledger whose remembered nonce another one used meanwhile reads it again and re-signs.
+    const [c, d] = await creates('stale-nonce', 2)
+    await one.submit([c!])
+    const before = sends(dev.calls).length
+    const [rd] = await two.submit([d!])
+    const retried = sends(dev.calls).slice(before)
+    expect(retried).toHaveLength(2)
+    expect(parseTransaction(retried[1]!.params[0] as Hex).nonce).toBe(parseTransaction(retried[0]!.params[0] as Hex).nonce! + 1)
+    expect(rd!.height).toBe(await head(dev))
+    expect((await anchoredEvents(dev)).length).toBe(8)
+  })
+
+  it('anchors an operation once when two writers race with it, and both get its receipt', async () => {
+    const dev = await fresh()
+    const second = generatePrivateKey()
+    await dev.ledger({ account: dev.admin }).addWriter(addr(second))
+    const [op] = await creates('race', 1)
+    const [r1, r2] = await Promise.all([dev.ledger().submit([op!]), dev.ledger({ account: second }).submit([op!])])
+    expect(r1).toEqual(r2)
+    expect((await anchoredEvents(dev)).filter((e) => e.digest === bytesHex(op!.digest))).toEqual([
+      { key: keyOf(op!.suffix), digest: bytesHex(op!.digest), blockNumber: r1![0]!.height, position: 0 },
+    ])
+    const before = sends(dev.calls).length
+    expect(await dev.ledger().submit([op!, op!])).toEqual([r1![0], r1![0]])
+    expect(sends(dev.calls).length).toBe(before)
+  })
+})
+
+describe('EvmLedger: a writer can censor, never forge', () => {
+  it('drops operations under a wrong key, with a bad signature, or not operations at all', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger()
+    const A = await history('honest-a', 2)
+    const B = await newDid('honest-b')
+    await ledger.submit([A.ops[0]!, B.create])
+    await ledger.submit([A.ops[1]!])
+    // (a) A's next valid update filed under B's key; (b) a copy of it with a flipped signature bit
+    // under A's key; (c) bytes that are no operation.
+    const text = new TextDecoder().decode(A.ops[2]!.bytes)
+    const at = text.indexOf('"sig":"') + 7
+    const tampered = new TextEncoder().encode(`${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`)
+    expect(decodeOperation(A.ops[2]!.bytes).suffix).toBe(A.create.suffix)
+    expectFault(() => decodeOperation(tampered), 'bad-signature', /^the signature does not verify with key$/)
+    const block = await rawAnchor(dev, [
+      { key: keyOf(B.create.suffix), bytes: A.ops[2]!.bytes },
+      { key: keyOf(A.create.suffix), bytes: tampered },
+      { key: keyOf(A.create.suffix), bytes: new TextEncoder().encode('garbage') },
+    ])
+    expect((await anchoredEvents(dev)).filter((e) => e.blockNumber === block)).toHaveLength(3)
+
+    expect(hexOps(await ledger.read(A.create.suffix))).toEqual(hexOps(A.ops.slice(0, 2)))
+    expect(hexOps(await ledger.read(B.create.suffix))).toEqual(hexOps([B.create]))
+    expect(await ledger.batch(block)).toBeUndefined()
+    const scan = await ledger.scan(dev.deployedAt, block)
+    expect(scan.skipped).toBe(3)
+    expect(scan.operations.map((o) => o.op.cid)).toEqual([A.ops[0]!.cid, B.create.cid, A.ops[1]!.cid])
+
+    const index = new ChainIndex(indexFile(), ledger, { create: true })
+    expect(await index.sync()).toEqual({ from: dev.deployedAt, to: block, operations: 3, skipped: 3 })
+    expect(hexOps(await index.read(A.create.suffix))).toEqual(hexOps(A.ops.slice(0, 2)))
+    expect(hexOps(await index.read(B.create.suffix))).toEqual(hexOps([B.create]))
+    expect(await index.verifyIntegrity()).toEqual({ batches: 2, operations: 3 })
+
+    const fromChain = await new GridResolver({ networks: { test: ledger } }).resolve(A.create.did)
+    const fromIndex = await new GridResolver({ networks: { test: index } }).resolve(A.create.did)
+    expect(fromChain.didResolutionMetadata.error).toBeUndefined()
+    expect(fromChain.didDocument!.id).toBe(A.create.did)
+    expect(fromChain.didDocument!.alsoKnownAs).toEqual(['https://honest-a-0.example'])
+    expect(fromChain.didDocumentMetadata.versionId).toBe('2')
+    expect(fromIndex).toEqual(fromChain)
+    await index.close()
+  })
+
+  it('still reads a DID whose newest change is junk the writer filed under its key', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger({ maxLogsRange: 4 })
+    const A = await history('junk-last', 1)
+    await ledger.submit([A.ops[0]!])
+    await dev.mine(10)
+    await rawAnchor(dev, [{ key: keyOf(A.create.suffix), bytes: new TextEncoder().encode('garbage') }])
+    // The walk takes previousChange from every event, valid or not: a window holding only junk must
+    // neither end the walk nor look like an outage.
+    expect(hexOps(await ledger.read(A.create.suffix))).toEqual(hexOps([A.ops[0]!]))
+  })
+
+  it('still reads a DID whose change chain runs through a block of junk', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger({ maxLogsRange: 4 })
+    const A = await history('junk-between', 1)
+    await ledger.submit([A.ops[0]!])
+    await dev.mine(10)
+    await rawAnchor(dev, [{ key: keyOf(A.create.suffix), bytes: new TextEncoder().encode('garbage') }])
+    await ledger.submit([A.ops[1]!])
+    // The update's previousChange points at the junk block inside the same window: not a loop.
+    expect(hexOps(await ledger.read(A.create.suffix))).toEqual(hexOps(A.ops))
+  })
+})
+
+describe('EvmLedger: reads', () => {
+  it('reads one DID with one narrow eth_getLogs per change, never a wide scan', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger({ maxLogsRange: 4 })
+    const A = await history('narrow', 2)
+    const other = await creates('narrow-other', 3)
+    const [c] = await ledger.submit([A.ops[0]!])
+    await dev.mine(50)
+    const [u1] = await ledger.submit([other[0]!, A.ops[1]!, other[1]!])
+    await dev.mine(50)
+    const [, u2] = await ledger.submit([other[2]!, A.ops[2]!])
+    const [hc, h1, h2] = [c!.height, u1!.height, u2!.height]
+    expect(h2 - hc).toBe(102)
+
+    dev.calls.length = 0
+    const all = await ledger.read(A.create.suffix)
+    expect(all.map((r) => [r.height, r.position])).toEqual([[hc, 0], [h1, 1], [h2, 1]])
+    expect(hexOps(all)).toEqual(hexOps(A.ops))
+    const windows = getLogs(dev.calls)
+    expect(windows).toHaveLength(3)
+    expect(windows.every((w) => w.to - w.from + 1 <= 4 && w.from <= w.to)).toBe(true)
+    expect(windows.map((w) => w.to)).toEqual([h2, h1, hc])
+
+    const read = async (options: { afterHeight?: number; untilHeight?: number }) => {
+      dev.calls.length = 0
+      const heights = (await ledger.read(A.create.suffix, options)).map((r) => r.height)
+      return { heights, windows: getLogs(dev.calls) }
+    }
+    // afterHeight ends the walk early; untilHeight filters.
+    expect(await read({ afterHeight: h1 })).toEqual({ heights: [h2], windows: [{ from: h2 - 3, to: h2 }] })
+    expect((await read({ afterHeight: hc })).heights).toEqual([h1, h2])
+    expect((await read({ afterHeight: h1 - 1 })).windows).toEqual([{ from: h2 - 3, to: h2 }, { from: h1, to: h1 }])
+    expect((await read({ untilHeight: h1 })).heights).toEqual([hc, h1])
+    expect((await read({ untilHeight: h1 - 1 })).heights).toEqual([hc])
+    expect((await read({ afterHeight: hc, untilHeight: h2 - 1 })).heights).toEqual([h1])
+    expect((await read({ afterHeight: h2 })).windows).toEqual([])
+  })
+
+  it('counts a block as final only under `confirmations` blocks, for reads and for submits', async () => {
+    const dev = await fresh()
+    const writer = dev.ledger()
+    const final = dev.ledger({ confirmations: 2, timeoutMs: 300 })
+    const [a, b] = await creates('confirm', 2)
+    const [ra] = await writer.submit([a!])
+    const h = ra!.height
+    expect(await writer.head()).toEqual({ height: h, time: ra!.time, finalizedHeight: h })
+    expect(await final.head()).toEqual({ height: h, time: ra!.time, finalizedHeight: h - 2 })
+    expect(await final.read(a!.suffix)).toEqual([])
+    expect(await final.batch(h)).toBeUndefined()
+    await dev.mine(1)
+    expect((await final.head()).finalizedHeight).toBe(h - 1)
+    expect(await final.read(a!.suffix)).toEqual([])
+    await dev.mine(1)
+    expect((await final.head()).finalizedHeight).toBe(h)
+    expect((await final.read(a!.suffix)).map((r) => r.height)).toEqual([h])
+    expect((await final.batch(h))!.operations).toEqual([a!.cid])
+
+    const err = await expectError(
+      final.submit([b!]),
+      LedgerUnavailableError,
+      'ERR_GRID_LEDGER_UNAVAILABLE',
+      /^transaction 0x[0-9a-f]{64} not final after 300 ms; submitting the same operations again is safe$/,
+    )
+    expect(err.message).toContain(keccak256(sends(dev.calls).at(-1)!.params[0] as Hex))
+    const anchoredAt = (await anchoredEvents(dev)).find((e) => e.digest === bytesHex(b!.digest))!.blockNumber
+    expect(await final.read(b!.suffix)).toEqual([])
+    await dev.mine(2)
+    const before = sends(dev.calls).length
+    const [rb] = await final.submit([b!])
+    expect(sends(dev.calls).length).toBe(before)
+    expect(rb).toMatchObject({ cid: b!.cid, height: anchoredAt, position: 0 })
+    expect((await final.read(b!.suffix)).map((r) => r.height)).toEqual([anchoredAt])
+  })
+})
+
+describe('EvmLedger: outages are not "not found"', () => {
+  it('reports an unreachable node as unavailable, and a resolver over it as internalError', async () => {
+    const registry = addr(generatePrivateKey())
+    const down = new EvmLedger({ rpc: 'http://127.0.0.1:1', registry, timeoutMs: 2_000 })
+    await expectError(down.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getBlockByNumber failed: /)
+    const { create } = await newDid('outage')
+    const result = await new GridResolver({ networks: { test: down } }).resolve(create.did)
+    expect(result.didResolutionMetadata.error).toBe('internalError')
+    expect(result.didResolutionMetadata.message).toMatch(/the ledger of network "test" failed: eth_getBlockByNumber failed/)
+    expect(result.didDocument).toBeNull()
+  })
+
+  it('reports an address without the registry as unavailable', async () => {
+    const dev = await fresh()
+    const empty = addr(generatePrivateKey())
+    const nothing = new EvmLedger({ rpc: dev.provider, registry: empty })
+    await expectError(nothing.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', new RegExp(`^no contract at ${empty} on chain 1337$`))
+    await expectError(nothing.read((await newDid('nowhere')).create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no contract at 0x/)
+
+    // A contract that is not a registry (runtime code: STOP).
+    const deployer = privateKeyToAccount(dev.admin)
+    const nonce = Number(await dev.chain.request({ method: 'eth_getTransactionCount', params: [deployer.address, 'pending'] }))
+    const raw = await deployer.signTransaction({ type: 'legacy', chainId: 1337, nonce, gas: 100_000n, gasPrice: 0n, data: '0x6001600c60003960016000f300', value: 0n })
+    const hash = await dev.chain.request({ method: 'eth_sendRawTransaction', params: [raw] })
+    const { contractAddress } = (await dev.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as { contractAddress: Address }
+    expect(await dev.chain.request({ method: 'eth_getCode', params: [contractAddress, 'latest'] })).toBe('0x00')
+    const other = new EvmLedger({ rpc: dev.provider, registry: contractAddress })
+    await expectError(other.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no did:grid registry at 0x[0-9a-fA-F]{40}$/)
+  })
+
+  it('reports a closed chain as unavailable', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger()
+    const { create } = await newDid('closed')
+    await ledger.submit([create])
+    await dev.close()
+    const err = await expectError(ledger.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getBlockByNumber failed: The Provider is disconnected from all chains\.$/)
+    // EIP-1193 code 4900 (disconnected), with the chain's own words kept in the cause.
+    expect((err.cause as { code?: unknown }).code).toBe(4900)
+    expect((err.cause as Error).message).toMatch(/the dev chain is closed/)
+    await expectError(ledger.read(create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /failed: The Provider is disconnected from all chains\.$/)
+    const result = await new GridResolver({ networks: { test: ledger } }).resolve(create.did)
+    expect(result.didResolutionMetadata.error).toBe('internalError')
+  })
+})
+
+describe('EvmLedger and deployRegistry: arguments', () => {
+  it('names the bad argument', async () => {
+    const dev = await fresh()
+    const rpc = dev.provider
+    const registry = dev.registry
+    const cases: [() => unknown, ErrorConstructor, RegExp][] = [
+      [() => new EvmLedger(null as never), TypeError, /^options must be an object$/],
+      [() => new EvmLedger({ rpc, registry: '0x12' }), TypeError, /^registry must be a 0x-prefixed 20-byte address$/],
+      [() => new EvmLedger({ rpc, registry: 42 as never }), TypeError, /^registry must be/],
+      [() => new EvmLedger({ rpc: 'ftp://x', registry }), TypeError, /^rpc must be an http\(s\) URL, got ftp:$/],
+      [() => new EvmLedger({ rpc: 'not a url', registry }), TypeError, /^rpc must be an http\(s\) URL or an EIP-1193 provider, got "not a url"$/],
+      [() => new EvmLedger({ rpc: {} as Eip1193Provider, registry }), TypeError, /^rpc must be an http\(s\) URL or an EIP-1193 provider$/],
+      [() => new EvmLedger({ rpc, registry, account: '0x12' }), TypeError, /^account must be a 0x-prefixed 32-byte private key or a viem local account$/],
+      [() => new EvmLedger({ rpc, registry, account: {} as never }), TypeError, /^account must be/],
+      [() => new EvmLedger({ rpc, registry, maxLogsRange: 0 }), RangeError, /^maxLogsRange must be an integer >= 1$/],
+      [() => new EvmLedger({ rpc, registry, confirmations: -1 }), RangeError, /^confirmations must be an integer >= 0$/],
+      [() => new EvmLedger({ rpc, registry, maxOperations: 1.5 }), RangeError, /^maxOperations must be an integer >= 1$/],
+      [() => new EvmLedger({ rpc, registry, maxBytes: 65_536 }), RangeError, /^maxBytes must be an integer >= 69632$/],
+      [() => new EvmLedger({ rpc, registry, timeoutMs: 0 }), RangeError, /^timeoutMs must be an integer >= 1$/],
+    ]
+    for (const [make, type, message] of cases) {
+      expect(make).toThrow(type)
+      expect(make).toThrow(message)
+    }
+    const ledger = dev.ledger()
+    await expect(ledger.isWriter('0x12')).rejects.toThrow(TypeError)
+    await expect(ledger.isWriter('0x12')).rejects.toThrow(/^not an address: 0x12$/)
+
+    const deploys: [Promise<unknown>, ErrorConstructor, RegExp][] = [
+      [deployRegistry({ rpc } as never), TypeError, /^account is required to deploy the registry$/],
+      [deployRegistry({ rpc, account: dev.admin, artifact: { abi: [], bytecode: '0x6' } }), TypeError, /^artifact must have an abi array and 0x-hex bytecode$/],
+      [deployRegistry({ rpc, account: dev.admin, artifact: { abi: {} as never, bytecode: '0x00' } }), TypeError, /^artifact must have an abi array/],
+      [deployRegistry({ rpc, account: dev.admin, writers: ['0x12'] }), TypeError, /^not an address: 0x12$/],
+      [deployRegistry({ rpc: 'ftp://x', account: dev.admin }), TypeError, /^rpc must be an http\(s\) URL, got ftp:$/],
+    ]
+    for (const [promise, type, message] of deploys) {
+      let caught: unknown
+      try {
+        await promise
+      } catch (err) {
+        caught = err
+      }
+      expect(caught).toBeInstanceOf(type)
+      expect((caught as Error).message).toMatch(message)
+    }
+    // None of them sent anything.
+    expect(sends(dev.calls)).toEqual([])
+  })
+})
+
+describe('ChainIndex', () => {
+  it('resumes after a restart from the block after the last one it synced', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger()
+    const path = indexFile()
+    const A = await history('resume', 2)
+    const [r0] = await ledger.submit([A.ops[0]!])
+    let index = new ChainIndex(path, ledger, { create: true })
+    expect(index.synced).toBe(0)
+    expect(await index.sync()).toEqual({ from: dev.deployedAt, to: r0!.height, operations: 1, skipped: 0 })
+    expect(index.synced).toBe(r0!.height)
+    expect(await index.sync()).toEqual({ from: 0, to: r0!.height, operations: 0, skipped: 0 })
+
+    const more = await creates('resume-more', 2)
+    const r1 = await ledger.submit([A.ops[1]!, more[0]!])
+    await dev.mine(3)
+    const r2 = await ledger.submit([more[1]!, A.ops[2]!])
+    await index.close()
+
+    dev.calls.length = 0
+    index = new ChainIndex(path, dev.ledger())
+    expect(index.synced).toBe(r0!.height)
+    expect(await index.sync()).toEqual({ from: r0!.height + 1, to: r2[0]!.height, operations: 4, skipped: 0 })
+    expect(getLogs(dev.calls)[0]).toEqual({ from: r0!.height + 1, to: r2[0]!.height })
+    expect(getLogs(dev.calls).every((w) => w.from > dev.deployedAt)).toBe(true)
+    expect(hexOps(await index.read(A.create.suffix))).toEqual(hexOps(A.ops))
+    expect((await index.read(A.create.suffix)).map((r) => [r.height, r.position])).toEqual([
+      [r0!.height, 0],
+      [r1[0]!.height, 0],
+      [r2[1]!.height, 1],
+    ])
+    expect(await index.batch(r1[0]!.height)).toEqual(await ledger.batch(r1[0]!.height))
+    const tip = await ledger.head()
+    expect(await index.head()).toEqual({ height: tip.height, time: tip.time, finalizedHeight: tip.height })
+    await index.close()
+  })
+
+  it('refuses a file that indexes another registry', async () => {
+    const dev = await fresh()
+    const path = indexFile()
+    const index = new ChainIndex(path, dev.ledger(), { create: true })
+    await index.sync()
+    await index.close()
+    const { address, blockNumber } = await deployRegistry({ rpc: dev.provider, account: dev.admin })
+    const other = new ChainIndex(path, new EvmLedger({ rpc: dev.provider, registry: address }))
+    await expectError(
+      other.sync(),
+      LedgerCorruptError,
+      'ERR_GRID_LEDGER_CORRUPT',
+      new RegExp(`^${path} indexes evm:1337:${dev.registry}:${dev.deployedAt}, not evm:1337:${address}:${blockNumber}: use another file`),
+    )
+    expect(other.synced).toBe(dev.deployedAt)
+    await other.close()
+  })
+
+  it('commits every step of a long sync, so a failure keeps the steps before it', async () => {
+    const dev = await fresh()
+    const path = indexFile()
+    let index = new ChainIndex(path, dev.ledger(), { create: true, stepBlocks: 3 })
+    await index.sync()
+    const s = index.synced
+    const ops = await creates('steps', 2)
+    await dev.mine(4)
+    const [r] = await dev.ledger().submit([ops[0]!])
+    await dev.mine(5)
+    expect(await head(dev)).toBe(s + 10)
+
+    dev.calls.length = 0
+    expect(await index.sync()).toEqual({ from: s + 1, to: s + 10, operations: 1, skipped: 0 })
+    expect(getLogs(dev.calls)).toEqual([
+      { from: s + 1, to: s + 3 },
+      { from: s + 4, to: s + 6 },
+      { from: s + 7, to: s + 9 },
+      { from: s + 10, to: s + 10 },
+    ])
+    expect(index.synced).toBe(s + 10)
+    expect((await index.read(ops[0]!.suffix)).map((x) => x.height)).toEqual([r!.height])
+    await index.close()
+
+    // A node that fails the third step: the first two stay committed, the next sync goes on from there.
+    await dev.ledger().submit([ops[1]!])
+    await dev.mine(8)
+    let logCalls = 0
+    const flaky: Eip1193Provider = {
+      request(args) {
+        if (args.method === 'eth_getLogs' && ++logCalls === 3) return Promise.reject(Object.assign(new Error('upstream connect error'), { code: -32603 }))
+        return dev.provider.request(args)
+      },
+    }
+    index = new ChainIndex(path, new EvmLedger({ rpc: flaky, registry: dev.registry }), { stepBlocks: 3 })
+    await expectError(index.sync(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getLogs failed: /)
+    expect(index.synced).toBe(s + 16)
+    expect(await index.sync()).toEqual({ from: s + 17, to: s + 19, operations: 0, skipped: 0 })
+    expect((await index.read(ops[1]!.suffix)).length).toBe(1)
+    await index.close()
+  })
+
+  it('follows the chain in the background and reports failures', async () => {
+    const dev = await fresh()
+    const errors: unknown[] = []
+    const index = new ChainIndex(indexFile(), new EvmLedger({ rpc: dev.provider, registry: dev.registry }), { create: true, onError: (err) => errors.push(err) })
+    expect(() => index.start(0)).toThrow(RangeError)
+    expect(() => index.start(0)).toThrow(/^intervalMs must be an integer >= 1$/)
+    index.start(20)
+    const { create } = await newDid('follow')
+    const [receipt] = await dev.ledger().submit([create])
+    let found: unknown[] = []
+    for (let i = 0; i < 100 && found.length === 0; i++) {
+      found = await index.read(create.suffix)
+      if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(found).toHaveLength(1)
+    expect(index.synced).toBeGreaterThanOrEqual(receipt!.height)
+    expect(index.lastError).toBeUndefined()
+    expect(errors).toEqual([])
+
+    await dev.close()
+    for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(errors.length).toBeGreaterThan(0)
+    expect(errors[0]).toBeInstanceOf(LedgerUnavailableError)
+    expect((errors[0] as GridError).code).toBe('ERR_GRID_LEDGER_UNAVAILABLE')
+    expect((errors[0] as Error).message).toMatch(/^eth_getBlockByNumber failed: The Provider is disconnected from all chains\.$/)
+    expect(index.lastError).toBeInstanceOf(LedgerUnavailableError)
+    // Reads still answer from what was indexed.
+    expect(await index.read(create.suffix)).toHaveLength(1)
+    await index.close()
+  })
+
+  it('answers as of its synced block: a height above it is not reached yet', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger()
+    const A = await history('reached', 1)
+    const [r0] = await ledger.submit([A.ops[0]!])
+    const index = new ChainIndex(indexFile(), ledger, { create: true })
+    await index.sync()
+    const synced = index.synced
+    expect(synced).toBe(r0!.height)
+    expect(await index.head()).toEqual({ height: synced, time: await ledger.blockTime(synced), finalizedHeight: synced })
+
+    const [r1] = await ledger.submit([A.ops[1]!])
+    const resolver = new GridResolver({ networks: { test: index } })
+    expect((await resolver.timeline(A.create.did, synced)).versions.map((v) => v.cid)).toEqual([A.ops[0]!.cid])
+    let caught: unknown
+    try {
+      await resolver.timeline(A.create.did, r1!.height)
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toBeInstanceOf(HeightNotReachedError)
+    expect((caught as HeightNotReachedError).code).toBe('ERR_GRID_HEIGHT_NOT_REACHED')
+    expect((caught as Error).message).toBe(`ledger height ${r1!.height} is above the finalized height ${synced}`)
+    expect((caught as HeightNotReachedError).finalizedHeight).toBe(synced)
+
+    await index.sync()
+    expect((await resolver.timeline(A.create.did, r1!.height)).versions.map((v) => v.cid)).toEqual([A.ops[0]!.cid, A.ops[1]!.cid])
+    expect(await index.head()).toEqual({ height: r1!.height, time: r1!.time, finalizedHeight: r1!.height })
+    await index.close()
+  })
+})
