@@ -12,15 +12,19 @@ const run = (args: string[], input?: string) =>
 describe('package', () => {
 
   it('emits ESM, CommonJS and declarations for every entry point', () => {
-    for (const entry of ['index', 'ledger/sqlite', 'server/node']) {
+    for (const entry of ['index', 'ledger/sqlite', 'ledger/evm', 'ledger/devchain', 'server/node']) {
       for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true)
     }
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './server', './package.json'])
+    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './ledger/evm', './ledger/devchain', './server', './package.json'])
   })
 
   const script = (mod: 'esm' | 'cjs') => `
-    ${mod === 'esm' ? "import { Resolver } from 'did-resolver'; import * as grid from 'grid-did'; import { SqliteLedger } from 'grid-did/ledger/sqlite'; import { createHandler } from 'grid-did/server';" : "const { Resolver } = require('did-resolver'); const grid = require('grid-did'); const { SqliteLedger } = require('grid-did/ledger/sqlite'); const { createHandler } = require('grid-did/server');"}
+    ${
+      mod === 'esm'
+        ? "import { Resolver } from 'did-resolver'; import * as grid from 'grid-did'; import { SqliteLedger, ChainIndex } from 'grid-did/ledger/sqlite'; import { createHandler } from 'grid-did/server'; import { EvmLedger, deployRegistry } from 'grid-did/ledger/evm'; import { createDevChain } from 'grid-did/ledger/devchain';"
+        : "const { Resolver } = require('did-resolver'); const grid = require('grid-did'); const { SqliteLedger, ChainIndex } = require('grid-did/ledger/sqlite'); const { createHandler } = require('grid-did/server'); const { EvmLedger, deployRegistry } = require('grid-did/ledger/evm'); const { createDevChain } = require('grid-did/ledger/devchain');"
+    }
     const main = async () => {
       const ledger = new SqliteLedger(':memory:')
       const key = grid.Ed25519KeyPair.generate()
@@ -34,7 +38,18 @@ describe('package', () => {
       const served = (await http.json()).id === op.did && http.status === 200
       let threw = ''
       try { grid.parseDid('did:grid:X:y') } catch (err) { threw = (err instanceof grid.GridError) + ':' + err.code }
-      process.stdout.write(JSON.stringify({ id: result.didDocument.id === op.did, vm: result.didDocument.assertionMethod[0], threw, served }))
+      // The chain ledger on the in-process chain, and the index over it.
+      const chain = await createDevChain()
+      const writer = '0x' + '11'.repeat(32)
+      const { address } = await deployRegistry({ rpc: chain, account: writer })
+      const evm = new EvmLedger({ rpc: chain, registry: address, account: writer })
+      const [receipt] = await evm.submit([op.bytes])
+      const index = new ChainIndex(':memory:', evm)
+      await index.sync()
+      const indexed = (await index.read(op.suffix)).length === 1 && (await evm.read(op.suffix)).length === 1
+      await index.close()
+      await chain.close()
+      process.stdout.write(JSON.stringify({ id: result.didDocument.id === op.did, vm: result.didDocument.assertionMethod[0], threw, served, chain: receipt.cid === op.cid && indexed }))
     }
     main()
   `
@@ -45,6 +60,7 @@ describe('package', () => {
     expect(out.vm).toMatch(/^did:grid:pkg:[a-z2-7]{52}#key-1$/)
     expect(out.threw).toBe('true:ERR_GRID_INVALID_DID')
     expect(out.served).toBe(true)
+    expect(out.chain).toBe(true)
   })
 
   it('keeps node-only code out of the core entry point and the chunks it loads', () => {

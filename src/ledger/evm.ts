@@ -28,6 +28,8 @@ import { merkleRoot } from './merkle.js'
 import { REGISTRY_ARTIFACT } from './registry-artifact.js'
 import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
 
+export { REGISTRY_ARTIFACT }
+
 /** An EIP-1193 provider: anything with `request({ method, params })` (a wallet, an in-process chain). */
 export interface Eip1193Provider {
   request(args: { method: string; params?: readonly unknown[] | object }): Promise<unknown>
