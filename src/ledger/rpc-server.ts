@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listen } from '../lib/listen.js'
 import type { Eip1193Provider } from './devchain.js'
 
 /** Options of {@link serveRpc}. */
@@ -68,28 +68,7 @@ export async function serveRpc(provider: Eip1193Provider, options: RpcServerOpti
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
     void respond(req, res, enqueue, maxBody)
   })
-  server.keepAliveTimeout = 5_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
-  let closing: Promise<void> | undefined
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), GRACE_MS)
-      server.close(() => {
-        clearTimeout(force)
-        resolve()
-      })
-      server.closeIdleConnections()
-    })
-    return closing
-  }
+  const { url, close } = await listen(server, port, host, GRACE_MS)
   return { url, close }
 }
 

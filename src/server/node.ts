@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listen } from '../lib/listen.js'
 import { Readable } from 'node:stream'
 import type { Handler } from './handler.js'
 
@@ -46,28 +46,7 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 15_000, headersTimeout: 10_000 }, (req, res) => {
     void respond(handler, req, res, host, log)
   })
-  server.keepAliveTimeout = 5_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 8080, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
-  let closing: Promise<void> | undefined
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), grace)
-      server.close(() => {
-        clearTimeout(force)
-        resolve()
-      })
-      server.closeIdleConnections()
-    })
-    return closing
-  }
+  const { url, close } = await listen(server, options.port ?? 8080, host, grace)
   return { url, server, close }
 }
 
