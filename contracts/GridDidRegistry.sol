@@ -7,8 +7,9 @@ pragma solidity 0.8.37;
 /// keeps just enough bookkeeping for readers to find one key's operations without a wide log scan.
 /// Readers re-verify every operation's own signatures: a writer can censor, never forge.
 /// @dev See spec/did-grid.md, "EVM registry". Storage per key packs three 64-bit block numbers:
-/// first change | change before the last | last change. Storage per operation digest packs
-/// block << 32 | position, so an operation is anchored at most once (re-submitting is harmless).
+/// first change | change before the last | last change. Storage per (key, operation digest) packs
+/// block << 32 | position, so an operation is anchored at most once under its key (re-submitting is
+/// harmless), and filing it under a wrong key first cannot stop it from being anchored under its own.
 contract GridDidRegistry {
     /// @notice Version of the event and storage layout readers understand.
     uint256 public constant VERSION = 1;
@@ -70,7 +71,7 @@ contract GridDidRegistry {
         }
     }
 
-    /// @notice Anchors a batch. Operations already anchored are skipped without an event.
+    /// @notice Anchors a batch. Operations already anchored under the same key are skipped without an event.
     /// @param keys Index key of each operation (readers check it against the operation itself).
     /// @param operations Canonical operation bytes, 1..MAX_OPERATION_BYTES each.
     /// @return anchored How many operations were new.
@@ -87,11 +88,12 @@ contract GridDidRegistry {
         for (uint256 i = 0; i < count; i++) {
             bytes calldata op = operations[i];
             if (op.length == 0 || op.length > MAX_OPERATION_BYTES) revert BadOperationSize(i, op.length);
-            bytes32 digest = sha256(op);
-            if (_anchored[digest] != 0) continue;
-            _anchored[digest] = (block.number << 32) | position;
-
             bytes32 key = keys[i];
+            bytes32 digest = sha256(op);
+            bytes32 slot = keccak256(abi.encode(key, digest));
+            if (_anchored[slot] != 0) continue;
+            _anchored[slot] = (block.number << 32) | position;
+
             uint256 c = _changes[key];
             uint64 previous = uint64(c >> 64);
             if (uint64(c) != here) {
@@ -112,16 +114,17 @@ contract GridDidRegistry {
         return (uint64(c >> 128), uint64(c >> 64), uint64(c));
     }
 
-    /// @notice Block and position of each anchored operation (by digest); block 0 when not anchored.
-    function anchoredAt(bytes32[] calldata digests)
+    /// @notice Block and position of each operation (by key and digest); block 0 when not anchored.
+    function anchoredAt(bytes32[] calldata keys, bytes32[] calldata digests)
         external
         view
         returns (uint64[] memory blocks, uint32[] memory positions)
     {
+        if (keys.length != digests.length) revert LengthMismatch(keys.length, digests.length);
         blocks = new uint64[](digests.length);
         positions = new uint32[](digests.length);
         for (uint256 i = 0; i < digests.length; i++) {
-            uint256 a = _anchored[digests[i]];
+            uint256 a = _anchored[keccak256(abi.encode(keys[i], digests[i]))];
             blocks[i] = uint64(a >> 32);
             positions[i] = uint32(a);
         }

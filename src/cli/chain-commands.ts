@@ -114,6 +114,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
       if (!['paris', 'shanghai', 'cancun', 'prague'].includes(o.hardfork)) throw new UsageError(`--hardfork must be paris, shanghai, cancun or prague, got "${o.hardfork}"`)
       const writerKey = ctx.globals().writerKey ?? process.env.GRID_DID_WRITER_KEY
       const writers = [...o.writer, ...(o.writer.length === 0 && writerKey ? [writerKey] : [])].map(addressArg)
+      if (writers.length === 0) throw new UsageError('no writer: pass --writer ADDRESS|KEYSTORE or --writer-key FILE, or nobody could anchor on this chain')
       const [{ createDevChain }, { serveRpc }, { deployRegistry }, { generatePrivateKey }] = await Promise.all([
         import('../ledger/devchain.js'),
         import('../ledger/rpc-server.js'),
@@ -133,7 +134,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
             `rpc       ${server.url} (chain ${chainId}, ${o.hardfork}, gas price 0)`,
             `registry  ${deployed.address}`,
             `ledger    ${spec}`,
-            `writers   ${writers.length ? writers.join(', ') : 'none (pass --writer ADDRESS or --writer-key FILE)'}`,
+            `writers   ${writers.join(', ')}`,
           ].join('\n'),
         )
       } catch (err) {

@@ -392,8 +392,9 @@ export class EvmLedger implements Ledger {
   async #anchoredAt(operations: readonly EncodedOperation[]): Promise<{ height: number; position: number }[]> {
     const out: { height: number; position: number }[] = []
     for (let i = 0; i < operations.length; i += 1000) {
-      const digests = operations.slice(i, i + 1000).map((op) => hexOf(op.digest))
-      const [blocks, positions] = (await this.#view('anchoredAt', [digests])) as readonly [readonly bigint[], readonly number[]]
+      const part = operations.slice(i, i + 1000)
+      const args = [part.map((op) => keyOf(op.suffix)), part.map((op) => hexOf(op.digest))]
+      const [blocks, positions] = (await this.#view('anchoredAt', args)) as readonly [readonly bigint[], readonly number[]]
       blocks.forEach((b, j) => out.push({ height: Number(b), position: positions[j]! }))
     }
     return out

@@ -95,7 +95,10 @@ describe('the CLI on a chain ledger (grid-did chain)', () => {
     expect(writer).toMatch(/^0x[0-9a-fA-F]{40}$/)
     expect(rpc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(ledger).toMatch(new RegExp(`^evm:${rpc.replace(/[.]/g, '\\.')}#0x[0-9a-fA-F]{40}$`))
-    // An Ed25519 command refuses an account keystore, and the other way round.
+    const noWriter = await cli(['chain', '--port', '0'], { GRID_DID_WRITER_KEY: '' })
+    expect(noWriter.code).toBe(2)
+    expect(noWriter.stderr).toBe('grid-did: no writer: pass --writer ADDRESS|KEYSTORE or --writer-key FILE, or nobody could anchor on this chain')
+    // An Ed25519 command refuses an account keystore.
     const wrongKind = await cli(['did', 'create', '--network', 'sgcc', '--key', f('writer.json'), '--recovery-key', f('user-recovery.key')])
     expect(wrongKind.code).toBe(1)
     expect(wrongKind.stderr).toBe(`grid-did: ${f('writer.json')} holds an EVM account, not an Ed25519 key`)

@@ -401,6 +401,22 @@ describe('EvmLedger: a writer can censor, never forge', () => {
     await index.close()
   })
 
+  it('cannot hide an operation by filing it under a wrong key first: it still anchors under its own', async () => {
+    const dev = await fresh()
+    const ledger = dev.ledger()
+    const A = await newDid('front-run-a')
+    const B = await newDid('front-run-b')
+    await ledger.submit([B.create])
+    const early = await rawAnchor(dev, [{ key: keyOf(B.create.suffix), bytes: A.create.bytes }])
+    const [receipt] = await ledger.submit([A.create])
+    expect(receipt!.height).toBeGreaterThan(early)
+    expect(receipt!.cid).toBe(A.create.cid)
+    expect(hexOps(await ledger.read(A.create.suffix))).toEqual(hexOps([A.create]))
+    expect(hexOps(await ledger.read(B.create.suffix))).toEqual(hexOps([B.create]))
+    // And the misfiled copy is what it was: one event under B's key that readers drop.
+    expect((await anchoredEvents(dev)).filter((e) => e.digest === bytesHex(A.create.digest)).map((e) => e.blockNumber)).toEqual([early, receipt!.height])
+  })
+
   it('still reads a DID whose newest change is junk the writer filed under its key', async () => {
     const dev = await fresh()
     const ledger = dev.ledger({ maxLogsRange: 4 })

@@ -191,7 +191,7 @@ describe('the writer allow-list and the admin', () => {
     expect(await revert(dev, addr(outsider), 'anchor', anchorArgs([create]))).toEqual({ errorName: 'NotWriter', args: [addr(outsider)] })
     // Even the admin is not a writer unless listed.
     expect(await revert(dev, addr(dev.admin), 'anchor', anchorArgs([create]))).toEqual({ errorName: 'NotWriter', args: [addr(dev.admin)] })
-    expect(await call(dev, undefined, 'anchoredAt', [[digestOf(create.bytes)]])).toEqual([[0n], [0]])
+    expect(await call(dev, undefined, 'anchoredAt', [[keyOf(create.suffix)], [digestOf(create.bytes)]])).toEqual([[0n], [0]])
     expect(await logsOf(dev, dev.deployedAt + 1, await blockNumber(dev))).toEqual([])
   })
 
@@ -336,7 +336,7 @@ describe('anchoring', () => {
     const [one] = await logsOf(dev, sent.blockNumber, sent.blockNumber, [null, keyOf(ops[137]!.suffix)])
     expect(one!.args.position).toBe(137)
     expect(await logsOf(dev, sent.blockNumber, sent.blockNumber, [null, null, digestOf(ops[42]!.bytes)])).toHaveLength(1)
-    const [blocks, positions] = (await call(dev, undefined, 'anchoredAt', [ops.map((op) => digestOf(op.bytes))])) as [bigint[], number[]]
+    const [blocks, positions] = (await call(dev, undefined, 'anchoredAt', [ops.map((op) => keyOf(op.suffix)), ops.map((op) => digestOf(op.bytes))])) as [bigint[], number[]]
     expect(blocks).toEqual(ops.map(() => BigInt(sent.blockNumber)))
     expect(positions).toEqual(ops.map((_, i) => i))
 
