@@ -116,7 +116,13 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
       const writers = [...o.writer, ...(o.writer.length === 0 && writerKey ? [writerKey] : [])].map(addressArg)
       if (writers.length === 0) throw new UsageError('no writer: pass --writer ADDRESS|KEYSTORE or --writer-key FILE, or nobody could anchor on this chain')
       const [{ createDevChain }, { serveRpc }, { deployRegistry }, { generatePrivateKey }] = await Promise.all([
-        import('../ledger/devchain.js'),
+        import('../ledger/devchain.js').catch((err: unknown) => {
+          // The EVM engine is an optional peer dependency (about 190 MB of native binaries).
+          if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes('@nomicfoundation/edr')) {
+            throw new CliError('`grid-did chain` needs the optional peer dependency @nomicfoundation/edr: npm install @nomicfoundation/edr@0.13.0')
+          }
+          throw err
+        }),
         import('../ledger/rpc-server.js'),
         import('../ledger/evm.js'),
         import('viem/accounts'),

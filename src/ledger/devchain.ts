@@ -79,6 +79,9 @@ function edrContext(): Promise<EdrContext> {
  * receipt status `0x0`, as on a real node; a reverted `eth_call` or `eth_estimateGas` rejects as geth
  * does: code 3, message `execution reverted[: reason]` and the revert bytes as `data`.
  *
+ * Needs the optional peer dependency `@nomicfoundation/edr` (0.13.0): `npm install
+ * @nomicfoundation/edr@0.13.0` before importing `grid-did/ledger/devchain`.
+ *
  * Two things to know with viem: `eth_gasPrice` answers 1 gwei (EDR adds its default tip to the base
  * fee), so give `gasPrice: 0n` explicitly; and `custom()` retries error codes it does not know, code 3
  * included, so pass `retryCount: 0` or each revert costs about a second of back-off.

@@ -182,6 +182,25 @@ describe('the CLI on a chain ledger (grid-did chain)', () => {
     }
   })
 
+  it('without the optional EVM engine installed, `chain` says what to install (exit 1)', async () => {
+    // The built package in a directory whose node_modules has everything but @nomicfoundation/*.
+    const { cpSync, mkdirSync, symlinkSync } = await import('node:fs')
+    const pkg = join(dir, 'no-edr')
+    mkdirSync(join(pkg, 'node_modules'), { recursive: true })
+    cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true })
+    cpSync(join(root, 'package.json'), join(pkg, 'package.json'))
+    for (const name of readdirSync(join(root, 'node_modules'))) {
+      if (name !== '@nomicfoundation' && name !== '.bin') symlinkSync(join(root, 'node_modules', name), join(pkg, 'node_modules', name))
+    }
+    const run = await new Promise<Run>((resolve) =>
+      execFile(process.execPath, [join(pkg, 'dist', 'cli', 'bin.js'), '--home', home, 'chain', '--port', '0', '--writer', writer], { env: { ...process.env, GRID_DID_PASSPHRASE: PASS } }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+      ),
+    )
+    expect(run.stderr).toBe('grid-did: `grid-did chain` needs the optional peer dependency @nomicfoundation/edr: npm install @nomicfoundation/edr@0.13.0')
+    expect(run.code).toBe(1)
+  })
+
   it('an unreachable chain is an outage (exit 1, ERR_GRID_LEDGER_UNAVAILABLE), never "not found"', async () => {
     expect(await stop(chain)).toBe(0)
     const run = await cli(['resolve', d.user!])
