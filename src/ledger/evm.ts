@@ -84,6 +84,13 @@ export interface ScanResult {
   skipped: number
 }
 
+/** The valid operations of one block, with the block's time and their Merkle root. */
+interface BlockOperations {
+  time: number
+  root: string
+  operations: ChainOperation[]
+}
+
 /** One page of events: the valid ones, and where the earliest event of any kind points back to. */
 interface LogPage extends ScanResult {
   earliest?: { height: number; position: number; previousChange: number }
@@ -133,7 +140,7 @@ export class EvmLedger implements Ledger {
   #tail: Promise<unknown> = Promise.resolve()
   #closed = false
   /** Final blocks' batches, and lookups in flight (all receipts of one batch share one). */
-  readonly #batches = new Map<number, Promise<BatchInfo>>()
+  readonly #blocks = new Map<number, Promise<BlockOperations>>()
 
   constructor(options: EvmLedgerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
@@ -160,27 +167,44 @@ export class EvmLedger implements Ledger {
   async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
     this.#open()
     const { unique, indexOf } = admitBatch(operations)
+    // The operations were just checked: reading them back from the chain need not check them again.
+    const known = new Map(unique.map((op) => [hexOf(op.digest), op]))
     const receipts = await this.#serial(async () => {
-      let where = await this.#anchoredAt(unique)
+      const where = await this.#anchoredAt(unique)
       const fresh = unique.filter((_, i) => where[i]!.height === 0)
       if (fresh.length > 0) {
         if (!this.#account) throw new LedgerForbiddenError('no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations')
+        await this.#checkWriter()
+        const blocks = new Set<number>()
         for (const chunk of this.#chunks(fresh)) {
           const data = encodeFunctionData({
             abi: ABI,
             functionName: 'anchor',
             args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
           })
-          await this.#transact(data)
+          blocks.add(await this.#transact(data, gasFor(chunk)))
         }
-        where = await this.#anchoredAt(unique)
+        // Where each operation landed, from the events of the blocks the transactions went into.
+        const landed = new Map<string, { height: number; position: number }>()
+        for (const height of blocks) {
+          for (const o of (await this.#block(height, known)).operations) landed.set(hexOf(o.op.digest), { height, position: o.position })
+        }
+        unique.forEach((op, i) => {
+          if (where[i]!.height === 0) where[i] = landed.get(hexOf(op.digest)) ?? where[i]!
+        })
+        // Anchored meanwhile by someone else (the contract skipped them): ask where.
+        const elsewhere = unique.flatMap((_, i) => (where[i]!.height === 0 ? [i] : []))
+        if (elsewhere.length > 0) {
+          const found = await this.#anchoredAt(elsewhere.map((i) => unique[i]!))
+          elsewhere.forEach((i, j) => (where[i] = found[j]!))
+        }
       }
       return Promise.all(
         unique.map(async (op, i) => {
           const { height, position } = where[i]!
           if (height === 0) throw new LedgerUnavailableError(`operation ${op.cid} was sent but the registry does not hold it`)
-          const batch = await this.#batch(height)
-          return { cid: op.cid, did: op.did, height, position, time: batch.time, batchRoot: batch.root }
+          const block = await this.#block(height, known)
+          return { cid: op.cid, did: op.did, height, position, time: block.time, batchRoot: block.root }
         }),
       )
     })
@@ -232,8 +256,8 @@ export class EvmLedger implements Ledger {
     checkHeight(height)
     const { deployedAt } = await this.#init()
     if (height < Math.max(1, deployedAt) || height > (await this.head()).finalizedHeight) return undefined
-    const batch = await this.#batch(height)
-    return batch.operations.length === 0 ? undefined : { ...batch, operations: [...batch.operations] }
+    const block = await this.#block(height)
+    return block.operations.length === 0 ? undefined : { height, time: block.time, root: block.root, operations: block.operations.map((o) => o.op.cid) }
   }
 
   /**
@@ -315,19 +339,22 @@ export class EvmLedger implements Ledger {
     return chunks
   }
 
-  /** Signs and sends one transaction to the registry and waits until it is final. */
-  async #transact(data: Hex): Promise<void> {
+  /** Asks whether the account may anchor (one view call), so a refused writer sends nothing. */
+  async #checkWriter(): Promise<void> {
+    const address = this.#account!.address
+    if (!(await this.isWriter(address))) throw new LedgerForbiddenError(`account ${address} is not an allow-listed writer of registry ${this.registry}`)
+  }
+
+  /**
+   * Signs and sends one transaction to the registry, waits until it is final, and returns its block.
+   * `gas` is the limit to use; without it (or when it proves too low) the node estimates it.
+   */
+  async #transact(data: Hex, gas?: bigint): Promise<number> {
     const account = this.#account!
     const { chainId } = await this.#init()
     const request = { from: account.address, to: this.registry, data, gasPrice: '0x0' }
-    let gas: bigint
-    try {
-      gas = BigInt((await this.#client.request({ method: 'eth_estimateGas', params: [request] } as never)) as Hex)
-    } catch (cause) {
-      throw this.#reverted(cause) ?? unavailable('eth_estimateGas', cause)
-    }
-    // Explicit gas with headroom: another writer's transaction in the same block can change costs.
-    gas = (gas * 5n) / 4n + 20_000n
+    let estimated = gas === undefined
+    gas ??= await this.#estimate(request)
     for (let attempt = 1; ; attempt++) {
       this.#nonce ??= Number(await this.#rpc('eth_getTransactionCount', [account.address, 'pending']))
       const nonce = this.#nonce
@@ -344,24 +371,38 @@ export class EvmLedger implements Ledger {
         throw this.#reverted(cause) ?? unavailable('eth_sendRawTransaction', cause)
       }
       const receipt = await this.#receipt(hash)
-      if (receipt.status !== '0x1') {
-        // Replay the call to learn why (e.g. the writer was removed after the estimate).
-        let reason: GridError | undefined
-        try {
-          await this.#client.request({ method: 'eth_call', params: [request, receipt.blockNumber] } as never)
-        } catch (cause) {
-          reason = this.#reverted(cause)
-        }
-        throw reason ?? new LedgerUnavailableError(`transaction ${hash} reverted in block ${Number(receipt.blockNumber)} (gas ${gas})`)
+      if (receipt.status === '0x1') return Number(receipt.blockNumber)
+      if (!estimated && BigInt(receipt.gasUsed) >= gas) {
+        // Out of gas on the computed limit (another contract build?): let the node estimate, once.
+        gas = await this.#estimate(request)
+        estimated = true
+        continue
       }
-      return
+      // Replay the call to learn why (e.g. the writer was removed since it was last asked).
+      let reason: GridError | undefined
+      try {
+        await this.#client.request({ method: 'eth_call', params: [request, receipt.blockNumber] } as never)
+      } catch (cause) {
+        reason = this.#reverted(cause)
+      }
+      throw reason ?? new LedgerUnavailableError(`transaction ${hash} reverted in block ${Number(receipt.blockNumber)} (gas ${gas})`)
     }
   }
 
-  async #receipt(hash: Hex): Promise<{ status: Hex; blockNumber: Hex }> {
+  /** The node's gas estimate with headroom: another writer's transaction in the same block can change costs. */
+  async #estimate(request: object): Promise<bigint> {
+    try {
+      const gas = BigInt((await this.#client.request({ method: 'eth_estimateGas', params: [request] } as never)) as Hex)
+      return (gas * 5n) / 4n + 20_000n
+    } catch (cause) {
+      throw this.#reverted(cause) ?? unavailable('eth_estimateGas', cause)
+    }
+  }
+
+  async #receipt(hash: Hex): Promise<{ status: Hex; blockNumber: Hex; gasUsed: Hex }> {
     const deadline = Date.now() + this.#timeout
     for (;;) {
-      const receipt = (await this.#rpc('eth_getTransactionReceipt', [hash])) as { status: Hex; blockNumber: Hex } | null
+      const receipt = (await this.#rpc('eth_getTransactionReceipt', [hash])) as { status: Hex; blockNumber: Hex; gasUsed: Hex } | null
       if (receipt && (await this.head()).finalizedHeight >= Number(receipt.blockNumber)) return receipt
       if (Date.now() > deadline) {
         this.#nonce = undefined
@@ -400,27 +441,29 @@ export class EvmLedger implements Ledger {
     return out
   }
 
-  /** Every valid operation of one block (cached: a final block never changes). */
-  #batch(height: number): Promise<BatchInfo> {
-    let batch = this.#batches.get(height)
-    if (batch) return batch
-    batch = (async () => {
-      const { operations } = await this.#logs(height, height)
+  /**
+   * Every valid operation of one block, its time and Merkle root (cached: a final block never
+   * changes; all receipts of one batch share one lookup). `known` operations are not checked again.
+   */
+  #block(height: number, known?: ReadonlyMap<string, EncodedOperation>): Promise<BlockOperations> {
+    let block = this.#blocks.get(height)
+    if (block) return block
+    block = (async () => {
+      const { operations } = await this.#logs(height, height, undefined, known)
       return {
-        height,
         time: operations[0]?.time ?? (await this.blockTime(height)),
         root: operations.length === 0 ? '' : toHex(merkleRoot(operations.map((o) => o.op.digest))),
-        operations: operations.map((o) => o.op.cid),
+        operations,
       }
     })()
-    if (this.#batches.size >= 1024) this.#batches.delete(this.#batches.keys().next().value!)
-    this.#batches.set(height, batch)
+    if (this.#blocks.size >= 1024) this.#blocks.delete(this.#blocks.keys().next().value!)
+    this.#blocks.set(height, block)
     // Keep only what can no longer change: a failed lookup, or a block not yet final, is read again.
-    const forget = () => this.#batches.get(height) === batch && this.#batches.delete(height)
-    batch.then(async () => {
+    const forget = () => this.#blocks.get(height) === block && this.#blocks.delete(height)
+    block.then(async () => {
       if (this.#confirmations > 0 && height > (await this.head()).finalizedHeight) forget()
     }, forget).catch(forget)
-    return batch
+    return block
   }
 
   /** The timestamp (Unix seconds) of block `height`. */
@@ -433,7 +476,7 @@ export class EvmLedger implements Ledger {
   }
 
   /** `eth_getLogs` of the registry's `Anchored` events in `from..to` (optionally of one key), checked and ordered. */
-  async #logs(from: number, to: number, key?: Hex): Promise<LogPage> {
+  async #logs(from: number, to: number, key?: Hex, known?: ReadonlyMap<string, EncodedOperation>): Promise<LogPage> {
     const filter = {
       address: this.registry,
       fromBlock: `0x${from.toString(16)}`,
@@ -447,7 +490,7 @@ export class EvmLedger implements Ledger {
       // Nodes cap ranges and result sizes differently: halve the window and try again.
       if (to > from && /range|limit|too many|exceed|max/i.test(messageOf(cause))) {
         const mid = from + Math.floor((to - from) / 2)
-        const [a, b] = [await this.#logs(from, mid, key), await this.#logs(mid + 1, to, key)]
+        const [a, b] = [await this.#logs(from, mid, key, known), await this.#logs(mid + 1, to, key, known)]
         const earliest = a.earliest ?? b.earliest
         return { operations: [...a.operations, ...b.operations], skipped: a.skipped + b.skipped, ...(earliest ? { earliest } : {}) }
       }
@@ -456,7 +499,7 @@ export class EvmLedger implements Ledger {
     const result: LogPage = { operations: [], skipped: 0 }
     for (const log of logs) {
       if (log.removed) continue
-      const { event, operation } = checkLog(log)
+      const { event, operation } = checkLog(log, known)
       if (event && (!result.earliest || ledgerOrder(event, result.earliest) < 0)) result.earliest = event
       if (operation) result.operations.push(operation)
       else result.skipped++
@@ -574,7 +617,7 @@ const ANCHORED = toEventSelector(ABI.find((e) => e.type === 'event' && e.name ==
  * Decodes one `Anchored` log (`event`: where it sits in the key's change chain) and checks its
  * operation: its own signatures, its digest and its key (`operation` only when all hold).
  */
-function checkLog(log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex }): {
+function checkLog(log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex }, known?: ReadonlyMap<string, EncodedOperation>): {
   event?: { height: number; position: number; previousChange: number }
   operation?: ChainOperation
 } {
@@ -585,15 +628,36 @@ function checkLog(log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex })
     return {}
   }
   const event = { height: Number(log.blockNumber), position: args.position, previousChange: Number(args.previousChange) }
-  const bytes = bytesOf(args.operation)
-  let op: EncodedOperation
-  try {
-    op = decodeOperation(bytes)
-  } catch {
-    return { event }
+  let op = known?.get(args.digest)
+  const bytes = op && hexOf(op.bytes) === args.operation ? op.bytes : bytesOf(args.operation)
+  if (!op || bytes !== op.bytes) {
+    try {
+      op = decodeOperation(bytes)
+    } catch {
+      return { event }
+    }
   }
   if (hexOf(op.digest) !== args.digest || keyOf(op.suffix) !== args.key) return { event }
   return { event, operation: { bytes, height: event.height, position: event.position, time: Number(args.time), op, previousChange: event.previousChange } }
+}
+
+/**
+ * An upper bound of the gas an `anchor` call of the bundled registry uses for `operations`, so a
+ * batch needs no `eth_estimateGas` (a second execution on the node). Per operation: two new storage
+ * slots (22,100 each), the event (375 per topic, 8 per data byte), SHA-256 and keccak, calldata (at
+ * most 16 per byte, or Prague's 40 per byte floor), and memory, which grows with the whole batch
+ * (3 per word plus words² / 512). Checked against real gas use in test/ledger/evm.test.ts.
+ */
+function gasFor(operations: readonly EncodedOperation[]): bigint {
+  let gas = 21_000 + 60_000
+  let words = 0
+  for (const op of operations) {
+    const padded = Math.ceil(op.bytes.length / 32) * 32
+    gas += 52_000 + 40 * (96 + padded) + 8 * (160 + padded) + 12 * (padded / 32)
+    words += (3 * padded) / 32 + 16
+  }
+  gas += 3 * words + Math.ceil((words * words) / 512)
+  return BigInt(gas)
 }
 
 function ledgerOrder(a: { height: number; position: number }, b: { height: number; position: number }): number {

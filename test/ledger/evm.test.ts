@@ -275,6 +275,23 @@ describe('EvmLedger: transactions', () => {
     expect(await firstTransaction({}, ops.slice(0, 250))).toEqual({ operations: fit, bytes: 132 + fit * size })
   })
 
+  it('computes a gas limit that covers the batch without asking the node to estimate it', async () => {
+    const dev = await fresh()
+    const d = await newDid('gas')
+    const big = (id: string) => publishResource({ did: d.create.did, resourceId: id, resourceType: 'Doc', content: { pad: id.repeat(60_000) }, signer: d.update })
+    const batches = [[d.create], await creates('gas', 187), [await big('a')]]
+    for (const batch of batches) {
+      const before = dev.calls.length
+      const [receipt] = await dev.ledger().submit(batch)
+      const calls = dev.calls.slice(before)
+      expect(calls.filter((c) => c.method === 'eth_estimateGas')).toEqual([])
+      const block = (await dev.chain.request({ method: 'eth_getBlockByNumber', params: [`0x${receipt!.height.toString(16)}`, true] })) as { gasUsed: Hex; transactions: { gas: Hex }[] }
+      const [limit, used] = [Number(block.transactions[0]!.gas), Number(block.gasUsed)]
+      expect(limit).toBeGreaterThan(used)
+      expect(limit).toBeLessThan(2.5 * used)
+    }
+  })
+
   it('re-reads each block once for the receipts of a batch', async () => {
     const dev = await fresh()
     const ops = await creates('receipts', 20)
