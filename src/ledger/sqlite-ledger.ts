@@ -11,9 +11,14 @@ import type { EncodedOperation } from '../method/operation.js'
 import type { AnchoredOperation } from '../method/state.js'
 import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './admit.js'
 import { merkleRoot } from './merkle.js'
-import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
+import type { BatchInfo, Checkpoint, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
 
+// Version 1 files written before the checkpoints table existed still read as version 1: the table is
+// added on the next writable open, and a read-only open of such a file simply has no checkpoints.
 const SCHEMA_VERSION = 1
+const BUSY_TIMEOUT_MS = 5000
+/** Checkpoints kept per index key (the newest ones). */
+const CHECKPOINTS_KEPT = 3
 const SUFFIX = /^[a-z2-7]{51}[aq]$/
 const JSON_CODEC = 0x0200
 const SHA2_256 = 0x12
@@ -36,6 +41,12 @@ export interface SqliteLedgerOptions {
   create?: boolean
 }
 
+interface CheckpointRow {
+  height: number
+  operations: number
+  state: string
+}
+
 interface OpRow {
   height: number
   position: number
@@ -45,7 +56,8 @@ interface OpRow {
 
 /**
  * The embedded durable ledger: a single SQLite file (WAL journal) holding batches and operations,
- * with an index on (DID suffix, height, position) so reading one DID is one index range scan.
+ * with an index on (DID suffix, height, position) so reading one DID is one index range scan. It
+ * also keeps the resolver's checkpoints (derived fold states, {@link SqliteLedger.readCheckpoint}).
  * The default store of the CLI and the resolver endpoint. Node only (`grid-did/ledger/sqlite`).
  *
  * @example
@@ -61,12 +73,17 @@ export class SqliteLedger implements Ledger {
   protected readonly db: Database.Database
   readonly #clock: () => number
   readonly #stmt: ReturnType<SqliteLedger['prepare']>
+  readonly #checkpoint: ReturnType<SqliteLedger['prepareCheckpoints']> | undefined
+  readonly #readonly: boolean
+  readonly #synchronous: 'FULL' | 'NORMAL'
   #closed = false
 
   constructor(path: string, options: SqliteLedgerOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
     this.path = path
     this.#clock = options.clock ?? systemClock
+    this.#readonly = options.readonly ?? false
+    this.#synchronous = options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'
     const create = path === ':memory:' || (options.create === true && !options.readonly)
     if (!create && !existsSync(path)) {
       throw new LedgerUnavailableError(`no ledger at ${path} (pass { create: true } to make a new one)`)
@@ -76,12 +93,13 @@ export class SqliteLedger implements Ledger {
       this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !create })
       if (!options.readonly) {
         this.db.pragma('journal_mode = WAL')
-        this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
+        this.db.pragma(`synchronous = ${this.#synchronous}`)
       }
-      this.db.pragma('busy_timeout = 5000')
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
       if (!options.readonly) this.#migrate()
       this.#checkSchema()
       this.#stmt = this.prepare()
+      this.#checkpoint = this.prepareCheckpoints()
     } catch (cause) {
       if (cause instanceof LedgerCorruptError) throw cause
       if (isCorruption(cause)) throw new LedgerCorruptError(`${path} is not an intact ledger: ${messageOf(cause)}`, { cause })
@@ -106,6 +124,13 @@ export class SqliteLedger implements Ledger {
         PRIMARY KEY (height, position)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS operations_by_did ON operations (suffix, height, position);
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        suffix     BLOB    NOT NULL,
+        height     INTEGER NOT NULL,
+        operations INTEGER NOT NULL,
+        state      TEXT    NOT NULL,
+        PRIMARY KEY (suffix, height)
+      ) STRICT;
     `)
     this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION))
   }
@@ -134,6 +159,23 @@ export class SqliteLedger implements Ledger {
       batchOps: db.prepare('SELECT digest FROM operations WHERE height = ? ORDER BY position'),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    }
+  }
+
+  /** Checkpoint statements; undefined for a file opened read-only before its first writable open added the table. */
+  private prepareCheckpoints() {
+    const db = this.db
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get()) return undefined
+    return {
+      read: db.prepare('SELECT height, operations, state FROM checkpoints WHERE suffix = ? AND height <= ? ORDER BY height DESC LIMIT 1'),
+      write: db.prepare(
+        `INSERT INTO checkpoints (suffix, height, operations, state) VALUES (?, ?, ?, ?)
+         ON CONFLICT (suffix, height) DO UPDATE SET operations = excluded.operations, state = excluded.state`,
+      ),
+      prune: db.prepare(
+        `DELETE FROM checkpoints WHERE suffix = ? AND height <
+         (SELECT height FROM checkpoints WHERE suffix = ? ORDER BY height DESC LIMIT 1 OFFSET ${CHECKPOINTS_KEPT - 1})`,
+      ),
     }
   }
 
@@ -182,6 +224,54 @@ export class SqliteLedger implements Ledger {
       ) as OpRow[],
     )
     return rows.map((r) => ({ bytes: new Uint8Array(r.bytes), height: r.height, position: r.position, time: r.time }))
+  }
+
+  /**
+   * The checkpoint of `suffix` with the greatest height at or below `height` (one index lookup), or
+   * undefined. The ledger returns what was stored; the resolver decides whether to use it.
+   * @see ../../spec/did-grid.md#checkpoints
+   */
+  async readCheckpoint(suffix: string, height: number): Promise<Checkpoint | undefined> {
+    this.assertOpen()
+    if (typeof suffix !== 'string') throw new TypeError('suffix must be a string')
+    if (!Number.isSafeInteger(height) || height < 0) throw new RangeError('height must be a non-negative integer')
+    if (!SUFFIX.test(suffix) || !this.#checkpoint) return undefined
+    const row = this.guard('checkpoint read', () => this.#checkpoint!.read.get(suffixBytes(suffix), height) as CheckpointRow | undefined)
+    return row && { suffix, height: row.height, operations: row.operations, state: row.state }
+  }
+
+  /**
+   * Stores a checkpoint (replacing one at the same suffix and height) and keeps the newest three of
+   * the suffix. Derived data, so the write does not wait for the disk (`synchronous = NORMAL`: a
+   * crash may lose it, never corrupt the file) nor for another writer's lock. A read-only store
+   * ignores it.
+   * @throws {TypeError} | {RangeError} for a malformed checkpoint; {@link LedgerUnavailableError} when
+   *   the store is locked by another writer or fails.
+   * @see ../../spec/did-grid.md#checkpoints
+   */
+  async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    this.assertOpen()
+    const { suffix, height, operations, state } = checkpoint ?? ({} as Checkpoint)
+    if (typeof suffix !== 'string' || !SUFFIX.test(suffix)) throw new TypeError('checkpoint.suffix must be an index key')
+    if (!Number.isSafeInteger(height) || height < 0) throw new RangeError('checkpoint.height must be a non-negative integer')
+    if (!Number.isSafeInteger(operations) || operations < 0) throw new RangeError('checkpoint.operations must be a non-negative integer')
+    if (typeof state !== 'string') throw new TypeError('checkpoint.state must be a string')
+    if (this.#readonly || !this.#checkpoint) return
+    const stmt = this.#checkpoint
+    const key = suffixBytes(suffix)
+    this.guard('checkpoint write', () => {
+      this.db.pragma('synchronous = NORMAL')
+      this.db.pragma('busy_timeout = 0')
+      try {
+        this.db.transaction(() => {
+          stmt.write.run(key, height, operations, state)
+          stmt.prune.run(key, key)
+        }).immediate()
+      } finally {
+        this.db.pragma(`synchronous = ${this.#synchronous}`)
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+      }
+    })
   }
 
   async head(): Promise<LedgerHead> {

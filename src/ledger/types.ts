@@ -48,6 +48,22 @@ export interface BatchInfo {
   operations: string[]
 }
 
+/**
+ * A resolver's fold state for one index key, saved next to the operations so that a later cold
+ * resolve folds only what was anchored since. Derived data: only the resolver that computed it from
+ * operations it verified itself may use it (spec §Checkpoints); the ledger stores it as given.
+ */
+export interface Checkpoint {
+  /** Index key (a DID's suffix). */
+  suffix: string
+  /** The state covers every operation of the key anchored at or below this height (a finalized one). */
+  height: number
+  /** Operations folded up to `height`, applied and skipped. */
+  operations: number
+  /** The resolver's serialised fold state, opaque to the ledger. */
+  state: string
+}
+
 /** Something a ledger accepts as an operation: canonical bytes, or an object carrying them. */
 export type Submittable = Uint8Array | { bytes: Uint8Array }
 
@@ -71,4 +87,11 @@ export interface Ledger {
   /** The batch at `height`, or undefined when there is none. */
   batch(height: number): Promise<BatchInfo | undefined>
   close(): Promise<void>
+  /**
+   * Optional: the checkpoint of `suffix` with the greatest height at or below `height`. An adapter
+   * without a place to keep checkpoints leaves both checkpoint methods out.
+   */
+  readCheckpoint?(suffix: string, height: number): Promise<Checkpoint | undefined>
+  /** Optional: stores a checkpoint, replacing one of the same suffix and height. */
+  writeCheckpoint?(checkpoint: Checkpoint): Promise<void>
 }

@@ -1,4 +1,5 @@
 import type { OperationFaultReason } from '../errors.js'
+import { deepFreeze } from '../lib/jcs.js'
 import { parseDid } from './did.js'
 import { decodeMultikey } from './keys.js'
 import { LIMITS } from './limits.js'
@@ -119,6 +120,24 @@ export class DidFold {
   constructor(did: string, suffix: string) {
     this.did = did
     this.suffix = suffix
+  }
+
+  /**
+   * A fold that continues from `state`, the state after some prefix of the DID's log (a checkpoint
+   * the resolver computed itself). Afterwards `state` is exact, while `versions` and `skipped` hold
+   * only the operations pushed since.
+   *
+   * The applied-CID set (rule 6.3) starts empty, which changes at most a skip reason, never a state.
+   * For an operation X to apply a second time, the head (update) or recovery head (recover,
+   * deactivate) would have to go back from X's own CID to X's `prev`, so the operation named by
+   * `prev`, which applied before X, would have to apply again first: the earliest repeat cannot
+   * exist, and a repeated create meets rule 6.7. So the fold depends only on the state it starts from.
+   * @see ../../spec/did-grid.md#checkpoints
+   */
+  static resume(did: string, suffix: string, state: DidState | undefined): DidFold {
+    const fold = new DidFold(did, suffix)
+    if (state) fold.state = deepFreeze(state)
+    return fold
   }
 
   /** Folds one checked operation; returns the new state when it applied, undefined when skipped. */

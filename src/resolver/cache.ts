@@ -1,13 +1,36 @@
-import type { Ledger } from '../ledger/types.js'
+import type { Checkpoint, Ledger } from '../ledger/types.js'
 import type { GridDid } from '../method/did.js'
 import { resourceSuffix } from '../method/operation.js'
 import { ResourceFold } from '../method/resource.js'
 import { checkOperation, DidFold, type AnchoredOperation, type CheckedOperation, type DidState } from '../method/state.js'
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js'
+
+/** Operations folded past a DID's last checkpoint before the resolver writes a new one (default). */
+export const CHECKPOINT_EVERY = 32
+
+/**
+ * What a caller needs of a DID: only its latest state (which a view continued from a checkpoint can
+ * answer), or its history (every applied version: selectors, timelines, resource owners).
+ */
+export type ViewNeed = 'latest' | 'history'
 
 /** What the resolver knows of one DID, as of one ledger height. */
 export interface DidView {
   /** Ledger height this view is complete up to. */
   height: number
+  /**
+   * Height of the checkpoint the view continues from, if it does. `records`, `states`,
+   * `fold.versions` and `fold.skipped` then hold only the operations above it, so the view answers
+   * the latest state only.
+   */
+  from?: number
+  /** Operations folded, applied and skipped, those behind the checkpoint included. */
+  operations: number
+  /**
+   * `operations` as of the newest checkpoint this view read or wrote. Undefined when the view was
+   * built without looking for one (history views, checkpoints off): such a view writes none.
+   */
+  checkpointed?: number
   /**
    * The DID's *applied* operations up to `height` (signatures verified once), for re-folding a past
    * version. Skipped operations are kept only as `fold.skipped` summaries: a prefix of the log
@@ -48,7 +71,8 @@ type View = DidView | ResourceView
  * Per-DID and per-resource views keyed to the ledger head. A view is extended with only the
  * operations anchored since its height (one indexed read), so a rotation is visible on the very
  * next resolve and no signature is verified twice. A failed read changes nothing, so an outage is
- * never cached.
+ * never cached. A new view of a DID's latest state starts from the DID's newest checkpoint when the
+ * ledger keeps checkpoints, and leaves a new one every `checkpointEvery` operations folded.
  * @internal
  */
 export class ViewCache {
@@ -56,15 +80,21 @@ export class ViewCache {
   readonly #views = new Map<string, View>()
   readonly #inflight = new Map<string, Promise<View>>()
 
-  /** `max` 0 disables caching: every call reads the whole log. */
-  constructor(max: number) {
+  readonly #every: number
+
+  /**
+   * `max` 0 disables caching: every call reads the log again. `checkpointEvery` 0 disables
+   * checkpoints: a view never starts from one and never writes one.
+   */
+  constructor(max: number, checkpointEvery: number) {
     this.#max = max
+    this.#every = checkpointEvery
   }
 
   /** The view of `did` as of the ledger's finalized head. Throws what the ledger throws. */
-  async view(ledger: Ledger, did: GridDid): Promise<DidView> {
+  async view(ledger: Ledger, did: GridDid, need: ViewNeed): Promise<DidView> {
     const target = (await ledger.head()).finalizedHeight
-    return this.#didAt(ledger, did, target)
+    return this.#didAt(ledger, did, target, need)
   }
 
   /**
@@ -73,26 +103,36 @@ export class ViewCache {
    */
   async resource(ledger: Ledger, did: GridDid, resourceId: string): Promise<{ owner: DidView; resource: ResourceView }> {
     const target = (await ledger.head()).finalizedHeight
-    const owner = await this.#didAt(ledger, did, target)
-    const resource = await this.#get(`${did.did}/resources/${resourceId}`, target, (cached: ResourceView | undefined) =>
-      this.#extendResource(ledger, did, resourceId, owner, target, cached),
+    // The owner's state before each resource version is needed: its full history.
+    const owner = await this.#didAt(ledger, did, target, 'history')
+    const resource = await this.#get(
+      `${did.did}/resources/${resourceId}`,
+      target,
+      () => true,
+      (cached: ResourceView | undefined) => this.#extendResource(ledger, did, resourceId, owner, target, cached),
     )
     return { owner, resource }
   }
 
-  #didAt(ledger: Ledger, did: GridDid, target: number): Promise<DidView> {
-    return this.#get(did.did, target, (cached: DidView | undefined) => this.#extendDid(ledger, did, target, cached))
+  #didAt(ledger: Ledger, did: GridDid, target: number, need: ViewNeed): Promise<DidView> {
+    return this.#get(
+      did.did,
+      target,
+      (view: DidView) => need === 'latest' || view.from === undefined,
+      (cached: DidView | undefined) => this.#extendDid(ledger, did, target, cached, need),
+    )
   }
 
-  async #get<V extends View>(key: string, target: number, extend: (cached: V | undefined) => Promise<V>): Promise<V> {
+  async #get<V extends View>(key: string, target: number, usable: (view: V) => boolean, extend: (cached: V | undefined) => Promise<V>): Promise<V> {
     for (;;) {
       const cached = this.#views.get(key) as V | undefined
-      if (cached && cached.height === target) {
+      if (cached && cached.height === target && usable(cached)) {
         this.#touch(key, cached)
         return cached
       }
-      // A head below the view means the ledger was rolled back or replaced: start over.
-      if (cached && cached.height > target) this.#views.delete(key)
+      // A head below the view means the ledger was rolled back or replaced: start over. A view
+      // continued from a checkpoint cannot answer for history: rebuild it from the whole log.
+      if (cached && (cached.height > target || !usable(cached))) this.#views.delete(key)
       const pending = this.#inflight.get(key)
       if (!pending) break
       // Another call is extending this view; wait for it, then look again.
@@ -111,10 +151,9 @@ export class ViewCache {
     }
   }
 
-  async #extendDid(ledger: Ledger, did: GridDid, target: number, cached: DidView | undefined): Promise<DidView> {
-    const from = cached?.height ?? 0
-    const fresh = await readRange(ledger, did.suffix, from, target)
-    const view: DidView = cached ?? { height: 0, records: [], states: [], fold: new DidFold(did.did, did.suffix) }
+  async #extendDid(ledger: Ledger, did: GridDid, target: number, cached: DidView | undefined, need: ViewNeed): Promise<DidView> {
+    const view = cached ?? (await this.#startDid(ledger, did, target, need))
+    const fresh = await readRange(ledger, did.suffix, view.height, target)
     for (const op of fresh) {
       const checked = checkOperation(op)
       const state = view.fold.push(checked)
@@ -124,7 +163,51 @@ export class ViewCache {
       }
     }
     view.height = target
+    view.operations += fresh.length
+    if (view.checkpointed !== undefined && view.operations - view.checkpointed >= this.#every && ledger.writeCheckpoint) {
+      // Best effort: a checkpoint that cannot be written costs a later cold resolve time, never an
+      // answer. It is not retried before another `#every` operations either way.
+      view.checkpointed = view.operations
+      try {
+        await ledger.writeCheckpoint(encodeCheckpoint(did, target, view.operations, view.fold.state))
+      } catch {
+        // ignored, see above
+      }
+    }
     return view
+  }
+
+  /**
+   * A new, empty view of `did`; for the latest state only, continued from the newest usable
+   * checkpoint at or below `target` (spec §Checkpoints) when there is one.
+   */
+  async #startDid(ledger: Ledger, did: GridDid, target: number, need: ViewNeed): Promise<DidView> {
+    const empty: DidView = { height: 0, operations: 0, records: [], states: [], fold: new DidFold(did.did, did.suffix) }
+    if (need === 'history' || this.#every === 0) return empty
+    empty.checkpointed = 0
+    if (!ledger.readCheckpoint) return empty
+    let found: Checkpoint | undefined
+    try {
+      found = await ledger.readCheckpoint(did.suffix, target)
+    } catch {
+      // Checkpoints only save time: the full fold answers, and a real outage shows in its read.
+      return empty
+    }
+    // Whatever can be checked is: a checkpoint of another key or DID, above the head, in another
+    // format or damaged in any way is no checkpoint.
+    if (!found || found.suffix !== did.suffix || !Number.isSafeInteger(found.height) || found.height < 0 || found.height > target) return empty
+    if (!Number.isSafeInteger(found.operations) || found.operations < 0) return empty
+    const decoded = decodeCheckpoint(found, did)
+    if (!decoded) return empty
+    return {
+      height: found.height,
+      from: found.height,
+      operations: found.operations,
+      checkpointed: found.operations,
+      records: [],
+      states: [],
+      fold: DidFold.resume(did.did, did.suffix, decoded.state),
+    }
   }
 
   async #extendResource(

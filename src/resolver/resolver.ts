@@ -16,7 +16,7 @@ import { toDidDocument } from '../method/document.js'
 import type { OperationType } from '../method/operation.js'
 import type { ResourceVersion } from '../method/resource.js'
 import type { AppliedVersion, DidState } from '../method/state.js'
-import { stateBefore, ViewCache, type DidView } from './cache.js'
+import { CHECKPOINT_EVERY, stateBefore, ViewCache, type DidView, type ViewNeed } from './cache.js'
 
 /** Media types `resolve` can produce. */
 export const SUPPORTED_CONTENT_TYPES = ['application/did+ld+json', 'application/did+json', 'application/did'] as const
@@ -31,6 +31,15 @@ export interface GridResolverConfig {
    * re-reads and re-verifies a DID's whole log on every call.
    */
   cache?: false | { maxEntries?: number }
+  /**
+   * Checkpoints of verified fold states, kept in the ledger when it offers a place for them
+   * (`SqliteLedger`, `ChainIndex`): a cold resolve of a DID's latest state folds only the operations
+   * anchored since its newest checkpoint, and writes a new one once `every` operations
+   * have been folded past it (default 32). Use only with a store this resolver alone writes checkpoints to.
+   * `false` neither reads nor writes any: every cold resolve re-verifies the whole log.
+   * @see ../../spec/did-grid.md#checkpoints
+   */
+  checkpoints?: false | { every?: number }
 }
 
 /** Resolution options: DID Resolution's `accept` plus the version selectors. */
@@ -107,7 +116,11 @@ export class GridResolver {
     this.#networks = new Map(Object.entries(config.networks))
     const max = config.cache === false ? 0 : (config.cache?.maxEntries ?? 10_000)
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError('cache.maxEntries must be a non-negative integer')
-    this.#cache = new ViewCache(max)
+    const every = config.checkpoints === false ? 0 : (config.checkpoints?.every ?? CHECKPOINT_EVERY)
+    if (config.checkpoints !== false && (!Number.isSafeInteger(every) || every < 1)) {
+      throw new RangeError('checkpoints.every must be a positive integer')
+    }
+    this.#cache = new ViewCache(max, every)
   }
 
   /** Network names this resolver serves. */
@@ -162,7 +175,8 @@ export class GridResolver {
     if (!ledger) return failure('methodNotSupported', new UnknownNetworkError(parsed.network).message)
     let view: DidView
     try {
-      view = await this.#cache.view(ledger, parsed)
+      // Only a version selector needs the history; the latest state may come from a checkpoint.
+      view = await this.#cache.view(ledger, parsed, selector ? 'history' : 'latest')
     } catch (err) {
       return failure('internalError', `the ledger of network "${parsed.network}" failed: ${messageOf(err)}`)
     }
@@ -194,7 +208,7 @@ export class GridResolver {
    * @example `const op = await updateDid(await resolver.resolveState(did), key, { patches })`
    */
   async resolveState(did: string): Promise<DidState> {
-    const view = await this.#viewOf(did)
+    const view = await this.#viewOf(did, 'latest')
     if (!view.fold.state) throw new DidNotFoundError(did)
     return view.fold.state
   }
@@ -213,7 +227,7 @@ export class GridResolver {
    */
   async timeline(did: string, ledgerHeight: number): Promise<DidTimeline> {
     if (!Number.isSafeInteger(ledgerHeight) || ledgerHeight < 0) throw new RangeError('ledgerHeight must be a non-negative integer')
-    const view = await this.#viewOf(did)
+    const view = await this.#viewOf(did, 'history')
     if (ledgerHeight > view.height) throw new HeightNotReachedError(ledgerHeight, view.height)
     const versions = view.fold.versions
     let n = versions.length
@@ -228,7 +242,7 @@ export class GridResolver {
    * @throws as {@link GridResolver.resolveState}, except that an unknown DID gives an empty history.
    */
   async history(did: string): Promise<{ did: string; state: DidState | undefined; operations: HistoryEntry[] }> {
-    const view = await this.#viewOf(did)
+    const view = await this.#viewOf(did, 'history')
     const applied = view.fold.versions.map(
       (v): HistoryEntry => ({ cid: v.cid, type: v.type, height: v.height, position: v.position, time: isoSeconds(v.time), applied: true, versionId: v.versionId }),
     )
@@ -390,11 +404,11 @@ export class GridResolver {
     }
   }
 
-  async #viewOf(did: string): Promise<DidView> {
+  async #viewOf(did: string, need: ViewNeed): Promise<DidView> {
     const parsed = parseDid(did)
     const ledger = this.#networks.get(parsed.network)
     if (!ledger) throw new UnknownNetworkError(parsed.network)
-    return this.#cache.view(ledger, parsed)
+    return this.#cache.view(ledger, parsed, need)
   }
 }
 
@@ -502,7 +516,9 @@ function documentMetadata(view: DidView, state: DidState): DIDDocumentMetadata {
   // DID Core §7.3.2.3: a deactivated DID says so for every version resolved, not only the last.
   if (view.fold.state?.deactivated) meta.deactivated = true
   meta.versionId = String(state.versionId)
-  const next = view.fold.versions[state.versionId]
+  // The latest state has no next version (and a view continued from a checkpoint lists only the
+  // versions after it, so its indices are not version numbers).
+  const next = state === view.fold.state ? undefined : view.fold.versions[state.versionId]
   if (next) {
     meta.nextUpdate = isoSeconds(next.time)
     meta.nextVersionId = String(next.versionId)

@@ -1,11 +1,20 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import Database from 'better-sqlite3'
+import { base32 } from 'multiformats/bases/base32'
 import { afterAll, describe, expect, it } from 'vitest'
-import { LedgerCorruptError, LedgerUnavailableError, foldOperations } from '../../src/index.js'
+import {
+  GridResolver,
+  LedgerClosedError,
+  LedgerCorruptError,
+  LedgerUnavailableError,
+  foldOperations,
+  merkleRoot,
+  updateDid,
+} from '../../src/index.js'
 import { SqliteLedger } from '../../src/ledger/sqlite.js'
 import { newDid } from '../helpers.js'
 import { ledgerConformance } from './conformance.js'
@@ -153,5 +162,159 @@ describe('durability', () => {
       expect(history.versions[0]!.cid).toBe(receipt.cid)
     }
     await ledger.close()
+  })
+})
+
+/** The store as release 0.1.0 wrote it (schema 1, before checkpoints), verbatim. */
+const SCHEMA_1_BEFORE_CHECKPOINTS = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  CREATE TABLE IF NOT EXISTS batches (
+    height INTEGER PRIMARY KEY,
+    time   INTEGER NOT NULL,
+    root   BLOB    NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS operations (
+    height   INTEGER NOT NULL REFERENCES batches(height),
+    position INTEGER NOT NULL,
+    suffix   BLOB    NOT NULL,
+    digest   BLOB    NOT NULL UNIQUE,
+    bytes    BLOB    NOT NULL,
+    PRIMARY KEY (height, position)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS operations_by_did ON operations (suffix, height, position);
+`
+
+describe('checkpoints', () => {
+  const checkpoint = (suffix: string, height: number, state = `state at ${height}`) => ({ suffix, height, operations: height * 2, state })
+
+  it('keeps them per index key: the newest at or below a height, replaced at the same height, the newest three kept', async () => {
+    const ledger = new SqliteLedger(freshPath(), { create: true })
+    const a = (await newDid('cp-a')).create.suffix
+    const b = (await newDid('cp-b')).create.suffix
+    expect(await ledger.readCheckpoint(a, 100)).toBeUndefined()
+    await ledger.writeCheckpoint(checkpoint(a, 10))
+    await ledger.writeCheckpoint(checkpoint(a, 20))
+    await ledger.writeCheckpoint(checkpoint(b, 15))
+    expect(await ledger.readCheckpoint(a, 9)).toBeUndefined()
+    expect(await ledger.readCheckpoint(a, 10)).toEqual(checkpoint(a, 10))
+    expect(await ledger.readCheckpoint(a, 19)).toEqual(checkpoint(a, 10))
+    expect(await ledger.readCheckpoint(a, 1000)).toEqual(checkpoint(a, 20))
+    expect(await ledger.readCheckpoint(b, 1000)).toEqual(checkpoint(b, 15))
+    await ledger.writeCheckpoint(checkpoint(a, 20, 'replaced'))
+    expect(await ledger.readCheckpoint(a, 20)).toEqual(checkpoint(a, 20, 'replaced'))
+    await ledger.writeCheckpoint(checkpoint(a, 30))
+    await ledger.writeCheckpoint(checkpoint(a, 40))
+    // 10 is pruned; 20, 30, 40 stay; b is untouched.
+    expect(await ledger.readCheckpoint(a, 19)).toBeUndefined()
+    expect(await ledger.readCheckpoint(a, 29)).toEqual(checkpoint(a, 20, 'replaced'))
+    expect(await ledger.readCheckpoint(a, 40)).toEqual(checkpoint(a, 40))
+    expect(await ledger.readCheckpoint(b, 15)).toEqual(checkpoint(b, 15))
+    // Checkpoints are no ledger data: they change neither the head nor the integrity check.
+    expect(await ledger.head()).toEqual({ height: 0, time: 0, finalizedHeight: 0 })
+    expect(await ledger.verifyIntegrity()).toEqual({ batches: 0, operations: 0 })
+    await ledger.close()
+  })
+
+  it('refuses malformed checkpoints and reads', async () => {
+    const ledger = new SqliteLedger(freshPath(), { create: true })
+    const suffix = (await newDid('cp-args')).create.suffix
+    const cases: [unknown, ErrorConstructor, string][] = [
+      [{ ...checkpoint(suffix, 1), suffix: 'short' }, TypeError, 'checkpoint.suffix must be an index key'],
+      [{ ...checkpoint(suffix, 1), height: -1 }, RangeError, 'checkpoint.height must be a non-negative integer'],
+      [{ ...checkpoint(suffix, 1), height: 1.5 }, RangeError, 'checkpoint.height must be a non-negative integer'],
+      [{ ...checkpoint(suffix, 1), operations: Number.NaN }, RangeError, 'checkpoint.operations must be a non-negative integer'],
+      [{ ...checkpoint(suffix, 1), state: { not: 'text' } }, TypeError, 'checkpoint.state must be a string'],
+      [undefined, TypeError, 'checkpoint.suffix must be an index key'],
+    ]
+    for (const [given, type, message] of cases) {
+      const err = await ledger.writeCheckpoint(given as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err, message).toBeInstanceOf(type)
+      expect((err as Error).message).toBe(message)
+    }
+    await expect(ledger.readCheckpoint(42 as never, 1)).rejects.toThrow(new TypeError('suffix must be a string'))
+    await expect(ledger.readCheckpoint(suffix, -1)).rejects.toThrow(new RangeError('height must be a non-negative integer'))
+    expect(await ledger.readCheckpoint('A'.repeat(52), 1)).toBeUndefined()
+    await ledger.close()
+    await expect(ledger.readCheckpoint(suffix, 1)).rejects.toBeInstanceOf(LedgerClosedError)
+    await expect(ledger.writeCheckpoint(checkpoint(suffix, 1))).rejects.toBeInstanceOf(LedgerClosedError)
+  })
+
+  it('looks one up with one primary-key search', () => {
+    const path = freshPath()
+    void new SqliteLedger(path, { create: true }).close()
+    const db = new Database(path, { readonly: true })
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT height, operations, state FROM checkpoints WHERE suffix = ? AND height <= ? ORDER BY height DESC LIMIT 1')
+      .all(Buffer.alloc(32), 10) as { detail: string }[]
+    db.close()
+    const details = plan.map((p) => p.detail).join(' | ')
+    expect(details).toMatch(/SEARCH checkpoints USING INDEX sqlite_autoindex_checkpoints_1 \(suffix=\? AND height<\?\)/)
+    expect(details).not.toMatch(/TEMP B-TREE/)
+  })
+
+  it('writes without waiting for another writer’s lock, and restores the store’s durability settings', async () => {
+    const path = freshPath()
+    const ledger = new SqliteLedger(path, { create: true })
+    const suffix = (await newDid('cp-lock')).create.suffix
+    const other = new Database(path)
+    other.prepare('BEGIN IMMEDIATE').run()
+    const started = performance.now()
+    await expect(ledger.writeCheckpoint(checkpoint(suffix, 1))).rejects.toBeInstanceOf(LedgerUnavailableError)
+    expect(performance.now() - started).toBeLessThan(1000)
+    other.prepare('ROLLBACK').run()
+    other.close()
+    await ledger.writeCheckpoint(checkpoint(suffix, 1))
+    expect(await ledger.readCheckpoint(suffix, 1)).toEqual(checkpoint(suffix, 1))
+    const db = (ledger as unknown as { db: Database.Database }).db
+    expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
+    await ledger.close()
+  })
+
+  it('opens a schema-1 file written before checkpoints existed: read-only without them, writable with the table added', async () => {
+    const path = freshPath()
+    mkdirSync(dirname(path), { recursive: true })
+    const d = await newDid('cp-old')
+    const update = await updateDid({ did: d.create.did, head: d.create.cid, deactivated: false }, d.update, {
+      patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://old.example'] }],
+    })
+    const ops = [d.create, update]
+    const old = new Database(path)
+    old.pragma('journal_mode = WAL')
+    old.exec(SCHEMA_1_BEFORE_CHECKPOINTS)
+    old.prepare("INSERT INTO meta (key, value) VALUES ('schema', '1')").run()
+    old.prepare('INSERT INTO batches (height, time, root) VALUES (1, ?, ?)').run(1_767_225_600, merkleRoot(ops.map((op) => op.digest)))
+    ops.forEach((op, position) =>
+      old.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (1, ?, ?, ?, ?)').run(position, base32.baseDecode(op.suffix), op.digest, op.bytes),
+    )
+    old.close()
+    const resolve = async (ledger: SqliteLedger) =>
+      new GridResolver({ networks: { test: ledger }, cache: false, checkpoints: { every: 1 } }).resolve(d.create.did)
+
+    const readonly = new SqliteLedger(path, { readonly: true })
+    expect((await resolve(readonly)).didDocumentMetadata.versionId).toBe('2')
+    expect(await readonly.readCheckpoint(d.create.suffix, 1)).toBeUndefined()
+    await readonly.writeCheckpoint(checkpoint(d.create.suffix, 1)) // ignored
+    await readonly.close()
+
+    const writable = new SqliteLedger(path)
+    expect(await writable.verifyIntegrity()).toEqual({ batches: 1, operations: 2 })
+    const resolved = await resolve(writable)
+    expect(resolved.didDocumentMetadata.versionId).toBe('2')
+    expect((await writable.readCheckpoint(d.create.suffix, 1))?.operations).toBe(2)
+    await writable.close()
+
+    const db = new Database(path, { readonly: true })
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({ value: '1' })
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+    db.close()
+    expect(tables).toEqual([{ name: 'batches' }, { name: 'checkpoints' }, { name: 'meta' }, { name: 'operations' }])
+    // A later read-only open sees the checkpoint, and the answer is the same.
+    const again = new SqliteLedger(path, { readonly: true })
+    expect(await resolve(again)).toEqual(resolved)
+    await again.close()
   })
 })
