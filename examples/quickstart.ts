@@ -3,7 +3,7 @@
  * create → resolve → update → rotate the update key → resolve an old version → dereference →
  * a stolen update key is overridden by recovery → deactivate → history.
  *
- * Run: npm run demo        (uses only the package's public API, as an outside service would)
+ * Run: npm run demo:quickstart        (uses only the package's public API, as an outside service would)
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'

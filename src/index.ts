@@ -37,7 +37,7 @@ export { verifyEd25519 } from './method/verify-signature.js'
 export { merkleRoot } from './ledger/merkle.js'
 export { MemoryLedger } from './ledger/memory.js'
 export type { MemoryLedgerOptions } from './ledger/memory.js'
-export type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './ledger/types.js'
+export type { BatchInfo, Checkpoint, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './ledger/types.js'
 export { GridResolver, SUPPORTED_CONTENT_TYPES } from './resolver/resolver.js'
 export type {
   DIDDereferencingResult,
@@ -90,6 +90,15 @@ export type {
   JwtSigner,
   TimeInput,
 } from './vc/issue.js'
+export { issueCredentialBatch, parseCredentialCsv } from './vc/csv.js'
+export type {
+  CredentialBatchResult,
+  CredentialCsvError,
+  CredentialCsvRow,
+  IssueCredentialBatchOptions,
+  IssuedCsvCredential,
+  ParsedCredentialCsv,
+} from './vc/csv.js'
 export { checkRole, verifyCredential } from './vc/verify.js'
 export type {
   CredentialVerification,

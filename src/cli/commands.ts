@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
-import { parse as parseCsv } from 'csv-parse/sync'
 import { GridError } from '../errors.js'
 import { Ed25519KeyPair } from '../method/keys.js'
 import { createDid } from '../method/create.js'
@@ -13,10 +12,11 @@ import { VERIFICATION_RELATIONSHIPS } from '../method/operation.js'
 import { recoverDid } from '../method/recover.js'
 import type { DidState } from '../method/state.js'
 import { rotateUpdateKey, updateDid } from '../method/update.js'
+import { parseCredentialCsv, type ParsedCredentialCsv } from '../vc/csv.js'
 import { createPresentation, issueMandate, issueRoleCredential, type JwtSigner } from '../vc/issue.js'
 import { peekPayload } from '../vc/jwt.js'
 import { publishRoleSchemas, publishTrustRegistry, readTrustRegistry, schemaUrl, trustRegistryUrl } from '../vc/resources.js'
-import { CLAIM_SCHEMAS, ROLES, type RoleName } from '../vc/roles.js'
+import { ROLES, type RoleName } from '../vc/roles.js'
 import { StatusRegistry } from '../vc/status-registry.js'
 import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
 import { CliError, UsageError } from './errors.js'
@@ -287,21 +287,26 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .action(
       run(async (home, o: { issuer: string; key: string; role: string; csv: string; out: string; expires?: string; utility?: string }) => {
         const role = roleOf(o.role)
-        const rows = readCsv(o.csv)
+        const { rows, errors } = readCsv(o.csv, role)
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const status = statusRegistry(home, issuer)
         const schema = schemaUrl(utilityOf(home, o.utility), role)
         const validUntil = expiry(o.expires)
         mkdirSync(o.out, { recursive: true })
         const summary = { issued: 0, skipped: 0, failed: [] as { row: number; subject?: string; reason: string }[] }
-        const progress = progressBar(io, rows.length)
-        for (const [i, row] of rows.entries()) {
-          const line = i + 2 // the header is line 1
+        // Rows the CSV reader refused and rows to issue, back in file order.
+        const entries = [...errors.map((error) => ({ error })), ...rows.map((row) => ({ row }))].sort(
+          (a, b) => ('row' in a ? a.row.line : a.error.line) - ('row' in b ? b.row.line : b.error.line),
+        )
+        const progress = progressBar(io, entries.length)
+        for (const [i, entry] of entries.entries()) {
           progress(i)
-          const subject = row.subject
+          if ('error' in entry) {
+            summary.failed.push({ row: entry.error.line, ...(entry.error.subject ? { subject: entry.error.subject } : {}), reason: entry.error.reason })
+            continue
+          }
+          const { line, subject, claims } = entry.row
           try {
-            if (!subject) throw new CliError('no subject')
-            parseDid(subject)
             const file = join(o.out, `${subject.replaceAll(':', '_')}.jwt`)
             const done = home.issuedTo(o.issuer, role, subject)
             if (done) {
@@ -310,16 +315,16 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
               summary.skipped++
               continue
             }
-            const jwt = await issueRoleCredential({ issuer, role, subject, claims: claimsFromRow(role, row) as never, schema, status, validUntil })
+            const jwt = await issueRoleCredential({ issuer, role, subject, claims, schema, status, validUntil })
             home.recordIssued({ jti: String(peekPayload(jwt)!.jti), issuer: o.issuer, role, subject, jwt })
             writeAtomic(file, `${jwt}\n`)
             summary.issued++
           } catch (err) {
             if (!(err instanceof GridError) && !(err instanceof TypeError) && !(err instanceof RangeError)) throw err
-            summary.failed.push({ row: line, ...(subject ? { subject } : {}), reason: err.message })
+            summary.failed.push({ row: line, subject, reason: err.message })
           }
         }
-        progress(rows.length)
+        progress(entries.length)
         if (summary.failed.length > 0) setExit(1)
         const text = [
           `issued ${summary.issued}, skipped ${summary.skipped} (already issued), failed ${summary.failed.length}`,
@@ -562,7 +567,8 @@ async function readJwt(arg: string, io: Io): Promise<string> {
   return text
 }
 
-function readCsv(file: string): Record<string, string>[] {
+/** A credential CSV file, read as `parseCredentialCsv` reads it; a file it cannot read as a whole is a one-line error. */
+function readCsv<R extends RoleName>(file: string, role: R): ParsedCredentialCsv<R> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -570,26 +576,11 @@ function readCsv(file: string): Record<string, string>[] {
     throw new CliError(`cannot read ${file}`)
   }
   try {
-    const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[]
-    if (rows.length > 0 && !('subject' in rows[0]!)) throw new Error('the header must start with "subject"')
-    return rows
+    return parseCredentialCsv(text, role)
   } catch (err) {
-    throw new CliError(`${file} is not a valid CSV: ${(err as Error).message}`)
+    if (err instanceof SyntaxError) throw new CliError(`${file} is not a valid CSV: ${err.message}`)
+    throw err
   }
-}
-
-/** A CSV row's claims, typed by the role's schema: numbers, integers, and `;`-separated arrays. */
-function claimsFromRow(role: RoleName, row: Record<string, string>): Record<string, unknown> {
-  const properties = CLAIM_SCHEMAS[role].properties as Record<string, { type?: string }>
-  const claims: Record<string, unknown> = {}
-  for (const [name, raw] of Object.entries(row)) {
-    if (name === 'subject' || raw === '') continue
-    const type = properties[name]?.type
-    if (type === 'array') claims[name] = raw.split(';').map((x) => x.trim()).filter((x) => x !== '')
-    else if (type === 'number' || type === 'integer') claims[name] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw
-    else claims[name] = raw
-  }
-  return claims
 }
 
 function writeAtomic(file: string, text: string): void {

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SqliteLedger } from '../../src/ledger/sqlite.js'
 
-// The README's first command runs this example; this test runs it the same way (tsx) and checks
+// `npm run demo:quickstart` runs this example; this test runs it the same way (tsx) and checks
 // what it reports against the store it leaves behind.
-describe('examples/quickstart.ts (npm run demo)', () => {
+describe('examples/quickstart.ts (npm run demo:quickstart)', () => {
   it('walks the whole life cycle on the embedded ledger and reports it truthfully', async () => {
     const root = join(import.meta.dirname, '..', '..')
     const dir = mkdtempSync(join(tmpdir(), 'grid-did-demo-test-'))
