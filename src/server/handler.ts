@@ -3,7 +3,7 @@ import { toHex, utf8Encode } from '../lib/bytes.js'
 import { sha256 } from '../lib/crypto.js'
 import { messageOf } from '../lib/message.js'
 import { readAtMost } from '../lib/stream.js'
-import { parseDid, parseDidUrl } from '../method/did.js'
+import { parseDid, parseDidUrl, type GridDidUrl } from '../method/did.js'
 import type { DIDDereferencingResult, GridResolutionOptions, GridResolver } from '../resolver/resolver.js'
 
 /** Options of {@link createHandler}. */
@@ -19,10 +19,63 @@ export interface HandlerOptions {
   timeoutMs?: number
   /** `Access-Control-Allow-Origin` for GET requests. Default `*`. */
   corsOrigin?: string
+  /**
+   * Cache of serialised answers, keyed like the `ETag` (ledger head, media type, options, DID URL),
+   * so a repeated request costs one head read (default 1,000 answers, 16 MiB). `false` resolves
+   * every request.
+   */
+  cache?: false | { maxEntries?: number; maxBytes?: number }
 }
 
 /** A `Request → Response` function: the whole endpoint, testable without sockets. */
 export type Handler = (request: Request) => Promise<Response>
+
+/**
+ * A request as the endpoint reads it: what both the `Request` wrapper and the `node:http` adapter
+ * give without building the other's objects.
+ * @internal
+ */
+export interface EndpointRequest {
+  method: string
+  /** The request URL (absolute), or the parts of it the endpoint reads. */
+  url: Readonly<Pick<URL, 'href' | 'pathname' | 'search'>>
+  /** A request header (lowercase name), or null when absent. */
+  header(name: string): string | null
+  /** The body as text, or `max` (a number) when it is larger. Called only for POST. */
+  text(max: number): Promise<string | number>
+}
+
+/**
+ * What the endpoint sends: header names lowercase, `content-length` set when there is a body.
+ * Cached replies are shared between requests: never mutate one.
+ * @internal
+ */
+export interface EndpointReply {
+  status: number
+  headers: Readonly<Record<string, string>>
+  body: Uint8Array | null
+}
+
+/** What a route answers, before the CORS headers and the body's encoding and length. */
+interface Answer {
+  status: number
+  headers: Readonly<Record<string, string>>
+  body: string | Uint8Array | null
+}
+
+/** @internal The endpoint without WHATWG `Request`/`Response` objects. */
+export type Endpoint = (request: EndpointRequest) => Promise<EndpointReply>
+
+const endpoints = new WeakMap<Handler, Endpoint>()
+
+/**
+ * The endpoint behind a handler made by {@link createHandler}, for the `node:http` adapter; undefined
+ * for any other handler.
+ * @internal
+ */
+export function endpointOf(handler: Handler): Endpoint | undefined {
+  return endpoints.get(handler)
+}
 
 /** The full DID Resolution result media types (current and the one Veramo sends). */
 const RESULT_TYPES = ['application/did-resolution', 'application/ld+json;profile="https://w3id.org/did-resolution"'] as const
@@ -73,7 +126,8 @@ type Negotiated = { kind: 'result'; type: string } | { kind: 'document'; type: s
  * `application/did+ld+json`, `application/ld+json` and `application/json` the document; anything else 406.
  * Statuses: 200, 304, 400, 404, 405, 406, 410 (deactivated, with the body), 413, 414, 500, 501, 503.
  * Errors keep DID Core's string codes in `didResolutionMetadata.error`, with RFC 9457 problem
- * details alongside. `ETag` is derived from the ledger head, so a revalidation costs one head read.
+ * details alongside. `ETag` is derived from the ledger head, so a revalidation costs one head read;
+ * answers are cached under the same key (`options.cache`), so a repeated request costs one too.
  *
  * @example
  * ```ts
@@ -90,16 +144,21 @@ export function createHandler(options: HandlerOptions): Handler {
   const timeoutMs = options.timeoutMs ?? 10_000
   const cors = options.corsOrigin ?? '*'
   const tests = { grid: [...(options.testIdentifiers ?? [])] }
+  const corsAnswer = corsHeaders(cors)
+  const cache = options.cache === false ? undefined : new ReplyCache(options.cache?.maxEntries ?? 1_000, options.cache?.maxBytes ?? 16 * 2 ** 20, corsAnswer)
+  const context: Context = { resolver, maxBody, cache, targets: new Map() }
+  const deadlines = new Deadlines(timeoutMs)
 
-  const route = async (request: Request): Promise<Response> => {
-    if (request.url.length > maxUrl) return problem(414, 'URI Too Long', `the request URL is longer than ${maxUrl} characters`)
-    const url = new URL(request.url)
+  // Not async: the answers that need no I/O come back without a promise hop.
+  const route = (request: EndpointRequest): Answer | Promise<Answer> => {
+    const url = request.url
+    if (url.href.length > maxUrl) return problem(414, 'URI Too Long', `the request URL is longer than ${maxUrl} characters`)
     const path = url.pathname
-    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: corsHeaders(cors) })
+    if (request.method === 'OPTIONS') return { status: 204, headers: {}, body: null }
     const isIdentifiers = path.startsWith(PREFIX)
     const allowed = isIdentifiers ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD']
     if (!allowed.includes(request.method)) {
-      return problem(405, 'Method Not Allowed', `${request.method} is not allowed on ${path.slice(0, 100)}`, { Allow: allowed.join(', ') })
+      return problem(405, 'Method Not Allowed', `${request.method} is not allowed on ${path.slice(0, 100)}`, { allow: allowed.join(', ') })
     }
     switch (path) {
       case '/health':
@@ -114,25 +173,53 @@ export function createHandler(options: HandlerOptions): Handler {
         return json({ grid: TRAITS })
     }
     if (!isIdentifiers) return problem(404, 'Not Found', `no route ${path.slice(0, 100)}`)
-    return identifiers(request, url, resolver, maxBody)
+    return identifiers(request, context)
   }
 
-  return async (request) => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<Response>((resolve) => {
-      timer = setTimeout(() => resolve(problem(503, 'Service Unavailable', `the request took longer than ${timeoutMs} ms`, { 'Retry-After': '1' })), timeoutMs)
-    })
-    try {
-      const response = await Promise.race([route(request), timeout])
-      for (const [k, v] of Object.entries(corsHeaders(cors))) response.headers.set(k, v)
-      return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response
-    } catch (err) {
-      // Never crash the server: anything unexpected is a 500 in the endpoint's own error format.
-      return problem(500, 'Internal Server Error', `the request failed: ${messageOf(err)}`)
-    } finally {
-      clearTimeout(timer)
-    }
+  // CORS headers on every answer (they win, as `Headers.set` after the fact did); none on HEAD's body.
+  const finish = (request: EndpointRequest, answer: Answer): EndpointReply => {
+    const reply = sent.has(answer) ? (answer as EndpointReply) : toReply(answer, corsAnswer)
+    return request.method === 'HEAD' ? withoutBody(reply) : reply
   }
+  // Never crash the server: anything unexpected is a 500 in the endpoint's own error format.
+  const failed = (err: unknown) => toReply(problem(500, 'Internal Server Error', `the request failed: ${messageOf(err)}`), {})
+
+  const endpoint: Endpoint = (request) => {
+    let routed: Answer | Promise<Answer>
+    try {
+      routed = route(request)
+    } catch (err) {
+      return Promise.resolve(failed(err))
+    }
+    if (!(routed instanceof Promise)) return Promise.resolve(finish(request, routed))
+    return new Promise((resolve) => {
+      const waiting = deadlines.start(() => {
+        resolve(finish(request, problem(503, 'Service Unavailable', `the request took longer than ${timeoutMs} ms`, { 'retry-after': '1' })))
+      })
+      routed.then(
+        (answer) => {
+          deadlines.settle(waiting)
+          resolve(finish(request, answer))
+        },
+        (err: unknown) => {
+          deadlines.settle(waiting)
+          resolve(failed(err))
+        },
+      )
+    })
+  }
+
+  const handler: Handler = async (request) => {
+    const reply = await endpoint({
+      method: request.method,
+      url: new URL(request.url),
+      header: (name) => request.headers.get(name),
+      text: (max) => readBody(request, max),
+    })
+    return new Response(reply.body, { status: reply.status, headers: reply.headers })
+  }
+  endpoints.set(handler, endpoint)
+  return handler
 }
 
 /** DIF DID traits of did:grid. */
@@ -148,60 +235,103 @@ const TRAITS = {
   selfCertifying: true,
 }
 
-async function identifiers(request: Request, url: URL, resolver: GridResolver, maxBody: number): Promise<Response> {
-  let didUrl: string
+/** What {@link identifiers} works with, made once per handler. */
+interface Context {
+  resolver: GridResolver
+  maxBody: number
+  cache: ReplyCache | undefined
+  /** Request URLs seen recently, by `href`: clients repeat the same few. */
+  targets: Map<string, Target>
+}
+
+/** A request URL as {@link identifiers} reads it. */
+interface Target {
+  /** The DID URL: the path after the prefix, percent-decoded, and the query. */
+  didUrl: string
+  /** Cache key of a GET of `didUrl`, by negotiated media type. */
+  keys: Map<string, string>
+}
+
+/** The {@link Target} of `url`, remembered (up to 1,000 URLs of up to 1,024 characters); undefined when it is not valid percent-encoding. */
+function targetOf(url: EndpointRequest['url'], targets: Map<string, Target>): Target | undefined {
+  let target = targets.get(url.href)
+  if (target) return target
   try {
-    didUrl = decodeURIComponent(url.pathname.slice(PREFIX.length)) + url.search
+    target = { didUrl: decodeURIComponent(url.pathname.slice(PREFIX.length)) + url.search, keys: new Map() }
   } catch {
-    return resolutionError('invalidDidUrl', 'the identifier is not valid percent-encoding')
+    return undefined
   }
+  if (url.href.length <= 1_024) {
+    if (targets.size >= 1_000) targets.clear()
+    targets.set(url.href, target)
+  }
+  return target
+}
+
+async function identifiers(request: EndpointRequest, { resolver, maxBody, cache, targets }: Context): Promise<Answer> {
+  const target = targetOf(request.url, targets)
+  if (!target) return resolutionError('invalidDidUrl', 'the identifier is not valid percent-encoding')
+  const didUrl = target.didUrl
   let options: GridResolutionOptions = {}
   if (request.method === 'POST') {
-    const body = await readBody(request, maxBody)
+    const body = await request.text(maxBody)
     if (typeof body === 'number') return problem(413, 'Content Too Large', `the request body is larger than ${maxBody} bytes`)
     const parsed = parseOptions(body)
     if (typeof parsed === 'string') return resolutionError('invalidOptions', parsed)
     options = parsed
   }
-  const negotiated = negotiate(options.accept ?? request.headers.get('accept'))
+  const negotiated = negotiateMemo(options.accept ?? request.header('accept'))
   if (!negotiated) {
     return resolutionError('representationNotSupported', `acceptable types: ${[...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES)].join(', ')}`)
   }
-  let parsed
-  try {
-    parsed = parseDidUrl(didUrl)
-  } catch (err) {
-    // A bad DID is invalidDid; a good DID with a bad path, query or fragment is invalidDidUrl.
-    return resolutionError(isDid(didUrl.split(/[/?#]/)[0]!) ? 'invalidDidUrl' : 'invalidDid', messageOf(err))
+  // ETag from the ledger head: nothing this endpoint returns can change until the head moves. The
+  // same holds for the answer itself, so it is cached under the same key.
+  let key = request.method === 'POST' ? `${negotiated.type}\n${JSON.stringify(options)}\n${didUrl}` : target.keys.get(negotiated.type)
+  if (key === undefined) {
+    key = `${negotiated.type}\n\n${didUrl}`
+    target.keys.set(negotiated.type, key)
   }
-  // ETag from the ledger head: nothing this endpoint returns can change until the head moves.
+  // A cached answer names its network, so a repeated request does not parse the DID URL again.
+  const known = cache?.peek(key)
+  let parsed: GridDidUrl | undefined
+  if (!known) {
+    try {
+      parsed = parseDidUrl(didUrl)
+    } catch (err) {
+      // A bad DID is invalidDid; a good DID with a bad path, query or fragment is invalidDidUrl.
+      return resolutionError(isDid(didUrl.split(/[/?#]/)[0]!) ? 'invalidDidUrl' : 'invalidDid', messageOf(err))
+    }
+  }
   let etag: string | undefined
+  let height = 0
+  let cached: CachedReply | undefined
   try {
-    const head = await resolver.head(parsed.network)
-    etag = `"${head.finalizedHeight}-${toHex(sha256(utf8Encode(`${negotiated.type}\n${request.method === 'POST' ? JSON.stringify(options) : ''}\n${didUrl}`))).slice(0, 16)}"`
-    if (request.headers.get('if-none-match')?.split(/\s*,\s*/).includes(etag)) {
-      return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': CACHE } })
+    height = (await resolver.head(known?.network ?? parsed!.network)).finalizedHeight
+    if (known?.height === height) cached = cache!.touch(key, known)
+    etag = cached?.etag ?? `"${height}-${toHex(sha256(utf8Encode(key))).slice(0, 16)}"`
+    if (request.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) {
+      return { status: 304, headers: { etag, 'cache-control': CACHE }, body: null }
     }
   } catch {
     etag = undefined // unknown network or ledger down: resolution reports it properly below
   }
+  if (cached) return cached.reply
+  parsed ??= parseDidUrl(didUrl) // parsed before, when the answer was cached
   const selection = { ...options }
   delete selection.accept
   const isDereference = parsed.path !== undefined || parsed.fragment !== undefined || parsed.params?.service !== undefined
-  const response = isDereference
+  const answer = isDereference
     ? await dereference(resolver, didUrl, selection, negotiated)
     : await resolve(resolver, didUrl, selection, negotiated)
-  if (etag && response.status < 500) {
-    response.headers.set('ETag', etag)
-    response.headers.set('Cache-Control', CACHE)
-  }
-  return response
+  if (!etag || answer.status >= 500) return answer
+  const tagged = { status: answer.status, headers: { ...answer.headers, etag, 'cache-control': CACHE }, body: answer.body }
+  return cache ? cache.set(key, parsed.network, height, etag, tagged) : tagged
 }
 
 // Answers can change with every new block: revalidate each time (cheap: see the ETag).
 const CACHE = 'public, max-age=0, must-revalidate'
 
-async function resolve(resolver: GridResolver, did: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Response> {
+async function resolve(resolver: GridResolver, did: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
   const accept = negotiated.kind === 'document' ? negotiated.representation : 'application/did+ld+json'
   const result = await resolver.resolve(did, { ...options, accept })
   const error = result.didResolutionMetadata.error
@@ -211,7 +341,7 @@ async function resolve(resolver: GridResolver, did: string, options: GridResolut
   return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result })
 }
 
-async function dereference(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Response> {
+async function dereference(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
   const result: DIDDereferencingResult = await resolver.dereference(didUrl, {
     ...options,
     ...(negotiated.kind === 'document' ? { accept: negotiated.representation } : {}),
@@ -223,9 +353,21 @@ async function dereference(resolver: GridResolver, didUrl: string, options: Grid
   const type = String(result.dereferencingMetadata.contentType)
   if (type === 'text/uri-list') {
     const list = Array.isArray(result.contentStream) ? result.contentStream.join('\r\n') : String(result.contentStream)
-    return new Response(`${list}\r\n`, { status, headers: { 'Content-Type': 'text/uri-list' } })
+    return { status, headers: { 'content-type': 'text/uri-list' }, body: `${list}\r\n` }
   }
   return body(status, type === 'application/json' ? 'application/json' : negotiated.type, result.contentStream)
+}
+
+const negotiated = new Map<string, Negotiated | undefined>()
+
+/** {@link negotiate}, remembered for up to 256 distinct short Accept headers (clients send few). */
+function negotiateMemo(accept: string | null | undefined): Negotiated | undefined {
+  if (accept === null || accept === undefined || accept.length > 256) return negotiate(accept)
+  if (negotiated.has(accept)) return negotiated.get(accept)
+  if (negotiated.size >= 256) negotiated.clear()
+  const result = negotiate(accept)
+  negotiated.set(accept, result)
+  return result
 }
 
 /** The first acceptable media type, by q-value then order; undefined when none is acceptable. */
@@ -296,7 +438,7 @@ function isDid(text: string): boolean {
   }
 }
 
-async function health(resolver: GridResolver): Promise<Response> {
+async function health(resolver: GridResolver): Promise<Answer> {
   const networks: Record<string, unknown> = {}
   let ok = true
   for (const name of resolver.networks) {
@@ -311,7 +453,7 @@ async function health(resolver: GridResolver): Promise<Response> {
   return json({ status: ok ? 'ok' : 'degraded', networks }, ok ? 200 : 503)
 }
 
-function resolutionError(error: string, message: string, key: 'didResolutionMetadata' | 'dereferencingMetadata' = 'didResolutionMetadata'): Response {
+function resolutionError(error: string, message: string, key: 'didResolutionMetadata' | 'dereferencingMetadata' = 'didResolutionMetadata'): Answer {
   const status = STATUS[error] ?? 500
   const problemDetails = { type: PROBLEM_TYPES[error] ?? PROBLEM_TYPES.internalError, title: error, status, detail: message }
   const result: DIDResolutionResult | DIDDereferencingResult =
@@ -321,26 +463,171 @@ function resolutionError(error: string, message: string, key: 'didResolutionMeta
   return body(status, RESULT_TYPES[0], { '@context': 'https://w3id.org/did-resolution/v1', ...result })
 }
 
-function problem(status: number, title: string, detail: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
-    status,
-    headers: { 'Content-Type': 'application/problem+json', ...headers },
-  })
+function problem(status: number, title: string, detail: string, headers: Record<string, string> = {}): Answer {
+  return { status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify({ type: 'about:blank', title, status, detail }) }
 }
 
-function json(value: unknown, status = 200): Response {
+function json(value: unknown, status = 200): Answer {
   return body(status, 'application/json', value)
 }
 
-function body(status: number, type: string, value: unknown): Response {
-  return new Response(JSON.stringify(value), { status, headers: { 'Content-Type': type } })
+function body(status: number, type: string, value: unknown): Answer {
+  return { status, headers: { 'content-type': type }, body: JSON.stringify(value) }
 }
 
 function corsHeaders(origin: string): Record<string, string> {
   return {
-    'Access-Control-Allow-Origin': origin,
-    'Access-Control-Allow-Methods': 'GET, HEAD, POST, OPTIONS',
-    'Access-Control-Allow-Headers': 'Accept, Content-Type, If-None-Match',
-    'Access-Control-Expose-Headers': 'ETag',
+    'access-control-allow-origin': origin,
+    'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
+    'access-control-allow-headers': 'Accept, Content-Type, If-None-Match',
+    'access-control-expose-headers': 'ETag',
+  }
+}
+
+/** `answer` as sent: `extra` headers set, the body as UTF-8 bytes with its `content-length`. */
+function toReply(answer: Answer, extra: Readonly<Record<string, string>>): EndpointReply {
+  const body = typeof answer.body === 'string' ? utf8Encode(answer.body) : answer.body
+  const headers = body ? { ...answer.headers, ...extra, 'content-length': String(body.length) } : { ...answer.headers, ...extra }
+  return { status: answer.status, headers, body }
+}
+
+/** The reply to a HEAD request: the GET reply's status and headers, without body or length. */
+function withoutBody(reply: EndpointReply): EndpointReply {
+  const { 'content-length': _length, ...headers } = reply.headers
+  return { status: reply.status, headers, body: null }
+}
+
+/** One request waiting for its answer in {@link Deadlines}. */
+interface Waiting {
+  /** `performance.now()` time limit. */
+  at: number
+  /** Answers the request 503; a no-op once it has an answer, so a settled entry holds nothing. */
+  expire: () => void
+  done: boolean
+}
+
+const nothing = () => undefined
+
+/**
+ * The time limit of one handler's requests, kept with one timer instead of one per request (a
+ * visible share of a cached answer's cost): the limit is the same for every request, so deadlines
+ * come in arrival order and only the oldest open request needs timing. The timer keeps the process
+ * alive only while a request is open, as per-request timers did.
+ */
+class Deadlines {
+  readonly #ms: number
+  /** Requests in arrival order; those before `#first` have their answer. */
+  #open: Waiting[] = []
+  #first = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(ms: number) {
+    this.#ms = ms
+  }
+
+  /** Calls `expire` once the time limit has passed, unless {@link settle} comes first. */
+  start(expire: () => void): Waiting {
+    const waiting: Waiting = { at: performance.now() + this.#ms, expire, done: false }
+    if (this.#first === this.#open.length) {
+      this.#open = []
+      this.#first = 0
+      if (this.#timer) this.#timer.ref()
+      else this.#timer = setTimeout(this.#fire, this.#ms)
+    }
+    this.#open.push(waiting)
+    return waiting
+  }
+
+  /** The request of `waiting` has its answer. */
+  settle(waiting: Waiting): void {
+    waiting.done = true
+    waiting.expire = nothing
+    while (this.#first < this.#open.length && this.#open[this.#first]!.done) this.#first++
+    if (this.#first === this.#open.length) this.#timer?.unref()
+    else if (this.#first > 1_024) {
+      this.#open = this.#open.slice(this.#first)
+      this.#first = 0
+    }
+  }
+
+  readonly #fire = (): void => {
+    const now = performance.now()
+    while (this.#first < this.#open.length) {
+      const waiting = this.#open[this.#first]!
+      if (!waiting.done && waiting.at > now) break
+      this.#first++
+      const expire = waiting.expire
+      this.settle(waiting)
+      expire()
+    }
+    this.#timer = this.#first < this.#open.length ? setTimeout(this.#fire, this.#open[this.#first]!.at - now) : undefined
+  }
+}
+
+/** Replies that are already as sent (the cached ones): {@link toReply} is not applied again. */
+const sent = new WeakSet<Answer>()
+
+/** One cached reply: the network and head height it was produced at, and its ETag. */
+interface CachedReply {
+  network: string
+  height: number
+  etag: string
+  reply: EndpointReply
+  size: number
+}
+
+/**
+ * Replies as sent, least recently used first out, bounded by count and by bytes. One entry per key:
+ * a reply from another head height is a miss, and is replaced.
+ */
+class ReplyCache {
+  readonly #entries = new Map<string, CachedReply>()
+  readonly #maxEntries: number
+  readonly #maxBytes: number
+  readonly #cors: Readonly<Record<string, string>>
+  #bytes = 0
+
+  constructor(maxEntries: number, maxBytes: number, cors: Readonly<Record<string, string>>) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new RangeError('options.cache.maxEntries must be a non-negative integer')
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError('options.cache.maxBytes must be a non-negative integer')
+    this.#maxEntries = maxEntries
+    this.#maxBytes = maxBytes
+    this.#cors = cors
+  }
+
+  /** The entry of `key`, whatever its height, without counting it as used. */
+  peek(key: string): CachedReply | undefined {
+    return this.#entries.get(key)
+  }
+
+  /** Counts `entry` (from {@link peek}) as used, and returns it. */
+  touch(key: string, entry: CachedReply): CachedReply {
+    this.#entries.delete(key)
+    this.#entries.set(key, entry)
+    return entry
+  }
+
+  /**
+   * Stores `answer` as sent (CORS headers, body as bytes) and returns that; returns `answer` as it
+   * is when it is larger than the whole budget.
+   */
+  set(key: string, network: string, height: number, etag: string, answer: Answer): Answer {
+    this.#delete(key)
+    const reply = toReply(answer, this.#cors)
+    // Keys are UTF-16 in memory; headers are a few hundred bytes at most.
+    const size = 2 * key.length + 512 + (reply.body?.length ?? 0)
+    if (this.#maxEntries === 0 || size > this.#maxBytes) return answer
+    while (this.#entries.size >= this.#maxEntries || this.#bytes + size > this.#maxBytes) this.#delete(this.#entries.keys().next().value!)
+    sent.add(reply)
+    this.#entries.set(key, { network, height, etag, reply, size })
+    this.#bytes += size
+    return reply
+  }
+
+  #delete(key: string): void {
+    const entry = this.#entries.get(key)
+    if (!entry) return
+    this.#entries.delete(key)
+    this.#bytes -= entry.size
   }
 }

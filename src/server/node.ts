@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { listen } from '../lib/listen.js'
 import { Readable } from 'node:stream'
-import type { Handler } from './handler.js'
+import { readAtMost } from '../lib/stream.js'
+import { endpointOf, type EndpointReply, type EndpointRequest, type Handler } from './handler.js'
 
 export { createHandler, negotiate } from './handler.js'
 export type { Handler, HandlerOptions } from './handler.js'
@@ -31,7 +32,9 @@ export interface RunningServer {
 
 /**
  * Runs a {@link Handler} on `node:http`: what `grid-did serve` uses, exported for services.
- * Converts requests and responses, applies receive timeouts and logs one line per request.
+ * Calls a handler made by {@link createHandler} directly (no WHATWG `Request`/`Response` per
+ * request) and any other through a `Request` and `Response`; applies receive timeouts and logs one
+ * line per request.
  * @example
  * ```ts
  * const { url, close } = await serve(createHandler({ resolver }), { port: 8080 })
@@ -43,30 +46,34 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   const host = options.host ?? '127.0.0.1'
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log
   const grace = options.shutdownGraceMs ?? 5_000
+  // A handler made by createHandler is called without building a WHATWG Request and Response.
+  const endpoint = endpointOf(handler)
+  const targets = new Targets(host)
+  const answer: (req: IncomingMessage) => Promise<EndpointReply> = endpoint
+    ? (req) => {
+        // undici's Request refuses these methods, so the WHATWG path answers 400: so does this one.
+        if (req.method === 'TRACE' || req.method === 'TRACK') return Promise.reject(new TypeError(`${req.method} is a forbidden method`))
+        return endpoint(new NodeRequest(req, targets.parse(req.url ?? '/')))
+      }
+    : (req) => viaFetch(handler, req, host)
   const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 15_000, headersTimeout: 10_000 }, (req, res) => {
-    void respond(handler, req, res, host, log)
+    void respond(answer, req, res, log)
   })
   const { url, close } = await listen(server, options.port ?? 8080, host, grace)
   return { url, server, close }
 }
 
-async function respond(handler: Handler, req: IncomingMessage, res: ServerResponse, host: string, log: ((line: string) => void) | false): Promise<void> {
-  const started = performance.now()
+async function respond(answer: (req: IncomingMessage) => Promise<EndpointReply>, req: IncomingMessage, res: ServerResponse, log: ((line: string) => void) | false): Promise<void> {
+  const started = log ? performance.now() : 0
   let status = 500
   let bytes = 0
   try {
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-    const request = new Request(`http://${host}${req.url ?? '/'}`, {
-      method: req.method ?? 'GET',
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])) as [string, string][],
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
-    } as RequestInit)
-    const response = await handler(request)
-    status = response.status
-    const payload = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined
-    bytes = payload?.length ?? 0
-    res.writeHead(status, Object.fromEntries(response.headers))
-    res.end(payload)
+    const reply = await answer(req)
+    status = reply.status
+    bytes = reply.body?.length ?? 0
+    res.writeHead(status, reply.headers)
+    if (reply.body === null) res.end()
+    else res.end(reply.body)
   } catch {
     // The handler never throws; this is a broken connection or a malformed request line.
     if (!res.headersSent) res.writeHead(400, { 'Content-Type': 'application/problem+json' })
@@ -77,5 +84,72 @@ async function respond(handler: Handler, req: IncomingMessage, res: ServerRespon
       const ms = (performance.now() - started).toFixed(1)
       log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${(req.url ?? '').slice(0, 300)} ${status} ${bytes} ${ms}ms`)
     }
+  }
+}
+
+/** Any other {@link Handler}: through a WHATWG `Request` and `Response`. */
+async function viaFetch(handler: Handler, req: IncomingMessage, host: string): Promise<EndpointReply> {
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+  const request = new Request(`http://${host}${req.url ?? '/'}`, {
+    method: req.method ?? 'GET',
+    headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])) as [string, string][],
+    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+  } as RequestInit)
+  const response = await handler(request)
+  const body = response.body ? new Uint8Array(await response.arrayBuffer()) : null
+  return { status: response.status, headers: Object.fromEntries(response.headers), body }
+}
+
+type Target = EndpointRequest['url']
+
+/**
+ * Request targets parsed as `new URL` parses them, remembered by their raw text: clients repeat the
+ * same few, and parsing is a visible share of a cached answer's cost. Bounded: 1,000 targets of up
+ * to 1,024 characters, forgotten all at once when full.
+ */
+class Targets {
+  readonly #parsed = new Map<string, Target>()
+  readonly #host: string
+
+  constructor(host: string) {
+    this.#host = host
+  }
+
+  /** Throws as `new URL` does. */
+  parse(raw: string): Target {
+    let target = this.#parsed.get(raw)
+    if (target) return target
+    const url = new URL(`http://${this.#host}${raw}`)
+    target = Object.freeze({ href: url.href, pathname: url.pathname, search: url.search })
+    if (raw.length <= 1_024) {
+      if (this.#parsed.size >= 1_000) this.#parsed.clear()
+      this.#parsed.set(raw, target)
+    }
+    return target
+  }
+}
+
+/** An `IncomingMessage` as the endpoint reads it. */
+class NodeRequest implements EndpointRequest {
+  readonly method: string
+  readonly url: Target
+  readonly #req: IncomingMessage
+
+  constructor(req: IncomingMessage, url: Target) {
+    this.method = req.method ?? 'GET'
+    this.url = url
+    this.#req = req
+  }
+
+  header(name: string): string | null {
+    const value = this.#req.headers[name]
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
+  }
+
+  /** The body as text, or `max` when it is larger (read as the WHATWG adapter reads it). */
+  async text(max: number): Promise<string | number> {
+    if (Number(this.#req.headers['content-length'] ?? 0) > max) return max
+    const bytes = await readAtMost(Readable.toWeb(this.#req) as ReadableStream<Uint8Array>, max)
+    return bytes ? new TextDecoder().decode(bytes) : max
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   GridResolver,
   LedgerUnavailableError,
@@ -6,6 +6,7 @@ import {
   anchorResource,
   createDid,
   deactivateDid,
+  updateDid,
   type Ledger,
 } from '../../src/index.js'
 import { createHandler, negotiate, type Handler } from '../../src/server/handler.js'
@@ -154,6 +155,37 @@ describe('GET /1.0/identifiers/{did}: status codes', () => {
     expect(await json(late)).toMatchObject({ status: 503, detail: 'the request took longer than 50 ms' })
   })
 
+  it('each request gets the whole time limit: answered ones do not hold others back, late ones are not cut short', async () => {
+    const { did, gone, ledger } = await setup()
+    // Reads of `did` never finish; `gone` reads normally.
+    const stuck = did.split(':').pop()
+    const sometimes: Ledger = {
+      submit: (ops) => ledger.submit(ops),
+      read: (suffix, options) => (suffix === stuck ? new Promise(() => undefined) : ledger.read(suffix, options)),
+      head: () => ledger.head(),
+      batch: (h) => ledger.batch(h),
+      close: () => ledger.close(),
+    }
+    const handler = createHandler({ resolver: new GridResolver({ networks: { sgcc: sometimes } }), timeoutMs: 100, cache: false })
+    const timed = async (path: string) => {
+      const t = performance.now()
+      const res = await get(handler, path)
+      return { status: res.status, ms: performance.now() - t }
+    }
+    const first = timed(`/1.0/identifiers/${did}`)
+    await new Promise((r) => setTimeout(r, 60))
+    const second = timed(`/1.0/identifiers/${did}?versionId=1`)
+    const fast = await timed(`/1.0/identifiers/${gone}`)
+    expect(fast.status).toBe(410)
+    expect(fast.ms).toBeLessThan(100)
+    const [a, b] = await Promise.all([first, second])
+    expect(a.status).toBe(503)
+    expect(b.status).toBe(503)
+    expect(a.ms).toBeGreaterThanOrEqual(99)
+    expect(b.ms).toBeGreaterThanOrEqual(99)
+    expect(b.ms).toBeLessThan(1_000)
+  })
+
   it('version selectors in the DID URL query', async () => {
     const { handler, did } = await setup()
     const res = await get(handler, `/1.0/identifiers/${did}?versionId=1`)
@@ -254,5 +286,106 @@ describe('list endpoints, health, CORS, caching and limits', () => {
     const moved = await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': etag })
     expect(moved.status).toBe(200)
     expect(moved.headers.get('etag')).toMatch(/^"5-/)
+  })
+})
+
+describe('answer cache: keyed like the ETag, so one head read serves a repeated request', () => {
+  it('serves a repeated request without resolving; a new anchoring gives the new state and a new ETag', async () => {
+    const { handler, did, ledger, resolver } = await setup()
+    const resolve = vi.spyOn(resolver, 'resolve')
+    const first = await get(handler, `/1.0/identifiers/${did}`)
+    const again = await get(handler, `/1.0/identifiers/${did}`)
+    expect(resolve).toHaveBeenCalledTimes(1)
+    expect(again.status).toBe(200)
+    expect(again.headers.get('etag')).toBe(first.headers.get('etag'))
+    expect(again.headers.get('access-control-allow-origin')).toBe('*')
+    const [a, b] = [await json(first), await json(again)]
+    expect(b).toEqual(a)
+    expect(b.didDocumentMetadata.versionId).toBe('1')
+
+    await ledger.submit([(await updateDid(await resolver.resolveState(did), key('live-u'), { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://new.example'] }] })).bytes])
+    const moved = await get(handler, `/1.0/identifiers/${did}`)
+    expect(resolve).toHaveBeenCalledTimes(2)
+    expect(moved.headers.get('etag')).toMatch(/^"5-/)
+    const c = await json(moved)
+    expect(c.didDocumentMetadata.versionId).toBe('2')
+    expect(c.didDocument.alsoKnownAs).toEqual(['https://new.example'])
+    // The old version, asked for by versionId, is its own entry.
+    expect((await json(await get(handler, `/1.0/identifiers/${did}?versionId=1`))).didDocument.alsoKnownAs).toBeUndefined()
+  })
+
+  it('a DID-linked resource and a revalidation follow the head the same way', async () => {
+    const { handler, did, ledger, resolver } = await setup()
+    const path = `/1.0/identifiers/${did}/resources/tariffs`
+    expect(await json(await get(handler, path, { accept: 'application/json' }))).toEqual({ peak: 15 })
+    const cached = await get(handler, path, { accept: 'application/json' })
+    expect(await json(cached)).toEqual({ peak: 15 })
+    expect((await get(handler, path, { accept: 'application/json', 'if-none-match': cached.headers.get('etag')! })).status).toBe(304)
+    await anchorResource({ did, signer: key('live-s') }, { ledger, resolver }, 'tariffs', 'TariffTable', { peak: 16 })
+    expect((await get(handler, path, { accept: 'application/json', 'if-none-match': cached.headers.get('etag')! })).status).toBe(200)
+    expect(await json(await get(handler, path, { accept: 'application/json' }))).toEqual({ peak: 16 })
+  })
+
+  it('HEAD, GET and POST share nothing they should not: HEAD has no body, POST options are part of the key', async () => {
+    const { handler, did } = await setup()
+    const full = await get(handler, `/1.0/identifiers/${did}`)
+    const length = Number(full.headers.get('content-length'))
+    expect(length).toBe((await full.arrayBuffer()).byteLength)
+    const head = await handler(new Request(`${base}/1.0/identifiers/${did}`, { method: 'HEAD' }))
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-length')).toBeNull()
+    expect(head.headers.get('etag')).toBe(full.headers.get('etag'))
+    expect(await head.text()).toBe('')
+    expect(Number((await get(handler, `/1.0/identifiers/${did}`)).headers.get('content-length'))).toBe(length)
+    const post = (body: object) => handler(new Request(`${base}/1.0/identifiers/${did}`, { method: 'POST', body: JSON.stringify(body) }))
+    expect((await json(await post({ accept: 'application/did+json' }))).id).toBe(did)
+    expect((await json(await post({ accept: 'application/did+ld+json' })))['@context']).toBeDefined()
+    expect((await json(await post({ accept: 'application/did+json' })))['@context']).toBeUndefined()
+  })
+
+  it('never keeps a failure: a ledger outage is a 500 each time, then the answer once the ledger is back', async () => {
+    const { did, ledger } = await setup()
+    let down = true
+    const flaky: Ledger = {
+      submit: (ops) => ledger.submit(ops),
+      read: async (suffix, options) => {
+        if (down) throw new LedgerUnavailableError('connection refused')
+        return ledger.read(suffix, options)
+      },
+      head: () => ledger.head(),
+      batch: (h) => ledger.batch(h),
+      close: () => ledger.close(),
+    }
+    const handler = createHandler({ resolver: new GridResolver({ networks: { sgcc: flaky } }) })
+    expect((await get(handler, `/1.0/identifiers/${did}`)).status).toBe(500)
+    expect((await get(handler, `/1.0/identifiers/${did}`)).status).toBe(500)
+    down = false
+    expect((await get(handler, `/1.0/identifiers/${did}`)).status).toBe(200)
+  })
+
+  it('is bounded by count (least recently used out) and by bytes; cache: false resolves every request', async () => {
+    const { did, gone, resolver } = await setup()
+    const resolve = vi.spyOn(resolver, 'resolve')
+    const small = createHandler({ resolver, cache: { maxEntries: 2 } })
+    const a = `/1.0/identifiers/${did}`
+    const b = `/1.0/identifiers/${gone}`
+    const c = `/1.0/identifiers/${did}?versionId=1`
+    for (const path of [a, b, a, c, a, b]) await get(small, path)
+    // Misses: a, b, c (evicts b, the least recently used), b again.
+    expect(resolve).toHaveBeenCalledTimes(4)
+
+    resolve.mockClear()
+    const tiny = createHandler({ resolver, cache: { maxBytes: 100 } })
+    for (let i = 0; i < 3; i++) expect((await get(tiny, a)).status).toBe(200)
+    expect(resolve).toHaveBeenCalledTimes(3)
+
+    resolve.mockClear()
+    const none = createHandler({ resolver, cache: false })
+    for (let i = 0; i < 3; i++) expect((await get(none, a)).status).toBe(200)
+    expect(resolve).toHaveBeenCalledTimes(3)
+
+    expect(() => createHandler({ resolver, cache: { maxEntries: -1 } })).toThrow(new RangeError('options.cache.maxEntries must be a non-negative integer'))
+    expect(() => createHandler({ resolver, cache: { maxEntries: 1.5 } })).toThrow(RangeError)
+    expect(() => createHandler({ resolver, cache: { maxBytes: -1 } })).toThrow(new RangeError('options.cache.maxBytes must be a non-negative integer'))
   })
 })

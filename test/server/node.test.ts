@@ -59,6 +59,37 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
     expect(deactivated.didDocumentMetadata.deactivated).toBe(true)
   })
 
+  it('sends Content-Length, answers HEAD without a body, serves fresh answers after an anchoring, and keeps 400 for TRACE', async () => {
+    const w = await World.create()
+    const did = w.utility.did
+    running = await serve(createHandler({ resolver: w.resolver }), { port: 0, log: false })
+    const url = `${running.url}/1.0/identifiers/${did}`
+    const first = await fetch(url)
+    const bytes = new Uint8Array(await first.arrayBuffer())
+    expect(first.headers.get('content-length')).toBe(String(bytes.length))
+    const again = await fetch(url)
+    expect(new Uint8Array(await again.arrayBuffer())).toEqual(bytes)
+    const head = await fetch(url, { method: 'HEAD' })
+    expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([200, null, ''])
+    expect(head.headers.get('etag')).toBe(first.headers.get('etag'))
+
+    const created = await createDid({ network: 'test', updateKey: key('n-u'), recoveryKey: key('n-r'), document: { verificationMethods: [vm('key-1', key('n-s'))] } })
+    await w.ledger.submit([created.bytes])
+    const moved = await fetch(url)
+    expect(moved.headers.get('etag')).not.toBe(first.headers.get('etag'))
+    expect(((await moved.json()) as DIDResolutionResult).didDocument?.id).toBe(did)
+
+    const trace = await new Promise<number>((resolve, reject) => {
+      httpRequest(url, { method: 'TRACE' }, (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+      })
+        .on('error', reject)
+        .end()
+    })
+    expect(trace).toBe(400)
+  })
+
   it('refuses an oversized POST body with 413 and keeps serving', async () => {
     const w = await World.create()
     running = await serve(createHandler({ resolver: w.resolver, maxBodyBytes: 1_000 }), { port: 0, log: false })
