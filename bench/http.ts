@@ -13,8 +13,9 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Ed25519KeyPair, GridResolver, createDid, foldOperations, updateDid, type EncodedOperation } from '../src/index.js'
+import { GridResolver } from '../src/index.js'
 import { SqliteLedger } from '../src/ledger/sqlite.js'
+import { didWithUpdates } from './resolve.js'
 import { createHandler, serve } from '../src/server/node.js'
 import type { LoadJob, LoadMessage, LoadResult } from './http-load.js'
 import type { BenchContext } from './lib.js'
@@ -117,17 +118,9 @@ export async function httpBench(ctx: BenchContext): Promise<void> {
 
 /** A DID with `updates` updates anchored one per batch on `ledger`; returns the DID. */
 async function anchorDid(ledger: SqliteLedger, updates: number): Promise<string> {
-  const key = Ed25519KeyPair.generate()
-  const create = await createDid({ network: 'bench', updateKey: key, recoveryKey: key })
-  const ops: EncodedOperation[] = [create]
-  let state = foldOperations(create.did, [{ bytes: create.bytes, height: 1, position: 0, time: 0 }]).state!
-  for (let i = 0; i < updates; i++) {
-    const op = await updateDid(state, key, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] })
-    ops.push(op)
-    state = { ...state, head: op.cid }
-  }
+  const { did, ops } = await didWithUpdates(updates)
   for (const op of ops) await ledger.submit([op])
-  return create.did
+  return did
 }
 
 /** A bare `node:http` server on 127.0.0.1 answering every request with `body` and `headers`. */
