@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { Ed25519KeyPair, InvalidOperationError, createDid, type AnchoredOperation, type DocumentContent, type EncodedOperation } from '../src/index.js'
+import { Ed25519KeyPair, InvalidOperationError, createDid, type GridError, type AnchoredOperation, type DocumentContent, type EncodedOperation } from '../src/index.js'
 import { toBase64url, utf8Encode } from '../src/lib/bytes.js'
 import { canonicalize, type JsonValue } from '../src/lib/jcs.js'
 import { signingInput, type Operation } from '../src/method/operation.js'
@@ -61,4 +61,18 @@ export function expectFault(fn: () => unknown, reason: string, message: string |
   expect(err.code).toBe('ERR_GRID_INVALID_OPERATION')
   expect(err.reason).toBe(reason)
   expect(err.message).toMatch(message)
+}
+
+/** Asserts that `promise` rejects with an error of class `cls`, this `code` and a matching message; returns it. */
+export async function expectRejects(promise: Promise<unknown>, cls: abstract new (...args: never[]) => GridError, code: string, message: RegExp): Promise<GridError> {
+  let caught: unknown
+  try {
+    await promise
+  } catch (err) {
+    caught = err
+  }
+  expect(caught).toBeInstanceOf(cls)
+  expect((caught as GridError).code).toBe(code)
+  expect((caught as GridError).message).toMatch(message)
+  return caught as GridError
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import type { RegistryArtifact } from '../ledger/evm.js'
 import type { Globals } from './commands.js'
 import { CliError, UsageError } from './errors.js'
+import { collect, portOption } from './options.js'
 import { Home, readConfig } from './home.js'
 import { keystoreAddress, openAccountKeystore } from './keystore.js'
 import { parseLedgerSpec } from './ledger.js'
@@ -107,8 +108,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
     .option('--writer <address|keystore>', 'an account allowed to anchor (repeatable; default: --writer-key)', collect, [] as string[])
     .option('--admin-key <file>', 'EVM account keystore of the registry admin (default: a key that lives only in this process)')
     .action(async (o: { host: string; port: string; chainId: string; hardfork: string; writer: string[]; adminKey?: string }) => {
-      const port = Number(o.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0-65535')
+      const port = portOption(o.port)
       const chainId = Number(o.chainId)
       if (!Number.isSafeInteger(chainId) || chainId < 1) throw new UsageError('--chain-id must be a positive integer')
       if (!['paris', 'shanghai', 'cancun', 'prague'].includes(o.hardfork)) throw new UsageError(`--hardfork must be paris, shanghai, cancun or prague, got "${o.hardfork}"`)
@@ -154,10 +154,6 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
         process.once('SIGTERM', stop)
       })
     })
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
 }
 
 /** An account argument: a 0x address, or an EVM account keystore (its address is readable without the passphrase). */

@@ -20,6 +20,7 @@ import { ROLES, type RoleName } from '../vc/roles.js'
 import { StatusRegistry } from '../vc/status-registry.js'
 import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
 import { CliError, UsageError } from './errors.js'
+import { collect, portOption } from './options.js'
 import { Home } from './home.js'
 import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
 import { registerChainCommands } from './chain-commands.js'
@@ -459,8 +460,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--sync-interval <ms>', 'how often a chain ledger\'s index follows the chain', '1000')
     .action(async (o: { host: string; port: string; syncInterval: string }) => {
       const { createHandler, serve } = await import('../server/node.js')
-      const port = Number(o.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0-65535')
+      const port = portOption(o.port)
       const interval = Number(o.syncInterval)
       if (!Number.isInteger(interval) || interval < 10) throw new UsageError('--sync-interval must be an integer >= 10 (milliseconds)')
       const home = await openHome((err) => io.stderr(`sync failed: ${err instanceof Error ? err.message : String(err)}\n`))
@@ -476,10 +476,6 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
 }
 
 // -------------------------------------------------------------------------------------------------
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
 
 function parseService(spec: string): ServiceEntry {
   const [id, type, ...rest] = spec.split(',')

@@ -400,18 +400,10 @@ export class EvmLedger implements Ledger {
   }
 
   async #receipt(hash: Hex): Promise<{ status: Hex; blockNumber: Hex; gasUsed: Hex }> {
-    const deadline = Date.now() + this.#timeout
-    for (;;) {
-      const receipt = (await this.#rpc('eth_getTransactionReceipt', [hash])) as { status: Hex; blockNumber: Hex; gasUsed: Hex } | null
-      if (receipt && (await this.head()).finalizedHeight >= Number(receipt.blockNumber)) return receipt
-      if (Date.now() > deadline) {
-        this.#nonce = undefined
-        throw new LedgerUnavailableError(
-          `transaction ${hash} not final after ${this.#timeout} ms; submitting the same operations again is safe`,
-        )
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.#poll))
-    }
+    const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; gasUsed: Hex }>((m, p) => this.#rpc(m, p), hash, this.#confirmations, this.#timeout, this.#poll)
+    if (receipt) return receipt
+    this.#nonce = undefined
+    throw new LedgerUnavailableError(`transaction ${hash} not final after ${this.#timeout} ms; submitting the same operations again is safe`)
   }
 
   /** A revert of the registry decoded into the error it means, when it is one. */
@@ -595,18 +587,30 @@ export async function deployRegistry(options: DeployRegistryOptions): Promise<{ 
   const nonce = Number(await call('eth_getTransactionCount', [account.address, 'pending']))
   const raw = await account.signTransaction({ type: 'legacy', chainId, nonce, gas: (gas * 5n) / 4n, gasPrice: 0n, data, value: 0n })
   const hash = (await call('eth_sendRawTransaction', [raw])) as Hex
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
   const poll = typeof options.rpc === 'string' ? 250 : 0
+  const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; contractAddress: Hex | null }>(call, hash, options.confirmations ?? 0, options.timeoutMs ?? 60_000, poll)
+  if (!receipt) throw new LedgerUnavailableError(`registry deployment ${hash} not final in time`)
+  if (receipt.status !== '0x1' || !receipt.contractAddress) throw new LedgerUnavailableError(`registry deployment ${hash} failed`)
+  return { address: getAddress(receipt.contractAddress), blockNumber: Number(receipt.blockNumber), transactionHash: hash }
+}
+
+/**
+ * Polls for the receipt of `hash` until its block has `confirmations` blocks on top of it; undefined
+ * when that has not happened within `timeoutMs`.
+ */
+async function finalReceipt<R extends { blockNumber: Hex }>(
+  call: (method: string, params: readonly unknown[]) => Promise<unknown>,
+  hash: Hex,
+  confirmations: number,
+  timeoutMs: number,
+  pollMs: number,
+): Promise<R | undefined> {
+  const deadline = Date.now() + timeoutMs
   for (;;) {
-    const receipt = (await call('eth_getTransactionReceipt', [hash])) as { status: Hex; blockNumber: Hex; contractAddress: Hex | null } | null
-    if (receipt) {
-      if (receipt.status !== '0x1' || !receipt.contractAddress) throw new LedgerUnavailableError(`registry deployment ${hash} failed`)
-      const blockNumber = Number(receipt.blockNumber)
-      const head = Number(await call('eth_blockNumber', []))
-      if (head - blockNumber >= (options.confirmations ?? 0)) return { address: getAddress(receipt.contractAddress), blockNumber, transactionHash: hash }
-    }
-    if (Date.now() > deadline) throw new LedgerUnavailableError(`registry deployment ${hash} not final in time`)
-    await new Promise((resolve) => setTimeout(resolve, poll))
+    const receipt = (await call('eth_getTransactionReceipt', [hash])) as R | null
+    if (receipt && Number(await call('eth_blockNumber', [])) - Number(receipt.blockNumber) >= confirmations) return receipt
+    if (Date.now() > deadline) return undefined
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
   }
 }
 

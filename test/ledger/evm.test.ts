@@ -27,7 +27,7 @@ import { toHex } from '../../src/lib/bytes.js'
 import { ChainIndex } from '../../src/ledger/chain-index.js'
 import { deployRegistry, EvmLedger, type Eip1193Provider } from '../../src/ledger/evm.js'
 import { REGISTRY_ARTIFACT } from '../../src/ledger/registry-artifact.js'
-import { expectFault, key, newDid, vm } from '../helpers.js'
+import { expectFault, expectRejects, key, newDid, vm } from '../helpers.js'
 import { devRegistry, tempFile, type DevRegistry, type RpcCall } from './evm-harness.js'
 
 const ABI = REGISTRY_ARTIFACT.abi
@@ -78,19 +78,6 @@ function transactions(calls: readonly RpcCall[]): { operations: number; bytes: n
 }
 /** ABI size of one `anchor` entry, as the adapter counts it: key, offset, length word and padded bytes. */
 const entryBytes = (op: EncodedOperation) => 96 + Math.ceil(op.bytes.length / 32) * 32
-
-async function expectError(promise: Promise<unknown>, type: new (...args: never[]) => GridError, code: string, message: RegExp): Promise<GridError> {
-  let caught: unknown
-  try {
-    await promise
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(type)
-  expect((caught as GridError).code).toBe(code)
-  expect((caught as Error).message).toMatch(message)
-  return caught as GridError
-}
 
 async function head(dev: DevRegistry): Promise<number> {
   return Number(await dev.chain.request({ method: 'eth_blockNumber', params: [] }))
@@ -144,14 +131,14 @@ describe('EvmLedger: who may write', () => {
     const dev = await fresh()
     const { create } = await newDid('forbidden')
     const readOnly = new EvmLedger({ rpc: dev.provider, registry: dev.registry })
-    await expectError(readOnly.submit([create]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \}.* to anchor operations$/)
-    await expectError(readOnly.addWriter(addr(generatePrivateKey())), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \} to addWriter$/)
+    await expectRejects(readOnly.submit([create]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \}.* to anchor operations$/)
+    await expectRejects(readOnly.addWriter(addr(generatePrivateKey())), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \} to addWriter$/)
     expect(readOnly.address).toBeUndefined()
 
     const outsider = generatePrivateKey()
     const stranger = dev.ledger({ account: outsider })
     expect(stranger.address).toBe(addr(outsider))
-    await expectError(
+    await expectRejects(
       stranger.submit([create]),
       LedgerForbiddenError,
       'ERR_GRID_LEDGER_FORBIDDEN',
@@ -185,11 +172,11 @@ describe('EvmLedger: who may write', () => {
     })
     expect((await admin.info()).writer).toEqual({ address: addr(dev.admin), allowed: false })
 
-    await expectError(writer.addWriter(addr(newKey)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', new RegExp(`^account ${addr(dev.writer)} is not the admin of registry ${dev.registry}$`))
-    await expectError(writer.removeWriter(addr(dev.writer)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not the admin of registry 0x/)
+    await expectRejects(writer.addWriter(addr(newKey)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', new RegExp(`^account ${addr(dev.writer)} is not the admin of registry ${dev.registry}$`))
+    await expectRejects(writer.removeWriter(addr(dev.writer)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not the admin of registry 0x/)
     expect(await writer.isWriter(addr(dev.writer))).toBe(true)
     expect(await writer.isWriter(addr(newKey))).toBe(false)
-    await expectError(newcomer.submit([a!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
+    await expectRejects(newcomer.submit([a!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
 
     await admin.addWriter(addr(newKey).toLowerCase())
     expect(await writer.isWriter(addr(newKey))).toBe(true)
@@ -201,7 +188,7 @@ describe('EvmLedger: who may write', () => {
     await admin.removeWriter(addr(newKey))
     expect(await writer.isWriter(addr(newKey))).toBe(false)
     const before = sends(dev.calls).length
-    await expectError(newcomer.submit([b!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
+    await expectRejects(newcomer.submit([b!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
     expect(sends(dev.calls).length).toBe(before)
     expect(await writer.read(b!.suffix)).toEqual([])
     // An anchored operation is still served to anyone: re-submitting needs no right to write.
@@ -258,7 +245,7 @@ describe('EvmLedger: transactions', () => {
     expect(ops.every((op) => entryBytes(op) === size)).toBe(true)
     const firstTransaction = async (options: { maxBytes?: number }, batch: EncodedOperation[]) => {
       const dev = await fresh()
-      await expectError(
+      await expectRejects(
         dev.ledger({ ...options, confirmations: 1, timeoutMs: 200 }).submit(batch),
         LedgerUnavailableError,
         'ERR_GRID_LEDGER_UNAVAILABLE',
@@ -516,7 +503,7 @@ describe('EvmLedger: reads', () => {
     expect((await final.read(a!.suffix)).map((r) => r.height)).toEqual([h])
     expect((await final.batch(h))!.operations).toEqual([a!.cid])
 
-    const err = await expectError(
+    const err = await expectRejects(
       final.submit([b!]),
       LedgerUnavailableError,
       'ERR_GRID_LEDGER_UNAVAILABLE',
@@ -538,7 +525,7 @@ describe('EvmLedger: outages are not "not found"', () => {
   it('reports an unreachable node as unavailable, and a resolver over it as internalError', async () => {
     const registry = addr(generatePrivateKey())
     const down = new EvmLedger({ rpc: 'http://127.0.0.1:1', registry, timeoutMs: 2_000 })
-    await expectError(down.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getBlockByNumber failed: /)
+    await expectRejects(down.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getBlockByNumber failed: /)
     const { create } = await newDid('outage')
     const result = await new GridResolver({ networks: { test: down } }).resolve(create.did)
     expect(result.didResolutionMetadata.error).toBe('internalError')
@@ -550,8 +537,8 @@ describe('EvmLedger: outages are not "not found"', () => {
     const dev = await fresh()
     const empty = addr(generatePrivateKey())
     const nothing = new EvmLedger({ rpc: dev.provider, registry: empty })
-    await expectError(nothing.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', new RegExp(`^no contract at ${empty} on chain 1337$`))
-    await expectError(nothing.read((await newDid('nowhere')).create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no contract at 0x/)
+    await expectRejects(nothing.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', new RegExp(`^no contract at ${empty} on chain 1337$`))
+    await expectRejects(nothing.read((await newDid('nowhere')).create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no contract at 0x/)
 
     // A contract that is not a registry (runtime code: STOP).
     const deployer = privateKeyToAccount(dev.admin)
@@ -561,7 +548,7 @@ describe('EvmLedger: outages are not "not found"', () => {
     const { contractAddress } = (await dev.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as { contractAddress: Address }
     expect(await dev.chain.request({ method: 'eth_getCode', params: [contractAddress, 'latest'] })).toBe('0x00')
     const other = new EvmLedger({ rpc: dev.provider, registry: contractAddress })
-    await expectError(other.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no did:grid registry at 0x[0-9a-fA-F]{40}$/)
+    await expectRejects(other.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no did:grid registry at 0x[0-9a-fA-F]{40}$/)
   })
 
   it('reports a closed chain as unavailable', async () => {
@@ -570,11 +557,11 @@ describe('EvmLedger: outages are not "not found"', () => {
     const { create } = await newDid('closed')
     await ledger.submit([create])
     await dev.close()
-    const err = await expectError(ledger.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getBlockByNumber failed: The Provider is disconnected from all chains\.$/)
+    const err = await expectRejects(ledger.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getBlockByNumber failed: The Provider is disconnected from all chains\.$/)
     // EIP-1193 code 4900 (disconnected), with the chain's own words kept in the cause.
     expect((err.cause as { code?: unknown }).code).toBe(4900)
     expect((err.cause as Error).message).toMatch(/the dev chain is closed/)
-    await expectError(ledger.read(create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /failed: The Provider is disconnected from all chains\.$/)
+    await expectRejects(ledger.read(create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /failed: The Provider is disconnected from all chains\.$/)
     const result = await new GridResolver({ networks: { test: ledger } }).resolve(create.did)
     expect(result.didResolutionMetadata.error).toBe('internalError')
   })
@@ -675,7 +662,7 @@ describe('ChainIndex', () => {
     await index.close()
     const { address, blockNumber } = await deployRegistry({ rpc: dev.provider, account: dev.admin })
     const other = new ChainIndex(path, new EvmLedger({ rpc: dev.provider, registry: address }))
-    await expectError(
+    await expectRejects(
       other.sync(),
       LedgerCorruptError,
       'ERR_GRID_LEDGER_CORRUPT',
@@ -720,7 +707,7 @@ describe('ChainIndex', () => {
       },
     }
     index = new ChainIndex(path, new EvmLedger({ rpc: flaky, registry: dev.registry }), { stepBlocks: 3 })
-    await expectError(index.sync(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getLogs failed: /)
+    await expectRejects(index.sync(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getLogs failed: /)
     expect(index.synced).toBe(s + 16)
     expect(await index.sync()).toEqual({ from: s + 17, to: s + 19, operations: 0, skipped: 0 })
     expect((await index.read(ops[1]!.suffix)).length).toBe(1)

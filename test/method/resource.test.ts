@@ -28,11 +28,10 @@ import {
   type ResourceOperation,
   type Submittable,
 } from '../../src/index.js'
-import type { GridError } from '../../src/errors.js'
 import { utf8Encode } from '../../src/lib/bytes.js'
 import type { JsonValue } from '../../src/lib/jcs.js'
 import { ResourceFold } from '../../src/method/resource.js'
-import { expectFault, forge, key, newDid, vm } from '../helpers.js'
+import { expectFault, expectRejects, forge, key, newDid, vm } from '../helpers.js'
 
 const T0 = 1_767_225_600 // 2026-01-01T00:00:00Z
 const HOUR = 3600
@@ -41,19 +40,6 @@ const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z'
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-
-async function expectRejects(promise: Promise<unknown>, cls: abstract new (...args: never[]) => GridError, code: string, message: RegExp) {
-  let caught: unknown
-  try {
-    await promise
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(cls)
-  expect((caught as GridError).code).toBe(code)
-  expect((caught as GridError).message).toMatch(message)
-  return caught as GridError
-}
 
 /** A ledger around a real MemoryLedger whose reads can be made to fail, or carry extra records (fault injection). */
 class FaultyLedger implements Ledger {

@@ -14,6 +14,7 @@ import {
   type StatusListEntry,
 } from '../../src/index.js'
 import type { GridError } from '../../src/errors.js'
+import { expectRejects } from '../helpers.js'
 import { CLAIMS, DAY, World } from './world.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -36,10 +37,7 @@ async function expectRangeError(fn: () => unknown, message: RegExp) {
 }
 
 async function expectGridError(fn: () => unknown, cls: abstract new (...args: never[]) => GridError, code: string, message: RegExp) {
-  const err = await failure(fn)
-  expect(err).toBeInstanceOf(cls)
-  expect((err as GridError).code).toBe(code)
-  expect((err as GridError).message).toMatch(message)
+  await expectRejects((async () => fn())(), cls, code, message)
 }
 
 const encode = (bytes: Uint8Array) => `u${gzipSync(bytes).toString('base64url')}`
