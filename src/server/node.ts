@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { listen } from '../lib/listen.js'
 import { Readable } from 'node:stream'
-import { readAtMost } from '../lib/stream.js'
+import { messageOf } from '../lib/message.js'
 import { endpointOf, type EndpointReply, type EndpointRequest, type Handler } from './handler.js'
 
 export { createHandler, negotiate } from './handler.js'
@@ -57,34 +57,55 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
       }
     : (req) => viaFetch(handler, req, host)
   const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 15_000, headersTimeout: 10_000 }, (req, res) => {
-    void respond(answer, req, res, log)
+    // What the access log needs is read now: once the connection is gone, `req.socket` is null.
+    const seen: Seen = { started: log ? performance.now() : 0, ip: req.socket?.remoteAddress ?? '-', method: req.method ?? '-', target: (req.url ?? '').slice(0, 300) }
+    // No request may end the process: whatever respond() fails at is logged and its connection
+    // closed, never left as an unhandled rejection.
+    respond(answer, req, res, seen, log).catch((err: unknown) => {
+      res.destroy()
+      if (log) {
+        try {
+          log(`${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
+        } catch {
+          // a logger that throws cannot be told about it either
+        }
+      }
+    })
   })
   const { url, close } = await listen(server, options.port ?? 8080, host, grace)
   return { url, server, close }
 }
 
-async function respond(answer: (req: IncomingMessage) => Promise<EndpointReply>, req: IncomingMessage, res: ServerResponse, log: ((line: string) => void) | false): Promise<void> {
-  const started = log ? performance.now() : 0
-  let status = 500
+/** What the access log says of a request, read when it arrives. */
+interface Seen {
+  started: number
+  ip: string
+  method: string
+  /** The request target, at most 300 characters. */
+  target: string
+}
+
+async function respond(answer: (req: IncomingMessage) => Promise<EndpointReply>, req: IncomingMessage, res: ServerResponse, seen: Seen, log: ((line: string) => void) | false): Promise<void> {
+  let status = '500'
   let bytes = 0
   try {
     const reply = await answer(req)
-    status = reply.status
-    bytes = reply.body?.length ?? 0
-    res.writeHead(status, reply.headers)
+    // A client gone before its answer: nothing is sent, and the log says so (`-`), not a status.
+    const gone = res.socket === null || res.socket.destroyed
+    status = gone ? '-' : String(reply.status)
+    bytes = gone ? 0 : (reply.body?.length ?? 0)
+    // A body left unread (refused as too large) is not drained: the connection closes after the answer.
+    res.writeHead(reply.status, req.complete ? reply.headers : { ...reply.headers, connection: 'close' })
     if (reply.body === null) res.end()
     else res.end(reply.body)
   } catch {
     // The handler never throws; this is a broken connection or a malformed request line.
-    if (!res.headersSent) res.writeHead(400, { 'Content-Type': 'application/problem+json' })
-    res.end(JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400 }))
-    status = 400
-  } finally {
-    if (log) {
-      const ms = (performance.now() - started).toFixed(1)
-      log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${(req.url ?? '').slice(0, 300)} ${status} ${bytes} ${ms}ms`)
-    }
+    status = res.socket === null || res.socket.destroyed ? '-' : '400'
+    bytes = 0
+    if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/problem+json', connection: 'close' })
+    if (!res.writableEnded) res.end(JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400 }))
   }
+  if (log) log(`${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} ${status} ${bytes} ${(performance.now() - seen.started).toFixed(1)}ms`)
 }
 
 /** Any other {@link Handler}: through a WHATWG `Request` and `Response`. */
@@ -146,10 +167,53 @@ class NodeRequest implements EndpointRequest {
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
   }
 
-  /** The body as text, or `max` when it is larger (read as the WHATWG adapter reads it). */
+  /**
+   * The body as text, or `max` when it is larger (as the WHATWG adapter reads it). A larger body is
+   * left unread, not cancelled: cancelling would destroy the socket before the 413 is sent.
+   */
   async text(max: number): Promise<string | number> {
     if (Number(this.#req.headers['content-length'] ?? 0) > max) return max
-    const bytes = await readAtMost(Readable.toWeb(this.#req) as ReadableStream<Uint8Array>, max)
+    const bytes = await readAtMost(this.#req, max)
     return bytes ? new TextDecoder().decode(bytes) : max
   }
+}
+
+/**
+ * Reads a request body to its end, or stops (pausing the request, which stays unread) once it
+ * exceeds `max` bytes: undefined then. Rejects when the connection fails or closes first.
+ */
+function readAtMost(req: IncomingMessage, max: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = () => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= max) return void chunks.push(chunk)
+      stop()
+      req.pause()
+      resolve(undefined)
+    }
+    const onEnd = () => {
+      stop()
+      resolve(Buffer.concat(chunks, size))
+    }
+    const onError = (err: Error) => {
+      stop()
+      reject(err)
+    }
+    const onClose = () => {
+      stop()
+      reject(new Error('the connection closed before the request body was complete'))
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('close', onClose)
+  })
 }

@@ -203,6 +203,44 @@ describe('the grid-did CLI, built, through a whole story', () => {
     }
   })
 
+  it('serve survives a chunked POST over the body limit: 413, the connection closed, the next request answered', async () => {
+    const { spawn } = await import('node:child_process')
+    const { connect } = await import('node:net')
+    const child = spawn(process.execPath, [bin, '--home', home, 'serve', '--port', '0'], { env: { ...process.env, GRID_DID_PASSPHRASE: PASS } })
+    let stderr = ''
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          const m = /listening on (\S+)/.exec(c.toString())
+          if (m) resolve(m[1]!)
+        })
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
+      })
+      const { hostname, port } = new URL(url)
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(`POST /1.0/identifiers/${d.utility} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`)
+          for (let i = 0; i < 5; i++) socket.write(`1000\r\n${'a'.repeat(4_096)}\r\n`)
+        })
+        let text = ''
+        socket.on('data', (c: Buffer) => (text += c.toString()))
+        socket.on('error', () => undefined)
+        socket.on('close', () => resolve(text))
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /)
+      const res = await fetch(`${url}/1.0/identifiers/${d.utility}`)
+      expect(res.status).toBe(200)
+      expect(child.exitCode).toBeNull()
+      expect(stderr).toMatch(new RegExp(` 127\\.0\\.0\\.1 POST /1\\.0/identifiers/${d.utility} 413 \\d+ \\S+ms\n`))
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        await new Promise((r) => child.once('exit', r))
+      }
+    }
+  })
+
   it('usage errors exit 2 with one line; --help exits 0', async () => {
     const unknown = await cli(['frobnicate'])
     expect(unknown.code).toBe(2)

@@ -1,10 +1,12 @@
+import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { Resolver, type DIDResolutionResult } from 'did-resolver'
 import { verifyCredential as didJwtVcVerifyCredential } from 'did-jwt-vc'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createDid, deactivateDid } from '../../src/index.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { GridResolver, MemoryLedger, createDid, deactivateDid, type Ledger } from '../../src/index.js'
 import { createHandler, serve, type RunningServer } from '../../src/server/node.js'
-import { key, vm } from '../helpers.js'
+import { key, newDid, vm } from '../helpers.js'
 import { World } from '../vc/world.js'
 
 let running: RunningServer | undefined
@@ -131,3 +133,127 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow(/fetch failed/)
   })
 })
+
+/**
+ * Opens a raw TCP connection to `base`, lets `write` drive it, and collects what the server sends
+ * until the connection closes (a reset included: what arrived before it is kept).
+ */
+function raw(base: string, write: (socket: Socket) => void): Promise<string> {
+  const { hostname, port } = new URL(base)
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname, () => write(socket))
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (text += chunk))
+    socket.on('error', () => undefined)
+    socket.on('close', () => resolve(text))
+  })
+}
+
+/** A chunked POST whose body goes `over` bytes past 16 KiB, without its last chunk. */
+function chunkedOverLimit(did: string, over = 1_024): (socket: Socket) => void {
+  return (socket) => {
+    socket.write(`POST /1.0/identifiers/${did} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`)
+    for (const size of [4_096, 4_096, 4_096, 4_096, over]) socket.write(`${size.toString(16)}\r\n${'a'.repeat(size)}\r\n`)
+  }
+}
+
+describe('serve(): no request ends the process (default logger, raw sockets)', () => {
+  it('a chunked POST over the 16 KiB limit gets its 413 and a closed connection; the server still answers', async () => {
+    const { resolver, did } = await oneDid()
+    const log = vi.spyOn(console, 'log')
+    try {
+      running = await serve(createHandler({ resolver }), { port: 0 })
+      const answer = await raw(running.url, chunkedOverLimit(did))
+      expect(answer).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/)
+      expect(answer).toMatch(/\r\nconnection: close\r\n/i)
+      expect(answer).toContain('"detail":"the request body is larger than 16384 bytes"')
+      await stillAnswers(running.url, did)
+      expect(log.mock.calls.map(([line]) => String(line))).toEqual([
+        expect.stringMatching(new RegExp(`^\\S+Z 127\\.0\\.0\\.1 POST /1\\.0/identifiers/${did} 413 \\d+ \\S+ms$`)),
+        expect.stringMatching(new RegExp(`^\\S+Z 127\\.0\\.0\\.1 GET /1\\.0/identifiers/${did} 200 \\d+ \\S+ms$`)),
+      ])
+    } finally {
+      log.mockRestore()
+    }
+  })
+
+  it('a body cut off mid-way (the client half-closes, or resets) is logged as unanswered; the server still answers', async () => {
+    const { resolver, did } = await oneDid()
+    const log = vi.spyOn(console, 'log')
+    try {
+      running = await serve(createHandler({ resolver }), { port: 0 })
+      const head = `POST /1.0/identifiers/${did} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"versionId":`
+      // Half-closed: node:http itself answers 400 for a message that cannot be complete.
+      expect(await raw(running.url, (socket) => socket.end(head))).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      await stillAnswers(running.url, did)
+      expect(await raw(running.url, (socket) => socket.write(head, () => socket.resetAndDestroy()))).toBe('')
+      await stillAnswers(running.url, did)
+      const lines = log.mock.calls.map(([line]) => String(line))
+      expect(lines.filter((l) => / POST /.test(l))).toEqual([
+        expect.stringMatching(new RegExp(`^\\S+Z 127\\.0\\.0\\.1 POST /1\\.0/identifiers/${did} - 0 \\S+ms$`)),
+        // Reset at once, the connection may be gone before the request is read: no address then.
+        expect.stringMatching(new RegExp(`^\\S+Z (127\\.0\\.0\\.1|-) POST /1\\.0/identifiers/${did} - 0 \\S+ms$`)),
+      ])
+    } finally {
+      log.mockRestore()
+    }
+  })
+
+  it('a connection reset before the answer is ready: the late answer is dropped and logged; the server still answers', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let entered!: () => void
+    const waiting = new Promise<void>((r) => (entered = r))
+    // The ledger's head read waits for the test: the answer comes only after the client is gone.
+    const { resolver, did } = await oneDid((ledger) => ({
+      ...ledger,
+      read: (suffix, options) => ledger.read(suffix, options),
+      head: async () => {
+        entered()
+        await gate
+        return ledger.head()
+      },
+    }))
+    const log = vi.spyOn(console, 'log')
+    try {
+      running = await serve(createHandler({ resolver }), { port: 0 })
+      const accepted = once(running.server, 'connection') as Promise<[Socket]>
+      const answer = raw(running.url, async (socket) => {
+        socket.write(`GET /1.0/identifiers/${did} HTTP/1.1\r\nHost: x\r\n\r\n`)
+        await waiting
+        socket.resetAndDestroy()
+      })
+      const [serverSide] = await accepted
+      await new Promise((resolve) => serverSide.once('close', resolve))
+      expect(await answer).toBe('')
+      release()
+      await stillAnswers(running.url, did)
+      const lines = log.mock.calls.map(([line]) => String(line))
+      expect(lines).toEqual([
+        expect.stringMatching(new RegExp(`^\\S+Z 127\\.0\\.0\\.1 GET /1\\.0/identifiers/${did} - 0 \\S+ms$`)),
+        expect.stringMatching(new RegExp(`^\\S+Z 127\\.0\\.0\\.1 GET /1\\.0/identifiers/${did} 200 \\d+ \\S+ms$`)),
+      ])
+    } finally {
+      log.mockRestore()
+    }
+  })
+})
+
+/** A memory ledger with one DID, and a resolver over it (through `wrap` when given). */
+async function oneDid(wrap?: (ledger: Ledger) => Ledger): Promise<{ resolver: GridResolver; did: string }> {
+  const ledger = new MemoryLedger()
+  const { create } = await newDid('serve')
+  await ledger.submit([create.bytes])
+  const wrapped: Ledger = wrap
+    ? wrap({ submit: (ops) => ledger.submit(ops), read: (suffix, options) => ledger.read(suffix, options), head: () => ledger.head(), batch: (h) => ledger.batch(h), close: () => ledger.close() })
+    : ledger
+  return { resolver: new GridResolver({ networks: { test: wrapped } }), did: create.did }
+}
+
+/** A GET of `did` through a fresh connection is answered 200 with its document. */
+async function stillAnswers(base: string, did: string): Promise<void> {
+  const res = await fetch(`${base}/1.0/identifiers/${did}`)
+  expect(res.status).toBe(200)
+  expect(((await res.json()) as DIDResolutionResult).didDocument?.id).toBe(did)
+}
