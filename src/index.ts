@@ -41,6 +41,7 @@ export type { BatchInfo, Checkpoint, Ledger, LedgerHead, ReadOptions, Receipt, S
 export { GridResolver, SUPPORTED_CONTENT_TYPES } from './resolver/resolver.js'
 export type {
   DIDDereferencingResult,
+  DIDResolutionRepresentationResult,
   GridMethodMetadata,
   GridResolutionOptions,
   GridResolverConfig,

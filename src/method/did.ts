@@ -74,6 +74,21 @@ function checkSuffix(suffix: string): void {
   }
 }
 
+// DID Core §3.1.1: "did:" method-name ":" method-specific-id, with idchar = ALPHA / DIGIT / "." / "-" / "_" / pct-encoded.
+const ID_CHAR = '(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})'
+const ANY_DID = new RegExp(`^did:[a-z0-9]+:(?:${ID_CHAR}*:)*${ID_CHAR}+$`)
+
+/**
+ * Whether `text` is a DID of any method by the generic syntax of DID Core §3.1.1 (not whether it is
+ * a valid did:grid DID: see {@link parseDid}). Separates "a DID this resolver does not serve"
+ * (`methodNotSupported`) from "not a DID" (`invalidDid`).
+ * @example `isDidSyntax('did:example:123') // true`
+ * @see ../../spec/did-grid.md#resolution-algorithm
+ */
+export function isDidSyntax(text: string): boolean {
+  return typeof text === 'string' && text.length <= LIMITS.didUrlLength && ANY_DID.test(text)
+}
+
 /**
  * Formats a DID from its network and suffix, validating both.
  * @example `formatDid('sgcc', suffix) // 'did:grid:sgcc:…'`

@@ -11,7 +11,8 @@ import {
 import type { Ledger, LedgerHead } from '../ledger/types.js'
 import { messageOf } from '../lib/message.js'
 import { isoSeconds } from '../lib/time.js'
-import { parseDid, parseDidUrl, parseVersionId, parseVersionTime, type GridDid, type GridDidUrl } from '../method/did.js'
+import { uriListProblem } from '../lib/uri-list.js'
+import { METHOD, isDidSyntax, parseDid, parseDidUrl, parseVersionId, parseVersionTime, type GridDid, type GridDidUrl } from '../method/did.js'
 import { toDidDocument } from '../method/document.js'
 import type { OperationType } from '../method/operation.js'
 import type { ResourceVersion } from '../method/resource.js'
@@ -67,8 +68,8 @@ export interface GridMethodMetadata {
   updateKey: string
   /** The recovery key (public Multikey). */
   recoveryKey: string
-  /** Ledger height the resolution read up to. */
-  ledgerHeight: number
+  /** Ledger height the resolution read up to, as a decimal string (DID Core §7.3: metadata values are never numbers). */
+  ledgerHeight: string
 }
 
 /** One line of {@link GridResolver.history}: an anchored operation, applied or skipped. */
@@ -82,6 +83,17 @@ export interface HistoryEntry {
   versionId?: number
   reason?: string
   message?: string
+}
+
+/**
+ * The result of {@link GridResolver.resolveRepresentation} (DID Core §7.1 `resolveRepresentation`):
+ * the document as bytes of one representation, and that representation's media type.
+ */
+export interface DIDResolutionRepresentationResult {
+  didResolutionMetadata: { contentType?: string; error?: string; message?: string; [key: string]: unknown }
+  /** The document serialised as `contentType`; empty when resolution failed. */
+  didDocumentStream: string
+  didDocumentMetadata: DIDDocumentMetadata
 }
 
 /** DID URL dereferencing result (DID Resolution §Dereferencing). */
@@ -139,8 +151,11 @@ export class GridResolver {
   }
 
   /**
-   * Resolves a DID (W3C DID Resolution). Accepts a DID whose query carries `versionId` or
-   * `versionTime`, as did-resolver passes them, or the same selectors in `options`.
+   * Resolves a DID (DID Core §7.1 `resolve`): the document as data, so `didResolutionMetadata` has
+   * no `contentType` (that belongs to {@link GridResolver.resolveRepresentation}). Accepts a DID
+   * whose query carries `versionId` or `versionTime`, as did-resolver passes them, or the same
+   * selectors in `options`. An `accept` given anyway must be a supported type; `application/did+json`
+   * leaves out `@context`.
    */
   async resolve(did: string, options: GridResolutionOptions = {}): Promise<DIDResolutionResult> {
     try {
@@ -167,7 +182,7 @@ export class GridResolver {
       parsed = url
       selector = versionSelector({ ...url.params, ...pickVersion(options) })
     } catch (err) {
-      if (err instanceof InvalidDidError) return failure('invalidDid', err.message)
+      if (err instanceof InvalidDidError) return otherMethod(did) ? failure('methodNotSupported', otherMethod(did)!) : failure('invalidDid', err.message)
       if (err instanceof InvalidDidUrlError) return failure('invalidDidUrl', err.message)
       throw err
     }
@@ -193,10 +208,28 @@ export class GridResolver {
       didDocument = plain as DIDDocument
     }
     return {
-      didResolutionMetadata: { contentType: accept },
+      didResolutionMetadata: {},
       didDocument,
       didDocumentMetadata: documentMetadata(view, target),
     }
+  }
+
+  /**
+   * Resolves a DID to a representation (DID Core §7.1 `resolveRepresentation`): the document
+   * serialised as `options.accept` (default `application/did+ld+json`), with that media type as
+   * `didResolutionMetadata.contentType`. Errors as {@link GridResolver.resolve}, with an empty stream.
+   * @example
+   * ```ts
+   * const { didResolutionMetadata, didDocumentStream } = await resolver.resolveRepresentation(did, { accept: 'application/did+json' })
+   * didResolutionMetadata.contentType // 'application/did+json'
+   * ```
+   * @see ../../spec/did-grid.md#resolution
+   */
+  async resolveRepresentation(did: string, options: GridResolutionOptions = {}): Promise<DIDResolutionRepresentationResult> {
+    const accept = options?.accept ?? DEFAULT_CONTENT_TYPE
+    const { didResolutionMetadata, didDocument, didDocumentMetadata } = await this.resolve(did, { ...options, accept })
+    if (didResolutionMetadata.error || !didDocument) return { didResolutionMetadata, didDocumentStream: '', didDocumentMetadata }
+    return { didResolutionMetadata: { contentType: accept }, didDocumentStream: JSON.stringify(didDocument), didDocumentMetadata }
   }
 
   /**
@@ -276,19 +309,20 @@ export class GridResolver {
     try {
       url = parseDidUrl(didUrl)
     } catch (err) {
+      if (err instanceof InvalidDidError && otherMethod(didUrl)) return derefFailure('methodNotSupported', otherMethod(didUrl)!)
       if (err instanceof GridError) return derefFailure('invalidDidUrl', err.message)
       throw err
     }
     if (url.path !== undefined) return this.#dereferenceResource(url, options)
     const queryless = url.did + (url.query !== undefined ? `?${url.query}` : '')
-    const resolved = await this.resolve(queryless, { ...options, accept: options.accept ?? DEFAULT_CONTENT_TYPE })
+    const contentType = options.accept ?? DEFAULT_CONTENT_TYPE
+    const resolved = await this.resolve(queryless, { ...options, accept: contentType })
     const error = resolved.didResolutionMetadata.error
     if (error || !resolved.didDocument) {
       return derefFailure(error ?? 'internalError', String(resolved.didResolutionMetadata.message ?? ''))
     }
     const doc = resolved.didDocument
     const meta = resolved.didDocumentMetadata
-    const contentType = String(resolved.didResolutionMetadata.contentType)
     const serviceId = url.params?.service
     if (serviceId !== undefined) {
       const service = doc.service?.find((s) => s.id === `${url.did}#${serviceId}`)
@@ -298,6 +332,8 @@ export class GridResolver {
       if (relativeRef === undefined) {
         // A URI or a set of URIs is a uri-list; a map endpoint is returned as JSON.
         const isUris = typeof endpoint === 'string' || (Array.isArray(endpoint) && endpoint.every((e) => typeof e === 'string'))
+        const refused = isUris ? notAllowed(serviceId, [endpoint].flat() as string[]) : undefined
+        if (refused) return refused
         return { dereferencingMetadata: { contentType: isUris ? 'text/uri-list' : 'application/json' }, contentStream: endpoint, contentMetadata: meta }
       }
       if (typeof endpoint !== 'string') return derefFailure('notFound', `service "${serviceId}" has no single URI to apply relativeRef to`)
@@ -312,6 +348,8 @@ export class GridResolver {
         return derefFailure('invalidDidUrl', 'relativeRef cannot be applied to the service endpoint')
       }
       if (url.fragment !== undefined) target = `${target.split('#')[0]}#${url.fragment}`
+      const refused = notAllowed(serviceId, [target])
+      if (refused) return refused
       return { dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: target, contentMetadata: meta }
     }
     if (url.fragment !== undefined) {
@@ -393,7 +431,7 @@ export class GridResolver {
       versionId: String(version.versionId),
       resourceType: version.resourceType,
       cid: version.cid,
-      height: version.height,
+      height: String(version.height),
     }
     if (resolved.nextVersionId !== undefined) meta.nextVersionId = String(resolved.nextVersionId)
     if (resolved.ownerDeactivated) meta.deactivated = true
@@ -528,10 +566,31 @@ function documentMetadata(view: DidView, state: DidState): DIDDocumentMetadata {
     recoveryHead: state.recoveryHead,
     updateKey: state.updateKey,
     recoveryKey: state.recoveryKey,
-    ledgerHeight: view.height,
+    ledgerHeight: String(view.height),
   }
   meta.method = method
   return meta
+}
+
+/**
+ * For a string that is a DID of another method (DID Core §3.1 syntax, method other than `grid`),
+ * the message of `methodNotSupported`; undefined otherwise (then it is an invalid DID).
+ */
+function otherMethod(didUrl: string): string | undefined {
+  const did = didUrl.split(/[/?#]/, 1)[0]!
+  if (!isDidSyntax(did)) return undefined
+  const method = did.split(':', 2)[1]!
+  return method === METHOD ? undefined : `this resolver serves did:${METHOD}, not did:${method.slice(0, 40)}`
+}
+
+/** `notAllowedServiceEndpoint` when a URI of service `id` may not be handed out ({@link uriListProblem}). */
+function notAllowed(id: string, uris: string[]): DIDDereferencingResult | undefined {
+  for (const [i, uri] of uris.entries()) {
+    const problem = uriListProblem(uri)
+    const which = uris.length > 1 ? `endpoint ${i}` : 'endpoint'
+    if (problem) return derefFailure('notAllowedServiceEndpoint', `the ${which} of service "${id}" is not handed out: ${problem}`)
+  }
+  return undefined
 }
 
 function failure(error: string, message: string): DIDResolutionResult {

@@ -3,7 +3,7 @@ import { toHex, utf8Encode } from '../lib/bytes.js'
 import { sha256 } from '../lib/crypto.js'
 import { messageOf } from '../lib/message.js'
 import { readAtMost } from '../lib/stream.js'
-import { parseDid, parseDidUrl, type GridDidUrl } from '../method/did.js'
+import { parseDidUrl, type GridDidUrl } from '../method/did.js'
 import type { DIDDereferencingResult, GridResolutionOptions, GridResolver } from '../resolver/resolver.js'
 
 /** Options of {@link createHandler}. */
@@ -88,12 +88,15 @@ const DOCUMENT_TYPES: Record<string, 'application/did+ld+json' | 'application/di
   'application/json': 'application/did+ld+json',
 }
 const PREFIX = '/1.0/identifiers/'
+/** What a service dereference (`?service=…`) may also be answered as: its endpoint URIs, one a line. */
+const URI_LIST = 'text/uri-list'
 
 /** DID Resolution error code → HTTP status (DID Resolution §HTTP(S) binding). */
 const STATUS: Record<string, number> = {
   invalidDid: 400,
   invalidDidUrl: 400,
   invalidOptions: 400,
+  notAllowedServiceEndpoint: 403,
   notFound: 404,
   representationNotSupported: 406,
   methodNotSupported: 501,
@@ -102,6 +105,8 @@ const STATUS: Record<string, number> = {
 
 /** DID Resolution error code → RFC 9457 `type` (the DID Core error vocabulary). */
 const PROBLEM_TYPES: Record<string, string> = {
+  // did:grid's own code: no DID Core type, so the status's own (RFC 9457 §4.2.1).
+  notAllowedServiceEndpoint: 'about:blank',
   invalidDid: 'https://www.w3.org/ns/did#INVALID_DID',
   invalidDidUrl: 'https://www.w3.org/ns/did#INVALID_DID_URL',
   invalidOptions: 'https://www.w3.org/ns/did#INVALID_OPTIONS',
@@ -111,7 +116,10 @@ const PROBLEM_TYPES: Record<string, string> = {
   internalError: 'https://www.w3.org/ns/did#INTERNAL_ERROR',
 }
 
-type Negotiated = { kind: 'result'; type: string } | { kind: 'document'; type: string; representation: (typeof DOCUMENT_TYPES)[string] }
+type Negotiated =
+  | { kind: 'result'; type: string }
+  | { kind: 'document'; type: string; representation: (typeof DOCUMENT_TYPES)[string] }
+  | { kind: 'uri-list'; type: typeof URI_LIST }
 
 /**
  * The universal resolver endpoint as a plain function (DIF Universal Resolver driver API):
@@ -123,7 +131,10 @@ type Negotiated = { kind: 'result'; type: string } | { kind: 'document'; type: s
  *
  * Content negotiation: `application/did-resolution` and `application/ld+json;profile="https://w3id.org/did-resolution"`
  * (and no Accept header) get the full result; `application/did`, `application/did+json`,
- * `application/did+ld+json`, `application/ld+json` and `application/json` the document; anything else 406.
+ * `application/did+ld+json`, `application/ld+json` and `application/json` the document; a service
+ * dereference (`?service=…`) also `text/uri-list`; anything else 406. A DID URL with a path, a
+ * fragment or a `service` parameter always gets a dereferencing result (`dereferencingMetadata`),
+ * even when it is malformed.
  * Statuses: 200, 304, 400, 404, 405, 406, 410 (deactivated, with the body), 413, 414, 500, 501, 503.
  * Errors keep DID Core's string codes in `didResolutionMetadata.error`, with RFC 9457 problem
  * details alongside. `ETag` is derived from the ledger head, so a revalidation costs one head read;
@@ -168,7 +179,7 @@ export function createHandler(options: HandlerOptions): Handler {
       case '/1.0/testIdentifiers':
         return json(tests)
       case '/1.0/properties':
-        return json({ grid: { networks: resolver.networks, contentTypes: [...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES)] } })
+        return json({ grid: { networks: resolver.networks, contentTypes: [...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES), URI_LIST] } })
       case '/1.0/traits':
         return json({ grid: TRAITS })
     }
@@ -248,6 +259,10 @@ interface Context {
 interface Target {
   /** The DID URL: the path after the prefix, percent-decoded, and the query. */
   didUrl: string
+  /** Whether it is dereferenced (a path, a fragment or a `service` parameter), judged by its text so that a malformed one counts too. */
+  dereference: boolean
+  /** Whether it has a `service` parameter (then `text/uri-list` is acceptable). */
+  service: boolean
   /** Cache key of a GET of `didUrl`, by negotiated media type. */
   keys: Map<string, string>
 }
@@ -257,7 +272,8 @@ function targetOf(url: EndpointRequest['url'], targets: Map<string, Target>): Ta
   let target = targets.get(url.href)
   if (target) return target
   try {
-    target = { didUrl: decodeURIComponent(url.pathname.slice(PREFIX.length)) + url.search, keys: new Map() }
+    const didUrl = decodeURIComponent(url.pathname.slice(PREFIX.length)) + url.search
+    target = { didUrl, ...kindOf(didUrl), keys: new Map() }
   } catch {
     return undefined
   }
@@ -268,22 +284,41 @@ function targetOf(url: EndpointRequest['url'], targets: Map<string, Target>): Ta
   return target
 }
 
+/**
+ * Whether a DID URL is dereferenced and whether it names a service, read from its text as
+ * {@link parseDidUrl} splits it (DID, then path, query and fragment), so that it holds for a
+ * malformed DID URL too.
+ */
+function kindOf(didUrl: string): { dereference: boolean; service: boolean } {
+  const start = didUrl.search(/[/?#]/)
+  if (start < 0) return { dereference: false, service: false }
+  const hash = didUrl.indexOf('#', start)
+  const q = didUrl.indexOf('?', start)
+  const query = q < 0 || (hash >= 0 && hash < q) ? '' : didUrl.slice(q + 1, hash < 0 ? undefined : hash)
+  const service = query.split('&').some((pair) => pair.split('=', 1)[0] === 'service')
+  return { dereference: didUrl[start] === '/' || hash >= 0 || service, service }
+}
+
 async function identifiers(request: EndpointRequest, { resolver, maxBody, cache, targets }: Context): Promise<Answer> {
   const target = targetOf(request.url, targets)
   if (!target) return resolutionError('invalidDidUrl', 'the identifier is not valid percent-encoding')
   const didUrl = target.didUrl
+  const shape = target.dereference ? 'dereferencingMetadata' : 'didResolutionMetadata'
   let options: GridResolutionOptions = {}
   if (request.method === 'POST') {
     const body = await request.text(maxBody)
     if (typeof body === 'number') return problem(413, 'Content Too Large', `the request body is larger than ${maxBody} bytes`)
     const parsed = parseOptions(body)
-    if (typeof parsed === 'string') return resolutionError('invalidOptions', parsed)
+    if (typeof parsed === 'string') return resolutionError('invalidOptions', parsed, shape)
     options = parsed
   }
-  const negotiated = negotiateMemo(options.accept ?? request.header('accept'))
+  const negotiated = negotiateMemo(options.accept ?? request.header('accept'), target.service)
   if (!negotiated) {
-    return resolutionError('representationNotSupported', `acceptable types: ${[...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES)].join(', ')}`)
+    const types = [...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES), ...(target.service ? [URI_LIST] : [])]
+    return resolutionError('representationNotSupported', `acceptable types: ${types.join(', ')}`, shape)
   }
+  const selection = { ...options }
+  delete selection.accept
   // ETag from the ledger head: nothing this endpoint returns can change until the head moves. The
   // same holds for the answer itself, so it is cached under the same key.
   let key = request.method === 'POST' ? `${negotiated.type}\n${JSON.stringify(options)}\n${didUrl}` : target.keys.get(negotiated.type)
@@ -297,9 +332,12 @@ async function identifiers(request: EndpointRequest, { resolver, maxBody, cache,
   if (!known) {
     try {
       parsed = parseDidUrl(didUrl)
-    } catch (err) {
-      // A bad DID is invalidDid; a good DID with a bad path, query or fragment is invalidDidUrl.
-      return resolutionError(isDid(didUrl.split(/[/?#]/)[0]!) ? 'invalidDidUrl' : 'invalidDid', messageOf(err))
+    } catch {
+      // The resolver decides the code (invalidDid, invalidDidUrl, methodNotSupported for another
+      // method's DID), in the shape of the function this request calls.
+      const result = target.dereference ? await resolver.dereference(didUrl, selection) : await resolver.resolve(didUrl, selection)
+      const meta: { error?: string; message?: unknown } = 'dereferencingMetadata' in result ? result.dereferencingMetadata : result.didResolutionMetadata
+      return resolutionError(meta.error ?? 'internalError', String(meta.message ?? ''), shape)
     }
   }
   let etag: string | undefined
@@ -317,10 +355,7 @@ async function identifiers(request: EndpointRequest, { resolver, maxBody, cache,
   }
   if (cached) return cached.reply
   parsed ??= parseDidUrl(didUrl) // parsed before, when the answer was cached
-  const selection = { ...options }
-  delete selection.accept
-  const isDereference = parsed.path !== undefined || parsed.fragment !== undefined || parsed.params?.service !== undefined
-  const answer = isDereference
+  const answer = target.dereference
     ? await dereference(resolver, didUrl, selection, negotiated)
     : await resolve(resolver, didUrl, selection, negotiated)
   if (!etag || answer.status >= 500) return answer
@@ -332,13 +367,21 @@ async function identifiers(request: EndpointRequest, { resolver, maxBody, cache,
 const CACHE = 'public, max-age=0, must-revalidate'
 
 async function resolve(resolver: GridResolver, did: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
-  const accept = negotiated.kind === 'document' ? negotiated.representation : 'application/did+ld+json'
-  const result = await resolver.resolve(did, { ...options, accept })
+  if (negotiated.kind === 'document') {
+    // DID Core §7.1 resolveRepresentation: the body is the representation asked for.
+    const result = await resolver.resolveRepresentation(did, { ...options, accept: negotiated.representation })
+    const error = result.didResolutionMetadata.error
+    if (error) return resolutionError(error, String(result.didResolutionMetadata.message ?? ''))
+    return { status: result.didDocumentMetadata.deactivated ? 410 : 200, headers: { 'content-type': negotiated.type }, body: result.didDocumentStream }
+  }
+  const result = await resolver.resolve(did, options)
   const error = result.didResolutionMetadata.error
   if (error) return resolutionError(error, String(result.didResolutionMetadata.message ?? ''))
   const status = result.didDocumentMetadata.deactivated ? 410 : 200
-  if (negotiated.kind === 'document') return body(status, negotiated.type, result.didDocument)
-  return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result })
+  // Serialised into the result, the document is its JSON-LD representation, and the result says so
+  // (DID Resolution §HTTP(S) binding); the library's resolve() returns it as data, without contentType.
+  const didResolutionMetadata = { ...result.didResolutionMetadata, contentType: 'application/did+ld+json' }
+  return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result, didResolutionMetadata })
 }
 
 async function dereference(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
@@ -351,9 +394,13 @@ async function dereference(resolver: GridResolver, didUrl: string, options: Grid
   const status = result.contentMetadata.deactivated ? 410 : 200
   if (negotiated.kind === 'result') return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result })
   const type = String(result.dereferencingMetadata.contentType)
-  if (type === 'text/uri-list') {
+  if (type === URI_LIST) {
+    // The resolver hands out only URIs it has checked (no controls, no bidi marks, allowed schemes).
     const list = Array.isArray(result.contentStream) ? result.contentStream.join('\r\n') : String(result.contentStream)
-    return { status, headers: { 'content-type': 'text/uri-list' }, body: `${list}\r\n` }
+    return { status, headers: { 'content-type': URI_LIST }, body: `${list}\r\n` }
+  }
+  if (negotiated.kind === 'uri-list') {
+    return resolutionError('representationNotSupported', `the service endpoint is ${type}, not a list of URIs`, 'dereferencingMetadata')
   }
   return body(status, type === 'application/json' ? 'application/json' : negotiated.type, result.contentStream)
 }
@@ -361,17 +408,21 @@ async function dereference(resolver: GridResolver, didUrl: string, options: Grid
 const negotiated = new Map<string, Negotiated | undefined>()
 
 /** {@link negotiate}, remembered for up to 256 distinct short Accept headers (clients send few). */
-function negotiateMemo(accept: string | null | undefined): Negotiated | undefined {
-  if (accept === null || accept === undefined || accept.length > 256) return negotiate(accept)
-  if (negotiated.has(accept)) return negotiated.get(accept)
+function negotiateMemo(accept: string | null | undefined, uriList: boolean): Negotiated | undefined {
+  if (accept === null || accept === undefined || accept.length > 256) return negotiate(accept, uriList)
+  const key = `${uriList ? 'u' : '-'}${accept}`
+  if (negotiated.has(key)) return negotiated.get(key)
   if (negotiated.size >= 256) negotiated.clear()
-  const result = negotiate(accept)
-  negotiated.set(accept, result)
+  const result = negotiate(accept, uriList)
+  negotiated.set(key, result)
   return result
 }
 
-/** The first acceptable media type, by q-value then order; undefined when none is acceptable. */
-export function negotiate(accept: string | null | undefined): Negotiated | undefined {
+/**
+ * The first acceptable media type, by q-value then order; undefined when none is acceptable.
+ * `text/uri-list` counts only when `uriList` is true (a service dereference).
+ */
+export function negotiate(accept: string | null | undefined, uriList = false): Negotiated | undefined {
   if (accept === null || accept === undefined || accept.trim() === '') return { kind: 'result', type: RESULT_TYPES[0] }
   const ranges = accept
     .split(',')
@@ -391,6 +442,7 @@ export function negotiate(accept: string | null | undefined): Negotiated | undef
   for (const r of ranges) {
     const profile = r.params.find((p) => p.startsWith('profile='))?.slice(8).replace(/^"|"$/g, '')
     if (r.type === 'application/did-resolution') return { kind: 'result', type: RESULT_TYPES[0] }
+    if (r.type === URI_LIST && uriList) return { kind: 'uri-list', type: URI_LIST }
     if (r.type === 'application/ld+json' && profile === 'https://w3id.org/did-resolution') return { kind: 'result', type: RESULT_TYPES[1] }
     const representation = DOCUMENT_TYPES[r.type]
     if (representation && profile === undefined) return { kind: 'document', type: r.type, representation }
@@ -427,15 +479,6 @@ async function readBody(request: Request, max: number): Promise<string | number>
   const bytes = await readAtMost(request.body, max)
   if (!bytes) return max
   return new TextDecoder().decode(bytes)
-}
-
-function isDid(text: string): boolean {
-  try {
-    parseDid(text)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function health(resolver: GridResolver): Promise<Answer> {

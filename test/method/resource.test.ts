@@ -685,7 +685,7 @@ describe('resolveResource', () => {
     expect((await w.resolver.resolveResource(w.url(), { versionId: 1 })).nextVersionId).toBe(2)
     const d = await w.resolver.dereference(`${w.url()}?ledgerHeight=3`)
     // contentMetadata.height is where the selected version was anchored, not the height read.
-    expect(d.contentMetadata).toMatchObject({ versionId: '1', height: 2 })
+    expect(d.contentMetadata).toMatchObject({ versionId: '1', height: '2' })
     expect(d.contentMetadata).not.toHaveProperty('nextVersionId')
     expect((await w.resolver.resolveResource(w.url())).ledgerHeight).toBe(5)
   })
@@ -725,7 +725,7 @@ describe('dereference of resource URLs', () => {
     const r = await w.resolver.dereference(w.url())
     expect(r.dereferencingMetadata).toEqual({ contentType: 'application/json' })
     expect(r.contentStream).toEqual({ title: 'two', nested: { list: [3] } })
-    expect(r.contentMetadata).toMatchObject({ versionId: '2', resourceType: 'JsonSchema', cid: v2.cid, height: 3 })
+    expect(r.contentMetadata).toMatchObject({ versionId: '2', resourceType: 'JsonSchema', cid: v2.cid, height: '3' })
     expect(r.contentMetadata).not.toHaveProperty('nextVersionId')
     expect(r.contentMetadata.created).toBe(iso(T0 + 2 * HOUR))
   })

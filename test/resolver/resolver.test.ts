@@ -12,6 +12,8 @@ import {
   updateDid,
   deactivateDid,
   recoverDid,
+  anchorResource,
+  type DIDDereferencingResult,
   type Ledger,
 } from '../../src/index.js'
 import { key, newDid, vm } from '../helpers.js'
@@ -57,10 +59,10 @@ class FlakyLedger implements Ledger {
 }
 
 describe('resolve', () => {
-  it('returns a DID Core document with DID Resolution metadata', async () => {
+  it('returns a DID Core document as data: no contentType (DID Core §7.1.2), every metadata value a string (§7.3)', async () => {
     const { resolver, did, signing, create } = await world()
     const r = await resolver.resolve(did)
-    expect(r.didResolutionMetadata).toEqual({ contentType: 'application/did+ld+json' })
+    expect(r.didResolutionMetadata).toEqual({})
     expect(r.didDocument).toEqual({
       '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
       id: did,
@@ -76,7 +78,7 @@ describe('resolve', () => {
         recoveryHead: create.cid,
         updateKey: key('r-update').publicKeyMultibase,
         recoveryKey: key('r-recovery').publicKeyMultibase,
-        ledgerHeight: 1,
+        ledgerHeight: '1',
       },
     })
   })
@@ -84,11 +86,27 @@ describe('resolve', () => {
   it('drops @context for application/did+json and refuses other representations', async () => {
     const { resolver, did } = await world()
     const json = await resolver.resolve(did, { accept: 'application/did+json' })
-    expect(json.didResolutionMetadata.contentType).toBe('application/did+json')
+    expect(json.didResolutionMetadata).toEqual({})
     expect(json.didDocument).not.toHaveProperty('@context')
     const cbor = await resolver.resolve(did, { accept: 'application/did+cbor' })
     expect(cbor.didResolutionMetadata.error).toBe('representationNotSupported')
     expect(cbor.didDocument).toBeNull()
+  })
+
+  it('resolveRepresentation: the document as bytes of the representation asked for, with its contentType', async () => {
+    const { resolver, did } = await world()
+    const resolved = await resolver.resolve(did)
+    const ld = await resolver.resolveRepresentation(did)
+    expect(ld.didResolutionMetadata).toEqual({ contentType: 'application/did+ld+json' })
+    expect(JSON.parse(ld.didDocumentStream)).toEqual(resolved.didDocument)
+    expect(ld.didDocumentMetadata).toEqual(resolved.didDocumentMetadata)
+    const plain = await resolver.resolveRepresentation(`${did}?versionId=1`, { accept: 'application/did+json' })
+    expect(plain.didResolutionMetadata).toEqual({ contentType: 'application/did+json' })
+    expect(JSON.parse(plain.didDocumentStream)).not.toHaveProperty('@context')
+    const cbor = await resolver.resolveRepresentation(did, { accept: 'application/did+cbor' })
+    expect(cbor).toEqual({ didResolutionMetadata: { error: 'representationNotSupported', message: expect.stringMatching(/cannot produce application\/did\+cbor/) }, didDocumentStream: '', didDocumentMetadata: {} })
+    const missing = await resolver.resolveRepresentation((await newDid('nobody')).create.did)
+    expect([missing.didResolutionMetadata.error, missing.didDocumentStream]).toEqual(['notFound', ''])
   })
 
   it('reports every error code as data, never a throw', async () => {
@@ -96,7 +114,16 @@ describe('resolve', () => {
     const other = (await newDid('nobody')).create.did
     const cases: [string, string, object?][] = [
       ['did:grid:test:short', 'invalidDid'],
-      ['did:web:example.com', 'invalidDid'],
+      // A DID of another method is a DID this resolver does not serve; only a non-DID is invalidDid.
+      ['did:web:example.com', 'methodNotSupported'],
+      ['did:example:123', 'methodNotSupported'],
+      ['did:example:a:b%20c', 'methodNotSupported'],
+      ['did:example:123?versionId=1', 'methodNotSupported'],
+      ['did:example:', 'invalidDid'],
+      ['did:Example:123', 'invalidDid'],
+      ['did:example:12 3', 'invalidDid'],
+      ['did:example:123:', 'invalidDid'],
+      ['urn:example:123', 'invalidDid'],
       [`${did}#key-1`, 'invalidDid'],
       [`${did}?versionId=0`, 'invalidDidUrl'],
       [`${did}?versionTime=yesterday`, 'invalidDidUrl'],
@@ -111,6 +138,7 @@ describe('resolve', () => {
     for (const [input, error, options] of cases) {
       const r = await resolver.resolve(input, options as never)
       expect(r.didResolutionMetadata.error, input).toBe(error)
+      if (error === 'methodNotSupported' && input.startsWith('did:example')) expect(r.didResolutionMetadata.message).toBe('this resolver serves did:grid, not did:example')
       expect(typeof r.didResolutionMetadata.message).toBe('string')
       expect(r.didDocument).toBeNull()
     }
@@ -330,6 +358,9 @@ describe('dereference', () => {
       [`${did}?service=dr&relativeRef=%2F%2Fevil.example%2Fx`, 'invalidDidUrl'],
       [`${did}#bad fragment`, 'invalidDidUrl'],
       ['did:grid:test:x#key-1', 'invalidDidUrl'],
+      ['did:example:123#key-1', 'methodNotSupported'],
+      ['did:example:123/resources/x', 'methodNotSupported'],
+      ['did:exa mple:123#key-1', 'invalidDidUrl'],
       [`${(await newDid('nobody')).create.did}#key-1`, 'notFound'],
     ]
     for (const [url, error] of cases) {
@@ -337,6 +368,78 @@ describe('dereference', () => {
       expect(r.dereferencingMetadata.error, url).toBe(error)
       expect(r.contentStream).toBeNull()
     }
+  })
+})
+
+describe('metadata values (DID Core §7.3: strings, maps, lists, booleans and null, never numbers)', () => {
+  /** JSON Pointers of every number inside `value`. */
+  function numbers(value: unknown, at = ''): string[] {
+    if (typeof value === 'number') return [at]
+    if (typeof value !== 'object' || value === null) return []
+    return Object.entries(value).flatMap(([k, v]) => numbers(v, `${at}/${k}`))
+  }
+
+  it('resolution, resolveRepresentation and every kind of dereference give no number in any metadata', async () => {
+    const w = await world()
+    w.tick()
+    await w.ledger.submit([await updateDid(await w.resolver.resolveState(w.did), w.update, { patches: [{ action: 'add-service', service: { id: 'dr', type: 'X', serviceEndpoint: 'https://dr.example/' } }] })])
+    await anchorResource({ did: w.did, signer: w.signing }, { ledger: w.ledger, resolver: w.resolver }, 'tariffs', 'TariffTable', { peak: 15 })
+    await anchorResource({ did: w.did, signer: w.signing }, { ledger: w.ledger, resolver: w.resolver }, 'tariffs', 'TariffTable', { peak: 16 })
+    const latest = await w.resolver.resolve(w.did)
+    expect(latest.didDocumentMetadata.method).toMatchObject({ ledgerHeight: '4' })
+    const results = [
+      latest,
+      await w.resolver.resolve(`${w.did}?versionId=1`),
+      await w.resolver.resolve(w.did, { ledgerHeight: 1 }),
+      await w.resolver.resolveRepresentation(w.did),
+      await w.resolver.dereference(`${w.did}#key-1`),
+      await w.resolver.dereference(`${w.did}?service=dr`),
+      await w.resolver.dereference(`${w.did}/resources/tariffs`),
+      await w.resolver.dereference(`${w.did}/resources/tariffs?versionId=1`),
+    ]
+    const resource = results[7] as DIDDereferencingResult
+    expect(resource.contentMetadata).toMatchObject({ versionId: '1', nextVersionId: '2', height: '3' })
+    for (const r of results) {
+      const { didDocument: _d, contentStream: _c, didDocumentStream: _s, ...metadata } = r as unknown as Record<string, unknown>
+      expect(numbers(metadata), JSON.stringify(metadata)).toEqual([])
+    }
+  })
+})
+
+describe('dereference: service endpoints handed out as URIs (text/uri-list)', () => {
+  // Anchorable (the method's URI rule allows them), but never handed out as a URI to follow.
+  const hostile: [string, string | string[], RegExp][] = [
+    ['c1', 'https://dr.example/\u0085x', /contains U\+0085 at index 19/],
+    ['c1b', 'https://dr.example/\u009b31m', /contains U\+009B/],
+    ['rlo', 'https://dr.example/\u202Egpj.exe', /contains U\+202E/],
+    ['lri', 'https://dr.example/\u2066x\u2069', /contains U\+2066/],
+    ['lrm', 'https://dr.example/\u200Fx', /contains U\+200F/],
+    ['js', 'javascript:alert(1)', /scheme "javascript" is not one of did, http, https, urn, ws, wss/],
+    ['jsupper', 'JavaScript:alert(1)', /scheme "javascript"/],
+    ['data', 'data:text/html,<script>alert(1)</script>', /scheme "data"/],
+    ['vbs', 'vbscript:msgbox(1)', /scheme "vbscript"/],
+    ['file', 'file:///etc/', /scheme "file"/],
+    ['mixed', ['https://ok.example', 'javascript:alert(1)'], /the endpoint 1 of service "mixed" is not handed out: its scheme "javascript"/],
+  ]
+
+  it('refuses controls (C0, C1, U+0085), bidi marks, overrides and isolates, and schemes off the allow-list', async () => {
+    const w = await world()
+    const services = [...hostile.map(([id, serviceEndpoint]) => ({ id, type: 'X', serviceEndpoint })), { id: 'fine', type: 'X', serviceEndpoint: ['did:grid:test:x', 'urn:uuid:1', 'wss://a.example/s', 'http://b.example'] }]
+    await w.ledger.submit([await updateDid(await w.resolver.resolveState(w.did), w.update, { patches: services.map((service) => ({ action: 'add-service' as const, service })) })])
+    for (const [id, , message] of hostile) {
+      const r = await w.resolver.dereference(`${w.did}?service=${id}`)
+      expect(r, id).toEqual({ dereferencingMetadata: { error: 'notAllowedServiceEndpoint', message: expect.stringMatching(message) }, contentStream: null, contentMetadata: {} })
+    }
+    // Not echoed: the message names the code point, never the text.
+    expect((await w.resolver.dereference(`${w.did}?service=rlo`)).dereferencingMetadata.message).not.toMatch(/\u202E/)
+    // relativeRef resolved against a refused scheme is refused too (file: keeps its "origin").
+    const fileRef = await w.resolver.dereference(`${w.did}?service=file&relativeRef=passwd`)
+    expect(fileRef.dereferencingMetadata).toMatchObject({ error: 'notAllowedServiceEndpoint', message: expect.stringMatching(/scheme "file"/) })
+    // An opaque base (javascript:, data:) takes no relativeRef at all.
+    expect((await w.resolver.dereference(`${w.did}?service=js&relativeRef=x`)).dereferencingMetadata.error).toBe('invalidDidUrl')
+    expect(await w.resolver.dereference(`${w.did}?service=fine`)).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: ['did:grid:test:x', 'urn:uuid:1', 'wss://a.example/s', 'http://b.example'] })
+    // The document itself still lists them, as anchored: only handing them out as URIs is refused.
+    expect((await w.resolver.resolve(w.did)).didDocument!.service).toHaveLength(hostile.length + 1)
   })
 })
 

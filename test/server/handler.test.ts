@@ -24,7 +24,15 @@ async function setup(options: { timeoutMs?: number; ledger?: Ledger } = {}) {
       nonce: `${label}-nonce`.padEnd(16, '_'),
       document: {
         verificationMethods: [vm('key-1', key(`${label}-s`))],
-        services: [{ id: 'dr', type: 'DemandResponse', serviceEndpoint: 'https://dr.example/api/' }],
+        services: [
+          { id: 'dr', type: 'DemandResponse', serviceEndpoint: 'https://dr.example/api/' },
+          { id: 'pair', type: 'X', serviceEndpoint: ['https://a.example/', 'did:grid:sgcc:x'] },
+          { id: 'map', type: 'X', serviceEndpoint: { origins: ['https://c.example'] } },
+          // Anchorable (the method's URI rule allows them), never handed out as URIs.
+          { id: 'js', type: 'X', serviceEndpoint: 'javascript:alert(1)' },
+          { id: 'rlo', type: 'X', serviceEndpoint: 'https://dr.example/\u202Egpj.exe' },
+          { id: 'nel', type: 'X', serviceEndpoint: 'https://dr.example/\u0085x' },
+        ],
       },
     })
     await ledger.submit([op.bytes])
@@ -101,10 +109,61 @@ describe('GET /1.0/identifiers/{did}: status codes', () => {
     expect((await json(bad)).didResolutionMetadata).toMatchObject({ error: 'invalidDid', problemDetails: { status: 400, type: 'https://www.w3.org/ns/did#INVALID_DID' } })
     const badUrl = await get(handler, id(`${did}#bad fragment`))
     expect(badUrl.status).toBe(400)
-    expect((await json(badUrl)).didResolutionMetadata.error).toBe('invalidDidUrl')
+    expect((await json(badUrl)).dereferencingMetadata.error).toBe('invalidDidUrl')
     const badVersion = await get(handler, `/1.0/identifiers/${did}?versionId=abc`)
     expect(badVersion.status).toBe(400)
     expect((await json(badVersion)).didResolutionMetadata.error).toBe('invalidDidUrl')
+  })
+
+  it('a malformed DID URL (fragment, path, service) gets a dereferencing result; a malformed DID query a resolution result', async () => {
+    const { handler, did } = await setup()
+    for (const [path, error, status] of [
+      [`/1.0/identifiers/${did}%23key-1%23key-2`, 'invalidDidUrl', 400],
+      [id(`${did}#`), 'invalidDidUrl', 400],
+      [`/1.0/identifiers/${did}/resources/a%20b`, 'invalidDidUrl', 400],
+      [`/1.0/identifiers/${did}?service=no%20such`, 'invalidDidUrl', 400],
+      [`/1.0/identifiers/${did}?relativeRef=x&service=dr&service=dr`, 'invalidDidUrl', 400],
+      [id('did:grid:SGCC:abc#key-1'), 'invalidDidUrl', 400],
+      [id('did:example:123#key-1'), 'methodNotSupported', 501],
+    ] as const) {
+      const res = await get(handler, path)
+      expect(res.status, path).toBe(status)
+      expect(res.headers.get('content-type')).toBe('application/did-resolution')
+      const body = await json(res)
+      expect(body, path).toEqual({
+        '@context': 'https://w3id.org/did-resolution/v1',
+        dereferencingMetadata: { error, message: expect.any(String), problemDetails: { type: expect.stringMatching(/^https:\/\/www\.w3\.org\/ns\/did#/), title: error, status, detail: expect.any(String) } },
+        contentStream: null,
+        contentMetadata: {},
+      })
+    }
+    // An Accept nobody can meet, for a DID URL: the same shape.
+    const refused = await get(handler, id(`${did}#key-1`), { accept: 'text/html' })
+    expect(refused.status).toBe(406)
+    expect(await json(refused)).toMatchObject({ dereferencingMetadata: { error: 'representationNotSupported' }, contentStream: null })
+    // A DID with a malformed version selector is still resolved, so it gets a resolution result.
+    const badVersion = await json(await get(handler, `/1.0/identifiers/${did}?versionId=0`))
+    expect(badVersion).toMatchObject({ didResolutionMetadata: { error: 'invalidDidUrl' }, didDocument: null })
+    expect(badVersion.dereferencingMetadata).toBeUndefined()
+  })
+
+  it('501 methodNotSupported for a valid DID of another method; 400 invalidDid only for what is not a DID', async () => {
+    const { handler } = await setup()
+    for (const [didText, status, error] of [
+      ['did:example:123', 501, 'methodNotSupported'],
+      ['did:web:example.com:user:alice', 501, 'methodNotSupported'],
+      ['did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', 501, 'methodNotSupported'],
+      ['did:example:', 400, 'invalidDid'],
+      ['did:EXAMPLE:123', 400, 'invalidDid'],
+      ['example:123', 400, 'invalidDid'],
+      ['did:grid:sgcc:short', 400, 'invalidDid'],
+    ] as const) {
+      const res = await get(handler, id(didText))
+      expect(res.status, didText).toBe(status)
+      const meta = (await json(res)).didResolutionMetadata
+      expect(meta, didText).toMatchObject({ error, problemDetails: { status, type: `https://www.w3.org/ns/did#${error === 'invalidDid' ? 'INVALID_DID' : 'METHOD_NOT_SUPPORTED'}` } })
+    }
+    expect((await json(await get(handler, id('did:example:123')))).didResolutionMetadata.message).toBe('this resolver serves did:grid, not did:example')
   })
 
   it('404 for a DID that is not on the ledger, 501 for a network nobody serves', async () => {
@@ -217,6 +276,76 @@ describe('GET /1.0/identifiers/{did-url}: dereferencing', () => {
     const missing = await get(handler, `/1.0/identifiers/${did}/resources/none`)
     expect(missing.status).toBe(404)
     expect((await json(missing)).dereferencingMetadata.error).toBe('notFound')
+  })
+})
+
+describe('representations (DID Core §7.1: resolve returns data, resolveRepresentation bytes and a contentType)', () => {
+  it('a document media type is answered with resolveRepresentation\'s stream; the full result carries the JSON-LD document and says so', async () => {
+    const { handler, did, resolver } = await setup()
+    for (const [accept, representation] of [
+      ['application/did+ld+json', 'application/did+ld+json'],
+      ['application/did+json', 'application/did+json'],
+      ['application/did', 'application/did'],
+      ['application/json', 'application/did+ld+json'],
+    ] as const) {
+      const res = await get(handler, `/1.0/identifiers/${did}`, { accept })
+      expect(res.headers.get('content-type')).toBe(accept)
+      expect(await res.text()).toBe((await resolver.resolveRepresentation(did, { accept: representation })).didDocumentStream)
+    }
+    const full = await json(await get(handler, `/1.0/identifiers/${did}`, { accept: 'application/did-resolution' }))
+    const data = await resolver.resolve(did)
+    expect(data.didResolutionMetadata).toEqual({})
+    expect(full.didResolutionMetadata).toEqual({ contentType: 'application/did+ld+json' })
+    expect(full.didDocument).toEqual(data.didDocument)
+    expect(full.didDocumentMetadata).toEqual(data.didDocumentMetadata)
+    expect(full.didDocumentMetadata.method.ledgerHeight).toBe('4')
+  })
+})
+
+describe('service dereference: text/uri-list', () => {
+  it('Accept: text/uri-list is answered 200 with the endpoint URI(s), one a line; not for a DID or a map endpoint (406)', async () => {
+    const { handler, did } = await setup()
+    const one = await get(handler, `/1.0/identifiers/${did}?service=dr`, { accept: 'text/uri-list' })
+    expect([one.status, one.headers.get('content-type'), await one.text()]).toEqual([200, 'text/uri-list', 'https://dr.example/api/\r\n'])
+    const two = await get(handler, `/1.0/identifiers/${did}?service=pair`, { accept: 'text/uri-list' })
+    expect([two.status, await two.text()]).toEqual([200, 'https://a.example/\r\ndid:grid:sgcc:x\r\n'])
+    const ref = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=bids%2F7`, { accept: 'text/html;q=0.9, text/uri-list' })
+    expect([ref.status, await ref.text()]).toEqual([200, 'https://dr.example/api/bids/7\r\n'])
+    const map = await get(handler, `/1.0/identifiers/${did}?service=map`, { accept: 'text/uri-list' })
+    expect(map.status).toBe(406)
+    expect((await json(map)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: 'the service endpoint is application/json, not a list of URIs' })
+    const plain = await get(handler, `/1.0/identifiers/${did}`, { accept: 'text/uri-list' })
+    expect(plain.status).toBe(406)
+    expect((await json(plain)).didResolutionMetadata.message).not.toMatch(/text\/uri-list/)
+    expect(negotiate('text/uri-list', true)).toEqual({ kind: 'uri-list', type: 'text/uri-list' })
+    expect(negotiate('text/uri-list')).toBeUndefined()
+  })
+
+  it('refuses to hand out a javascript: URI, bidi overrides and C1 controls: 403 notAllowedServiceEndpoint, whatever the Accept', async () => {
+    const { handler, did } = await setup()
+    for (const [service, problem] of [
+      ['js', /its scheme "javascript" is not one of did, http, https, urn, ws, wss/],
+      ['rlo', /it contains U\+202E at index 19/],
+      ['nel', /it contains U\+0085 at index 19/],
+    ] as const) {
+      for (const accept of ['text/uri-list', 'application/did-resolution', 'application/did+json']) {
+        const res = await get(handler, `/1.0/identifiers/${did}?service=${service}`, { accept })
+        expect(res.status, `${service} ${accept}`).toBe(403)
+        expect(res.headers.get('content-type')).toBe('application/did-resolution')
+        const text = await res.text()
+        expect(text).not.toMatch(/javascript:|\u202E|\u0085/)
+        expect(JSON.parse(text)).toEqual({
+          '@context': 'https://w3id.org/did-resolution/v1',
+          dereferencingMetadata: {
+            error: 'notAllowedServiceEndpoint',
+            message: expect.stringMatching(problem),
+            problemDetails: { type: 'about:blank', title: 'notAllowedServiceEndpoint', status: 403, detail: expect.stringMatching(problem) },
+          },
+          contentStream: null,
+          contentMetadata: {},
+        })
+      }
+    }
   })
 })
 

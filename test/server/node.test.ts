@@ -102,6 +102,24 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
     expect(((await ok.json()) as { id: string }).id).toBe(w.utility.did)
   })
 
+  it('answers Accept: text/uri-list on a service dereference with the endpoint URI, and refuses a javascript: one (403)', async () => {
+    const ledger = new MemoryLedger()
+    const { create } = await newDid('svc', {
+      verificationMethods: [vm('key-1', key('svc-s'))],
+      services: [
+        { id: 'dr', type: 'DemandResponse', serviceEndpoint: 'https://dr.example/api/' },
+        { id: 'js', type: 'X', serviceEndpoint: 'javascript:alert(1)' },
+      ],
+    })
+    await ledger.submit([create.bytes])
+    running = await serve(createHandler({ resolver: new GridResolver({ networks: { test: ledger } }) }), { port: 0, log: false })
+    const dr = await fetch(`${running.url}/1.0/identifiers/${create.did}?service=dr`, { headers: { accept: 'text/uri-list' } })
+    expect([dr.status, dr.headers.get('content-type'), await dr.text()]).toEqual([200, 'text/uri-list', 'https://dr.example/api/\r\n'])
+    const js = await fetch(`${running.url}/1.0/identifiers/${create.did}?service=js`, { headers: { accept: 'text/uri-list' } })
+    expect(js.status).toBe(403)
+    expect(((await js.json()) as { dereferencingMetadata: { error: string } }).dereferencingMetadata.error).toBe('notAllowedServiceEndpoint')
+  })
+
   it('close() lets an in-flight request finish, then refuses new connections', async () => {
     const w = await World.create()
     let release!: () => void
