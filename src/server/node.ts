@@ -62,18 +62,26 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     // No request may end the process: whatever respond() fails at is logged and its connection
     // closed, never left as an unhandled rejection.
     respond(answer, req, res, seen, log).catch((err: unknown) => {
-      res.destroy()
-      if (log) {
-        try {
-          log(`${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
-        } catch {
-          // a logger that throws cannot be told about it either
-        }
-      }
+      // An answer sent in full stays sent; one left half-written is cut off with its connection.
+      if (!res.writableEnded) res.destroy()
+      quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
     })
   })
   const { url, close } = await listen(server, options.port ?? 8080, host, grace)
+  // After listening, a server error is an accept failure (EMFILE under a connection flood): it ends
+  // no process either. The server keeps listening and accepts again once it can.
+  server.on('error', (err) => quietly(log, `${new Date().toISOString()} - server error: ${messageOf(err).slice(0, 300)}`))
   return { url, server, close }
+}
+
+/** Logs `line` unless logging is off; a logger that throws cannot be told about it either. */
+function quietly(log: ((line: string) => void) | false, line: string): void {
+  if (!log) return
+  try {
+    log(line)
+  } catch {
+    // nothing left to tell
+  }
 }
 
 /** What the access log says of a request, read when it arrives. */

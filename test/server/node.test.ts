@@ -258,6 +258,36 @@ describe('serve(): no request ends the process (default logger, raw sockets)', (
   })
 })
 
+describe('serve(): failures outside the handler end no process either', () => {
+  it('a logger that throws: every request is still answered, and nothing is left unhandled', async () => {
+    const { resolver, did } = await oneDid()
+    let calls = 0
+    running = await serve(createHandler({ resolver }), {
+      port: 0,
+      log: () => {
+        calls++
+        throw new Error('disk full')
+      },
+    })
+    await stillAnswers(running.url, did)
+    await stillAnswers(running.url, did)
+    expect(await raw(running.url, chunkedOverLimit(did))).toMatch(/^HTTP\/1\.1 413 /)
+    await stillAnswers(running.url, did)
+    // Each request: its access line, then the line reporting that failure; both threw.
+    expect(calls).toBe(8)
+  })
+
+  it('a server error after listening (an accept failure such as EMFILE) is logged, and the server keeps answering', async () => {
+    const { resolver, did } = await oneDid()
+    const lines: string[] = []
+    running = await serve(createHandler({ resolver }), { port: 0, log: (line) => lines.push(line) })
+    const err = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' })
+    running.server.emit('error', err)
+    expect(lines).toEqual([expect.stringMatching(/^\S+Z - server error: accept EMFILE$/)])
+    await stillAnswers(running.url, did)
+  })
+})
+
 /** A memory ledger with one DID, and a resolver over it (through `wrap` when given). */
 async function oneDid(wrap?: (ledger: Ledger) => Ledger): Promise<{ resolver: GridResolver; did: string }> {
   const ledger = new MemoryLedger()
