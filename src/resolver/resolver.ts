@@ -182,7 +182,9 @@ export class GridResolver {
       parsed = url
       selector = versionSelector({ ...url.params, ...pickVersion(options) })
     } catch (err) {
-      if (err instanceof InvalidDidError) return otherMethod(did) ? failure('methodNotSupported', otherMethod(did)!) : failure('invalidDid', err.message)
+      const other = err instanceof InvalidDidError ? otherMethod(did) : undefined
+      if (other) return failure('methodNotSupported', other)
+      if (err instanceof InvalidDidError) return failure('invalidDid', err.message)
       if (err instanceof InvalidDidUrlError) return failure('invalidDidUrl', err.message)
       throw err
     }
@@ -309,7 +311,8 @@ export class GridResolver {
     try {
       url = parseDidUrl(didUrl)
     } catch (err) {
-      if (err instanceof InvalidDidError && otherMethod(didUrl)) return derefFailure('methodNotSupported', otherMethod(didUrl)!)
+      const other = err instanceof InvalidDidError ? otherMethod(didUrl) : undefined
+      if (other) return derefFailure('methodNotSupported', other)
       if (err instanceof GridError) return derefFailure('invalidDidUrl', err.message)
       throw err
     }

@@ -135,7 +135,7 @@ type Negotiated =
  * dereference (`?service=…`) also `text/uri-list`; anything else 406. A DID URL with a path, a
  * fragment or a `service` parameter always gets a dereferencing result (`dereferencingMetadata`),
  * even when it is malformed.
- * Statuses: 200, 304, 400, 404, 405, 406, 410 (deactivated, with the body), 413, 414, 500, 501, 503.
+ * Statuses: 200, 304, 400, 403 (a service endpoint not handed out), 404, 405, 406, 410 (deactivated, with the body), 413, 414, 500, 501, 503.
  * Errors keep DID Core's string codes in `didResolutionMetadata.error`, with RFC 9457 problem
  * details alongside. `ETag` is derived from the ledger head, so a revalidation costs one head read;
  * answers are cached under the same key (`options.cache`), so a repeated request costs one too.
