@@ -417,7 +417,7 @@ export class SqliteLedger implements Ledger {
     this.db.close()
   }
 
-  /** SQLite's own consistency check plus every batch's Merkle root; for audits and tests. */
+  /** SQLite's own consistency check, every batch's Merkle root and every key's head; for audits and tests. */
   async verifyIntegrity(): Promise<{ batches: number; operations: number }> {
     this.assertOpen()
     const check = this.db.pragma('integrity_check', { simple: true })
@@ -432,6 +432,17 @@ export class SqliteLedger implements Ledger {
       }
       operations += digests.length
     })
+    if (this.#keys) {
+      // Every key's head names its count and last operation (reads rely on it; see checkComplete).
+      const off = this.db
+        .prepare(
+          `SELECT count(*) AS n FROM (SELECT suffix, count(*) AS c, max(height * 4294967296 + position) AS last FROM operations GROUP BY suffix) o
+           FULL OUTER JOIN key_heads k ON k.suffix = o.suffix
+           WHERE o.c IS NOT k.operations OR o.last IS NOT k.height * 4294967296 + k.position`,
+        )
+        .get() as { n: number }
+      if (off.n > 0) throw new LedgerCorruptError(`${off.n} index keys disagree with their heads`)
+    }
     return { batches: heights.length, operations }
   }
 

@@ -14,7 +14,8 @@ import {
   trustRegistryUrl,
   updateDid,
 } from '../../src/index.js'
-import { SqliteLedger } from '../../src/ledger/sqlite.js'
+import { ChainIndex, SqliteLedger } from '../../src/ledger/sqlite.js'
+import type { EvmLedger } from '../../src/ledger/evm.js'
 import { createHandler } from '../../src/server/handler.js'
 import { World } from '../vc/world.js'
 import { newDid } from '../helpers.js'
@@ -156,6 +157,25 @@ describe('a damaged or foreign file at open', () => {
     await unchecked.close()
   })
 
+  it('a chain index file gets the same checks: empty or schema-less is corrupt unless created, an emptied index fails the quick_check', async () => {
+    const chain = {} as EvmLedger // never reached: the file is refused first
+    const empty = freshPath()
+    writeFileSync(empty, '')
+    await expectCorrupt(() => new ChainIndex(empty, chain), /holds no ledger/)
+    expect(statSync(empty).size).toBe(0)
+    const foreign = freshPath()
+    const db = new Database(foreign)
+    db.exec('CREATE TABLE notes (text TEXT)')
+    db.close()
+    await expectCorrupt(() => new ChainIndex(foreign, chain, { create: true }), /has schema none/)
+    const path = freshPath()
+    const ledger = new SqliteLedger(path, { create: true })
+    await ledger.submit([(await newDid('chain-index-damage')).create])
+    await ledger.close()
+    emptyIndex(path)
+    await expectCorrupt(() => new ChainIndex(path, chain), /quick_check/)
+  })
+
   it('validates the check option', () => {
     expect(() => new SqliteLedger(freshPath(), { create: true, check: 'full' as never })).toThrow(RangeError)
     expect(() => new SqliteLedger(freshPath(), { create: true, check: 'full' as never })).toThrow('check must be "quick" or "schema"')
@@ -181,7 +201,20 @@ describe('rows and index that disagree after the quick_check passed', () => {
     // A range below the head (nothing to compare with) and the undamaged key still read.
     expect(await damaged.read(other.create.suffix, { untilTime: 0 })).toEqual([])
     expect(await damaged.read(d.create.suffix)).toHaveLength(2)
+    // The full audit finds it too (SQLite's integrity_check compares index and table).
+    await expectCorrupt(() => damaged.verifyIntegrity(), /SQLite integrity check failed/)
     await damaged.close()
+
+    // Heads that disagree with sound rows: the audit names them, and the reads of that key fail.
+    const heads = new Database(path)
+    heads.exec('REINDEX operations_by_did')
+    heads.prepare('UPDATE key_heads SET operations = operations + 1 WHERE suffix = ?').run(base32.baseDecode(d.create.suffix))
+    heads.close()
+    const audited = new SqliteLedger(path)
+    expect(await audited.read(other.create.suffix)).toHaveLength(1)
+    await expectCorrupt(() => audited.verifyIntegrity(), /^1 index keys disagree with their heads$/)
+    await expectCorrupt(() => audited.read(d.create.suffix), /\(2 of 3 operations found\)/)
+    await audited.close()
   })
 })
 
