@@ -25,6 +25,7 @@ export type GridErrorCode =
   | 'ERR_GRID_RESOURCE_CONFLICT'
   | 'ERR_GRID_INVALID_CLAIMS'
   | 'ERR_GRID_INVALID_CREDENTIAL'
+  | 'ERR_GRID_HOME_NOT_FOUND'
   | (string & {})
 
 /**

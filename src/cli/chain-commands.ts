@@ -13,7 +13,7 @@ import type { Io } from './main.js'
 interface Context {
   globals: () => Globals
   passphrase: () => Promise<string>
-  openHome: () => Promise<Home>
+  openHome: (options: { create: boolean }) => Promise<Home>
 }
 
 /** `grid-did ledger …` (deploy, info, writer add/remove) and `grid-did chain`. */
@@ -41,7 +41,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
       const deployed = await deployRegistry({ rpc: o.rpc, account: await account(o.key), ...(writers.length ? { writers } : {}), ...(artifact ? { artifact } : {}) })
       const spec = `evm:${o.rpc}#${deployed.address}`
       if (o.name) {
-        const home = await ctx.openHome()
+        const home = await ctx.openHome({ create: true })
         try {
           home.setConfig({ ledgers: { ...home.config.ledgers, [o.name]: spec } })
         } finally {
@@ -55,7 +55,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
     .command('info')
     .description('the ledger in use: chain, registry, admin, writer standing, heights')
     .action(async () => {
-      const home = await ctx.openHome()
+      const home = await ctx.openHome({ create: false })
       try {
         const head = await home.ledger.head()
         const chain = (home.ledger as { chain?: import('../ledger/evm.js').EvmLedger }).chain

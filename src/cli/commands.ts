@@ -21,7 +21,7 @@ import { StatusRegistry } from '../vc/status-registry.js'
 import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
 import { CliError, UsageError } from './errors.js'
 import { collect, portOption } from './options.js'
-import { Home } from './home.js'
+import { Home, type HomeOptions } from './home.js'
 import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
 import { registerChainCommands } from './chain-commands.js'
 import type { Io } from './main.js'
@@ -32,20 +32,22 @@ export type Globals = { home?: string; json?: boolean; ledger?: string; writerKe
 export function registerCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const globals = () => program.opts<Globals>()
   const passphrase = () => readPassphrase(io)
-  const openHome = (onSyncError?: (err: unknown) => void) => {
+  /** Opens the home; `create` only for a command that writes to it (see HomeOptions.create). */
+  const openHome = (options: Pick<HomeOptions, 'create' | 'onSyncError' | 'checkpoints'>) => {
     const g = globals()
     return Home.open(Home.defaultDir(g.home), {
       ...(g.ledger ? { ledger: g.ledger } : {}),
       ...(g.writerKey ? { writerKey: g.writerKey } : {}),
       passphrase,
-      ...(onSyncError ? { onSyncError } : {}),
+      ...options,
     })
   }
-  /** Runs a command body with the home open, and prints its result. */
-  const run =
+  /** Runs a command body with the home open (made if missing when `create`), and prints its result. */
+  const runWith =
+    (create: boolean) =>
     <A extends unknown[]>(body: (home: Home, ...args: A) => Promise<{ json: unknown; text: string }>) =>
     async (...args: A) => {
-      const home = await openHome()
+      const home = await openHome({ create })
       try {
         const { json, text } = await body(home, ...args)
         io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
@@ -53,6 +55,10 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         await home.close()
       }
     }
+  /** A command that writes to the home. */
+  const run = runWith(true)
+  /** A command that only reads: a missing home is an error, never an empty one. */
+  const read = runWith(false)
 
   // ---------------------------------------------------------------------------------------------
   const key = program.command('key').description('encrypted keystores: Ed25519 keys and EVM writer accounts')
@@ -174,7 +180,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .command('history <did>')
     .description("the DID's operations with ledger positions and times, applied or skipped")
     .action(
-      run(async (home, id: string) => {
+      read(async (home, id: string) => {
         const history = await home.resolver.history(id)
         const text = history.operations
           .map((o) => `h${o.height} p${o.position} ${o.time} ${o.type ?? '?'} ${o.applied ? `applied v${o.versionId}` : `skipped ${o.reason}`}`)
@@ -190,7 +196,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--version-id <n>', 'a past version')
     .option('--version-time <iso>', 'the version current at this time')
     .action(
-      run(async (home, didUrl: string, o: { versionId?: string; versionTime?: string }) => {
+      read(async (home, didUrl: string, o: { versionId?: string; versionTime?: string }) => {
         const options = { ...(o.versionId ? { versionId: o.versionId } : {}), ...(o.versionTime ? { versionTime: o.versionTime } : {}) }
         const parsed = parseDidUrl(didUrl)
         const isDid = parsed.path === undefined && parsed.fragment === undefined && parsed.params?.service === undefined
@@ -366,7 +372,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--at <iso>', 'verify as of this time (default now)')
     .option('--utility <did>', 'whose trust registry to use')
     .action(
-      run(async (home, arg: string, o: { at?: string; utility?: string }) => {
+      read(async (home, arg: string, o: { at?: string; utility?: string }) => {
         const result = await verifyCredential(await readJwt(arg, io), await context(home, o.at, o.utility))
         if (!result.verified) setExit(1)
         const text = result.verified
@@ -411,7 +417,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--audience <aud>', 'the contract or service')
     .requiredOption('--challenge <nonce>', "the verifier's challenge")
     .action(
-      run(async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string }) => {
+      read(async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string }) => {
         const holder = await signerFor(home, o.holder, openKeystore(o.key, await passphrase()), 'authentication')
         const credentials = await Promise.all(o.credential.map((c) => readJwt(c, io)))
         const jwt = await createPresentation({ holder, credentials, audience: o.audience, challenge: o.challenge })
@@ -433,7 +439,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--at <iso>', 'check as of this time (default now)')
     .option('--utility <did>', 'whose trust registry to use')
     .action(
-      run(async (home, arg: string, o: { role: string; action: string; audience: string; challenge: string; onBehalfOf?: string; capacityKw?: string; at?: string; utility?: string }) => {
+      read(async (home, arg: string, o: { role: string; action: string; audience: string; challenge: string; onBehalfOf?: string; capacityKw?: string; at?: string; utility?: string }) => {
         const capacityKw = o.capacityKw === undefined ? undefined : Number(o.capacityKw)
         if (capacityKw !== undefined && !Number.isFinite(capacityKw)) throw new UsageError('--capacity-kw must be a number')
         const decision = await checkRole(
@@ -458,12 +464,17 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port', '8080')
     .option('--sync-interval <ms>', 'how often a chain ledger\'s index follows the chain', '1000')
-    .action(async (o: { host: string; port: string; syncInterval: string }) => {
+    .option('--no-checkpoints', "re-verify every DID's whole log on a cold resolve instead of starting from the resolver's checkpoints")
+    .action(async (o: { host: string; port: string; syncInterval: string; checkpoints: boolean }) => {
       const { createHandler, serve } = await import('../server/node.js')
       const port = portOption(o.port)
       const interval = Number(o.syncInterval)
       if (!Number.isInteger(interval) || interval < 10) throw new UsageError('--sync-interval must be an integer >= 10 (milliseconds)')
-      const home = await openHome((err) => io.stderr(`sync failed: ${err instanceof Error ? err.message : String(err)}\n`))
+      const home = await openHome({
+        create: false,
+        checkpoints: o.checkpoints,
+        onSyncError: (err) => io.stderr(`sync failed: ${err instanceof Error ? err.message : String(err)}\n`),
+      })
       if ('start' in home.ledger && typeof home.ledger.start === 'function') (home.ledger as { start(ms: number): void }).start(interval)
       const running = await serve(createHandler({ resolver: home.resolver }), { host: o.host, port, log: (l) => io.stderr(`${l}\n`) })
       io.stdout(globals().json ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`)

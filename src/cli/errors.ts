@@ -13,3 +13,10 @@ export class CliError extends GridError {
     super('ERR_GRID_CLI', message, options)
   }
 }
+
+/** The home a read-only command or `serve` names does not exist: exit code 1, one line naming the path. */
+export class HomeNotFoundError extends GridError {
+  constructor(path: string) {
+    super('ERR_GRID_HOME_NOT_FOUND', `no grid-did home at ${path} (check --home or $GRID_DID_HOME; a command that writes, such as "did create", makes one)`)
+  }
+}

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { SqliteLedger } from '../ledger/sqlite-ledger.js'
 import type { Ledger } from '../ledger/types.js'
 import { GridResolver } from '../resolver/resolver.js'
 import type { StatusIndexStore } from '../vc/status-registry.js'
-import { CliError } from './errors.js'
+import { randomBytes } from '../lib/crypto.js'
+import { CliError, HomeNotFoundError } from './errors.js'
 import { openChainIndex, parseLedgerSpec } from './ledger.js'
 
 /** What the CLI remembers besides the ledger. */
@@ -28,6 +29,14 @@ export interface HomeOptions {
   passphrase?: () => Promise<string>
   /** Told about every failed background sync of a chain ledger's index (`serve`). */
   onSyncError?: (err: unknown) => void
+  /**
+   * Whether the command writes to the home: only then is a missing home (or its embedded ledger)
+   * created. A command that only reads fails on a missing home, naming the path, instead of reading
+   * an empty one where every DID is "not found".
+   */
+  create?: boolean
+  /** `false`: the resolver neither reads nor writes checkpoints (`serve --no-checkpoints`). */
+  checkpoints?: boolean
 }
 
 /** One credential the CLI issued. */
@@ -40,31 +49,46 @@ export interface IssuedRecord {
 }
 
 /**
- * The CLI's home: `--home DIR`, else `$GRID_DID_HOME`, else `./.grid-did`; created on first use.
- * Holds the embedded ledger (`ledger.db`), or the index of a chain ledger (`chain-<registry>.db`),
- * the issuer's own records (`cli.db`: allocated status indexes, issued credentials) and `config.json`.
+ * The CLI's home: `--home DIR`, else `$GRID_DID_HOME`, else `./.grid-did`; created by the first
+ * command that writes to it. Holds the embedded ledger (`ledger.db`), or the index of a chain ledger
+ * (`chain-<registry>.db`), the issuer's own records (`cli.db`: allocated status indexes, issued
+ * credentials), `config.json`, and `checkpoint.key`: the 32-byte secret (mode 0600, never printed)
+ * that authenticates the resolver's checkpoints, so that a checkpoint row written into the ledger
+ * file by anyone else is ignored (spec §Checkpoints).
  */
 export class Home {
   readonly dir: string
   readonly ledger: Ledger
   #resolver: GridResolver | undefined
   readonly #db: Database.Database
+  readonly #checkpoints: false | { secret?: Uint8Array }
 
-  /** Opens the home at `dir` with the ledger `options` name (a chain ledger's index syncs first). */
+  /**
+   * Opens the home at `dir` with the ledger `options` names (a chain ledger's index syncs first).
+   * @throws {HomeNotFoundError} when `dir` does not exist and the command does not write.
+   */
   static async open(dir: string, options: HomeOptions = {}): Promise<Home> {
     const path = resolve(dir)
-    mkdirSync(path, { recursive: true, mode: 0o700 })
+    const create = options.create ?? false
+    if (!existsSync(path)) {
+      if (!create) throw new HomeNotFoundError(path)
+      mkdirSync(path, { recursive: true, mode: 0o700 })
+    } else if (!statSync(path).isDirectory()) {
+      throw new HomeNotFoundError(path)
+    }
     const spec = parseLedgerSpec(options.ledger ?? process.env.GRID_DID_LEDGER, readConfig(path).ledgers)
+    const secret = checkpointKey(path, create)
     const ledger =
       spec.kind === 'embedded'
-        ? new SqliteLedger(join(path, 'ledger.db'), { create: true })
+        ? new SqliteLedger(join(path, 'ledger.db'), { create })
         : await openChainIndex(path, spec, options.writerKey ?? process.env.GRID_DID_WRITER_KEY, options.passphrase ?? noPassphrase, options.onSyncError)
-    return new Home(path, ledger)
+    return new Home(path, ledger, options.checkpoints === false ? false : secret ? { secret } : {})
   }
 
-  private constructor(dir: string, ledger: Ledger) {
+  private constructor(dir: string, ledger: Ledger, checkpoints: false | { secret?: Uint8Array }) {
     this.dir = dir
     this.ledger = ledger
+    this.#checkpoints = checkpoints
     this.#db = new Database(join(this.dir, 'cli.db'))
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('synchronous = FULL')
@@ -77,7 +101,10 @@ export class Home {
 
   /** A resolver over this home's ledger for every network it holds. */
   get resolver(): GridResolver {
-    this.#resolver ??= new GridResolver({ networks: Object.fromEntries((this.config.networks ?? []).map((n) => [n, this.ledger])) })
+    this.#resolver ??= new GridResolver({
+      networks: Object.fromEntries((this.config.networks ?? []).map((n) => [n, this.ledger])),
+      checkpoints: this.#checkpoints,
+    })
     return this.#resolver
   }
 
@@ -135,6 +162,29 @@ export class Home {
 export function readConfig(dir: string): Config {
   const path = join(dir, 'config.json')
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Config) : {}
+}
+
+/** Secret of the resolver's checkpoints. */
+const CHECKPOINT_KEY = 'checkpoint.key'
+
+/**
+ * The home's checkpoint secret: made (32 random bytes, mode 0600) by a command that writes; a home
+ * made before it existed, opened by one that only reads, has none and its resolver uses a random one.
+ */
+function checkpointKey(dir: string, create: boolean): Uint8Array | undefined {
+  const path = join(dir, CHECKPOINT_KEY)
+  if (!existsSync(path)) {
+    if (!create) return undefined
+    try {
+      writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' })
+    } catch (err) {
+      // Another process made it first: use theirs.
+      if ((err as { code?: unknown }).code !== 'EEXIST') throw err
+    }
+  }
+  const secret = new Uint8Array(readFileSync(path))
+  if (secret.length !== 32) throw new CliError(`${path} is damaged: a checkpoint key is 32 bytes, this one ${secret.length}; delete it to make a new one`)
+  return secret
 }
 
 async function noPassphrase(): Promise<string> {

@@ -5,7 +5,7 @@ import { SqliteLedger, type SqliteLedgerOptions } from './sqlite-ledger.js'
 import type { LedgerHead, Receipt, Submittable } from './types.js'
 
 /** Options of {@link ChainIndex}. */
-export interface ChainIndexOptions extends Pick<SqliteLedgerOptions, 'create' | 'synchronous'> {
+export interface ChainIndexOptions extends Pick<SqliteLedgerOptions, 'create' | 'synchronous' | 'check'> {
   /** Blocks per sync step; each step commits, so a restart resumes after the last one (default 10,000). */
   stepBlocks?: number
   /** Called with every background sync failure (default: ignored; `lastError` keeps it). */

@@ -13,9 +13,13 @@ import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './adm
 import { merkleRoot } from './merkle.js'
 import type { BatchInfo, Checkpoint, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
 
-// Version 1 files written before the checkpoints table existed still read as version 1: the table is
-// added on the next writable open, and a read-only open of such a file simply has no checkpoints.
-const SCHEMA_VERSION = 1
+// Schema 2 adds `key_heads` (per index key: operations stored, last position), written in the same
+// transaction as the operations, so a read can tell a complete answer from one a damaged index cut
+// short. A version-1 file is migrated on its next writable open (its checkpoints table too, if it
+// predates it); opened read-only it reads without that check (and, without the table, checkpoints).
+const SCHEMA_VERSION = 2
+/** Tables and indexes every ledger file has; one missing is damage, never recreated. */
+const REQUIRED = ['meta', 'batches', 'operations', 'operations_by_did']
 const BUSY_TIMEOUT_MS = 5000
 /** Checkpoints kept per index key (the newest ones). */
 const CHECKPOINTS_KEPT = 3
@@ -35,10 +39,24 @@ export interface SqliteLedgerOptions {
   /** Open without write access. */
   readonly?: boolean
   /**
-   * Create the file (and its directory) when it does not exist. Off by default, so a mistyped or
-   * unmounted path fails loudly instead of serving an empty ledger (where every DID is "not found").
+   * Create the file (and its directory) when it does not exist, or the schema in an empty file. Off
+   * by default, so a mistyped or unmounted path fails loudly instead of serving an empty ledger
+   * (where every DID is "not found"), and an empty or schema-less file is `ERR_GRID_LEDGER_CORRUPT`.
    */
   create?: boolean
+  /**
+   * What is checked at open besides the schema: `quick` (default) runs SQLite's `PRAGMA quick_check`
+   * (every page of the file is read; a few milliseconds per thousand operations, spec §Anchoring),
+   * `schema` checks the schema only. Reads check their own answer either way.
+   */
+  check?: 'quick' | 'schema'
+}
+
+interface KeyHead {
+  operations: number
+  height: number
+  position: number
+  time: number
 }
 
 interface CheckpointRow {
@@ -74,6 +92,8 @@ export class SqliteLedger implements Ledger {
   readonly #clock: () => number
   readonly #stmt: ReturnType<SqliteLedger['prepare']>
   readonly #checkpoint: ReturnType<SqliteLedger['prepareCheckpoints']> | undefined
+  /** Statements of `key_heads`; undefined for a version-1 file opened read-only. */
+  readonly #keys: ReturnType<SqliteLedger['prepareKeys']> | undefined
   readonly #readonly: boolean
   readonly #synchronous: 'FULL' | 'NORMAL'
   #closed = false
@@ -85,37 +105,87 @@ export class SqliteLedger implements Ledger {
     this.#readonly = options.readonly ?? false
     this.#synchronous = options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'
     const create = path === ':memory:' || (options.create === true && !options.readonly)
+    if (options.check !== undefined && options.check !== 'quick' && options.check !== 'schema') throw new RangeError('check must be "quick" or "schema"')
     if (!create && !existsSync(path)) {
       throw new LedgerUnavailableError(`no ledger at ${path} (pass { create: true } to make a new one)`)
     }
     try {
       if (create && path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
       this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !create })
+    } catch (cause) {
+      throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${messageOf(cause)}`, { cause })
+    }
+    try {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+      // Before anything writes to the file: an empty file stays empty unless the caller creates.
+      const version = this.#checkSchema(create)
       if (!options.readonly) {
         this.db.pragma('journal_mode = WAL')
         this.db.pragma(`synchronous = ${this.#synchronous}`)
+        if (version === 0) this.#createSchema()
+        else if (version === 1) this.#migrateFrom1()
       }
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
-      if (!options.readonly) this.#migrate()
-      this.#checkSchema()
+      if ((options.check ?? 'quick') === 'quick' && version !== 0) this.#quickCheck()
       this.#stmt = this.prepare()
       this.#checkpoint = this.prepareCheckpoints()
+      this.#keys = this.prepareKeys()
     } catch (cause) {
+      this.db.close()
       if (cause instanceof LedgerCorruptError) throw cause
       if (isCorruption(cause)) throw new LedgerCorruptError(`${path} is not an intact ledger: ${messageOf(cause)}`, { cause })
       throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${messageOf(cause)}`, { cause })
     }
   }
 
-  #migrate(): void {
+  /**
+   * The file's schema version (0: an empty file the caller creates a ledger in). A file with no
+   * schema, another version or a missing table or index is corrupt: nothing is recreated over it.
+   */
+  #checkSchema(create: boolean): number {
+    const names = new Set((this.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string }[]).map((r) => r.name))
+    if (names.size === 0) {
+      if (create) return 0
+      throw new LedgerCorruptError(`${this.path} holds no ledger (an empty or foreign file; pass { create: true } to make a new ledger in it)`)
+    }
+    const row = names.has('meta') ? (this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema') as { value: string } | undefined) : undefined
+    const version = Number(row?.value)
+    if (version !== 1 && version !== SCHEMA_VERSION) {
+      throw new LedgerCorruptError(`${this.path} has schema ${row?.value ?? 'none'}, this version reads schemas 1 and ${SCHEMA_VERSION}`)
+    }
+    const missing = [...REQUIRED, ...(version === SCHEMA_VERSION ? ['checkpoints', 'key_heads'] : [])].filter((n) => !names.has(n))
+    if (missing.length > 0) throw new LedgerCorruptError(`${this.path} is damaged: ${missing.join(', ')} missing`)
+    return version
+  }
+
+  /** SQLite's structural check of every page (b-tree shape, entry counts of every index). */
+  #quickCheck(): void {
+    const rows = this.db.pragma('quick_check', { simple: false }) as { quick_check: string }[]
+    if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') {
+      throw new LedgerCorruptError(`${this.path} failed SQLite's quick_check: ${rows.map((r) => r.quick_check).slice(0, 3).join('; ')}`)
+    }
+  }
+
+  /** Schema 1 → 2: the per-key heads, computed from the operations (one pass, once). */
+  #migrateFrom1(): void {
+    this.db.transaction(() => {
+      this.db.exec(`${CHECKPOINTS_TABLE}; ${KEY_HEADS_TABLE};
+        INSERT INTO key_heads (suffix, operations, height, position)
+          SELECT o.suffix, (SELECT count(*) FROM operations c WHERE c.suffix = o.suffix), o.height, o.position
+          FROM operations o
+          WHERE NOT EXISTS (SELECT 1 FROM operations n WHERE n.suffix = o.suffix AND (n.height > o.height OR (n.height = o.height AND n.position > o.position)));`)
+      this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), 'schema')
+    }).immediate()
+  }
+
+  #createSchema(): void {
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-      CREATE TABLE IF NOT EXISTS batches (
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+      CREATE TABLE batches (
         height INTEGER PRIMARY KEY,
         time   INTEGER NOT NULL,
         root   BLOB    NOT NULL
       ) STRICT;
-      CREATE TABLE IF NOT EXISTS operations (
+      CREATE TABLE operations (
         height   INTEGER NOT NULL REFERENCES batches(height),
         position INTEGER NOT NULL,
         suffix   BLOB    NOT NULL,
@@ -123,23 +193,11 @@ export class SqliteLedger implements Ledger {
         bytes    BLOB    NOT NULL,
         PRIMARY KEY (height, position)
       ) STRICT, WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS operations_by_did ON operations (suffix, height, position);
-      CREATE TABLE IF NOT EXISTS checkpoints (
-        suffix     BLOB    NOT NULL,
-        height     INTEGER NOT NULL,
-        operations INTEGER NOT NULL,
-        state      TEXT    NOT NULL,
-        PRIMARY KEY (suffix, height)
-      ) STRICT;
+      CREATE INDEX operations_by_did ON operations (suffix, height, position);
+      ${CHECKPOINTS_TABLE};
+      ${KEY_HEADS_TABLE};
     `)
-    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION))
-  }
-
-  #checkSchema(): void {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema') as { value: string } | undefined
-    if (!row || Number(row.value) !== SCHEMA_VERSION) {
-      throw new LedgerCorruptError(`${this.path} has schema ${row?.value ?? 'none'}, this version reads schema ${SCHEMA_VERSION}`)
-    }
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION))
   }
 
   private prepare() {
@@ -159,6 +217,19 @@ export class SqliteLedger implements Ledger {
       batchOps: db.prepare('SELECT digest FROM operations WHERE height = ? ORDER BY position'),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    }
+  }
+
+  /** Statements of the per-key heads; undefined for a version-1 file opened read-only. */
+  private prepareKeys() {
+    const db = this.db
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_heads'").get()) return undefined
+    return {
+      get: db.prepare('SELECT k.operations, k.height, k.position, b.time FROM key_heads k LEFT JOIN batches b ON b.height = k.height WHERE k.suffix = ?'),
+      bump: db.prepare(
+        `INSERT INTO key_heads (suffix, operations, height, position) VALUES (?, 1, ?, ?)
+         ON CONFLICT (suffix) DO UPDATE SET operations = operations + 1, height = excluded.height, position = excluded.position`,
+      ),
     }
   }
 
@@ -200,7 +271,9 @@ export class SqliteLedger implements Ledger {
           this.#stmt.insertBatch.run(height, time, root)
           const batchRoot = toHex(root)
           fresh.forEach((op, position) => {
-            this.#stmt.insertOp.run(height, position, suffixBytes(op.suffix), op.digest, op.bytes)
+            const key = suffixBytes(op.suffix)
+            this.#stmt.insertOp.run(height, position, key, op.digest, op.bytes)
+            this.#keys?.bump.run(key, height, position)
             byCid.set(op.cid, { cid: op.cid, did: op.did, height, position, time, batchRoot })
           })
         }
@@ -215,13 +288,16 @@ export class SqliteLedger implements Ledger {
     checkRead(suffix, options)
     if (!SUFFIX.test(suffix)) return []
     const key = suffixBytes(suffix)
+    const after = options.afterHeight ?? 0
+    const until = options.untilHeight ?? Number.MAX_SAFE_INTEGER
+    const untilTime = options.untilTime ?? Number.MAX_SAFE_INTEGER
+    // One read transaction: the rows and the key's head come from the same snapshot.
     const rows = this.guard('read', () =>
-      this.#stmt.read.all(
-        key,
-        options.afterHeight ?? 0,
-        options.untilHeight ?? Number.MAX_SAFE_INTEGER,
-        options.untilTime ?? Number.MAX_SAFE_INTEGER,
-      ) as OpRow[],
+      this.db.transaction(() => {
+        const found = this.#stmt.read.all(key, after, until, untilTime) as OpRow[]
+        if (this.#keys) checkComplete(suffix, found, this.#keys.get.get(key) as KeyHead | undefined, after, until, untilTime)
+        return found
+      })(),
     )
     return rows.map((r) => ({ bytes: new Uint8Array(r.bytes), height: r.height, position: r.position, time: r.time }))
   }
@@ -314,7 +390,11 @@ export class SqliteLedger implements Ledger {
         for (const b of batches) {
           if (b.height <= current) continue
           this.#stmt.insertBatch.run(b.height, b.time, merkleRoot(b.operations.map(({ op }) => op.digest)))
-          for (const { position, op } of b.operations) this.#stmt.insertOp.run(b.height, position, suffixBytes(op.suffix), op.digest, op.bytes)
+          for (const { position, op } of b.operations) {
+            const key = suffixBytes(op.suffix)
+            this.#stmt.insertOp.run(b.height, position, key, op.digest, op.bytes)
+            this.#keys?.bump.run(key, b.height, position)
+          }
         }
         for (const [key, value] of Object.entries({ ...meta, [markKey]: String(mark) })) this.#stmt.setMeta.run(key, value)
       }).immediate(),
@@ -337,7 +417,7 @@ export class SqliteLedger implements Ledger {
     this.db.close()
   }
 
-  /** SQLite's own consistency check plus every batch's Merkle root; for audits and tests. */
+  /** SQLite's own consistency check, every batch's Merkle root and every key's head; for audits and tests. */
   async verifyIntegrity(): Promise<{ batches: number; operations: number }> {
     this.assertOpen()
     const check = this.db.pragma('integrity_check', { simple: true })
@@ -352,6 +432,17 @@ export class SqliteLedger implements Ledger {
       }
       operations += digests.length
     })
+    if (this.#keys) {
+      // Every key's head names its count and last operation (reads rely on it; see checkComplete).
+      const off = this.db
+        .prepare(
+          `SELECT count(*) AS n FROM (SELECT suffix, count(*) AS c, max(height * 4294967296 + position) AS last FROM operations GROUP BY suffix) o
+           FULL OUTER JOIN key_heads k ON k.suffix = o.suffix
+           WHERE o.c IS NOT k.operations OR o.last IS NOT k.height * 4294967296 + k.position`,
+        )
+        .get() as { n: number }
+      if (off.n > 0) throw new LedgerCorruptError(`${off.n} index keys disagree with their heads`)
+    }
     return { batches: heights.length, operations }
   }
 
@@ -360,7 +451,7 @@ export class SqliteLedger implements Ledger {
     try {
       return fn()
     } catch (cause) {
-      if (cause instanceof RangeError || cause instanceof TypeError) throw cause
+      if (cause instanceof RangeError || cause instanceof TypeError || cause instanceof LedgerCorruptError) throw cause
       if (isCorruption(cause)) throw new LedgerCorruptError(`ledger ${what} failed: ${messageOf(cause)}`, { cause })
       throw new LedgerUnavailableError(`ledger ${what} failed: ${messageOf(cause)}`, { cause })
     }
@@ -370,6 +461,45 @@ export class SqliteLedger implements Ledger {
   protected assertOpen(): void {
     if (this.#closed) throw new LedgerClosedError()
   }
+}
+
+const CHECKPOINTS_TABLE = `CREATE TABLE IF NOT EXISTS checkpoints (
+        suffix     BLOB    NOT NULL,
+        height     INTEGER NOT NULL,
+        operations INTEGER NOT NULL,
+        state      TEXT    NOT NULL,
+        PRIMARY KEY (suffix, height)
+      ) STRICT`
+const KEY_HEADS_TABLE = `CREATE TABLE key_heads (
+        suffix     BLOB    PRIMARY KEY,
+        operations INTEGER NOT NULL,
+        height     INTEGER NOT NULL,
+        position   INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID`
+
+/**
+ * Whether the rows an index range scan returned agree with the key's head, written with them: the
+ * key's last operation is the last row whenever the range covers it, and a read from the start that
+ * covers it returns every operation of the key. A damaged index that drops rows (so that a DID would
+ * read as "not found", or as an older version) is reported, never answered. Heights and times only
+ * grow, so a range that ends at or above the head's height and time covers it.
+ */
+function checkComplete(suffix: string, rows: readonly OpRow[], head: KeyHead | undefined, after: number, until: number, untilTime: number): void {
+  const fail = (what: string) => {
+    throw new LedgerCorruptError(`the ledger's index of ${suffix} disagrees with its records (${what}); run verifyIntegrity() or restore the store`)
+  }
+  if (!head) {
+    if (rows.length > 0) fail(`${rows.length} operations, no head`)
+    return
+  }
+  if (head.time === null) fail(`its head at height ${head.height} has no batch`)
+  const last = rows.at(-1)
+  if (last && (last.height > head.height || (last.height === head.height && last.position > head.position))) fail('an operation past its head')
+  if (head.height <= after || head.height > until || head.time > untilTime) return
+  if (!last || last.height !== head.height || last.position !== head.position) {
+    fail(`its last operation at ${head.height}:${head.position} is missing`)
+  }
+  if (after === 0 && rows.length !== head.operations) fail(`${rows.length} of ${head.operations} operations found`)
 }
 
 /** SQLite's own verdict that the file is damaged or not a database at all. */

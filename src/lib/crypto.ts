@@ -14,6 +14,7 @@
  * rule 5 exactly, which is why they agree on every input (tested with vectors and fuzzing).
  */
 import { Point, etc, hashes as edHashes, getPublicKey, sign as nobleSign } from '@noble/ed25519'
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js'
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js'
 import type * as NodeCrypto from 'node:crypto'
 
@@ -42,6 +43,23 @@ export function sha256(data: Uint8Array): Uint8Array {
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
   }
   return nobleSha256(data)
+}
+
+/** HMAC-SHA256 (RFC 2104) of `data` under `key`. */
+export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  if (nodeCrypto) {
+    const out = nodeCrypto.createHmac('sha256', key).update(data).digest()
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+  }
+  return nobleHmac(nobleSha256, key, data)
+}
+
+/** Whether two byte strings are equal, in time that depends only on their lengths. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -81,14 +81,17 @@ export class ViewCache {
   readonly #inflight = new Map<string, Promise<View>>()
 
   readonly #every: number
+  readonly #secret: Uint8Array
 
   /**
    * `max` 0 disables caching: every call reads the log again. `checkpointEvery` 0 disables
-   * checkpoints: a view never starts from one and never writes one.
+   * checkpoints: a view never starts from one and never writes one. `checkpointSecret` keys the
+   * checkpoints' HMAC: a view starts only from a checkpoint written under the same secret.
    */
-  constructor(max: number, checkpointEvery: number) {
+  constructor(max: number, checkpointEvery: number, checkpointSecret: Uint8Array) {
     this.#max = max
     this.#every = checkpointEvery
+    this.#secret = checkpointSecret
   }
 
   /** The view of `did` as of the ledger's finalized head. Throws what the ledger throws. */
@@ -169,7 +172,7 @@ export class ViewCache {
       // answer. It is not retried before another `#every` operations either way.
       view.checkpointed = view.operations
       try {
-        await ledger.writeCheckpoint(encodeCheckpoint(did, target, view.operations, view.fold.state))
+        await ledger.writeCheckpoint(encodeCheckpoint(this.#secret, did, target, view.operations, view.fold.state))
       } catch {
         // ignored, see above
       }
@@ -194,10 +197,10 @@ export class ViewCache {
       return empty
     }
     // Whatever can be checked is: a checkpoint of another key or DID, above the head, in another
-    // format or damaged in any way is no checkpoint.
+    // format, not tagged under this resolver's secret or damaged in any way is no checkpoint.
     if (!found || found.suffix !== did.suffix || !Number.isSafeInteger(found.height) || found.height < 0 || found.height > target) return empty
     if (!Number.isSafeInteger(found.operations) || found.operations < 0) return empty
-    const decoded = decodeCheckpoint(found, did)
+    const decoded = decodeCheckpoint(this.#secret, found, did)
     if (!decoded) return empty
     return {
       height: found.height,

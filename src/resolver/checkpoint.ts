@@ -1,11 +1,17 @@
 import type { Checkpoint } from '../ledger/types.js'
 import { toHex, utf8Encode } from '../lib/bytes.js'
-import { sha256 } from '../lib/crypto.js'
+import { equalBytes, hmacSha256 } from '../lib/crypto.js'
 import type { GridDid } from '../method/did.js'
 import type { DidState } from '../method/state.js'
 
-/** Format of the serialised fold state; a checkpoint in any other format is ignored. */
-const FORMAT = 1
+/**
+ * Format of the serialised fold state; a checkpoint in any other format is ignored. Format 1 (an
+ * unkeyed SHA-256, which anyone able to write the file could recompute) is no longer read.
+ */
+const FORMAT = 2
+
+/** Shortest checkpoint secret accepted: the HMAC-SHA256 block of security the tag offers. */
+export const CHECKPOINT_SECRET_MIN = 32
 
 interface Body {
   v: typeof FORMAT
@@ -16,29 +22,31 @@ interface Body {
 }
 
 /**
- * Serialises a fold state: the SHA-256 of the JSON body (hex), a dot, the body. The digest does not
- * make the checkpoint trustworthy (whoever can write the file can recompute it), it makes damage of
- * any kind (a torn write, an edited row, a bug) read as "no checkpoint" instead of as a wrong state.
+ * Serialises a fold state: the HMAC-SHA256 under the resolver's `secret` of the JSON body (hex), a
+ * dot, the body. The body names the DID, the height, the operation count and the state, so the tag
+ * covers all four. Only a holder of `secret` (kept outside the ledger file) can make a checkpoint the
+ * resolver accepts: whoever can write the store can delete or damage checkpoints, never forge one
+ * (spec §Checkpoints).
  * @internal
  */
-export function encodeCheckpoint(did: GridDid, height: number, operations: number, state: DidState | undefined): Checkpoint {
+export function encodeCheckpoint(secret: Uint8Array, did: GridDid, height: number, operations: number, state: DidState | undefined): Checkpoint {
   const body: Body = { v: FORMAT, did: did.did, height, operations, state: state ?? null }
   const json = JSON.stringify(body)
-  return { suffix: did.suffix, height, operations, state: `${toHex(sha256(utf8Encode(json)))}.${json}` }
+  return { suffix: did.suffix, height, operations, state: `${toHex(hmacSha256(secret, utf8Encode(json)))}.${json}` }
 }
 
 /**
- * The state a checkpoint holds, or `null` when it cannot be used: another format, a digest that does
- * not match, or a body that does not describe this DID at this height in the shape of a `DidState`.
- * Never throws.
+ * The state a checkpoint holds, or `null` when it cannot be used: another format, a tag that is not
+ * this `secret`'s, or a body that does not describe this DID at this height in the shape of a
+ * `DidState`. Never throws.
  * @internal
  */
-export function decodeCheckpoint(checkpoint: Checkpoint, did: GridDid): { state: DidState | undefined } | null {
+export function decodeCheckpoint(secret: Uint8Array, checkpoint: Checkpoint, did: GridDid): { state: DidState | undefined } | null {
   try {
     const text = checkpoint.state
     if (typeof text !== 'string' || text[64] !== '.') return null
     const json = text.slice(65)
-    if (toHex(sha256(utf8Encode(json))) !== text.slice(0, 64)) return null
+    if (!equalBytes(utf8Encode(toHex(hmacSha256(secret, utf8Encode(json)))), utf8Encode(text.slice(0, 64)))) return null
     const body = JSON.parse(json) as Body
     if (typeof body !== 'object' || body === null || body.v !== FORMAT || body.did !== did.did) return null
     if (body.height !== checkpoint.height || body.operations !== checkpoint.operations) return null

@@ -9,6 +9,7 @@ import {
   UnknownNetworkError,
 } from '../errors.js'
 import type { Ledger, LedgerHead } from '../ledger/types.js'
+import { randomBytes } from '../lib/crypto.js'
 import { messageOf } from '../lib/message.js'
 import { isoSeconds } from '../lib/time.js'
 import { uriListProblem } from '../lib/uri-list.js'
@@ -18,6 +19,7 @@ import type { OperationType } from '../method/operation.js'
 import type { ResourceVersion } from '../method/resource.js'
 import type { AppliedVersion, DidState } from '../method/state.js'
 import { CHECKPOINT_EVERY, stateBefore, ViewCache, type DidView, type ViewNeed } from './cache.js'
+import { CHECKPOINT_SECRET_MIN } from './checkpoint.js'
 
 /** Media types `resolve` can produce. */
 export const SUPPORTED_CONTENT_TYPES = ['application/did+ld+json', 'application/did+json', 'application/did'] as const
@@ -36,11 +38,15 @@ export interface GridResolverConfig {
    * Checkpoints of verified fold states, kept in the ledger when it offers a place for them
    * (`SqliteLedger`, `ChainIndex`): a cold resolve of a DID's latest state folds only the operations
    * anchored since its newest checkpoint, and writes a new one once `every` operations
-   * have been folded past it (default 32). Use only with a store this resolver alone writes checkpoints to.
+   * have been folded past it (default 32). Each checkpoint carries an HMAC-SHA256 under `secret`
+   * (at least 32 bytes, kept outside the ledger file), and only checkpoints with a valid tag are used:
+   * whoever can write the store can delete checkpoints, never forge one. Without `secret` the
+   * resolver draws a random one, so it uses only the checkpoints it wrote itself (a restart ignores
+   * and overwrites older ones); pass the same secret to keep them across restarts.
    * `false` neither reads nor writes any: every cold resolve re-verifies the whole log.
    * @see ../../spec/did-grid.md#checkpoints
    */
-  checkpoints?: false | { every?: number }
+  checkpoints?: false | { every?: number; secret?: Uint8Array }
 }
 
 /** Resolution options: DID Resolution's `accept` plus the version selectors. */
@@ -132,7 +138,12 @@ export class GridResolver {
     if (config.checkpoints !== false && (!Number.isSafeInteger(every) || every < 1)) {
       throw new RangeError('checkpoints.every must be a positive integer')
     }
-    this.#cache = new ViewCache(max, every)
+    const given = config.checkpoints === false ? undefined : config.checkpoints?.secret
+    if (given !== undefined && !(given instanceof Uint8Array)) throw new TypeError('checkpoints.secret must be a Uint8Array')
+    if (given !== undefined && given.length < CHECKPOINT_SECRET_MIN) {
+      throw new RangeError(`checkpoints.secret must be at least ${CHECKPOINT_SECRET_MIN} bytes`)
+    }
+    this.#cache = new ViewCache(max, every, given ? Uint8Array.from(given) : randomBytes(CHECKPOINT_SECRET_MIN))
   }
 
   /** Network names this resolver serves. */

@@ -66,7 +66,7 @@ describe('SqliteLedger specifics', () => {
     db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema'").run()
     db.close()
     expect(() => new SqliteLedger(path)).toThrow(LedgerCorruptError)
-    expect(() => new SqliteLedger(path)).toThrow(/schema 99, this version reads schema 1/)
+    expect(() => new SqliteLedger(path)).toThrow(/schema 99, this version reads schemas 1 and 2/)
   })
 
   it('reports a file that is not a database as corrupt, not as an empty ledger', () => {
@@ -274,7 +274,7 @@ describe('checkpoints', () => {
     await ledger.close()
   })
 
-  it('opens a schema-1 file written before checkpoints existed: read-only without them, writable with the table added', async () => {
+  it('opens a schema-1 file written before checkpoints existed: read-only without them, writable migrated to schema 2', async () => {
     const path = freshPath()
     mkdirSync(dirname(path), { recursive: true })
     const d = await newDid('cp-old')
@@ -308,10 +308,12 @@ describe('checkpoints', () => {
     await writable.close()
 
     const db = new Database(path, { readonly: true })
-    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({ value: '1' })
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({ value: '2' })
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+    // The migration computed the key's head from the operations.
+    expect(db.prepare('SELECT operations, height, position FROM key_heads').all()).toEqual([{ operations: 2, height: 1, position: 1 }])
     db.close()
-    expect(tables).toEqual([{ name: 'batches' }, { name: 'checkpoints' }, { name: 'meta' }, { name: 'operations' }])
+    expect(tables).toEqual([{ name: 'batches' }, { name: 'checkpoints' }, { name: 'key_heads' }, { name: 'meta' }, { name: 'operations' }])
     // A later read-only open sees the checkpoint, and the answer is the same.
     const again = new SqliteLedger(path, { readonly: true })
     expect(await resolve(again)).toEqual(resolved)

@@ -25,8 +25,12 @@ import type { Checkpoint } from '../../src/ledger/types.js'
 import { SqliteLedger } from '../../src/ledger/sqlite.js'
 import { checkOperation, DidFold } from '../../src/method/state.js'
 import { toHex, utf8Encode } from '../../src/lib/bytes.js'
-import { sha256 } from '../../src/lib/crypto.js'
+import { hmacSha256, sha256 } from '../../src/lib/crypto.js'
 import { encodeCheckpoint } from '../../src/resolver/checkpoint.js'
+import { createHandler } from '../../src/server/handler.js'
+import { Resolver } from 'did-resolver'
+import { createVerifiableCredentialJwt, verifyCredential as didJwtVcVerifyCredential } from 'did-jwt-vc'
+import { getResolver } from '../../src/index.js'
 import { parseDid } from '../../src/method/did.js'
 import { key, newDid, vm } from '../helpers.js'
 
@@ -91,16 +95,19 @@ async function world(label: string) {
   }
   const d = await newDid(label)
   await ledger.submit([d.create])
+  // One secret for the world's resolvers, so that one resolver's checkpoints serve the others.
+  const secret = new Uint8Array(32).fill(files)
   return {
     ledger,
     path,
+    secret,
     ...d,
     did: d.create.did,
     suffix: d.create.suffix,
     /** Re-verifies the whole log on every call: the answer checkpoints must reproduce. */
     reference: new GridResolver({ networks: { test: unrecorded }, cache: false, checkpoints: false }),
     /** No cache, a checkpoint every 2 operations. */
-    cold: new GridResolver({ networks, cache: false, checkpoints: { every: 2 } }),
+    cold: new GridResolver({ networks, cache: false, checkpoints: { every: 2, secret } }),
     networks,
   }
 }
@@ -163,7 +170,7 @@ describe('checkpoints', () => {
 
   it('give the full fold’s answer after every step of a long random history', async () => {
     const w = await world('cp-random')
-    const cached = new GridResolver({ networks: w.networks, checkpoints: { every: 3 } })
+    const cached = new GridResolver({ networks: w.networks, checkpoints: { every: 3, secret: w.secret } })
     const random = prng(6)
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
     const keys = new Map<string, Ed25519KeyPair>([
@@ -264,7 +271,7 @@ describe('checkpoints', () => {
     const w = await world('cp-history')
     await updates(w, 6)
     await w.cold.resolve(w.did) // leaves a checkpoint at the head
-    const cached = new GridResolver({ networks: w.networks, checkpoints: { every: 2 } })
+    const cached = new GridResolver({ networks: w.networks, checkpoints: { every: 2, secret: w.secret } })
     expect(await cached.resolve(w.did)).toEqual(await w.reference.resolve(w.did))
     expect(w.ledger.lastFrom(w.suffix)).toBe((await w.ledger.head()).height)
     for (const options of [{ versionId: 1 }, { versionId: 4 }, { versionTime: '2026-01-01T00:03:00Z' }, { ledgerHeight: 3 }]) {
@@ -336,14 +343,15 @@ describe('checkpoints', () => {
     const other = await newDid('cp-damage-other')
     const state = await w.reference.resolveState(w.did)
     const body = good.state.slice(65)
-    // Well-formed damage: the digest matches, the body does not describe this DID at this height.
-    const resum = (json: string) => `${toHex(sha256(utf8Encode(json)))}.${json}`
+    // Well-formed damage: the tag matches, the body does not describe this DID at this height.
+    const resum = (json: string) => `${toHex(hmacSha256(w.secret, utf8Encode(json)))}.${json}`
     const damaged: [string, string | ((db: Database.Database) => void)][] = [
       ['not JSON', `${good.state.slice(0, 65)}{"v":1,`],
       ['empty', ''],
-      ['digest mismatch', good.state.slice(0, 65) + body.replace('"versionId":5', '"versionId":4')],
-      ['another DID', encodeCheckpoint(parseDid(other.create.did), height, good.operations, { ...state, did: other.create.did, suffix: other.create.suffix }).state],
-      ['another format', resum(body.replace('"v":1', '"v":2'))],
+      ['tag mismatch', good.state.slice(0, 65) + body.replace('"versionId":5', '"versionId":4')],
+      ['another DID', encodeCheckpoint(w.secret, parseDid(other.create.did), height, good.operations, { ...state, did: other.create.did, suffix: other.create.suffix }).state],
+      ['another format', resum(body.replace('"v":2', '"v":3'))],
+      ['format 1 (unkeyed SHA-256)', `${toHex(sha256(utf8Encode(body.replace('"v":2', '"v":1'))))}.${body.replace('"v":2', '"v":1')}`],
       ['not a state', resum(body.replace('"updateKey":', '"updateKeys":'))],
       ['counts disagree', resum(body.replace(`"operations":${good.operations}`, '"operations":1'))],
       [
@@ -411,5 +419,110 @@ describe('checkpoints', () => {
     }
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: false })).not.toThrow()
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: {} })).not.toThrow()
+  })
+})
+
+describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the store)', () => {
+  /** The utility's state with the attacker's key in place of key-1: what a forger wants resolved. */
+  async function forgery(w: Awaited<ReturnType<typeof world>>, attacker: Ed25519KeyPair) {
+    const state = await w.reference.resolveState(w.did)
+    const height = (await w.ledger.head()).height
+    const forged: DidState = { ...state, verificationMethods: [{ ...state.verificationMethods[0]!, publicKeyMultibase: attacker.publicKeyMultibase }] }
+    const body = (v: number) => JSON.stringify({ v, did: w.did, height, operations: 3, state: forged })
+    const rows: [string, string][] = [
+      // The attack of issue 12: the unkeyed format with its SHA-256 simply recomputed.
+      ['SHA-256 recomputed', `${toHex(sha256(utf8Encode(body(1))))}.${body(1)}`],
+      // The current format, tagged under a key the forger chose.
+      ['HMAC under another key', `${toHex(hmacSha256(new Uint8Array(32).fill(0xee), utf8Encode(body(2))))}.${body(2)}`],
+    ]
+    return { height, rows }
+  }
+
+  function plant(w: Awaited<ReturnType<typeof world>>, height: number, state: string) {
+    const db = new Database(w.path)
+    db.prepare('DELETE FROM checkpoints').run()
+    db.prepare('INSERT INTO checkpoints (suffix, height, operations, state) VALUES (?, ?, ?, ?)').run(base32.baseDecode(w.suffix), height, 3, state)
+    db.close()
+  }
+
+  it('a hand-made checkpoint row never puts an attacker’s key in the document: resolver, HTTP endpoint, did-jwt-vc', async () => {
+    const w = await world('cp-forge')
+    await updates(w, 2)
+    const attacker = key('cp-forge-attacker')
+    const { height, rows } = await forgery(w, attacker)
+    const expected = await w.reference.resolve(w.did)
+    const genuine = (expected.didDocument!.verificationMethod as { publicKeyMultibase: string }[])[0]!.publicKeyMultibase
+    expect(genuine).not.toBe(attacker.publicKeyMultibase)
+    for (const [what, state] of rows) {
+      // Fresh resolvers, as a restarted `grid-did serve` would build them: the default (random
+      // secret) and one with a secret of its own.
+      for (const checkpoints of [undefined, { secret: w.secret }]) {
+        plant(w, height, state)
+        const resolver = new GridResolver({ networks: w.networks, ...(checkpoints ? { checkpoints } : {}) })
+        expect(await resolver.resolve(w.did), what).toEqual(expected)
+        expect(w.ledger.lastFrom(w.suffix), what).toBe(0)
+
+        plant(w, height, state)
+        const handler = createHandler({ resolver: new GridResolver({ networks: w.networks, ...(checkpoints ? { checkpoints } : {}) }) })
+        const res = await handler(new Request(`http://127.0.0.1/1.0/identifiers/${w.did}`, { headers: { accept: 'application/did+json' } }))
+        expect(res.status, what).toBe(200)
+        const served = (await res.json()) as { verificationMethod: { publicKeyMultibase: string }[] }
+        expect(served.verificationMethod[0]!.publicKeyMultibase, what).toBe(genuine)
+
+        plant(w, height, state)
+        const jwt = await createVerifiableCredentialJwt(
+          {
+            sub: w.did,
+            nbf: T0,
+            vc: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiableCredential'], credentialSubject: { id: w.did } },
+          } as never,
+          { did: w.did, alg: 'EdDSA', signer: async (data) => Buffer.from(await attacker.sign(typeof data === 'string' ? Buffer.from(data) : data)).toString('base64url') },
+          { header: { alg: 'EdDSA', kid: `${w.did}#key-1` } },
+        )
+        const viaResolver = new Resolver(getResolver(new GridResolver({ networks: w.networks, ...(checkpoints ? { checkpoints } : {}) })))
+        await expect(didJwtVcVerifyCredential(jwt, viaResolver, { policies: { now: T0 + 3600 } }), what).rejects.toThrow(/invalid_signature/)
+      }
+    }
+    await w.ledger.close()
+  })
+
+  it('a checkpoint written under a secret serves another resolver with that secret, and no other', async () => {
+    const w = await world('cp-secret')
+    await updates(w, 4)
+    const height = (await w.ledger.head()).height
+    await w.cold.resolve(w.did) // writes a checkpoint at the head under w.secret
+    expect(w.ledger.checkpointWrites.at(-1)!.height).toBe(height)
+    const expected = await w.reference.resolve(w.did)
+
+    // A new instance with the same secret (a restart of a process that keeps it) starts from it.
+    const same = new GridResolver({ networks: w.networks, cache: false, checkpoints: { secret: Uint8Array.from(w.secret) } })
+    expect(await same.resolve(w.did)).toEqual(expected)
+    expect(w.ledger.lastFrom(w.suffix)).toBe(height)
+
+    // Another secret, or none (a random one per instance), folds the whole log.
+    for (const checkpoints of [{ secret: new Uint8Array(32).fill(0x42) }, {}, undefined]) {
+      const other = new GridResolver({ networks: w.networks, cache: false, ...(checkpoints ? { checkpoints } : {}) })
+      expect(await other.resolve(w.did)).toEqual(expected)
+      expect(w.ledger.lastFrom(w.suffix)).toBe(0)
+    }
+    // …and a default resolver then uses the checkpoint it wrote itself (every 32: force one with every 1).
+    const own = new GridResolver({ networks: w.networks, cache: false, checkpoints: { every: 1 } })
+    expect(await own.resolve(w.did)).toEqual(expected)
+    expect(w.ledger.lastFrom(w.suffix)).toBe(0)
+    expect(await own.resolve(w.did)).toEqual(expected)
+    expect(w.ledger.lastFrom(w.suffix)).toBe(height)
+    // …which the first secret's holder no longer accepts (it was overwritten at the same height).
+    expect(await same.resolve(w.did)).toEqual(expected)
+    expect(w.ledger.lastFrom(w.suffix)).toBe(0)
+    await w.ledger.close()
+  })
+
+  it('validates the secret', () => {
+    const ledger = new MemoryLedger()
+    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: 'hunter2' as never } })).toThrow(TypeError)
+    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: 'hunter2' as never } })).toThrow('checkpoints.secret must be a Uint8Array')
+    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: new Uint8Array(31) } })).toThrow(RangeError)
+    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: new Uint8Array(31) } })).toThrow('checkpoints.secret must be at least 32 bytes')
+    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: new Uint8Array(32) } })).not.toThrow()
   })
 })
