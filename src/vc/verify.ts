@@ -411,7 +411,8 @@ class Check {
 
   /**
    * The JWS is signed by `kid`, a key of `did` in `relationship` as of the context height — or, for
-   * credentials, as of `iat` when the key was since rotated out, unless a recovery dropped it.
+   * credentials, at some moment of the `iat` second when the key was since rotated out, unless a
+   * recovery dropped it.
    */
   async signature(
     jws: DecodedJws,
@@ -430,18 +431,21 @@ class Check {
     const current = timeline.states.at(-1)
     if (!current) return fail(`${who}-not-found`, `${did} does not exist at ledger height ${this.#ctx.height}`)
     if (current.deactivated) return fail(`${who}-deactivated`, `${did} is deactivated`)
-    // Credentials: the key `kid` named when the credential was issued (as of `iat`), then today's.
-    const past = iat !== undefined ? historicalKey(timeline, fragment, relationship, iat) : undefined
-    if (past === 'compromised') return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
-    const candidates = [past, keyOf(current, fragment, relationship)].filter((k): k is Uint8Array => k !== undefined)
+    // Credentials: the keys `kid` named at some moment of the `iat` second, then today's.
+    const past = iat !== undefined ? historicalKeys(timeline, fragment, relationship, iat) : { keys: [], compromised: [] }
+    if (past.compromised.length > 0 && past.keys.length === 0) return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
+    const candidates = [...past.keys, keyOf(current, fragment, relationship)].filter((k): k is Uint8Array => k !== undefined)
     if (candidates.length === 0) {
       return current.verificationMethods.some((vm) => vm.id === fragment)
         ? fail('kid-wrong-relationship', `${kid} is not in the ${relationship} relationship of ${did}`)
         : fail('kid-not-found', `${kid} is not in the DID document of ${did}`)
     }
-    if (!candidates.some((key, i) => (i === 0 || !sameBytes(key, candidates[0]!)) && verifyEd25519(jws.signature, jws.signingInput, key))) {
-      fail(`${what}-signature`, `the signature does not verify with ${kid}`)
-    }
+    const verifies = (key: Uint8Array, i: number, all: Uint8Array[]) =>
+      !all.slice(0, i).some((k) => sameBytes(k, key)) && verifyEd25519(jws.signature, jws.signingInput, key)
+    if (candidates.some(verifies)) return
+    // Signed by a key that was in force during the `iat` second, but that a recovery dropped since.
+    if (past.compromised.some(verifies)) return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
+    fail(`${what}-signature`, `the signature does not verify with ${kid}`)
   }
 
   async trust(kind: CredentialKind, issuer: string, fail: Fail): Promise<void> {
@@ -581,20 +585,30 @@ function keyOf(state: DidState, fragment: string, relationship: VerificationRela
 }
 
 /**
- * The key `fragment` had in `relationship` as of `iat` (the last version anchored at or before it),
- * unless a later recovery left that key out — a recovery says the old keys may be compromised.
+ * The keys `fragment` had in `relationship` at any moment of the `iat` second: in the version in
+ * force when that second began (the last one anchored before it) and in every version anchored
+ * within it. Anchoring times and `iat` are whole seconds, so which came first within one second is
+ * unknowable, and a key in force at any moment of it may have signed. A key that a later recovery
+ * left out is `compromised`: a recovery says the old keys may be compromised.
  */
-function historicalKey(timeline: DidTimeline, fragment: string, relationship: VerificationRelationship, iat: number): Uint8Array | 'compromised' | undefined {
+function historicalKeys(
+  timeline: DidTimeline,
+  fragment: string,
+  relationship: VerificationRelationship,
+  iat: number,
+): { keys: Uint8Array[]; compromised: Uint8Array[] } {
   const { versions, states } = timeline
-  let at = -1
-  while (at + 1 < versions.length && versions[at + 1]!.time <= iat) at++
-  if (at < 0) return undefined
-  const vm = states[at]!.verificationMethods.find((v) => v.id === fragment)
-  if (!vm || !vm.purposes.includes(relationship)) return undefined
-  for (let i = at + 1; i < versions.length; i++) {
-    if (versions[i]!.type === 'recover' && !states[i]!.verificationMethods.some((v) => v.publicKeyMultibase === vm.publicKeyMultibase)) {
-      return 'compromised'
+  const out: { keys: Uint8Array[]; compromised: Uint8Array[] } = { keys: [], compromised: [] }
+  let first = 0
+  while (first + 1 < versions.length && versions[first + 1]!.time < iat) first++
+  for (let at = first; at < versions.length && versions[at]!.time <= iat; at++) {
+    const vm = states[at]!.verificationMethods.find((v) => v.id === fragment)
+    if (!vm || !vm.purposes.includes(relationship)) continue
+    let dropped = false
+    for (let i = at + 1; i < versions.length && !dropped; i++) {
+      dropped = versions[i]!.type === 'recover' && !states[i]!.verificationMethods.some((v) => v.publicKeyMultibase === vm.publicKeyMultibase)
     }
+    ;(dropped ? out.compromised : out.keys).push(decodeMultikey(vm.publicKeyMultibase, 'Ed25519').publicKey)
   }
-  return decodeMultikey(vm.publicKeyMultibase, 'Ed25519').publicKey
+  return out
 }

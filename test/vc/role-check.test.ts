@@ -826,3 +826,73 @@ describe('verifyCredential: key history', () => {
     expect(v.verified).toBe(true)
   })
 })
+
+describe('verifyCredential: a rotation anchored in the iat second', () => {
+  /** An issuer, a credential it signs with key-1 at `w.now`, and key-1 rotated in place in that same second. */
+  async function rotatedInTheSameSecond(label: string, rotation: 'update' | 'recover') {
+    const w = await World.create()
+    const issuer = await w.party(label)
+    await trustAlso(w, issuer.did, ['user'])
+    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const user = await w.party('user-1')
+    const vc = await issueUserBy(w, issuer, status, user.did)
+    const newKey = key(`${label}-key-1b`)
+    const state = await w.resolver.resolveState(issuer.did)
+    const op =
+      rotation === 'update'
+        ? await updateDid(state, issuer.update, {
+            patches: [
+              { action: 'remove-verification-method', id: 'key-1' },
+              { action: 'add-verification-method', method: vm('key-1', newKey) },
+            ],
+          })
+        : await recoverDid(state, issuer.recovery, {
+            newUpdateKey: key(`${label}-update-2`),
+            newRecoveryKey: key(`${label}-recovery-2`),
+            document: { verificationMethods: [vm('key-1', newKey)] },
+          })
+    await w.ledger.submit([op.bytes]) // anchored at w.now: the credential's iat second
+    const rotatedAt = w.now
+    w.now += 60
+    return { w, issuer, status, user, vc, newKey, rotatedAt }
+  }
+
+  it('18c. a credential signed by the key in force just before a rotation anchored in its iat second verifies', async () => {
+    const { w, issuer, status, user, vc, newKey, rotatedAt } = await rotatedInTheSameSecond('same-second-issuer', 'update')
+    const history = await w.resolver.timeline(issuer.did, (await w.ledger.head()).height)
+    expect(history.versions.at(-1)!.time).toBe(rotatedAt)
+    expect(split(vc).payload.iat).toBe(rotatedAt)
+    const v = await verifyCredential(vc, await w.context())
+    expect(v.reasons).toEqual([])
+    expect(v.verified).toBe(true)
+    // The new key is in force in that second too, and of course afterwards.
+    const byNewKey = await issueRoleCredential({
+      issuer: { did: issuer.did, keyId: 'key-1', signer: newKey },
+      role: 'user',
+      subject: user.did,
+      claims: CLAIMS.user,
+      schema: w.schemas.user,
+      status,
+      issuedAt: rotatedAt,
+      validUntil: rotatedAt + 30 * DAY,
+    })
+    expect((await verifyCredential(byNewKey, await w.context())).reasons).toEqual([])
+  })
+
+  it('18d. the old key does not sign with an iat one second after the rotation: credential-signature', async () => {
+    const { w, issuer, vc, rotatedAt } = await rotatedInTheSameSecond('next-second-issuer', 'update')
+    const later = await craftCredential(issuer, { ...split(vc).payload, iat: rotatedAt + 1, nbf: rotatedAt + 1 })
+    const v = await verifyCredential(later, await w.context())
+    expect(codes(v)).toEqual(['credential-signature'])
+    expect(v.reasons[0]!.message).toMatch(/^credential: the signature does not verify with did:grid:test:[^#]+#key-1$/)
+    expect(v.verified).toBe(false)
+  })
+
+  it('18e. a recovery anchored in the iat second that drops the key fails key-compromised', async () => {
+    const { w, vc } = await rotatedInTheSameSecond('same-second-recovered', 'recover')
+    const v = await verifyCredential(vc, await w.context())
+    expect(codes(v)).toEqual(['key-compromised'])
+    expect(v.reasons[0]!.message).toMatch(/^credential: did:grid:test:[^#]+#key-1 was dropped by a recovery of did:grid:test:/)
+    expect(v.verified).toBe(false)
+  })
+})
