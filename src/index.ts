@@ -99,6 +99,7 @@ export type {
   IssuedCsvCredential,
   ParsedCredentialCsv,
 } from './vc/csv.js'
+export { termsDigest } from './vc/binding.js'
 export { checkRole, verifyCredential } from './vc/verify.js'
 export type {
   CredentialVerification,

@@ -7,6 +7,7 @@ import type { VerificationRelationship } from '../method/operation.js'
 import type { DidState } from '../method/state.js'
 import { verifyEd25519 } from '../method/verify-signature.js'
 import type { DidTimeline, GridResolver } from '../resolver/resolver.js'
+import { isBinding } from './binding.js'
 import { MAX_CREDENTIALS } from './issue.js'
 import { decodeJws, type DecodedJws } from './jwt.js'
 import { TRUST_REGISTRY_TYPE, readTrustRegistry, type ParsedTrustRegistry } from './resources.js'
@@ -22,6 +23,9 @@ export type ReasonCode =
   | 'presentation-not-yet-valid'
   | 'audience-mismatch'
   | 'challenge-mismatch'
+  | 'binding-missing'
+  | 'binding-mismatch'
+  | 'binding-unchecked'
   | 'holder-not-found'
   | 'holder-deactivated'
   | 'holder-not-subject'
@@ -131,6 +135,13 @@ export interface RoleCheckContext extends VerificationContext {
   audience: string
   /** The nonce the verifier issued (the presentation's `nonce`). */
   challenge: string
+  /**
+   * The digest of the terms the caller is about to act on, computed by the caller from the terms it
+   * received ({@link termsDigest}): the presentation's `binding` must be exactly this. Without it, a
+   * presentation that carries a binding is refused (`binding-unchecked`): its holder authorised
+   * only the terms it names, and a check that cannot compare them must not pass it.
+   */
+  binding?: string
 }
 
 /** The answer of {@link checkRole}. */
@@ -158,17 +169,19 @@ export interface RoleDecision {
  * height? Deterministic: reads only the resolver pinned to `context.height` and `context.time`.
  *
  * The presentation must be signed by an `authentication` key of the holder, addressed to
- * `context.audience` with `nonce === context.challenge`; every credential in it must verify
+ * `context.audience` with `nonce === context.challenge`, and bound to `context.binding` (the digest
+ * of the terms about to be acted on) when either of them names a binding; every credential in it must verify
  * ({@link verifyCredential}) and be about the holder — except the acted-for user's own role
  * credential, which an aggregator presents with that user's mandate.
  *
  * @throws {TypeError} when the context lacks an audience or challenge (a presentation is never
- *   checked without them) or is otherwise malformed; {@link HeightNotReachedError} and ledger
+ *   checked without them), has a `binding` that is not `0x` + 64 lowercase hex digits, or is
+ *   otherwise malformed; {@link HeightNotReachedError} and ledger
  *   errors when the answer cannot be known yet.
  * @example
  * ```ts
  * const decision = await checkRole(vp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user, capacityKw: 120 },
- *   { resolver, trustRegistry, audience: contractId, challenge: event.nonce, time: tx.time, height: tx.height })
+ *   { resolver, trustRegistry, audience: contractId, challenge: event.nonce, binding: termsDigest(bidTerms), time: tx.time, height: tx.height })
  * if (!decision.allowed) reject(decision.reasons)
  * ```
  * @see ../../spec/did-grid.md#the-role-check
@@ -181,6 +194,9 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
   }
   if (typeof context.challenge !== 'string' || context.challenge.length === 0) {
     throw new TypeError('context.challenge is required: a presentation is only checked against a challenge')
+  }
+  if (context.binding !== undefined && !isBinding(context.binding)) {
+    throw new TypeError('context.binding must be 0x and 64 lowercase hex digits (see termsDigest)')
   }
   const { role, action } = requirement
   const decision: RoleDecision = { allowed: false, role, action, credentials: [], reasons: [], time: context.time, height: context.height }
@@ -214,6 +230,13 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
   const audiences = Array.isArray(p.aud) ? p.aud : [p.aud]
   if (!audiences.includes(context.audience)) fail('audience-mismatch', `presentation is not addressed to ${context.audience}`)
   if (p.nonce !== context.challenge) fail('challenge-mismatch', 'presentation nonce does not match the challenge')
+  // The terms: whoever sees a pending presentation must not be able to submit it with other ones.
+  if (context.binding !== undefined) {
+    if (p.binding === undefined) fail('binding-missing', `the presentation is bound to no terms; the check is for terms with digest ${context.binding}`)
+    else if (p.binding !== context.binding) fail('binding-mismatch', `the presentation is bound to other terms (${isBinding(p.binding) ? p.binding : quote(p.binding)}) than the check's ${context.binding}`)
+  } else if (p.binding !== undefined) {
+    fail('binding-unchecked', 'the presentation is bound to terms, but the check was given none to compare (context.binding)')
+  }
   check.times(p, 'presentation', (code, message) => fail(code, `presentation: ${message}`))
   await check.signature(jws, holder, 'authentication', undefined, 'presentation', 'holder', fail)
 

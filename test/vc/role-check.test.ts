@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createVerifiableCredentialJwt } from 'did-jwt-vc'
 import { describe, expect, it } from 'vitest'
 import {
@@ -11,6 +12,7 @@ import {
   issueMandate,
   issueRoleCredential,
   recoverDid,
+  termsDigest,
   updateDid,
   verifyCredential,
   type Ed25519KeyPair,
@@ -686,6 +688,83 @@ describe('checkRole: presentation binding', () => {
     const d = await checkRole(vp, req, await contextAt(w, w.now + 300))
     expectDenied(d, ['presentation-expired'])
     expect(d.reasons[0]!.message).toMatch(/^presentation: expired at 2027-01-01T00:05:00Z/)
+  })
+})
+
+describe('checkRole: presentations bound to the terms they authorise', () => {
+  const terms = { event: 'peak-1', role: 'user', capacityKw: 120, priceFen: 1200 }
+  const req = { role: 'user', action: 'response.bid', capacityKw: 120 } as const
+
+  async function bound(binding: string | undefined) {
+    const w = await World.create()
+    const user = await w.party('user-1')
+    const jwt = await w.issue('user', user.did)
+    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, ...(binding ? { binding } : {}) })
+    return { w, user, jwt, vp, ctx: await w.context() }
+  }
+
+  it('14e. termsDigest is SHA-256 of the RFC 8785 bytes, 0x-hex, whatever the key order', () => {
+    const jcs = '{"capacityKw":120,"event":"peak-1","priceFen":1200,"role":"user"}'
+    const expected = `0x${createHash('sha256').update(jcs).digest('hex')}`
+    expect(termsDigest(terms)).toBe(expected)
+    expect(termsDigest({ role: 'user', priceFen: 1200, event: 'peak-1', capacityKw: 120 })).toBe(expected)
+    expect(termsDigest({ ...terms, capacityKw: 800, priceFen: 1 })).not.toBe(expected)
+    expect(termsDigest({ nested: { b: [1, true, 'é'], a: {} } })).toBe(`0x${createHash('sha256').update('{"nested":{"a":{},"b":[1,true,"é"]}}').digest('hex')}`)
+    for (const [bad, message] of [
+      [null, /^terms must be a JSON object$/],
+      [[1], /^terms must be a JSON object$/],
+      [{ priceFen: 12.5 }, /^terms must hold only strings, booleans, safe integers, arrays and objects: number 12\.5 is not a safe integer$/],
+      [{ onBehalfOf: null }, /^terms must hold only strings, booleans, safe integers, arrays and objects: null is not allowed$/],
+      [{ at: new Date(0) }, /only plain objects are allowed$/],
+    ] as const) {
+      expect(() => termsDigest(bad as never)).toThrow(TypeError)
+      expect(() => termsDigest(bad as never)).toThrow(message)
+    }
+  })
+
+  it('14f. a presentation bound to terms is allowed for exactly those terms; others fail binding-mismatch', async () => {
+    const { vp, ctx } = await bound(termsDigest(terms))
+    expect(split(vp).payload.binding).toBe(termsDigest(terms))
+    const ok = await checkRole(vp, req, { ...ctx, binding: termsDigest(terms) })
+    expect(ok.reasons).toEqual([])
+    expect(ok.allowed).toBe(true)
+    // Someone who saw it pending submits it with other terms: 800 kW at 1 fen.
+    const other = termsDigest({ ...terms, capacityKw: 800, priceFen: 1 })
+    const d = await checkRole(vp, { ...req, capacityKw: 800 }, { ...ctx, binding: other })
+    expect(codes(d)).toContain('binding-mismatch')
+    expect(d.allowed).toBe(false)
+    expect(d.reasons.find((r) => r.code === 'binding-mismatch')!.message).toBe(
+      `the presentation is bound to other terms (${termsDigest(terms)}) than the check's ${other}`,
+    )
+  })
+
+  it('14g. a check for terms refuses an unbound presentation: binding-missing', async () => {
+    const { vp, ctx } = await bound(undefined)
+    expect(split(vp).payload).not.toHaveProperty('binding')
+    const d = await checkRole(vp, req, { ...ctx, binding: termsDigest(terms) })
+    expectDenied(d, ['binding-missing'])
+    expect(d.reasons[0]!.message).toBe(`the presentation is bound to no terms; the check is for terms with digest ${termsDigest(terms)}`)
+    // …which an unbound check still accepts, as before.
+    expect(codes(await checkRole(vp, req, ctx))).toEqual([])
+  })
+
+  it('14h. a check that forgets the terms refuses a bound presentation: binding-unchecked', async () => {
+    const { vp, ctx } = await bound(termsDigest(terms))
+    const d = await checkRole(vp, req, ctx)
+    expectDenied(d, ['binding-unchecked'])
+    expect(d.reasons[0]!.message).toBe('the presentation is bound to terms, but the check was given none to compare (context.binding)')
+  })
+
+  it('14i. a binding that is not 0x + 64 lowercase hex is a usage error on both sides', async () => {
+    const { w, user, jwt, vp, ctx } = await bound(undefined)
+    for (const bad of ['', 'abc', termsDigest(terms).toUpperCase(), termsDigest(terms).slice(2), `${termsDigest(terms)}0`, 42]) {
+      const made = createPresentation({ holder: user.jwt, credentials: [jwt], audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, binding: bad as string })
+      await expect(made).rejects.toThrow(TypeError)
+      await expect(made).rejects.toThrow(/^binding must be 0x and 64 lowercase hex digits \(see termsDigest\)$/)
+      const checked = checkRole(vp, req, { ...ctx, binding: bad as string })
+      await expect(checked).rejects.toThrow(TypeError)
+      await expect(checked).rejects.toThrow(/^context\.binding must be 0x and 64 lowercase hex digits \(see termsDigest\)$/)
+    }
   })
 })
 
