@@ -707,6 +707,7 @@ describe('checkRole: presentations bound to the terms they authorise', () => {
     const jcs = '{"capacityKw":120,"event":"peak-1","priceFen":1200,"role":"user"}'
     const expected = `0x${createHash('sha256').update(jcs).digest('hex')}`
     expect(termsDigest(terms)).toBe(expected)
+    expect(expected).toBe('0x8a193f8a32dd76e235d555669f870dbbbbff7b0f49accf3d9d9f9a4964ca469f') // the spec's example
     expect(termsDigest({ role: 'user', priceFen: 1200, event: 'peak-1', capacityKw: 120 })).toBe(expected)
     expect(termsDigest({ ...terms, capacityKw: 800, priceFen: 1 })).not.toBe(expected)
     expect(termsDigest({ nested: { b: [1, true, 'é'], a: {} } })).toBe(`0x${createHash('sha256').update('{"nested":{"a":{},"b":[1,true,"é"]}}').digest('hex')}`)
