@@ -50,7 +50,7 @@ export type {
   ResourceSelection,
 } from './resolver/resolver.js'
 export { getResolver } from './resolver/get-resolver.js'
-export { ACTIONS, CLAIM_SCHEMAS, CREDENTIAL_TYPES, RESOURCE_IDS, ROLES } from './vc/roles.js'
+export { ACTIONS, CLAIM_SCHEMAS, CREDENTIAL_TYPES, RESOURCE_IDS, ROLES, VOLTAGE_LEVELS } from './vc/roles.js'
 export type {
   AggregatorClaims,
   ClaimsOf,

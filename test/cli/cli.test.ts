@@ -75,7 +75,7 @@ describe('the grid-did CLI, built, through a whole story', () => {
     expect(await ok(['trust', 'init', '--utility', d.utility!, '--key', f('utility.key')])).toBe(`${d.utility}/resources/trust-registry`)
     const resolved = JSON.parse(await ok(['--json', 'resolve', d.utility!]))
     expect(resolved.didDocument.service[0].serviceEndpoint).toBe('https://dr.sgcc.example/api/')
-    const schema = JSON.parse(await ok(['resolve', `${d.utility}/resources/schema-user-v1`]))
+    const schema = JSON.parse(await ok(['resolve', `${d.utility}/resources/schema-user-v2`]))
     expect(schema.contentStream.required).toContain('accountNumber')
   })
 

@@ -141,7 +141,7 @@ describe('schemas are self-contained and compiled per version', () => {
     const w = await World.create()
     const user = await w.party('user')
     const jwt = await w.issue('user', user.did)
-    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v1', 'JsonSchema', { ...CLAIM_SCHEMAS.user, ...extra } as never)
+    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v2', 'JsonSchema', { ...CLAIM_SCHEMAS.user, ...extra } as never)
     return { w, jwt }
   }
 

@@ -476,7 +476,7 @@ describe('checkRole: trust and schema', () => {
     })
     const d = await checkRole(await present(w, user, [vc]), { role: 'user', action: 'response.bid' }, await w.context())
     expectDenied(d, ['schema-invalid'])
-    expect(d.reasons[0]!.message).toMatch(/credentialSchema must be did:grid:test:\S+\/resources\/schema-user-v1$/)
+    expect(d.reasons[0]!.message).toMatch(/credentialSchema must be did:grid:test:\S+\/resources\/schema-user-v2$/)
   })
 
   it('11c. issueRoleCredential refuses a unified social credit code with a wrong check character', async () => {
