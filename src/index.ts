@@ -51,7 +51,7 @@ export type {
   ResourceSelection,
 } from './resolver/resolver.js'
 export { getResolver } from './resolver/get-resolver.js'
-export { ACTIONS, CLAIM_SCHEMAS, CREDENTIAL_TYPES, RESOURCE_IDS, ROLES } from './vc/roles.js'
+export { ACTIONS, CLAIM_SCHEMAS, CREDENTIAL_TYPES, RESOURCE_IDS, ROLES, VOLTAGE_LEVELS } from './vc/roles.js'
 export type {
   AggregatorClaims,
   ClaimsOf,
@@ -100,6 +100,7 @@ export type {
   IssuedCsvCredential,
   ParsedCredentialCsv,
 } from './vc/csv.js'
+export { termsDigest } from './vc/binding.js'
 export { checkRole, verifyCredential } from './vc/verify.js'
 export type {
   CredentialVerification,

@@ -189,9 +189,14 @@ export const CASES = {
   overCap: 'U46',
   /** Bids after the bidding window closed. */
   late: 'U47',
-  /** Its presentation is replayed a minute after its bid. */
+  /** Its presentation is replayed, with its own terms, after its bid. */
   replayed: 'U35',
+  /** An eavesdropper copies its pending presentation into a bid with other terms and submits it first. */
+  frontRun: 'U36',
 } as const
+
+/** The terms the eavesdropper puts U36's copied presentation under: 800 kW at 1 fen/kWh. */
+export const FRONT_RUN = { capacityKw: 800, priceFen: 1 } as const
 
 /** The price U46 asks, fen/kWh: above the 15-yuan cap. */
 export const OVER_CAP_PRICE_FEN = 1800

@@ -7,7 +7,7 @@
  * It uses only the package's public API, as an outside service would.
  */
 import { createHash } from 'node:crypto'
-import { checkRole, type GridResolver, type Reason, type RoleName } from 'grid-did'
+import { checkRole, termsDigest, type GridResolver, type Reason, type RoleName } from 'grid-did'
 
 /** The block a call is executed in. */
 export interface Block {
@@ -40,7 +40,11 @@ export interface Invitation extends EventTerms {
   challenge: string
 }
 
-/** A bid: a presentation proving the bidder's role, and the bid's terms. */
+/**
+ * A bid: a presentation proving the bidder's role, and the bid's terms. The presentation is bound to
+ * the terms (its `binding` is `termsDigest(bidTerms(event, bid))`), so nobody who sees it pending
+ * can submit it first with other ones.
+ */
 export interface Bid {
   presentation: string
   role: RoleName
@@ -101,7 +105,7 @@ export class ResponseContract {
   readonly #events = new Map<string, Invitation>()
   readonly #bids: BidDecision[] = []
   readonly #deliveries = new Map<number, Delivery>()
-  /** Presentations already submitted, by the SHA-256 of their signing input (see {@link replayKey}). */
+  /** Presentations already used by a bid, by the SHA-256 of their signing input (see {@link replayKey}). */
   readonly #seen = new Set<string>()
 
   constructor(options: ResponseContractOptions) {
@@ -128,29 +132,47 @@ export class ResponseContract {
 
   /**
    * Decides on a bid. `checkRole` runs for every bid (the presentation must prove the role, for
-   * `response.bid`, for the user acted for under a mandate covering the capacity), then the
-   * contract's own rules: the bidding window, the price cap, no replayed presentation, one accepted
-   * bid per user, and an aggregator's accepted bids within its licensed total capacity.
+   * `response.bid`, for the user acted for under a mandate covering the capacity, and be bound to
+   * the digest of the terms this call received), then the contract's own rules: the bidding window,
+   * the price cap, no replayed presentation, one accepted bid per user, and an aggregator's accepted
+   * bids within its licensed total capacity.
    */
   async bid(eventId: string, bid: Bid, block: Block): Promise<BidDecision> {
     const event = this.#events.get(eventId)
     if (!event) throw new Error(`no event ${eventId}`)
     const seenKey = replayKey(bid.presentation)
     const replayed = this.#seen.has(seenKey)
-    this.#seen.add(seenKey)
+    let binding: string | undefined
+    try {
+      binding = termsDigest(bidTerms(eventId, bid))
+    } catch {
+      // Terms outside the canonical domain (a fractional price, say) match no binding; the rules below refuse them.
+    }
 
     const check = await checkRole(
       bid.presentation,
       { role: bid.role, action: 'response.bid', ...(bid.onBehalfOf ? { onBehalfOf: bid.onBehalfOf } : {}), capacityKw: bid.capacityKw },
-      { resolver: this.#resolver, trustRegistry: this.#trustRegistry, audience: event.audience, challenge: event.challenge, time: block.time, height: block.height },
+      {
+        resolver: this.#resolver,
+        trustRegistry: this.#trustRegistry,
+        audience: event.audience,
+        challenge: event.challenge,
+        ...(binding ? { binding } : {}),
+        time: block.time,
+        height: block.height,
+      },
     )
+    // A presentation is used up by the first bid its role check passes, which is then a bid on its
+    // holder's own terms. A copy submitted first with other terms (or a broken signature) fails the
+    // check and uses nothing up, so it cannot get the genuine bid refused as a replay.
+    if (check.allowed) this.#seen.add(seenKey)
     const reasons: BidReason[] = check.reasons.map((r) => ({ ...r, by: 'role-check' }))
     const rule = (code: string, message: string) => reasons.push({ code, message, by: 'contract' })
     if (block.time < event.invitedAt || block.time >= event.bidsCloseAt) rule('bid-window-closed', `bids for ${event.id} are taken until ${iso(event.bidsCloseAt)}`)
     if (!Number.isSafeInteger(bid.priceFen) || bid.priceFen <= 0) rule('price-invalid', 'the price must be a positive whole number of fen per kWh')
     else if (bid.priceFen > event.priceCapFen) rule('price-above-cap', `${bid.priceFen} fen/kWh is above the cap of ${event.priceCapFen}`)
     if (!Number.isSafeInteger(bid.capacityKw) || bid.capacityKw <= 0) rule('capacity-invalid', 'the capacity must be a positive whole number of kW')
-    if (replayed) rule('presentation-replayed', 'this presentation was already submitted: a presentation is good for one bid')
+    if (replayed) rule('presentation-replayed', 'this presentation was already used by a bid: a presentation is good for one bid')
     else if (check.allowed && this.#accepted(eventId).some((b) => b.actingFor === check.actingFor)) {
       rule('duplicate-bid', `${check.actingFor} already has an accepted bid in ${event.id}`)
     }
@@ -206,6 +228,20 @@ export class ResponseContract {
 
   #accepted(eventId: string): BidDecision[] {
     return this.#bids.filter((b) => b.accepted && b.event === eventId)
+  }
+}
+
+/**
+ * The terms a bid's presentation is bound to, as the bidder signs them and the contract recomputes
+ * them from what it received: the event, the role, the user acted for, the capacity and the price.
+ */
+export function bidTerms(eventId: string, bid: Omit<Bid, 'presentation'>): { [key: string]: string | number } {
+  return {
+    event: eventId,
+    role: bid.role,
+    ...(bid.onBehalfOf ? { onBehalfOf: bid.onBehalfOf } : {}),
+    capacityKw: bid.capacityKw,
+    priceFen: bid.priceFen,
   }
 }
 

@@ -28,6 +28,7 @@ import {
   issueRoleCredential,
   publishRoleSchemas,
   publishTrustRegistry,
+  termsDigest,
   trustRegistryUrl,
   type CredentialCsvError,
   type JwtSigner,
@@ -35,8 +36,8 @@ import {
 } from 'grid-did'
 import { SqliteLedger } from 'grid-did/ledger/sqlite'
 import { createHandler, serve, type RunningServer } from 'grid-did/server'
-import { AGGREGATORS, BASES, BLOCK_SECONDS, CASES, CLOCK, DELIVERY_RATIO, EVENT, OVER_CAP_PRICE_FEN, PILOT_USERS, USERS, cst, yuan, type UserData } from './data.js'
-import { ResponseContract, type BidDecision, type Block, type Delivery, type Invitation } from './response-contract.js'
+import { AGGREGATORS, BASES, BLOCK_SECONDS, CASES, CLOCK, DELIVERY_RATIO, EVENT, FRONT_RUN, OVER_CAP_PRICE_FEN, PILOT_USERS, USERS, cst, yuan, type UserData } from './data.js'
+import { ResponseContract, bidTerms, type BidDecision, type Block, type Delivery, type Invitation } from './response-contract.js'
 import { SettlementContract, type Settlement } from './settlement-contract.js'
 
 /** Options of {@link runDemandResponse}. */
@@ -233,10 +234,16 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
 
     const bids: LoggedBid[] = []
     const presentations = new Map<number, string>()
-    const submit = async (bidder: string, terms: { role: RoleName; onBehalfOf?: string; capacityKw: number; priceFen: number }, credentials: string[], note?: string, replay?: string) => {
+    type Terms = { role: RoleName; onBehalfOf?: string; capacityKw: number; priceFen: number }
+    // A bidder signs the terms it bids: its presentation is bound to their digest.
+    const present = (bidder: string, terms: Terms, credentials: string[]) =>
+      createPresentation({
+        holder: party(bidder).signer, credentials, audience: invitation.audience, challenge: invitation.challenge, issuedAt: now,
+        binding: termsDigest(bidTerms(EVENT.id, terms)),
+      })
+    const submit = async (bidder: string, terms: Terms, credentials: string[], note?: string, copied?: string) => {
       now += BLOCK_SECONDS
-      const holder = party(bidder)
-      const presentation = replay ?? (await createPresentation({ holder: holder.signer, credentials, audience: invitation.audience, challenge: invitation.challenge, issuedAt: now }))
+      const presentation = copied ?? (await present(bidder, terms, credentials))
       const decision = await response.bid(EVENT.id, { presentation, ...terms }, await block())
       const actingForKey = terms.onBehalfOf ? byDid.get(terms.onBehalfOf)?.key : undefined
       bids.push({ ...decision, participant: bidder, ...(actingForKey ? { actingForKey } : {}), ...(note ? { note } : {}) })
@@ -252,9 +259,18 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     // Users bidding for themselves.
     for (const u of USERS.slice(30)) {
       if (u.key === CASES.late) continue
+      if (u.key === CASES.frontRun) {
+        // An eavesdropper copies U36's pending presentation into a bid of its own making, 800 kW at
+        // 1 fen, and gets it into the block before: the binding refuses it, and U36's bid still stands.
+        const terms = { role: 'user' as const, capacityKw: u.bid.capacityKw, priceFen: u.bid.priceFen }
+        const pending = await present(u.key, terms, [credential.get(u.key)!])
+        await submit(u.key, { role: 'user', capacityKw: FRONT_RUN.capacityKw, priceFen: FRONT_RUN.priceFen }, [], 'front-run: copied, other terms', pending)
+        await submit(u.key, terms, [], 'its own terms, after the copy', pending)
+        continue
+      }
       await submit(u.key, { role: 'user', capacityKw: u.bid.capacityKw, priceFen: u.key === CASES.overCap ? OVER_CAP_PRICE_FEN : u.bid.priceFen }, [credential.get(u.key)!], notes[u.key])
     }
-    // Someone resubmits U35's presentation while it is still fresh: the role check alone would pass it.
+    // Someone resubmits U35's presentation, terms and all, while it is still fresh: the role check alone would pass it.
     const victim = bids.find((b) => b.participant === CASES.replayed)!
     await submit(CASES.replayed, { role: 'user', capacityKw: victim.capacityKw, priceFen: victim.priceFen }, [], 'replayed presentation', presentations.get(victim.n))
     // The aggregators bid for their mandated users, one bid per user: its own credential, the mandate, the user's credential.

@@ -12,6 +12,7 @@ import { VERIFICATION_RELATIONSHIPS } from '../method/operation.js'
 import { recoverDid } from '../method/recover.js'
 import type { DidState } from '../method/state.js'
 import { rotateUpdateKey, updateDid } from '../method/update.js'
+import { isBinding } from '../vc/binding.js'
 import { parseCredentialCsv, type ParsedCredentialCsv } from '../vc/csv.js'
 import { createPresentation, issueMandate, issueRoleCredential, type JwtSigner } from '../vc/issue.js'
 import { peekPayload } from '../vc/jwt.js'
@@ -416,11 +417,13 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--credential <jwt>', 'a credential JWT, @file or - (repeatable)', collect, [] as string[])
     .requiredOption('--audience <aud>', 'the contract or service')
     .requiredOption('--challenge <nonce>', "the verifier's challenge")
+    .option('--binding <digest>', 'the digest of the terms it authorises (termsDigest: 0x + 64 hex)')
     .action(
-      read(async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string }) => {
+      read(async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string; binding?: string }) => {
+        const binding = bindingOption(o.binding)
         const holder = await signerFor(home, o.holder, openKeystore(o.key, await passphrase()), 'authentication')
         const credentials = await Promise.all(o.credential.map((c) => readJwt(c, io)))
-        const jwt = await createPresentation({ holder, credentials, audience: o.audience, challenge: o.challenge })
+        const jwt = await createPresentation({ holder, credentials, audience: o.audience, challenge: o.challenge, ...(binding ? { binding } : {}) })
         return { json: { jwt }, text: jwt }
       }),
     )
@@ -434,18 +437,20 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--action <action>', 'e.g. response.bid')
     .requiredOption('--audience <aud>', 'the audience the presentation must name')
     .requiredOption('--challenge <nonce>', 'the challenge it must carry')
+    .option('--binding <digest>', 'the digest of the terms it must be bound to (termsDigest: 0x + 64 hex)')
     .option('--on-behalf-of <did>', 'the user acted for')
     .option('--capacity-kw <n>', 'capacity of the action, kW')
     .option('--at <iso>', 'check as of this time (default now)')
     .option('--utility <did>', 'whose trust registry to use')
     .action(
-      read(async (home, arg: string, o: { role: string; action: string; audience: string; challenge: string; onBehalfOf?: string; capacityKw?: string; at?: string; utility?: string }) => {
+      read(async (home, arg: string, o: { role: string; action: string; audience: string; challenge: string; binding?: string; onBehalfOf?: string; capacityKw?: string; at?: string; utility?: string }) => {
+        const binding = bindingOption(o.binding)
         const capacityKw = o.capacityKw === undefined ? undefined : Number(o.capacityKw)
         if (capacityKw !== undefined && !Number.isFinite(capacityKw)) throw new UsageError('--capacity-kw must be a number')
         const decision = await checkRole(
           await readJwt(arg, io),
           { role: roleOf(o.role), action: o.action, ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}), ...(capacityKw !== undefined ? { capacityKw } : {}) },
-          { ...(await context(home, o.at, o.utility)), audience: o.audience, challenge: o.challenge },
+          { ...(await context(home, o.at, o.utility)), audience: o.audience, challenge: o.challenge, ...(binding ? { binding } : {}) },
         )
         if (!decision.allowed) setExit(1)
         const text = decision.allowed
@@ -624,4 +629,10 @@ async function readPassphrase(io: Io): Promise<string> {
     rl.close()
     io.stderr('\n')
   }
+}
+
+/** `--binding`: a presentation's binding, `0x` and 64 lowercase hex digits. */
+function bindingOption(value: string | undefined): string | undefined {
+  if (value !== undefined && !isBinding(value)) throw new UsageError('--binding must be 0x and 64 lowercase hex digits (the termsDigest of the terms)')
+  return value
 }

@@ -2,6 +2,7 @@ import { createVerifiableCredentialJwt, createVerifiablePresentationJwt } from '
 import { InvalidClaimsError } from '../errors.js'
 import { parseDid } from '../method/did.js'
 import type { OperationSigner } from '../method/keys.js'
+import { isBinding } from './binding.js'
 import { didJwtSigner } from './jwt.js'
 import { CLAIM_SCHEMAS, CREDENTIAL_TYPES, type ClaimsOf, type CredentialKind, type MandateClaims, type RoleName } from './roles.js'
 import { claimErrors } from './schema.js'
@@ -144,6 +145,12 @@ export interface CreatePresentationOptions {
   audience: string
   /** The verifier's nonce: JWT `nonce`. */
   challenge: string
+  /**
+   * The digest of the terms this presentation authorises ({@link termsDigest}, `0x` + 64 hex): JWT
+   * `binding`. A verifier then accepts it only for those terms, so nobody who sees it pending can
+   * submit it first with other terms.
+   */
+  binding?: string
   /** `iat`/`nbf`; default now. */
   issuedAt?: TimeInput
   /** `exp`; default five minutes after `issuedAt`. */
@@ -152,12 +159,15 @@ export interface CreatePresentationOptions {
 
 /**
  * A holder's presentation (VP-JWT, did-jwt-vc, `alg: EdDSA`), always bound to an audience and a
- * challenge: the role check refuses presentations without them.
- * @throws {TypeError} when audience or challenge is missing, or there are no credentials.
+ * challenge: the role check refuses presentations without them. With `binding`, it is bound to the
+ * terms it authorises too (a bid's capacity and price, say): the role check refuses it for any others.
+ * @throws {TypeError} when audience or challenge is missing, `binding` is not `0x` + 64 lowercase hex
+ *   digits, or there are no credentials.
  * @example
  * ```ts
  * const vp = await createPresentation({ holder: { did, keyId: 'key-1', signer }, credentials: [jwt],
- *   audience: 'did:grid:sgcc:…#response-contract', challenge: invitation.nonce })
+ *   audience: 'did:grid:sgcc:…#response-contract', challenge: invitation.nonce,
+ *   binding: termsDigest({ event: invitation.id, role: 'user', capacityKw: 120, priceFen: 1200 }) })
  * ```
  * @see ../../spec/did-grid.md#presentations
  */
@@ -166,6 +176,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
   const { holder, credentials, audience, challenge } = options
   if (typeof audience !== 'string' || audience.length === 0) throw new TypeError('audience must be a non-empty string')
   if (typeof challenge !== 'string' || challenge.length === 0) throw new TypeError('challenge must be a non-empty string')
+  if (options.binding !== undefined && !isBinding(options.binding)) throw new TypeError('binding must be 0x and 64 lowercase hex digits (see termsDigest)')
   if (!Array.isArray(credentials) || credentials.length === 0 || credentials.length > MAX_CREDENTIALS) {
     throw new TypeError(`credentials must hold 1-${MAX_CREDENTIALS} credential JWTs`)
   }
@@ -178,6 +189,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
       iss: holder.did,
       aud: audience,
       nonce: challenge,
+      ...(options.binding !== undefined ? { binding: options.binding } : {}),
       iat,
       nbf: iat,
       exp,

@@ -12,8 +12,9 @@ export interface DecodedJws {
 }
 
 /**
- * Splits and parses a compact JWS strictly: three unpadded base64url parts in canonical form, JSON
- * objects for header and payload, `alg: "EdDSA"`, a string `kid`, no `crit`, a 64-byte signature.
+ * Splits and parses a compact JWS strictly: three unpadded base64url parts in canonical form (no
+ * whitespace or byte-order mark around them), JSON objects for header and payload with no leading
+ * byte-order mark and no member name twice, `alg: "EdDSA"`, a string `kid`, no `crit`, a 64-byte signature.
  * Returns a message instead of throwing, because the role check reports it as a reason.
  * @internal
  */
@@ -25,8 +26,8 @@ export function decodeJws(jws: unknown, maxLength: number): DecodedJws | string 
   const [h, p, s] = parts as [string, string, string]
   const header = jsonPart(h)
   const payload = jsonPart(p)
-  if (!header) return 'the header is not a base64url JSON object'
-  if (!payload) return 'the payload is not a base64url JSON object'
+  if (typeof header === 'string') return `the header ${header}`
+  if (typeof payload === 'string') return `the payload ${payload}`
   if (header.alg !== 'EdDSA') return `alg must be EdDSA, got ${JSON.stringify(header.alg)?.slice(0, 40)}`
   if (header.crit !== undefined) return 'crit is not supported'
   if (typeof header.kid !== 'string' || header.kid.length === 0) return 'the header has no kid'
@@ -45,18 +46,23 @@ function canonical(part: string): Uint8Array | undefined {
   }
 }
 
-function jsonPart(part: string): Record<string, unknown> | undefined {
+/** A part's JSON object, or why it is not one (a phrase after "the header"/"the payload"). */
+function jsonPart(part: string): Record<string, unknown> | string {
+  const notJson = 'is not a base64url JSON object'
   const bytes = canonical(part)
-  if (!bytes) return undefined
+  if (!bytes) return notJson
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    // ignoreBOM keeps a byte-order mark in the text instead of silently dropping it: parsers in other
+    // languages refuse one, so every implementation must (RFC 8259 §8.1), as operations do.
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+    if (text.startsWith('\uFEFF')) return 'starts with a UTF-8 byte-order mark'
     const value: unknown = JSON.parse(text)
     // Duplicate member names: JSON.parse keeps the last, other parsers the first — refuse them, so
     // every implementation reads the same claims (RFC 7515 §5.2, RFC 7519 §4).
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || hasDuplicateKeys(text)) return undefined
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || hasDuplicateKeys(text)) return notJson
     return value as Record<string, unknown>
   } catch {
-    return undefined
+    return notJson
   }
 }
 
@@ -90,7 +96,8 @@ function hasDuplicateKeys(text: string): boolean {
 /** The payload of a JWT without any verification (for an issuer reading its own credential). */
 export function peekPayload(jwt: string): Record<string, unknown> | undefined {
   const parts = typeof jwt === 'string' ? jwt.split('.') : []
-  return parts.length === 3 ? jsonPart(parts[1]!) : undefined
+  const payload = parts.length === 3 ? jsonPart(parts[1]!) : undefined
+  return typeof payload === 'object' ? payload : undefined
 }
 
 /** did-jwt's `Signer` over one of our signers: base64url Ed25519 signature of the UTF-8 input. */

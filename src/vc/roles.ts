@@ -25,11 +25,24 @@ export const ACTIONS = Object.freeze({
   settlementReceive: 'settlement.receive',
 })
 
+/**
+ * The voltage levels a user credential may name: the nominal voltages of AC systems in GB/T 156-2017
+ * (Standard voltages), written as the supply contract writes them — the 220 V–1000 V systems in
+ * volts (220/380 V, 380/660 V, 1000 V), the 380 V level also as `0.4kV` (its customary name in
+ * Chinese distribution), and the 3 kV–1000 kV systems in kilovolts. One spelling per level
+ * otherwise, so that equal levels compare equal.
+ * @see ../../spec/did-grid.md#role-credentials
+ */
+export const VOLTAGE_LEVELS: readonly string[] = Object.freeze([
+  '220V', '380V', '660V', '1000V', '0.4kV',
+  '3kV', '6kV', '10kV', '20kV', '35kV', '66kV', '110kV', '220kV', '330kV', '500kV', '750kV', '1000kV',
+])
+
 /** Claims of a `user` (electricity consumer) credential. */
 export interface UserClaims {
   accountNumber: string
   meterIds: string[]
-  /** e.g. `"380V"`, `"10kV"`. */
+  /** One of {@link VOLTAGE_LEVELS}, e.g. `"380V"`, `"0.4kV"`, `"10kV"`. */
   voltageLevel: string
   contractedCapacityKva: number
   /** 6-digit administrative division code (GB/T 2260). */
@@ -117,7 +130,7 @@ export const CLAIM_SCHEMAS: Readonly<Record<CredentialKind, JsonSchema>> = Objec
     {
       accountNumber: { type: 'string', pattern: '^[A-Za-z0-9-]{4,32}$' },
       meterIds: { type: 'array', minItems: 1, maxItems: 64, uniqueItems: true, items: { type: 'string', pattern: IDENT } },
-      voltageLevel: { type: 'string', pattern: '^[1-9][0-9]{0,3}(V|kV)$' },
+      voltageLevel: { type: 'string', enum: [...VOLTAGE_LEVELS] },
       contractedCapacityKva: kilowatts,
       region,
     },
@@ -157,8 +170,18 @@ export const CLAIM_SCHEMAS: Readonly<Record<CredentialKind, JsonSchema>> = Objec
   ),
 })
 
+/**
+ * The major version of each kind's schema, in its resource id. A new version of an anchored schema
+ * resource may only accept more: verifiers read the schema as of the check's height, so anything
+ * else would silently fail credentials issued under earlier versions. A schema that refuses claims an
+ * earlier one accepted gets a new id instead — the user schema's GB/T 156 voltage levels (v1 took
+ * any `^[1-9][0-9]{0,3}(V|kV)$`) — and a utility adopts it by naming it in its trust registry, with
+ * credentials issued under it.
+ */
+const SCHEMA_MAJOR: Readonly<Record<CredentialKind, number>> = Object.freeze({ user: 2, aggregator: 1, 'production-base': 1, mandate: 1 })
+
 /** Default resource ids of the schemas and the trust registry on the utility's DID. */
 export const RESOURCE_IDS = Object.freeze({
-  schema: (kind: CredentialKind): string => `schema-${kind}-v1`,
+  schema: (kind: CredentialKind): string => `schema-${kind}-v${SCHEMA_MAJOR[kind]}`,
   trustRegistry: 'trust-registry',
 })

@@ -7,6 +7,7 @@ import type { VerificationRelationship } from '../method/operation.js'
 import type { DidState } from '../method/state.js'
 import { verifyEd25519 } from '../method/verify-signature.js'
 import type { DidTimeline, GridResolver } from '../resolver/resolver.js'
+import { isBinding } from './binding.js'
 import { MAX_CREDENTIALS } from './issue.js'
 import { decodeJws, type DecodedJws } from './jwt.js'
 import { TRUST_REGISTRY_TYPE, readTrustRegistry, type ParsedTrustRegistry } from './resources.js'
@@ -22,6 +23,9 @@ export type ReasonCode =
   | 'presentation-not-yet-valid'
   | 'audience-mismatch'
   | 'challenge-mismatch'
+  | 'binding-missing'
+  | 'binding-mismatch'
+  | 'binding-unchecked'
   | 'holder-not-found'
   | 'holder-deactivated'
   | 'holder-not-subject'
@@ -131,6 +135,13 @@ export interface RoleCheckContext extends VerificationContext {
   audience: string
   /** The nonce the verifier issued (the presentation's `nonce`). */
   challenge: string
+  /**
+   * The digest of the terms the caller is about to act on, computed by the caller from the terms it
+   * received ({@link termsDigest}): the presentation's `binding` must be exactly this. Without it, a
+   * presentation that carries a binding is refused (`binding-unchecked`): its holder authorised
+   * only the terms it names, and a check that cannot compare them must not pass it.
+   */
+  binding?: string
 }
 
 /** The answer of {@link checkRole}. */
@@ -158,17 +169,19 @@ export interface RoleDecision {
  * height? Deterministic: reads only the resolver pinned to `context.height` and `context.time`.
  *
  * The presentation must be signed by an `authentication` key of the holder, addressed to
- * `context.audience` with `nonce === context.challenge`; every credential in it must verify
+ * `context.audience` with `nonce === context.challenge`, and bound to `context.binding` (the digest
+ * of the terms about to be acted on) when either of them names a binding; every credential in it must verify
  * ({@link verifyCredential}) and be about the holder — except the acted-for user's own role
  * credential, which an aggregator presents with that user's mandate.
  *
  * @throws {TypeError} when the context lacks an audience or challenge (a presentation is never
- *   checked without them) or is otherwise malformed; {@link HeightNotReachedError} and ledger
+ *   checked without them), has a `binding` that is not `0x` + 64 lowercase hex digits, or is
+ *   otherwise malformed; {@link HeightNotReachedError} and ledger
  *   errors when the answer cannot be known yet.
  * @example
  * ```ts
  * const decision = await checkRole(vp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user, capacityKw: 120 },
- *   { resolver, trustRegistry, audience: contractId, challenge: event.nonce, time: tx.time, height: tx.height })
+ *   { resolver, trustRegistry, audience: contractId, challenge: event.nonce, binding: termsDigest(bidTerms), time: tx.time, height: tx.height })
  * if (!decision.allowed) reject(decision.reasons)
  * ```
  * @see ../../spec/did-grid.md#the-role-check
@@ -181,6 +194,9 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
   }
   if (typeof context.challenge !== 'string' || context.challenge.length === 0) {
     throw new TypeError('context.challenge is required: a presentation is only checked against a challenge')
+  }
+  if (context.binding !== undefined && !isBinding(context.binding)) {
+    throw new TypeError('context.binding must be 0x and 64 lowercase hex digits (see termsDigest)')
   }
   const { role, action } = requirement
   const decision: RoleDecision = { allowed: false, role, action, credentials: [], reasons: [], time: context.time, height: context.height }
@@ -214,6 +230,13 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
   const audiences = Array.isArray(p.aud) ? p.aud : [p.aud]
   if (!audiences.includes(context.audience)) fail('audience-mismatch', `presentation is not addressed to ${context.audience}`)
   if (p.nonce !== context.challenge) fail('challenge-mismatch', 'presentation nonce does not match the challenge')
+  // The terms: whoever sees a pending presentation must not be able to submit it with other ones.
+  if (context.binding !== undefined) {
+    if (p.binding === undefined) fail('binding-missing', `the presentation is bound to no terms; the check is for terms with digest ${context.binding}`)
+    else if (p.binding !== context.binding) fail('binding-mismatch', `the presentation is bound to other terms (${isBinding(p.binding) ? p.binding : quote(p.binding)}) than the check's ${context.binding}`)
+  } else if (p.binding !== undefined) {
+    fail('binding-unchecked', 'the presentation is bound to terms, but the check was given none to compare (context.binding)')
+  }
   check.times(p, 'presentation', (code, message) => fail(code, `presentation: ${message}`))
   await check.signature(jws, holder, 'authentication', undefined, 'presentation', 'holder', fail)
 
@@ -411,7 +434,8 @@ class Check {
 
   /**
    * The JWS is signed by `kid`, a key of `did` in `relationship` as of the context height — or, for
-   * credentials, as of `iat` when the key was since rotated out, unless a recovery dropped it.
+   * credentials, at some moment of the `iat` second when the key was since rotated out, unless a
+   * recovery dropped it.
    */
   async signature(
     jws: DecodedJws,
@@ -430,18 +454,21 @@ class Check {
     const current = timeline.states.at(-1)
     if (!current) return fail(`${who}-not-found`, `${did} does not exist at ledger height ${this.#ctx.height}`)
     if (current.deactivated) return fail(`${who}-deactivated`, `${did} is deactivated`)
-    // Credentials: the key `kid` named when the credential was issued (as of `iat`), then today's.
-    const past = iat !== undefined ? historicalKey(timeline, fragment, relationship, iat) : undefined
-    if (past === 'compromised') return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
-    const candidates = [past, keyOf(current, fragment, relationship)].filter((k): k is Uint8Array => k !== undefined)
+    // Credentials: the keys `kid` named at some moment of the `iat` second, then today's.
+    const past = iat !== undefined ? historicalKeys(timeline, fragment, relationship, iat) : { keys: [], compromised: [] }
+    if (past.compromised.length > 0 && past.keys.length === 0) return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
+    const candidates = [...past.keys, keyOf(current, fragment, relationship)].filter((k): k is Uint8Array => k !== undefined)
     if (candidates.length === 0) {
       return current.verificationMethods.some((vm) => vm.id === fragment)
         ? fail('kid-wrong-relationship', `${kid} is not in the ${relationship} relationship of ${did}`)
         : fail('kid-not-found', `${kid} is not in the DID document of ${did}`)
     }
-    if (!candidates.some((key, i) => (i === 0 || !sameBytes(key, candidates[0]!)) && verifyEd25519(jws.signature, jws.signingInput, key))) {
-      fail(`${what}-signature`, `the signature does not verify with ${kid}`)
-    }
+    const verifies = (key: Uint8Array, i: number, all: Uint8Array[]) =>
+      !all.slice(0, i).some((k) => sameBytes(k, key)) && verifyEd25519(jws.signature, jws.signingInput, key)
+    if (candidates.some(verifies)) return
+    // Signed by a key that was in force during the `iat` second, but that a recovery dropped since.
+    if (past.compromised.some(verifies)) return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
+    fail(`${what}-signature`, `the signature does not verify with ${kid}`)
   }
 
   async trust(kind: CredentialKind, issuer: string, fail: Fail): Promise<void> {
@@ -581,20 +608,30 @@ function keyOf(state: DidState, fragment: string, relationship: VerificationRela
 }
 
 /**
- * The key `fragment` had in `relationship` as of `iat` (the last version anchored at or before it),
- * unless a later recovery left that key out — a recovery says the old keys may be compromised.
+ * The keys `fragment` had in `relationship` at any moment of the `iat` second: in the version in
+ * force when that second began (the last one anchored before it) and in every version anchored
+ * within it. Anchoring times and `iat` are whole seconds, so which came first within one second is
+ * unknowable, and a key in force at any moment of it may have signed. A key that a later recovery
+ * left out is `compromised`: a recovery says the old keys may be compromised.
  */
-function historicalKey(timeline: DidTimeline, fragment: string, relationship: VerificationRelationship, iat: number): Uint8Array | 'compromised' | undefined {
+function historicalKeys(
+  timeline: DidTimeline,
+  fragment: string,
+  relationship: VerificationRelationship,
+  iat: number,
+): { keys: Uint8Array[]; compromised: Uint8Array[] } {
   const { versions, states } = timeline
-  let at = -1
-  while (at + 1 < versions.length && versions[at + 1]!.time <= iat) at++
-  if (at < 0) return undefined
-  const vm = states[at]!.verificationMethods.find((v) => v.id === fragment)
-  if (!vm || !vm.purposes.includes(relationship)) return undefined
-  for (let i = at + 1; i < versions.length; i++) {
-    if (versions[i]!.type === 'recover' && !states[i]!.verificationMethods.some((v) => v.publicKeyMultibase === vm.publicKeyMultibase)) {
-      return 'compromised'
+  const out: { keys: Uint8Array[]; compromised: Uint8Array[] } = { keys: [], compromised: [] }
+  let first = 0
+  while (first + 1 < versions.length && versions[first + 1]!.time < iat) first++
+  for (let at = first; at < versions.length && versions[at]!.time <= iat; at++) {
+    const vm = states[at]!.verificationMethods.find((v) => v.id === fragment)
+    if (!vm || !vm.purposes.includes(relationship)) continue
+    let dropped = false
+    for (let i = at + 1; i < versions.length && !dropped; i++) {
+      dropped = versions[i]!.type === 'recover' && !states[i]!.verificationMethods.some((v) => v.publicKeyMultibase === vm.publicKeyMultibase)
     }
+    ;(dropped ? out.compromised : out.keys).push(decodeMultikey(vm.publicKeyMultibase, 'Ed25519').publicKey)
   }
-  return decodeMultikey(vm.publicKeyMultibase, 'Ed25519').publicKey
+  return out
 }

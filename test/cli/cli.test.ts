@@ -75,7 +75,7 @@ describe('the grid-did CLI, built, through a whole story', () => {
     expect(await ok(['trust', 'init', '--utility', d.utility!, '--key', f('utility.key')])).toBe(`${d.utility}/resources/trust-registry`)
     const resolved = JSON.parse(await ok(['--json', 'resolve', d.utility!]))
     expect(resolved.didDocument.service[0].serviceEndpoint).toBe('https://dr.sgcc.example/api/')
-    const schema = JSON.parse(await ok(['resolve', `${d.utility}/resources/schema-user-v1`]))
+    const schema = JSON.parse(await ok(['resolve', `${d.utility}/resources/schema-user-v2`]))
     expect(schema.contentStream.required).toContain('accountNumber')
   })
 
@@ -144,6 +144,18 @@ describe('the grid-did CLI, built, through a whole story', () => {
     expect(base.stdout).toMatch(/capacity-exceeded: 13000 kW exceeds the production-base's cap of 12000/)
     const json = JSON.parse((await cli(['--json', 'role', 'check', aggVp, '--role', 'aggregator', '--action', 'response.bid', '--on-behalf-of', d.user!, '--audience', 'dr-contract', '--challenge', 'other'])).stdout)
     expect(json.reasons.map((r: { code: string }) => r.code)).toEqual(['challenge-mismatch'])
+    // Bound to the terms it bids: checked with those terms' digest, refused with any others.
+    const [mine, other] = ['0x' + 'a1'.repeat(32), '0x' + 'b2'.repeat(32)]
+    const boundVp = await ok(['vp', 'create', '--holder', d.user!, '--key', f('user.key'), '--credential', jwt.user!, '--audience', 'dr-contract', '--challenge', 'event-1', '--binding', mine])
+    const userCheck = ['--role', 'user', '--action', 'response.bid']
+    expect((await check(boundVp, [...userCheck, '--binding', mine])).code).toBe(0)
+    const mismatch = await check(boundVp, [...userCheck, '--binding', other])
+    expect(mismatch.code).toBe(1)
+    expect(mismatch.stdout).toBe(`denied:\n  binding-mismatch: the presentation is bound to other terms (${mine}) than the check's ${other}`)
+    expect((await check(boundVp, userCheck)).stdout).toMatch(/^denied:\n  binding-unchecked: /)
+    const bad = await check(boundVp, [...userCheck, '--binding', 'abc'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toBe('grid-did: --binding must be 0x and 64 lowercase hex digits (the termsDigest of the terms)')
   })
 
   it('suspend, reinstate and revoke: each anchored, each visible to the next check', async () => {

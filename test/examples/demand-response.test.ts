@@ -50,12 +50,13 @@ describe('examples/demand-response (npm run demo)', () => {
     ])
   })
 
-  it('decides every bid: 48 accepted, 8 rejected, each special case with its exact reason', () => {
-    expect(log.totals).toMatchObject({ bids: 56, accepted: 48, rejected: 8 })
+  it('decides every bid: 48 accepted, 9 rejected, each special case with its exact reason', () => {
+    expect(log.totals).toMatchObject({ bids: 57, accepted: 48, rejected: 9 })
     const rejected = log.bids
       .filter((b) => !b.accepted)
       .map((b) => [b.participant, b.actingForKey ?? null, b.note, b.reasons.map((r) => `${r.by}:${r.code}`)])
     expect(rejected).toEqual([
+      ['U36', null, 'front-run: copied, other terms', ['role-check:binding-mismatch']],
       ['U41', null, 'revoked', ['role-check:status-revoked']],
       ['U42', null, 'while suspended', ['role-check:status-suspended']],
       ['U43', null, 'expired credential', ['role-check:credential-expired']],
@@ -89,6 +90,23 @@ describe('examples/demand-response (npm run demo)', () => {
     expect(log.bids.every((b, i) => i === 0 || b.time > log.bids[i - 1]!.time)).toBe(true)
   })
 
+  it("refuses a pending bid's presentation copied under other terms, and then accepts the genuine bid", () => {
+    const i = log.bids.findIndex((b) => b.note === 'front-run: copied, other terms')
+    const [copy, genuine] = [log.bids[i]!, log.bids[i + 1]!]
+    // The copy names U36 as holder (it is U36's presentation) but asks 800 kW at 1 fen.
+    expect([copy.participant, key(copy.holder), copy.capacityKw, copy.priceFen, copy.accepted, copy.roleCheckAllowed]).toEqual(['U36', 'U36', 800, 1, false, false])
+    expect(copy.reasons).toEqual([
+      { by: 'role-check', code: 'binding-mismatch', message: expect.stringMatching(/^the presentation is bound to other terms \(0x[0-9a-f]{64}\) than the check's 0x[0-9a-f]{64}$/) },
+    ])
+    // The same presentation with the terms U36 signed, one block later: accepted, not a replay.
+    expect([genuine.participant, genuine.note, genuine.capacityKw, genuine.priceFen, genuine.accepted, genuine.reasons]).toEqual(['U36', 'its own terms, after the copy', 360, 1000, true, []])
+    expect(genuine.time - copy.time).toBe(6)
+    // It is settled on its own terms.
+    const record = log.settlement.records.find((r) => r.bid === genuine.n)!
+    expect([record.committedKwh, record.priceFen]).toEqual([720, 1000])
+    expect(log.settlement.records.some((r) => r.bid === copy.n)).toBe(false)
+  })
+
   it('pays the aggregators under a mandate covering settlement, and the user when it does not', () => {
     const { records, payeeChecks } = log.settlement
     expect(records).toHaveLength(48)
@@ -111,9 +129,9 @@ describe('examples/demand-response (npm run demo)', () => {
       expect(r.subsidyFen).toBe(r.payableKwh * r.priceFen)
     }
     expect(log.totals).toEqual({
-      bids: 56,
+      bids: 57,
       accepted: 48,
-      rejected: 8,
+      rejected: 9,
       committedKwh: 36_840,
       deliveredKwh: 31_788,
       payableKwh: 29_927,
@@ -150,9 +168,10 @@ describe('examples/demand-response (npm run demo)', () => {
 
   it('prints a readable report: one row per bid, one per payee', () => {
     const bidRows = lines.filter((l) => / (ACCEPTED|REJECTED)\b/.test(l))
-    expect(bidRows).toHaveLength(56)
+    expect(bidRows).toHaveLength(57)
     expect(bidRows.find((l) => l.includes('(replayed presentation)'))).toMatch(/U35 .* REJECTED  contract: presentation-replayed/)
-    expect(lines).toContain('   bids                     56: 48 accepted, 8 rejected')
+    expect(bidRows.find((l) => l.includes('(front-run: copied, other terms)'))).toMatch(/U36 .*   800      0\.01  REJECTED  check: binding-mismatch  \(front-run/)
+    expect(lines).toContain('   bids                     57: 48 accepted, 9 rejected')
     expect(lines).toContain('   subsidies                336712.00 yuan: users 81155.50, aggregators 176176.50, production bases 79380.00')
     expect(lines).toContain(`   settlement Merkle root   ${log.settlement.merkleRoot}`)
   })

@@ -89,12 +89,59 @@ describe('one reading of a token for every implementation', () => {
   })
 })
 
+describe('a byte-order mark is refused wherever a token is parsed', () => {
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+  /** `jwt` with a BOM before the JSON of its header or payload, re-signed by `party` so only the BOM differs. */
+  function withBom(jwt: string, part: 'header' | 'payload', party: Party): string {
+    const [h, p] = jwt.split('.') as [string, string]
+    const bom = (x: string) => Buffer.concat([BOM, Buffer.from(x, 'base64url')]).toString('base64url')
+    const [h2, p2] = part === 'header' ? [bom(h), p] : [h, bom(p)]
+    return `${h2}.${p2}.${toBase64url(party.signing.signSync(utf8Encode(`${h2}.${p2}`)))}`
+  }
+
+  it('a credential whose header or payload JSON starts with a UTF-8 BOM is credential-malformed', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    for (const part of ['header', 'payload'] as const) {
+      const v = await verifyCredential(withBom(jwt, part, w.utility), await w.context())
+      expect(codes(v.reasons)).toEqual(['credential-malformed'])
+      expect(v.reasons[0]!.message).toBe(`credential: the ${part} starts with a UTF-8 byte-order mark`)
+      expect(v.verified).toBe(false)
+    }
+  })
+
+  it('a presentation whose payload JSON starts with a UTF-8 BOM is presentation-malformed', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    const ctx = await w.context()
+    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    expect((await checkRole(vp, { role: 'user', action: 'response.bid' }, ctx)).reasons).toEqual([])
+    const d = await checkRole(withBom(vp, 'payload', user), { role: 'user', action: 'response.bid' }, ctx)
+    expect(codes(d.reasons)).toEqual(['presentation-malformed'])
+    expect(d.reasons[0]!.message).toBe('presentation: the payload starts with a UTF-8 byte-order mark')
+    expect(d.allowed).toBe(false)
+  })
+
+  it('a BOM or whitespace around the compact token itself is malformed', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    for (const bad of [`\uFEFF${jwt}`, ` ${jwt}`, `${jwt}\n`, `${jwt}\uFEFF`]) {
+      const v = await verifyCredential(bad, await w.context())
+      expect(codes(v.reasons)).toEqual(['credential-malformed'])
+      expect(v.reasons[0]!.message).toBe('credential: not a compact JWS (three base64url parts)')
+    }
+  })
+})
+
 describe('schemas are self-contained and compiled per version', () => {
   async function withSchema(extra: Record<string, unknown>) {
     const w = await World.create()
     const user = await w.party('user')
     const jwt = await w.issue('user', user.did)
-    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v1', 'JsonSchema', { ...CLAIM_SCHEMAS.user, ...extra } as never)
+    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v2', 'JsonSchema', { ...CLAIM_SCHEMAS.user, ...extra } as never)
     return { w, jwt }
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createVerifiableCredentialJwt } from 'did-jwt-vc'
 import { describe, expect, it } from 'vitest'
 import {
@@ -11,6 +12,7 @@ import {
   issueMandate,
   issueRoleCredential,
   recoverDid,
+  termsDigest,
   updateDid,
   verifyCredential,
   type Ed25519KeyPair,
@@ -474,7 +476,7 @@ describe('checkRole: trust and schema', () => {
     })
     const d = await checkRole(await present(w, user, [vc]), { role: 'user', action: 'response.bid' }, await w.context())
     expectDenied(d, ['schema-invalid'])
-    expect(d.reasons[0]!.message).toMatch(/credentialSchema must be did:grid:test:\S+\/resources\/schema-user-v1$/)
+    expect(d.reasons[0]!.message).toMatch(/credentialSchema must be did:grid:test:\S+\/resources\/schema-user-v2$/)
   })
 
   it('11c. issueRoleCredential refuses a unified social credit code with a wrong check character', async () => {
@@ -689,6 +691,84 @@ describe('checkRole: presentation binding', () => {
   })
 })
 
+describe('checkRole: presentations bound to the terms they authorise', () => {
+  const terms = { event: 'peak-1', role: 'user', capacityKw: 120, priceFen: 1200 }
+  const req = { role: 'user', action: 'response.bid', capacityKw: 120 } as const
+
+  async function bound(binding: string | undefined) {
+    const w = await World.create()
+    const user = await w.party('user-1')
+    const jwt = await w.issue('user', user.did)
+    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, ...(binding ? { binding } : {}) })
+    return { w, user, jwt, vp, ctx: await w.context() }
+  }
+
+  it('14e. termsDigest is SHA-256 of the RFC 8785 bytes, 0x-hex, whatever the key order', () => {
+    const jcs = '{"capacityKw":120,"event":"peak-1","priceFen":1200,"role":"user"}'
+    const expected = `0x${createHash('sha256').update(jcs).digest('hex')}`
+    expect(termsDigest(terms)).toBe(expected)
+    expect(expected).toBe('0x8a193f8a32dd76e235d555669f870dbbbbff7b0f49accf3d9d9f9a4964ca469f') // the spec's example
+    expect(termsDigest({ role: 'user', priceFen: 1200, event: 'peak-1', capacityKw: 120 })).toBe(expected)
+    expect(termsDigest({ ...terms, capacityKw: 800, priceFen: 1 })).not.toBe(expected)
+    expect(termsDigest({ nested: { b: [1, true, 'é'], a: {} } })).toBe(`0x${createHash('sha256').update('{"nested":{"a":{},"b":[1,true,"é"]}}').digest('hex')}`)
+    for (const [bad, message] of [
+      [null, /^terms must be a JSON object$/],
+      [[1], /^terms must be a JSON object$/],
+      [{ priceFen: 12.5 }, /^terms must hold only strings, booleans, safe integers, arrays and objects: number 12\.5 is not a safe integer$/],
+      [{ onBehalfOf: null }, /^terms must hold only strings, booleans, safe integers, arrays and objects: null is not allowed$/],
+      [{ at: new Date(0) }, /only plain objects are allowed$/],
+    ] as const) {
+      expect(() => termsDigest(bad as never)).toThrow(TypeError)
+      expect(() => termsDigest(bad as never)).toThrow(message)
+    }
+  })
+
+  it('14f. a presentation bound to terms is allowed for exactly those terms; others fail binding-mismatch', async () => {
+    const { vp, ctx } = await bound(termsDigest(terms))
+    expect(split(vp).payload.binding).toBe(termsDigest(terms))
+    const ok = await checkRole(vp, req, { ...ctx, binding: termsDigest(terms) })
+    expect(ok.reasons).toEqual([])
+    expect(ok.allowed).toBe(true)
+    // Someone who saw it pending submits it with other terms: 800 kW at 1 fen.
+    const other = termsDigest({ ...terms, capacityKw: 800, priceFen: 1 })
+    const d = await checkRole(vp, { ...req, capacityKw: 800 }, { ...ctx, binding: other })
+    expect(codes(d)).toContain('binding-mismatch')
+    expect(d.allowed).toBe(false)
+    expect(d.reasons.find((r) => r.code === 'binding-mismatch')!.message).toBe(
+      `the presentation is bound to other terms (${termsDigest(terms)}) than the check's ${other}`,
+    )
+  })
+
+  it('14g. a check for terms refuses an unbound presentation: binding-missing', async () => {
+    const { vp, ctx } = await bound(undefined)
+    expect(split(vp).payload).not.toHaveProperty('binding')
+    const d = await checkRole(vp, req, { ...ctx, binding: termsDigest(terms) })
+    expectDenied(d, ['binding-missing'])
+    expect(d.reasons[0]!.message).toBe(`the presentation is bound to no terms; the check is for terms with digest ${termsDigest(terms)}`)
+    // …which an unbound check still accepts, as before.
+    expect(codes(await checkRole(vp, req, ctx))).toEqual([])
+  })
+
+  it('14h. a check that forgets the terms refuses a bound presentation: binding-unchecked', async () => {
+    const { vp, ctx } = await bound(termsDigest(terms))
+    const d = await checkRole(vp, req, ctx)
+    expectDenied(d, ['binding-unchecked'])
+    expect(d.reasons[0]!.message).toBe('the presentation is bound to terms, but the check was given none to compare (context.binding)')
+  })
+
+  it('14i. a binding that is not 0x + 64 lowercase hex is a usage error on both sides', async () => {
+    const { w, user, jwt, vp, ctx } = await bound(undefined)
+    for (const bad of ['', 'abc', termsDigest(terms).toUpperCase(), termsDigest(terms).slice(2), `${termsDigest(terms)}0`, 42]) {
+      const made = createPresentation({ holder: user.jwt, credentials: [jwt], audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, binding: bad as string })
+      await expect(made).rejects.toThrow(TypeError)
+      await expect(made).rejects.toThrow(/^binding must be 0x and 64 lowercase hex digits \(see termsDigest\)$/)
+      const checked = checkRole(vp, req, { ...ctx, binding: bad as string })
+      await expect(checked).rejects.toThrow(TypeError)
+      await expect(checked).rejects.toThrow(/^context\.binding must be 0x and 64 lowercase hex digits \(see termsDigest\)$/)
+    }
+  })
+})
+
 describe('checkRole: malformed input', () => {
   it("15a. 'not-a-jwt' fails presentation-malformed", async () => {
     const w = await World.create()
@@ -824,5 +904,75 @@ describe('verifyCredential: key history', () => {
     const v = await verifyCredential(vc, await w.context())
     expect(v.reasons.map((r) => r.code)).toEqual([])
     expect(v.verified).toBe(true)
+  })
+})
+
+describe('verifyCredential: a rotation anchored in the iat second', () => {
+  /** An issuer, a credential it signs with key-1 at `w.now`, and key-1 rotated in place in that same second. */
+  async function rotatedInTheSameSecond(label: string, rotation: 'update' | 'recover') {
+    const w = await World.create()
+    const issuer = await w.party(label)
+    await trustAlso(w, issuer.did, ['user'])
+    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const user = await w.party('user-1')
+    const vc = await issueUserBy(w, issuer, status, user.did)
+    const newKey = key(`${label}-key-1b`)
+    const state = await w.resolver.resolveState(issuer.did)
+    const op =
+      rotation === 'update'
+        ? await updateDid(state, issuer.update, {
+            patches: [
+              { action: 'remove-verification-method', id: 'key-1' },
+              { action: 'add-verification-method', method: vm('key-1', newKey) },
+            ],
+          })
+        : await recoverDid(state, issuer.recovery, {
+            newUpdateKey: key(`${label}-update-2`),
+            newRecoveryKey: key(`${label}-recovery-2`),
+            document: { verificationMethods: [vm('key-1', newKey)] },
+          })
+    await w.ledger.submit([op.bytes]) // anchored at w.now: the credential's iat second
+    const rotatedAt = w.now
+    w.now += 60
+    return { w, issuer, status, user, vc, newKey, rotatedAt }
+  }
+
+  it('18c. a credential signed by the key in force just before a rotation anchored in its iat second verifies', async () => {
+    const { w, issuer, status, user, vc, newKey, rotatedAt } = await rotatedInTheSameSecond('same-second-issuer', 'update')
+    const history = await w.resolver.timeline(issuer.did, (await w.ledger.head()).height)
+    expect(history.versions.at(-1)!.time).toBe(rotatedAt)
+    expect(split(vc).payload.iat).toBe(rotatedAt)
+    const v = await verifyCredential(vc, await w.context())
+    expect(v.reasons).toEqual([])
+    expect(v.verified).toBe(true)
+    // The new key is in force in that second too, and of course afterwards.
+    const byNewKey = await issueRoleCredential({
+      issuer: { did: issuer.did, keyId: 'key-1', signer: newKey },
+      role: 'user',
+      subject: user.did,
+      claims: CLAIMS.user,
+      schema: w.schemas.user,
+      status,
+      issuedAt: rotatedAt,
+      validUntil: rotatedAt + 30 * DAY,
+    })
+    expect((await verifyCredential(byNewKey, await w.context())).reasons).toEqual([])
+  })
+
+  it('18d. the old key does not sign with an iat one second after the rotation: credential-signature', async () => {
+    const { w, issuer, vc, rotatedAt } = await rotatedInTheSameSecond('next-second-issuer', 'update')
+    const later = await craftCredential(issuer, { ...split(vc).payload, iat: rotatedAt + 1, nbf: rotatedAt + 1 })
+    const v = await verifyCredential(later, await w.context())
+    expect(codes(v)).toEqual(['credential-signature'])
+    expect(v.reasons[0]!.message).toMatch(/^credential: the signature does not verify with did:grid:test:[^#]+#key-1$/)
+    expect(v.verified).toBe(false)
+  })
+
+  it('18e. a recovery anchored in the iat second that drops the key fails key-compromised', async () => {
+    const { w, vc } = await rotatedInTheSameSecond('same-second-recovered', 'recover')
+    const v = await verifyCredential(vc, await w.context())
+    expect(codes(v)).toEqual(['key-compromised'])
+    expect(v.reasons[0]!.message).toMatch(/^credential: did:grid:test:[^#]+#key-1 was dropped by a recovery of did:grid:test:/)
+    expect(v.verified).toBe(false)
   })
 })

@@ -1,6 +1,20 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ACTIONS, CLAIM_SCHEMAS, ROLES, isUnifiedSocialCreditCode, usccCheckCharacter, type CredentialKind, type RoleName } from '../../src/index.js'
+import {
+  ACTIONS,
+  CLAIM_SCHEMAS,
+  RESOURCE_IDS,
+  ROLES,
+  VOLTAGE_LEVELS,
+  anchorResource,
+  isUnifiedSocialCreditCode,
+  issueRoleCredential,
+  publishRoleSchemas,
+  usccCheckCharacter,
+  verifyCredential,
+  type CredentialKind,
+  type RoleName,
+} from '../../src/index.js'
 import { claimErrors } from '../../src/vc/schema.js'
 import { CLAIMS as ROLE_CLAIMS, World } from './world.js'
 
@@ -210,11 +224,15 @@ describe('CLAIM_SCHEMAS', () => {
     expect(errorsOf('production-base', { priorityClass: '2' })).toEqual(['/priorityClass: must be integer'])
   })
 
-  it('checks voltageLevel', () => {
-    for (const voltageLevel of ['10kV', '380V', '220V', '1000kV']) expect(errorsOf('user', { voltageLevel }), voltageLevel).toEqual([])
-    for (const voltageLevel of ['10 kv', '10kv', '10KV', '0kV', '10000kV', 'kV', '10 kV', '010kV']) {
-      expect(errorsOf('user', { voltageLevel }), voltageLevel).toEqual([expect.stringMatching(/^\/voltageLevel: must match pattern/)])
+  it('checks voltageLevel: the nominal AC voltages of GB/T 156-2017, in V or kV notation', () => {
+    const standard = ['220V', '380V', '660V', '1000V', '0.4kV', '3kV', '6kV', '10kV', '20kV', '35kV', '66kV', '110kV', '220kV', '330kV', '500kV', '750kV', '1000kV']
+    expect(VOLTAGE_LEVELS).toEqual(standard)
+    for (const voltageLevel of standard) expect(errorsOf('user', { voltageLevel }), voltageLevel).toEqual([])
+    // Not nominal voltages, other spellings of one, or not a voltage at all (v1's pattern took '7V' and '1234kV').
+    for (const voltageLevel of ['7V', '400V', '1234kV', '15kV', '0.38kV', '0.4 kV', '0.4KV', '.4kV', '10kv', '10 kV', '010kV', '0kV', 'kV', '±800kV', '']) {
+      expect(errorsOf('user', { voltageLevel }), voltageLevel).toEqual(['/voltageLevel: must be equal to one of the allowed values'])
     }
+    expect(errorsOf('user', { voltageLevel: 10 })).toEqual(['/voltageLevel: must be string', '/voltageLevel: must be equal to one of the allowed values'])
   })
 
   it('checks mandate actions against ^[a-z]+(\\.[a-z]+)+$', () => {
@@ -239,7 +257,7 @@ describe('CLAIM_SCHEMAS', () => {
 
   it('is the content anchored as the utility’s schema resources', async () => {
     const w = await World.create()
-    const url = `${w.utility.did}/resources/schema-user-v1`
+    const url = `${w.utility.did}/resources/schema-user-v2`
     expect(w.schemas.user).toBe(url)
     const { version } = await w.resolver.resolveResource(url)
     expect(version.resourceType).toBe('JsonSchema')
@@ -251,5 +269,29 @@ describe('CLAIM_SCHEMAS', () => {
     // The anchored copy validates exactly as the built-in one.
     expect(claimErrors(version.content, CLAIMS.user)).toEqual([])
     expect(claimErrors(version.content, { ...CLAIMS.user, region: '990000' })).toEqual([expect.stringMatching(/^\/region: must match pattern/)])
+  })
+
+  it('anchors the GB/T 156 user schema under a new id, leaving an anchored v1 and its credentials as they were', async () => {
+    expect([RESOURCE_IDS.schema('user'), RESOURCE_IDS.schema('aggregator'), RESOURCE_IDS.schema('production-base'), RESOURCE_IDS.schema('mandate')]).toEqual([
+      'schema-user-v2', 'schema-aggregator-v1', 'schema-production-base-v1', 'schema-mandate-v1',
+    ])
+    const w = await World.create()
+    // A utility that anchored v1 (voltage levels by pattern) and trusts it: its credentials keep verifying.
+    const v1 = { ...CLAIM_SCHEMAS.user, properties: { ...(CLAIM_SCHEMAS.user.properties as object), voltageLevel: { type: 'string', pattern: '^[1-9][0-9]{0,3}(V|kV)$' } } }
+    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v1', 'JsonSchema', v1 as never)
+    const v1Url = `${w.utility.did}/resources/schema-user-v1`
+    w.schemas.user = v1Url
+    await w.trust({ user: [w.utility.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
+    const user = await w.party('user')
+    const old = await issueRoleCredential({
+      issuer: w.utility.jwt, role: 'user', subject: user.did, claims: { ...CLAIMS.user, voltageLevel: '10kV' } as never, schema: v1Url, status: w.status, issuedAt: w.now, validUntil: w.now + 86_400,
+    })
+    // Republishing the built-in schemas anchors v2 and does not touch v1.
+    await publishRoleSchemas({ did: w.utility.did, signer: w.utility.signing }, w)
+    expect((await w.resolver.resolveResource(v1Url)).version.versionId).toBe(1)
+    expect((await w.resolver.resolveResource(`${w.utility.did}/resources/schema-user-v2`)).version.content).toEqual(CLAIM_SCHEMAS.user)
+    const v = await verifyCredential(old, await w.context())
+    expect(v.reasons).toEqual([])
+    expect(v.verified).toBe(true)
   })
 })
