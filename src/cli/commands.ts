@@ -31,7 +31,9 @@ export type Globals = { home?: string; json?: boolean; ledger?: string; writerKe
 /** Registers every command on `program`. `setExit` records a non-error exit code (denied = 1). */
 export function registerCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const globals = () => program.opts<Globals>()
-  const passphrase = () => readPassphrase(io)
+  // Asked once per command, however many keystores it unlocks.
+  let asked: Promise<string> | undefined
+  const passphrase = () => (asked ??= readPassphrase(io))
   const openHome = (onSyncError?: (err: unknown) => void) => {
     const g = globals()
     return Home.open(Home.defaultDir(g.home), {
@@ -89,11 +91,13 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--service <id,type,url>', 'a service (repeatable)', collect, [] as string[])
     .action(
       run(async (home, o: { network: string; key: string; recoveryKey: string; service: string[] }) => {
-        const update = openKeystore(o.key, await passphrase())
+        const pass = await passphrase()
+        const update = openKeystore(o.key, pass)
         const op = await createDid({
           network: o.network,
           updateKey: update,
-          recoveryKey: keystorePublicKey(o.recoveryKey),
+          // Unlocked, not read: an edited keystore must never name an attacker's recovery key.
+          recoveryKey: keystorePublicKey(o.recoveryKey, pass),
           document: {
             verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: update.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }],
             ...(o.service.length > 0 ? { services: o.service.map(parseService) } : {}),
@@ -123,7 +127,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
           const purposes = o.purpose.split(',').map((p) => p.trim()) as VerificationRelationship[]
           for (const p of purposes) if (!VERIFICATION_RELATIONSHIPS.includes(p)) throw new UsageError(`--purpose: unknown relationship "${p}"`)
           const keyId = o.keyId ?? nextKeyId(state)
-          patches.push({ action: 'add-verification-method', method: { id: keyId, type: 'Multikey', publicKeyMultibase: keystorePublicKey(o.addKey), purposes } })
+          patches.push({ action: 'add-verification-method', method: { id: keyId, type: 'Multikey', publicKeyMultibase: keystorePublicKey(o.addKey, await passphrase()), purposes } })
         }
         for (const s of o.removeService) patches.push({ action: 'remove-service', id: s })
         for (const s of o.addService) patches.push({ action: 'add-service', service: parseService(s) })
@@ -139,7 +143,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--new-key <file>', 'the new update key (only its public key is read)')
     .action(
       run(async (home, id: string, o: { key: string; newKey: string }) => {
-        const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey))
+        const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey, await passphrase()))
         return anchored(home, op.bytes, id, 'rotate')
       }),
     )
@@ -151,10 +155,10 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--new-recovery-key <file>', 'new recovery key')
     .action(
       run(async (home, id: string, o: { recoveryKey: string; newKey: string; newRecoveryKey: string }) => {
-        const fresh = keystorePublicKey(o.newKey)
+        const fresh = keystorePublicKey(o.newKey, await passphrase())
         const op = await recoverDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()), {
           newUpdateKey: fresh,
-          newRecoveryKey: keystorePublicKey(o.newRecoveryKey),
+          newRecoveryKey: keystorePublicKey(o.newRecoveryKey, await passphrase()),
           document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: fresh, purposes: ['authentication', 'assertionMethod'] }] },
         })
         return anchored(home, op.bytes, id, 'recover')

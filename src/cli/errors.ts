@@ -13,3 +13,14 @@ export class CliError extends GridError {
     super('ERR_GRID_CLI', message, options)
   }
 }
+
+/**
+ * A keystore file that must not be used: its readable public key or address is not the one of its
+ * secret (`ERR_GRID_KEYSTORE_MISMATCH`: the file was altered), or it asks for KDF parameters outside
+ * the accepted bounds (`ERR_GRID_KEYSTORE_PARAMS`, refused before scrypt runs). Exit code 1.
+ */
+export class KeystoreError extends GridError {
+  constructor(code: 'ERR_GRID_KEYSTORE_MISMATCH' | 'ERR_GRID_KEYSTORE_PARAMS', message: string) {
+    super(code, message)
+  }
+}
