@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
@@ -18,10 +18,12 @@ import { peekPayload } from '../vc/jwt.js'
 import { publishRoleSchemas, publishTrustRegistry, readTrustRegistry, schemaUrl, trustRegistryUrl } from '../vc/resources.js'
 import { ROLES, type RoleName } from '../vc/roles.js'
 import { StatusRegistry } from '../vc/status-registry.js'
+import { subjectFault } from '../vc/subject.js'
 import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
 import { CliError, UsageError } from './errors.js'
 import { collect, portOption } from './options.js'
 import { Home } from './home.js'
+import { syncDir, writeFileDurable } from './durable.js'
 import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
 import { registerChainCommands } from './chain-commands.js'
 import type { Io } from './main.js'
@@ -87,7 +89,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .description('anchor a new DID; its key-1 (authentication, assertionMethod) is --key, which is also the update key')
     .requiredOption('--network <net>', 'consortium network name, e.g. sgcc')
     .requiredOption('--key <file>', 'update and signing key')
-    .requiredOption('--recovery-key <file>', 'recovery key (only its public key is read)')
+    .requiredOption('--recovery-key <file>', 'recovery key (unlocked to check its public key, which is all that is used)')
     .option('--service <id,type,url>', 'a service (repeatable)', collect, [] as string[])
     .action(
       run(async (home, o: { network: string; key: string; recoveryKey: string; service: string[] }) => {
@@ -140,7 +142,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .command('rotate <did>')
     .description('rotate the update key')
     .requiredOption('--key <file>', 'the current update key')
-    .requiredOption('--new-key <file>', 'the new update key (only its public key is read)')
+    .requiredOption('--new-key <file>', 'the new update key (unlocked to check its public key, which is all that is used)')
     .action(
       run(async (home, id: string, o: { key: string; newKey: string }) => {
         const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey, await passphrase()))
@@ -266,6 +268,8 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
       run(async (home, o: { issuer: string; key: string; role: string; subject: string; claims: string; expires?: string; utility?: string }) => {
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const role = roleOf(o.role)
+        const fault = await subjectFault(home.resolver, o.subject)
+        if (fault) throw fault
         const jwt = await issueRoleCredential({
           issuer,
           role,
@@ -298,7 +302,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         const schema = schemaUrl(utilityOf(home, o.utility), role)
         const validUntil = expiry(o.expires)
         mkdirSync(o.out, { recursive: true })
-        const summary = { issued: 0, skipped: 0, failed: [] as { row: number; subject?: string; reason: string }[] }
+        const summary = { issued: 0, skipped: 0, failed: [] as { row: number; subject?: string; reason: string; code?: string }[] }
         // Rows the CSV reader refused and rows to issue, back in file order.
         const entries = [...errors.map((error) => ({ error })), ...rows.map((row) => ({ row }))].sort(
           (a, b) => ('row' in a ? a.row.line : a.error.line) - ('row' in b ? b.row.line : b.error.line),
@@ -307,7 +311,8 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         for (const [i, entry] of entries.entries()) {
           progress(i)
           if ('error' in entry) {
-            summary.failed.push({ row: entry.error.line, ...(entry.error.subject ? { subject: entry.error.subject } : {}), reason: entry.error.reason })
+            const { line: row, subject, reason, code } = entry.error
+            summary.failed.push({ row, ...(subject ? { subject } : {}), reason, ...(code ? { code } : {}) })
             continue
           }
           const { line, subject, claims } = entry.row
@@ -315,25 +320,35 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
             const file = join(o.out, `${subject.replaceAll(':', '_')}.jwt`)
             const done = home.issuedTo(o.issuer, role, subject)
             if (done) {
-              // Issued before (perhaps by a run that stopped before writing the file): just make sure the file is there.
-              if (!existsSync(file)) writeAtomic(file, `${done.jwt}\n`)
+              // Issued before (perhaps by a run that stopped before writing the file): the home's
+              // record is the truth, so a missing, empty, cut-short or other file is written again.
+              if (!holds(file, `${done.jwt}\n`)) writeFileDurable(file, `${done.jwt}\n`)
               summary.skipped++
+              continue
+            }
+            // Only to a subject that resolves now; an outage throws (the run stops), never a row's "not found".
+            const fault = await subjectFault(home.resolver, subject)
+            if (fault) {
+              summary.failed.push({ row: line, subject, reason: fault.message, code: fault.code })
               continue
             }
             const jwt = await issueRoleCredential({ issuer, role, subject, claims, schema, status, validUntil })
             home.recordIssued({ jti: String(peekPayload(jwt)!.jti), issuer: o.issuer, role, subject, jwt })
-            writeAtomic(file, `${jwt}\n`)
+            writeFileDurable(file, `${jwt}\n`)
             summary.issued++
           } catch (err) {
             if (!(err instanceof GridError) && !(err instanceof TypeError) && !(err instanceof RangeError)) throw err
-            summary.failed.push({ row: line, subject, reason: err.message })
+            summary.failed.push({ row: line, subject, reason: err.message, ...(err instanceof GridError ? { code: err.code } : {}) })
           }
         }
         progress(entries.length)
+        // Each file was fsynced before its rename; one directory fsync makes the names durable. A
+        // crash before it loses at most names, which the home's records let a re-run write again.
+        syncDir(o.out)
         if (summary.failed.length > 0) setExit(1)
         const text = [
           `issued ${summary.issued}, skipped ${summary.skipped} (already issued), failed ${summary.failed.length}`,
-          ...summary.failed.map((f) => `  line ${f.row}: ${f.reason}`),
+          ...summary.failed.map((f) => `  line ${f.row}: ${f.reason}${f.code ? ` (${f.code})` : ''}`),
         ].join('\n')
         return { json: summary, text }
       }),
@@ -352,6 +367,8 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         const user = await signerFor(home, o.user, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const maxKw = Number(o.maxKw)
         if (!Number.isFinite(maxKw) || maxKw <= 0) throw new UsageError('--max-kw must be a positive number')
+        const fault = await subjectFault(home.resolver, o.aggregator)
+        if (fault) throw fault
         const jwt = await issueMandate({
           user,
           aggregator: o.aggregator,
@@ -583,9 +600,13 @@ function readCsv<R extends RoleName>(file: string, role: R): ParsedCredentialCsv
   }
 }
 
-function writeAtomic(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text)
-  renameSync(`${file}.tmp`, file)
+/** Whether `file` holds exactly `text` (a missing or unreadable file does not). */
+function holds(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8') === text
+  } catch {
+    return false
+  }
 }
 
 /** A progress bar on an interactive stderr; silent otherwise. */

@@ -27,7 +27,7 @@ function edit(file: string, change: (json: Record<string, any>) => void): void {
   writeFileSync(file, JSON.stringify(json))
 }
 
-describe('keystores', () => {
+describe('keystores', { timeout: 300_000 }, () => {
   it('new keystores use scrypt N = 2^17, r = 8, p = 1 and open; a keystore with the old N = 2^15 still opens', () => {
     const key = Ed25519KeyPair.generate()
     writeKeystore(f('new.key'), key, PASS)

@@ -1,5 +1,8 @@
 import { execFile, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
+import { SqliteLedger } from '../../src/ledger/sqlite-ledger.js'
+import { createDid } from '../../src/method/create.js'
+import { Ed25519KeyPair } from '../../src/method/keys.js'
 
 export const bin = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'bin.js')
 export const PASS = 'correct horse battery staple'
@@ -26,4 +29,29 @@ export function runCli(
     )
     options.started?.(child)
   })
+}
+
+/**
+ * Anchors `count` fresh DIDs of `network` straight into a home's embedded ledger, in one batch (as
+ * the CLI would one by one, without 1,000 processes); returns them in order.
+ */
+export async function anchorDids(home: string, count: number, network = 'sgcc'): Promise<string[]> {
+  const ledger = new SqliteLedger(join(home, 'ledger.db'))
+  try {
+    const ops = await Promise.all(
+      Array.from({ length: count }, () => {
+        const key = Ed25519KeyPair.generate()
+        return createDid({
+          network,
+          updateKey: key,
+          recoveryKey: Ed25519KeyPair.generate().publicKeyMultibase,
+          document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: key.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+        })
+      }),
+    )
+    await ledger.submit(ops.map((o) => o.bytes))
+    return ops.map((o) => o.did)
+  } finally {
+    await ledger.close()
+  }
 }
