@@ -27,6 +27,7 @@ export type GridErrorCode =
   | 'ERR_GRID_INVALID_CREDENTIAL'
   | 'ERR_GRID_KEYSTORE_MISMATCH'
   | 'ERR_GRID_KEYSTORE_PARAMS'
+  | 'ERR_GRID_HOME_LOCKED'
   | (string & {})
 
 /**

@@ -23,6 +23,7 @@ import { checkRole, verifyCredential, type VerificationContext } from '../vc/ver
 import { CliError, UsageError } from './errors.js'
 import { collect, portOption } from './options.js'
 import { Home } from './home.js'
+import { lockHome, lockWaitMs, type HomeLock } from './lock.js'
 import { syncDir, writeFileDurable } from './durable.js'
 import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
 import { registerChainCommands } from './chain-commands.js'
@@ -45,18 +46,26 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
       ...(onSyncError ? { onSyncError } : {}),
     })
   }
-  /** Runs a command body with the home open, and prints its result. */
-  const run =
+  /** Runs a command body with the home open (and, for a command that `writes`, its writer lock held), and prints its result. */
+  const command =
+    (writes: boolean) =>
     <A extends unknown[]>(body: (home: Home, ...args: A) => Promise<{ json: unknown; text: string }>) =>
     async (...args: A) => {
       const home = await openHome()
+      let lock: HomeLock | undefined
       try {
+        if (writes) lock = await lockHome(home.dir, lockWaitMs(), () => io.interactive && io.stderr(`waiting for another command writing to ${home.dir}…\n`))
         const { json, text } = await body(home, ...args)
         io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
       } finally {
+        lock?.release()
         await home.close()
       }
     }
+  /** A command that only reads the home. */
+  const run = command(false)
+  /** A command that writes the home (anchors, issues, records): one at a time per home. */
+  const write = command(true)
 
   // ---------------------------------------------------------------------------------------------
   const key = program.command('key').description('encrypted keystores: Ed25519 keys and EVM writer accounts')
@@ -92,7 +101,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--recovery-key <file>', 'recovery key (unlocked to check its public key, which is all that is used)')
     .option('--service <id,type,url>', 'a service (repeatable)', collect, [] as string[])
     .action(
-      run(async (home, o: { network: string; key: string; recoveryKey: string; service: string[] }) => {
+      write(async (home, o: { network: string; key: string; recoveryKey: string; service: string[] }) => {
         const pass = await passphrase()
         const update = openKeystore(o.key, pass)
         const op = await createDid({
@@ -121,7 +130,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--add-service <id,type,url>', 'service to add (repeatable)', collect, [] as string[])
     .option('--remove-service <id>', 'service to remove (repeatable)', collect, [] as string[])
     .action(
-      run(async (home, id: string, o: { key: string; addKey?: string; keyId?: string; purpose: string; removeKey?: string; addService: string[]; removeService: string[] }) => {
+      write(async (home, id: string, o: { key: string; addKey?: string; keyId?: string; purpose: string; removeKey?: string; addService: string[]; removeService: string[] }) => {
         const state = await home.resolver.resolveState(id)
         const patches: Patch[] = []
         if (o.removeKey) patches.push({ action: 'remove-verification-method', id: o.removeKey })
@@ -144,7 +153,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--key <file>', 'the current update key')
     .requiredOption('--new-key <file>', 'the new update key (unlocked to check its public key, which is all that is used)')
     .action(
-      run(async (home, id: string, o: { key: string; newKey: string }) => {
+      write(async (home, id: string, o: { key: string; newKey: string }) => {
         const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey, await passphrase()))
         return anchored(home, op.bytes, id, 'rotate')
       }),
@@ -156,7 +165,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--new-key <file>', 'new update key, also key-1')
     .requiredOption('--new-recovery-key <file>', 'new recovery key')
     .action(
-      run(async (home, id: string, o: { recoveryKey: string; newKey: string; newRecoveryKey: string }) => {
+      write(async (home, id: string, o: { recoveryKey: string; newKey: string; newRecoveryKey: string }) => {
         const fresh = keystorePublicKey(o.newKey, await passphrase())
         const op = await recoverDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()), {
           newUpdateKey: fresh,
@@ -171,7 +180,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .description('deactivate the DID, for good')
     .requiredOption('--recovery-key <file>', 'the current recovery key')
     .action(
-      run(async (home, id: string, o: { recoveryKey: string }) => {
+      write(async (home, id: string, o: { recoveryKey: string }) => {
         const op = await deactivateDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()))
         return anchored(home, op.bytes, id, 'deactivate')
       }),
@@ -215,7 +224,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--utility <did>', "the utility's DID")
     .requiredOption('--key <file>', 'its update key or an assertionMethod key')
     .action(
-      run(async (home, o: { utility: string; key: string }) => {
+      write(async (home, o: { utility: string; key: string }) => {
         const author = { did: o.utility, signer: openKeystore(o.key, await passphrase()) }
         const schemas = await publishRoleSchemas(author, home)
         await publishTrustRegistry(author, home, {
@@ -234,7 +243,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--issuer <did>', 'the issuer to trust')
     .option('--utility <did>', 'the utility (default: the one `trust init` set)')
     .action(
-      run(async (home, o: { key: string; role: string; issuer: string; utility?: string }) => {
+      write(async (home, o: { key: string; role: string; issuer: string; utility?: string }) => {
         const utility = utilityOf(home, o.utility)
         const role = roleOf(o.role)
         parseDid(o.issuer)
@@ -265,7 +274,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--expires <iso>', 'expiry (default one year)')
     .option('--utility <did>', 'whose schemas to use (default: the one `trust init` set)')
     .action(
-      run(async (home, o: { issuer: string; key: string; role: string; subject: string; claims: string; expires?: string; utility?: string }) => {
+      write(async (home, o: { issuer: string; key: string; role: string; subject: string; claims: string; expires?: string; utility?: string }) => {
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const role = roleOf(o.role)
         const fault = await subjectFault(home.resolver, o.subject)
@@ -294,7 +303,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--expires <iso>', 'expiry (default one year)')
     .option('--utility <did>', 'whose schemas to use')
     .action(
-      run(async (home, o: { issuer: string; key: string; role: string; csv: string; out: string; expires?: string; utility?: string }) => {
+      write(async (home, o: { issuer: string; key: string; role: string; csv: string; out: string; expires?: string; utility?: string }) => {
         const role = roleOf(o.role)
         const { rows, errors } = readCsv(o.csv, role)
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
@@ -363,7 +372,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--until <iso>', 'end of validity')
     .option('--utility <did>', 'whose mandate schema to use')
     .action(
-      run(async (home, o: { user: string; key: string; aggregator: string; actions: string; maxKw: string; until: string; utility?: string }) => {
+      write(async (home, o: { user: string; key: string; aggregator: string; actions: string; maxKw: string; until: string; utility?: string }) => {
         const user = await signerFor(home, o.user, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const maxKw = Number(o.maxKw)
         if (!Number.isFinite(maxKw) || maxKw <= 0) throw new UsageError('--max-kw must be a positive number')
@@ -406,7 +415,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
       .requiredOption('--issuer <did>', 'the issuer')
       .requiredOption('--key <file>', 'an assertionMethod key (or the update key) of the issuer')
       .action(
-        run(async (home, arg: string, o: { issuer: string; key: string }) => {
+        write(async (home, arg: string, o: { issuer: string; key: string }) => {
           const jwt = await readJwt(arg, io)
           const jti = peekPayload(jwt)?.jti
           // Only credentials from this home's own records: the JWT's text alone proves nothing.

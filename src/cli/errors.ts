@@ -24,3 +24,16 @@ export class KeystoreError extends GridError {
     super(code, message)
   }
 }
+
+/**
+ * Another command is writing to the same home and did not finish within the wait
+ * (`$GRID_DID_LOCK_WAIT`). Nothing was done; run the command again. Exit code 1.
+ */
+export class HomeLockedError extends GridError {
+  constructor(dir: string, waitedMs: number) {
+    super(
+      'ERR_GRID_HOME_LOCKED',
+      `the home ${dir} is in use by another grid-did command that writes to it (waited ${Math.round(waitedMs / 1000)} s; $GRID_DID_LOCK_WAIT sets how long); run this one again when it has finished`,
+    )
+  }
+}
