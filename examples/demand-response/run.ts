@@ -181,7 +181,7 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     now = CLOCK.pilot
     step(`3. ${cst(now)}  Last year's pilot: ${PILOT_USERS.length} users get one-year credentials through the CSV batch path.`)
     const pilot = await issueCredentialBatch({
-      issuer, role: 'user', schema: schemas.user, status, issuedAt: now, validUntil: CLOCK.pilotUntil,
+      issuer, role: 'user', schema: schemas.user, status, resolver, issuedAt: now, validUntil: CLOCK.pilotUntil,
       csv: userCsv(USERS.filter((u) => PILOT_USERS.includes(u.key)), parties),
     })
     show('issued', `${pilot.issued.length}, valid until ${cst(CLOCK.pilotUntil)}`)
@@ -189,7 +189,7 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     now = CLOCK.onboarding
     step(`4. ${cst(now)}  This year's onboarding: all 50 users from one CSV; the aggregators and production bases one by one; 30 users mandate an aggregator.`)
     const batch = await issueCredentialBatch({
-      issuer, role: 'user', schema: schemas.user, status, issuedAt: now, validUntil: CLOCK.credentialsUntil,
+      issuer, role: 'user', schema: schemas.user, status, resolver, issuedAt: now, validUntil: CLOCK.credentialsUntil,
       csv: userCsv(USERS, parties, CASES.expired),
     })
     show('users issued', `${batch.issued.length} of ${USERS.length}, valid until ${cst(CLOCK.credentialsUntil)}`)

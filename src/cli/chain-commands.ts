@@ -37,7 +37,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
     .action(async (o: { rpc: string; key: string; writer: string[]; artifact?: string; name?: string }) => {
       const { deployRegistry } = await import('../ledger/evm.js')
       const artifact = o.artifact ? readArtifact(o.artifact) : undefined
-      const writers = o.writer.map(addressArg)
+      const writers = await Promise.all(o.writer.map((w) => addressArg(w, ctx.passphrase)))
       const deployed = await deployRegistry({ rpc: o.rpc, account: await account(o.key), ...(writers.length ? { writers } : {}), ...(artifact ? { artifact } : {}) })
       const spec = `evm:${o.rpc}#${deployed.address}`
       if (o.name) {
@@ -86,7 +86,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
         const spec = parseLedgerSpec(ctx.globals().ledger ?? process.env.GRID_DID_LEDGER, namedLedgers(ctx))
         if (spec.kind !== 'evm') throw new UsageError('`ledger writer` needs a chain ledger: pass --ledger evm:<rpc-url>#<registry>')
         const { EvmLedger } = await import('../ledger/evm.js')
-        const address = addressArg(target)
+        const address = await addressArg(target, ctx.passphrase)
         const chain = new EvmLedger({ rpc: spec.rpc, registry: spec.registry, account: await account(o.key) })
         try {
           await (name === 'add' ? chain.addWriter(address) : chain.removeWriter(address))
@@ -113,7 +113,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
       if (!Number.isSafeInteger(chainId) || chainId < 1) throw new UsageError('--chain-id must be a positive integer')
       if (!['paris', 'shanghai', 'cancun', 'prague'].includes(o.hardfork)) throw new UsageError(`--hardfork must be paris, shanghai, cancun or prague, got "${o.hardfork}"`)
       const writerKey = ctx.globals().writerKey ?? process.env.GRID_DID_WRITER_KEY
-      const writers = [...o.writer, ...(o.writer.length === 0 && writerKey ? [writerKey] : [])].map(addressArg)
+      const writers = await Promise.all([...o.writer, ...(o.writer.length === 0 && writerKey ? [writerKey] : [])].map((w) => addressArg(w, ctx.passphrase)))
       if (writers.length === 0) throw new UsageError('no writer: pass --writer ADDRESS|KEYSTORE or --writer-key FILE, or nobody could anchor on this chain')
       const [{ createDevChain }, { serveRpc }, { deployRegistry }, { generatePrivateKey }] = await Promise.all([
         import('../ledger/devchain.js').catch((err: unknown) => {
@@ -156,10 +156,17 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
     })
 }
 
-/** An account argument: a 0x address, or an EVM account keystore (its address is readable without the passphrase). */
-function addressArg(value: string): `0x${string}` {
+/**
+ * An account argument: a 0x address, or an EVM account keystore. The keystore is unlocked (with
+ * `$GRID_DID_WRITER_PASSPHRASE`, else the passphrase) and its readable address checked against the
+ * key, since that address goes on the allow-list: an edited file is `ERR_GRID_KEYSTORE_MISMATCH`.
+ */
+async function addressArg(value: string, passphrase: () => Promise<string>): Promise<`0x${string}`> {
   if (/^0x[0-9a-fA-F]{40}$/.test(value)) return value as `0x${string}`
-  return keystoreAddress(value) as `0x${string}`
+  const { privateKeyToAccount } = await import('viem/accounts')
+  const address = keystoreAddress(value) as `0x${string}`
+  openAccountKeystore(value, process.env.GRID_DID_WRITER_PASSPHRASE ?? (await passphrase()), (k) => privateKeyToAccount(k).address)
+  return address
 }
 
 function readArtifact(file: string): RegistryArtifact {

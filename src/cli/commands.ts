@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
@@ -19,10 +19,13 @@ import { peekPayload } from '../vc/jwt.js'
 import { publishRoleSchemas, publishTrustRegistry, readTrustRegistry, schemaUrl, trustRegistryUrl } from '../vc/resources.js'
 import { ROLES, type RoleName } from '../vc/roles.js'
 import { StatusRegistry } from '../vc/status-registry.js'
+import { subjectFault } from '../vc/subject.js'
 import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
 import { CliError, UsageError } from './errors.js'
 import { collect, portOption } from './options.js'
 import { Home, type HomeOptions } from './home.js'
+import { lockHome, lockWaitMs, type HomeLock } from './lock.js'
+import { syncDir, writeFileDurable } from './durable.js'
 import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
 import { registerChainCommands } from './chain-commands.js'
 import type { Io } from './main.js'
@@ -32,7 +35,9 @@ export type Globals = { home?: string; json?: boolean; ledger?: string; writerKe
 /** Registers every command on `program`. `setExit` records a non-error exit code (denied = 1). */
 export function registerCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const globals = () => program.opts<Globals>()
-  const passphrase = () => readPassphrase(io)
+  // Asked once per command, however many keystores it unlocks.
+  let asked: Promise<string> | undefined
+  const passphrase = () => (asked ??= readPassphrase(io))
   /** Opens the home; `create` only for a command that writes to it (see HomeOptions.create). */
   const openHome = (options: Pick<HomeOptions, 'create' | 'onSyncError' | 'checkpoints'>) => {
     const g = globals()
@@ -43,23 +48,29 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
       ...options,
     })
   }
-  /** Runs a command body with the home open (made if missing when `create`), and prints its result. */
-  const runWith =
-    (create: boolean) =>
+  /**
+   * Runs a command body with the home open and prints its result. A command that `writes` makes the
+   * home if it is missing and holds its writer lock; one that only reads never makes a home.
+   */
+  const command =
+    (writes: boolean) =>
     <A extends unknown[]>(body: (home: Home, ...args: A) => Promise<{ json: unknown; text: string }>) =>
     async (...args: A) => {
-      const home = await openHome({ create })
+      const home = await openHome({ create: writes })
+      let lock: HomeLock | undefined
       try {
+        if (writes) lock = await lockHome(home.dir, lockWaitMs(), () => io.interactive && io.stderr(`waiting for another command writing to ${home.dir}…\n`))
         const { json, text } = await body(home, ...args)
         io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
       } finally {
+        lock?.release()
         await home.close()
       }
     }
-  /** A command that writes to the home. */
-  const run = runWith(true)
   /** A command that only reads: a missing home is an error, never an empty one. */
-  const read = runWith(false)
+  const read = command(false)
+  /** A command that writes the home (anchors, issues, records): made if missing, one at a time per home. */
+  const write = command(true)
 
   // ---------------------------------------------------------------------------------------------
   const key = program.command('key').description('encrypted keystores: Ed25519 keys and EVM writer accounts')
@@ -92,15 +103,17 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .description('anchor a new DID; its key-1 (authentication, assertionMethod) is --key, which is also the update key')
     .requiredOption('--network <net>', 'consortium network name, e.g. sgcc')
     .requiredOption('--key <file>', 'update and signing key')
-    .requiredOption('--recovery-key <file>', 'recovery key (only its public key is read)')
+    .requiredOption('--recovery-key <file>', 'recovery key (unlocked to check its public key, which is all that is used)')
     .option('--service <id,type,url>', 'a service (repeatable)', collect, [] as string[])
     .action(
-      run(async (home, o: { network: string; key: string; recoveryKey: string; service: string[] }) => {
-        const update = openKeystore(o.key, await passphrase())
+      write(async (home, o: { network: string; key: string; recoveryKey: string; service: string[] }) => {
+        const pass = await passphrase()
+        const update = openKeystore(o.key, pass)
         const op = await createDid({
           network: o.network,
           updateKey: update,
-          recoveryKey: keystorePublicKey(o.recoveryKey),
+          // Unlocked, not read: an edited keystore must never name an attacker's recovery key.
+          recoveryKey: keystorePublicKey(o.recoveryKey, pass),
           document: {
             verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: update.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }],
             ...(o.service.length > 0 ? { services: o.service.map(parseService) } : {}),
@@ -122,7 +135,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--add-service <id,type,url>', 'service to add (repeatable)', collect, [] as string[])
     .option('--remove-service <id>', 'service to remove (repeatable)', collect, [] as string[])
     .action(
-      run(async (home, id: string, o: { key: string; addKey?: string; keyId?: string; purpose: string; removeKey?: string; addService: string[]; removeService: string[] }) => {
+      write(async (home, id: string, o: { key: string; addKey?: string; keyId?: string; purpose: string; removeKey?: string; addService: string[]; removeService: string[] }) => {
         const state = await home.resolver.resolveState(id)
         const patches: Patch[] = []
         if (o.removeKey) patches.push({ action: 'remove-verification-method', id: o.removeKey })
@@ -130,7 +143,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
           const purposes = o.purpose.split(',').map((p) => p.trim()) as VerificationRelationship[]
           for (const p of purposes) if (!VERIFICATION_RELATIONSHIPS.includes(p)) throw new UsageError(`--purpose: unknown relationship "${p}"`)
           const keyId = o.keyId ?? nextKeyId(state)
-          patches.push({ action: 'add-verification-method', method: { id: keyId, type: 'Multikey', publicKeyMultibase: keystorePublicKey(o.addKey), purposes } })
+          patches.push({ action: 'add-verification-method', method: { id: keyId, type: 'Multikey', publicKeyMultibase: keystorePublicKey(o.addKey, await passphrase()), purposes } })
         }
         for (const s of o.removeService) patches.push({ action: 'remove-service', id: s })
         for (const s of o.addService) patches.push({ action: 'add-service', service: parseService(s) })
@@ -143,10 +156,10 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .command('rotate <did>')
     .description('rotate the update key')
     .requiredOption('--key <file>', 'the current update key')
-    .requiredOption('--new-key <file>', 'the new update key (only its public key is read)')
+    .requiredOption('--new-key <file>', 'the new update key (unlocked to check its public key, which is all that is used)')
     .action(
-      run(async (home, id: string, o: { key: string; newKey: string }) => {
-        const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey))
+      write(async (home, id: string, o: { key: string; newKey: string }) => {
+        const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey, await passphrase()))
         return anchored(home, op.bytes, id, 'rotate')
       }),
     )
@@ -157,11 +170,11 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--new-key <file>', 'new update key, also key-1')
     .requiredOption('--new-recovery-key <file>', 'new recovery key')
     .action(
-      run(async (home, id: string, o: { recoveryKey: string; newKey: string; newRecoveryKey: string }) => {
-        const fresh = keystorePublicKey(o.newKey)
+      write(async (home, id: string, o: { recoveryKey: string; newKey: string; newRecoveryKey: string }) => {
+        const fresh = keystorePublicKey(o.newKey, await passphrase())
         const op = await recoverDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()), {
           newUpdateKey: fresh,
-          newRecoveryKey: keystorePublicKey(o.newRecoveryKey),
+          newRecoveryKey: keystorePublicKey(o.newRecoveryKey, await passphrase()),
           document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: fresh, purposes: ['authentication', 'assertionMethod'] }] },
         })
         return anchored(home, op.bytes, id, 'recover')
@@ -172,7 +185,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .description('deactivate the DID, for good')
     .requiredOption('--recovery-key <file>', 'the current recovery key')
     .action(
-      run(async (home, id: string, o: { recoveryKey: string }) => {
+      write(async (home, id: string, o: { recoveryKey: string }) => {
         const op = await deactivateDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()))
         return anchored(home, op.bytes, id, 'deactivate')
       }),
@@ -216,7 +229,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--utility <did>', "the utility's DID")
     .requiredOption('--key <file>', 'its update key or an assertionMethod key')
     .action(
-      run(async (home, o: { utility: string; key: string }) => {
+      write(async (home, o: { utility: string; key: string }) => {
         const author = { did: o.utility, signer: openKeystore(o.key, await passphrase()) }
         const schemas = await publishRoleSchemas(author, home)
         await publishTrustRegistry(author, home, {
@@ -235,7 +248,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--issuer <did>', 'the issuer to trust')
     .option('--utility <did>', 'the utility (default: the one `trust init` set)')
     .action(
-      run(async (home, o: { key: string; role: string; issuer: string; utility?: string }) => {
+      write(async (home, o: { key: string; role: string; issuer: string; utility?: string }) => {
         const utility = utilityOf(home, o.utility)
         const role = roleOf(o.role)
         parseDid(o.issuer)
@@ -266,9 +279,11 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--expires <iso>', 'expiry (default one year)')
     .option('--utility <did>', 'whose schemas to use (default: the one `trust init` set)')
     .action(
-      run(async (home, o: { issuer: string; key: string; role: string; subject: string; claims: string; expires?: string; utility?: string }) => {
+      write(async (home, o: { issuer: string; key: string; role: string; subject: string; claims: string; expires?: string; utility?: string }) => {
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const role = roleOf(o.role)
+        const fault = await subjectFault(home.resolver, o.subject)
+        if (fault) throw fault
         const jwt = await issueRoleCredential({
           issuer,
           role,
@@ -293,7 +308,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--expires <iso>', 'expiry (default one year)')
     .option('--utility <did>', 'whose schemas to use')
     .action(
-      run(async (home, o: { issuer: string; key: string; role: string; csv: string; out: string; expires?: string; utility?: string }) => {
+      write(async (home, o: { issuer: string; key: string; role: string; csv: string; out: string; expires?: string; utility?: string }) => {
         const role = roleOf(o.role)
         const { rows, errors } = readCsv(o.csv, role)
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
@@ -301,7 +316,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         const schema = schemaUrl(utilityOf(home, o.utility), role)
         const validUntil = expiry(o.expires)
         mkdirSync(o.out, { recursive: true })
-        const summary = { issued: 0, skipped: 0, failed: [] as { row: number; subject?: string; reason: string }[] }
+        const summary = { issued: 0, skipped: 0, failed: [] as { row: number; subject?: string; reason: string; code?: string }[] }
         // Rows the CSV reader refused and rows to issue, back in file order.
         const entries = [...errors.map((error) => ({ error })), ...rows.map((row) => ({ row }))].sort(
           (a, b) => ('row' in a ? a.row.line : a.error.line) - ('row' in b ? b.row.line : b.error.line),
@@ -310,7 +325,8 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         for (const [i, entry] of entries.entries()) {
           progress(i)
           if ('error' in entry) {
-            summary.failed.push({ row: entry.error.line, ...(entry.error.subject ? { subject: entry.error.subject } : {}), reason: entry.error.reason })
+            const { line: row, subject, reason, code } = entry.error
+            summary.failed.push({ row, ...(subject ? { subject } : {}), reason, ...(code ? { code } : {}) })
             continue
           }
           const { line, subject, claims } = entry.row
@@ -318,25 +334,35 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
             const file = join(o.out, `${subject.replaceAll(':', '_')}.jwt`)
             const done = home.issuedTo(o.issuer, role, subject)
             if (done) {
-              // Issued before (perhaps by a run that stopped before writing the file): just make sure the file is there.
-              if (!existsSync(file)) writeAtomic(file, `${done.jwt}\n`)
+              // Issued before (perhaps by a run that stopped before writing the file): the home's
+              // record is the truth, so a missing, empty, cut-short or other file is written again.
+              if (!holds(file, `${done.jwt}\n`)) writeFileDurable(file, `${done.jwt}\n`)
               summary.skipped++
+              continue
+            }
+            // Only to a subject that resolves now; an outage throws (the run stops), never a row's "not found".
+            const fault = await subjectFault(home.resolver, subject)
+            if (fault) {
+              summary.failed.push({ row: line, subject, reason: fault.message, code: fault.code })
               continue
             }
             const jwt = await issueRoleCredential({ issuer, role, subject, claims, schema, status, validUntil })
             home.recordIssued({ jti: String(peekPayload(jwt)!.jti), issuer: o.issuer, role, subject, jwt })
-            writeAtomic(file, `${jwt}\n`)
+            writeFileDurable(file, `${jwt}\n`)
             summary.issued++
           } catch (err) {
             if (!(err instanceof GridError) && !(err instanceof TypeError) && !(err instanceof RangeError)) throw err
-            summary.failed.push({ row: line, subject, reason: err.message })
+            summary.failed.push({ row: line, subject, reason: err.message, ...(err instanceof GridError ? { code: err.code } : {}) })
           }
         }
         progress(entries.length)
+        // Each file was fsynced before its rename; one directory fsync makes the names durable. A
+        // crash before it loses at most names, which the home's records let a re-run write again.
+        syncDir(o.out)
         if (summary.failed.length > 0) setExit(1)
         const text = [
           `issued ${summary.issued}, skipped ${summary.skipped} (already issued), failed ${summary.failed.length}`,
-          ...summary.failed.map((f) => `  line ${f.row}: ${f.reason}`),
+          ...summary.failed.map((f) => `  line ${f.row}: ${f.reason}${f.code ? ` (${f.code})` : ''}`),
         ].join('\n')
         return { json: summary, text }
       }),
@@ -351,10 +377,12 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--until <iso>', 'end of validity')
     .option('--utility <did>', 'whose mandate schema to use')
     .action(
-      run(async (home, o: { user: string; key: string; aggregator: string; actions: string; maxKw: string; until: string; utility?: string }) => {
+      write(async (home, o: { user: string; key: string; aggregator: string; actions: string; maxKw: string; until: string; utility?: string }) => {
         const user = await signerFor(home, o.user, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const maxKw = Number(o.maxKw)
         if (!Number.isFinite(maxKw) || maxKw <= 0) throw new UsageError('--max-kw must be a positive number')
+        const fault = await subjectFault(home.resolver, o.aggregator)
+        if (fault) throw fault
         const jwt = await issueMandate({
           user,
           aggregator: o.aggregator,
@@ -392,7 +420,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
       .requiredOption('--issuer <did>', 'the issuer')
       .requiredOption('--key <file>', 'an assertionMethod key (or the update key) of the issuer')
       .action(
-        run(async (home, arg: string, o: { issuer: string; key: string }) => {
+        write(async (home, arg: string, o: { issuer: string; key: string }) => {
           const jwt = await readJwt(arg, io)
           const jti = peekPayload(jwt)?.jti
           // Only credentials from this home's own records: the JWT's text alone proves nothing.
@@ -595,9 +623,13 @@ function readCsv<R extends RoleName>(file: string, role: R): ParsedCredentialCsv
   }
 }
 
-function writeAtomic(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text)
-  renameSync(`${file}.tmp`, file)
+/** Whether `file` holds exactly `text` (a missing or unreadable file does not). */
+function holds(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8') === text
+  } catch {
+    return false
+  }
 }
 
 /** A progress bar on an interactive stderr; silent otherwise. */

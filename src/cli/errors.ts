@@ -20,3 +20,27 @@ export class HomeNotFoundError extends GridError {
     super('ERR_GRID_HOME_NOT_FOUND', `no grid-did home at ${path} (check --home or $GRID_DID_HOME; a command that writes, such as "did create", makes one)`)
   }
 }
+
+/**
+ * A keystore file that must not be used: its readable public key or address is not the one of its
+ * secret (`ERR_GRID_KEYSTORE_MISMATCH`: the file was altered), or it asks for KDF parameters outside
+ * the accepted bounds (`ERR_GRID_KEYSTORE_PARAMS`, refused before scrypt runs). Exit code 1.
+ */
+export class KeystoreError extends GridError {
+  constructor(code: 'ERR_GRID_KEYSTORE_MISMATCH' | 'ERR_GRID_KEYSTORE_PARAMS', message: string) {
+    super(code, message)
+  }
+}
+
+/**
+ * Another command is writing to the same home and did not finish within the wait
+ * (`$GRID_DID_LOCK_WAIT`). Nothing was done; run the command again. Exit code 1.
+ */
+export class HomeLockedError extends GridError {
+  constructor(dir: string, waitedMs: number) {
+    super(
+      'ERR_GRID_HOME_LOCKED',
+      `the home ${dir} is in use by another grid-did command that writes to it (waited ${Math.round(waitedMs / 1000)} s; $GRID_DID_LOCK_WAIT sets how long); run this one again when it has finished`,
+    )
+  }
+}

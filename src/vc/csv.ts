@@ -1,10 +1,11 @@
 import { parse } from 'csv-parse/sync'
-import { InvalidClaimsError } from '../errors.js'
+import { InvalidClaimsError, type GridErrorCode, type InvalidDidError } from '../errors.js'
 import { parseDid } from '../method/did.js'
 import { issueRoleCredential, type CredentialTimes, type JwtSigner } from './issue.js'
 import { CLAIM_SCHEMAS, ROLES, type ClaimsOf, type JsonSchema, type RoleName } from './roles.js'
 import { claimErrors } from './schema.js'
 import type { StatusRegistry } from './status-registry.js'
+import { subjectFault, type SubjectResolver } from './subject.js'
 
 /** One usable row of a credential CSV: its subject and claims, checked against the role's schema. */
 export interface CredentialCsvRow<R extends RoleName = RoleName> {
@@ -21,6 +22,12 @@ export interface CredentialCsvError {
   /** The row's subject, when it has one. */
   subject?: string
   reason: string
+  /**
+   * The code of the error that refused the row, when one did: `ERR_GRID_INVALID_DID` (a subject that
+   * is not a did:grid DID), `ERR_GRID_DID_NOT_FOUND`, `ERR_GRID_DID_DEACTIVATED` or
+   * `ERR_GRID_UNKNOWN_NETWORK` (a subject that does not resolve; {@link issueCredentialBatch}).
+   */
+  code?: GridErrorCode
 }
 
 /** What {@link parseCredentialCsv} read: usable rows and failed rows, each in file order. */
@@ -88,7 +95,7 @@ export function parseCredentialCsv<R extends RoleName>(text: string, role: R): P
     // csv-parse counts to the row's last line; a quoted cell spanning lines moves its start back.
     const line = info.lines - record.reduce((n, cell) => n + cell.split('\n').length - 1, 0)
     const subject = record[0] ?? ''
-    const fail = (reason: string) => out.errors.push({ line, ...(subject ? { subject } : {}), reason })
+    const fail = (reason: string, code?: GridErrorCode) => out.errors.push({ line, ...(subject ? { subject } : {}), reason, ...(code ? { code } : {}) })
     if (record.length !== columns.length) {
       fail(`expected ${columns.length} cells, got ${record.length}`)
       continue
@@ -100,7 +107,7 @@ export function parseCredentialCsv<R extends RoleName>(text: string, role: R): P
     try {
       parseDid(subject)
     } catch (err) {
-      fail((err as Error).message)
+      fail((err as InvalidDidError).message, (err as InvalidDidError).code)
       continue
     }
     const earlier = seen.get(subject)
@@ -147,6 +154,11 @@ export interface IssueCredentialBatchOptions<R extends RoleName> extends Omit<Cr
   status: StatusRegistry
   /** The CSV text, as {@link parseCredentialCsv} reads it. */
   csv: string
+  /**
+   * Resolves each row's subject before anything is signed for it (a `GridResolver`): a subject that
+   * is not anchored or is deactivated fails its row (`code` says which), a ledger outage stops the batch.
+   */
+  resolver: SubjectResolver
 }
 
 /** A credential issued from a CSV row. */
@@ -164,34 +176,45 @@ export interface CredentialBatchResult {
 
 /**
  * Issues one role credential per row of a CSV ({@link parseCredentialCsv}), all with the same
- * validity, each with fresh status entries. Failed rows are reported, never issued, and never stop
- * the others.
+ * validity, each with fresh status entries, to subjects that resolve now: a row whose subject is not
+ * anchored, is deactivated or is on a network `resolver` does not read fails with that `code`
+ * (`ERR_GRID_DID_NOT_FOUND`, `ERR_GRID_DID_DEACTIVATED`, `ERR_GRID_UNKNOWN_NETWORK`). Failed rows
+ * are reported, never issued, and never stop the others.
  *
  * Not idempotent: a second run issues every row again. Services that may re-run a batch keep their
  * own record of what was issued (as `grid-did vc issue-batch` does) and issue row by row.
  *
- * @throws {SyntaxError} as {@link parseCredentialCsv}, before anything is issued; the errors of
+ * @throws {SyntaxError} as {@link parseCredentialCsv}, before anything is issued; a ledger that
+ *   cannot answer while a subject is resolved (an outage is never a row's "not found"); the errors of
  *   {@link issueRoleCredential} for bad options (a bad schema URL or validity window), and ledger
  *   errors from status-list allocation — no row causes those, so they stop the batch (credentials
  *   issued before are lost with the throw; their status entries stay allocated, unused).
  * @example
  * ```ts
  * const { issued, errors } = await issueCredentialBatch({ issuer: { did: utility, keyId: 'key-1', signer },
- *   role: 'user', schema: schemaUrl(utility, 'user'), status, validUntil: new Date('2027-12-31'), csv })
+ *   role: 'user', schema: schemaUrl(utility, 'user'), status, resolver, validUntil: new Date('2027-12-31'), csv })
  * for (const e of errors) console.log(`line ${e.line}: ${e.reason}`)
  * ```
  * @see ../../spec/did-grid.md#issuance
  */
 export async function issueCredentialBatch<R extends RoleName>(options: IssueCredentialBatchOptions<R>): Promise<CredentialBatchResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
+  if (typeof options.resolver?.resolveState !== 'function') throw new TypeError('options.resolver must resolve DID states (a GridResolver)')
   const { rows, errors } = parseCredentialCsv(options.csv, options.role)
-  const { csv: _csv, ...common } = options
-  const result: CredentialBatchResult = { issued: [], errors }
-  // Every row was checked against the schema already: what can still fail here is the issuer's own
-  // options or the ledger, which no row causes, so they throw.
+  const { csv: _csv, resolver, ...common } = options
+  const result: CredentialBatchResult = { issued: [], errors: [...errors] }
+  // Every row was checked against the schema already: what can still fail here is the subject's
+  // standing on the ledger (that row's error), or the issuer's own options or the ledger, which no
+  // row causes, so they throw.
   for (const row of rows) {
+    const fault = await subjectFault(resolver, row.subject)
+    if (fault) {
+      result.errors.push({ line: row.line, subject: row.subject, reason: fault.message, code: fault.code })
+      continue
+    }
     const jwt = await issueRoleCredential<R>({ ...common, subject: row.subject, claims: row.claims })
     result.issued.push({ line: row.line, subject: row.subject, jwt })
   }
+  result.errors.sort((a, b) => a.line - b.line)
   return result
 }

@@ -4,7 +4,7 @@
  * $GRID_DID_LEDGER, and the endpoint following the chain through its local index.
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Resolver, type DIDResolutionResult } from 'did-resolver'
@@ -67,7 +67,7 @@ async function stop(child: ChildProcessWithoutNullStreams): Promise<number | nul
   return exited
 }
 
-describe('the CLI on a chain ledger (grid-did chain)', () => {
+describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () => {
   let chain: ChildProcessWithoutNullStreams
   let ledger: string
   let rpc: string
@@ -84,7 +84,7 @@ describe('the CLI on a chain ledger (grid-did chain)', () => {
     ledger = String(started.out.ledger)
     rpc = String(started.out.rpc)
     env = { GRID_DID_LEDGER: ledger, GRID_DID_WRITER_KEY: f('writer.json') }
-  })
+  }, 300_000)
 
   afterAll(async () => {
     if (chain) await stop(chain)
@@ -136,6 +136,12 @@ describe('the CLI on a chain ledger (grid-did chain)', () => {
     const notAdmin = await cli(['ledger', 'writer', 'add', other, '--key', f('writer.json')])
     expect(notAdmin.code).toBe(1)
     expect(notAdmin.stderr).toBe(`grid-did: account ${writer} is not the admin of registry ${ledger.split('#')[1]} (ERR_GRID_LEDGER_FORBIDDEN)`)
+    // A keystore whose readable address was edited never puts that address on the allow-list.
+    const edited = JSON.parse(readFileSync(f('other.json'), 'utf8'))
+    writeFileSync(f('edited.json'), JSON.stringify({ ...edited, address: '0x000000000000000000000000000000000000dEaD' }))
+    const tampered = await cli(['ledger', 'writer', 'add', f('edited.json'), '--key', f('admin.json')])
+    expect(tampered.code).toBe(1)
+    expect(tampered.stderr).toBe(`grid-did: the address written in ${f('edited.json')} is not the one of its secret key: the file was altered; it is not used (ERR_GRID_KEYSTORE_MISMATCH)`)
     expect(await ok(['ledger', 'writer', 'add', f('other.json'), '--key', f('admin.json')])).toBe(`${other} may anchor on ${ledger.split('#')[1]}`)
     expect(await ok(create, { GRID_DID_WRITER_KEY: f('other.json') })).toMatch(/^did:grid:sgcc:/)
     expect(await ok(['ledger', 'writer', 'remove', other, '--key', f('admin.json')])).toBe(`${other} may not anchor on ${ledger.split('#')[1]}`)

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Resolver, type DIDResolutionResult } from 'did-resolver'
 import { verifyCredential as didJwtVcVerifyCredential } from 'did-jwt-vc'
 import { base32 } from 'multiformats/bases/base32'
 import { afterAll, describe, expect, it } from 'vitest'
+import { anchorDids } from './run-cli.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const bin = join(root, 'dist', 'cli', 'bin.js')
@@ -44,13 +45,16 @@ async function ok(args: string[], options?: Parameters<typeof cli>[1]): Promise<
 const f = (name: string) => join(dir, name)
 const randomDid = () => `did:grid:sgcc:${base32.baseEncode(randomBytes(32))}`
 
-describe('the grid-did CLI, built, through a whole story', () => {
+describe('the grid-did CLI, built, through a whole story', { timeout: 300_000 }, () => {
   const keys = ['utility', 'utility-recovery', 'user', 'user-recovery', 'agg', 'agg-recovery', 'base', 'base-recovery', 'utility-2', 'new-recovery']
   const d: Record<string, string> = {}
   const jwt: Record<string, string> = {}
 
   it('keys: encrypted at rest, never printed; a wrong passphrase is one clear line', async () => {
-    for (const k of keys) expect(await ok(['key', 'generate', '--out', f(`${k}.key`)])).toMatch(/^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/)
+    // scrypt (N = 2^17) dominates: the keys are made two at a time.
+    for (let i = 0; i < keys.length; i += 2) {
+      for (const out of await Promise.all(keys.slice(i, i + 2).map((k) => ok(['key', 'generate', '--out', f(`${k}.key`)])))) expect(out).toMatch(/^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/)
+    }
     const file = readFileSync(f('utility.key'), 'utf8')
     expect(JSON.parse(file)).toMatchObject({ type: 'grid-did-keystore', kdf: { name: 'scrypt' }, cipher: { name: 'aes-256-gcm' } })
     expect(file).not.toMatch(/"(secret|seed|privateKey)/)
@@ -88,6 +92,15 @@ describe('the grid-did CLI, built, through a whole story', () => {
       writeFileSync(f(`${name}.jwt`), jwt[name]!)
       expect(await ok(['vc', 'verify', `@${f(`${name}.jwt`)}`])).toMatch(new RegExp(`^verified: ${role} credential urn:uuid:`))
     }
+    // A credential only for a subject anchored now: a well-formed DID nobody created gets none.
+    const never = randomDid()
+    const unanchored = await cli(['vc', 'issue', '--issuer', d.utility!, '--key', f('utility.key'), '--role', 'user', '--subject', never, '--claims', f('user.json')])
+    expect(unanchored.code).toBe(1)
+    expect(unanchored.stdout).toBe('')
+    expect(unanchored.stderr).toBe(`grid-did: ${never} was not found on the ledger (ERR_GRID_DID_NOT_FOUND)`)
+    const didKey = await cli(['vc', 'issue', '--issuer', d.utility!, '--key', f('utility.key'), '--role', 'user', '--subject', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', '--claims', f('user.json')])
+    expect(didKey.code).toBe(1)
+    expect(didKey.stderr).toMatch(/^grid-did: .*did:grid.* \(ERR_GRID_INVALID_DID\)$/)
     writeFileSync(f('bad.json'), JSON.stringify({ organizationName: 'X', unifiedSocialCreditCode: '91350100M000100Y44', licensedRegions: ['330106'], maxAggregatedCapacityKw: 5 }))
     const bad = await cli(['vc', 'issue', '--issuer', d.utility!, '--key', f('utility.key'), '--role', 'aggregator', '--subject', d.agg!, '--claims', f('bad.json')])
     expect(bad.code).toBe(1)
@@ -101,17 +114,21 @@ describe('the grid-did CLI, built, through a whole story', () => {
 
   it('bulk onboarding: 1,000 users from a CSV, per-row errors without stopping, and a re-run skips them', async () => {
     const header = 'subject,accountNumber,meterIds,voltageLevel,contractedCapacityKva,region'
-    const rows = Array.from({ length: 1_000 }, (_, i) => `${randomDid()},33010600${String(i).padStart(4, '0')},M-${i}-a;M-${i}-b,380V,${50 + (i % 200)},330106`)
-    rows.splice(10, 0, 'did:grid:bad,1234,M-1,380V,100,330106', `${randomDid()},12,M-1,380V,100,330106`)
+    const users = await anchorDids(home, 1_000) // only anchored subjects get credentials
+    const rows = users.map((subject, i) => `${subject},33010600${String(i).padStart(4, '0')},M-${i}-a;M-${i}-b,380V,${50 + (i % 200)},330106`)
+    const never = randomDid()
+    rows.splice(10, 0, 'did:grid:bad,1234,M-1,380V,100,330106', `${randomDid()},12,M-1,380V,100,330106`, `${never},3301069999,M-1,380V,100,330106`, 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK,3301069998,M-1,380V,100,330106')
     writeFileSync(f('users.csv'), [header, ...rows].join('\n'))
     const first = await cli(['--json', 'vc', 'issue-batch', '--issuer', d.utility!, '--key', f('utility.key'), '--role', 'user', '--csv', f('users.csv'), '--out', f('out')])
     expect(first.code).toBe(1) // some rows failed
     const summary = JSON.parse(first.stdout)
     expect(summary.issued).toBe(1_000)
     expect(summary.skipped).toBe(0)
-    expect(summary.failed.map((x: { row: number }) => x.row)).toEqual([12, 13])
-    expect(summary.failed[0].reason).toMatch(/did:grid/)
+    expect(summary.failed.map((x: { row: number }) => x.row)).toEqual([12, 13, 14, 15])
+    expect(summary.failed[0]).toMatchObject({ reason: expect.stringMatching(/did:grid/), code: 'ERR_GRID_INVALID_DID' })
     expect(summary.failed[1].reason).toMatch(/\/accountNumber: must match pattern/)
+    expect(summary.failed[2]).toEqual({ row: 14, subject: never, reason: `${never} was not found on the ledger`, code: 'ERR_GRID_DID_NOT_FOUND' })
+    expect(summary.failed[3]).toMatchObject({ row: 15, reason: expect.stringMatching(/did:grid/), code: 'ERR_GRID_INVALID_DID' })
     const files = readdirSync(f('out'))
     expect(files).toHaveLength(1_000)
     const sample = readFileSync(join(f('out'), files[0]!), 'utf8').trim()
@@ -119,11 +136,19 @@ describe('the grid-did CLI, built, through a whole story', () => {
     const claims = JSON.parse(Buffer.from(sample.split('.')[1]!, 'base64url').toString()).vc.credentialSubject
     expect(claims.meterIds).toHaveLength(2)
     expect(typeof claims.contractedCapacityKva).toBe('number')
-    // Re-run after losing one output file: nothing is issued twice; the lost file is written again.
-    rmSync(join(f('out'), files[5]!))
+    // Re-run after losing one output file and damaging others (0 bytes, as a crash before the data
+    // reached the disk leaves it; cut short; another credential): nothing is issued twice, and every
+    // damaged file is written again from the home's records.
+    const out = (i: number) => join(f('out'), files[i]!)
+    const before = [5, 6, 7, 8].map((i) => readFileSync(out(i), 'utf8'))
+    rmSync(out(5))
+    writeFileSync(out(6), '')
+    writeFileSync(out(7), before[2]!.slice(0, 40))
+    writeFileSync(out(8), before[0]!)
     const second = JSON.parse((await cli(['--json', 'vc', 'issue-batch', '--issuer', d.utility!, '--key', f('utility.key'), '--role', 'user', '--csv', f('users.csv'), '--out', f('out')])).stdout)
     expect(second).toMatchObject({ issued: 0, skipped: 1_000 })
-    expect(existsSync(join(f('out'), files[5]!))).toBe(true)
+    expect([5, 6, 7, 8].map((i) => readFileSync(out(i), 'utf8'))).toEqual(before)
+    expect(readdirSync(f('out'))).toHaveLength(1_000) // no temporary file left behind
   })
 
   it('a mandate, presentations and role checks: allowed (exit 0) and denied (exit 1) with reasons', async () => {
@@ -189,6 +214,9 @@ describe('the grid-did CLI, built, through a whole story', () => {
     const gone = await cli(['resolve', d.base!])
     expect(gone.code).toBe(0)
     expect(JSON.parse(gone.stdout).didDocumentMetadata.deactivated).toBe(true)
+    const toDeactivated = await cli(['vc', 'issue', '--issuer', d.utility!, '--key', f('utility.key'), '--role', 'production-base', '--subject', d.base!, '--claims', f('base.json')])
+    expect(toDeactivated.code).toBe(1)
+    expect(toDeactivated.stderr).toBe(`grid-did: ${d.base} is deactivated (ERR_GRID_DID_DEACTIVATED)`)
   })
 
   it('serve: the endpoint on the same home; a CLI-issued credential verifies through did-resolver pointed at it', async () => {

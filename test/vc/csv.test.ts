@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkRole, createPresentation, issueCredentialBatch, parseCredentialCsv, type CredentialCsvError } from '../../src/index.js'
+import { LedgerClosedError, checkRole, createPresentation, deactivateDid, issueCredentialBatch, parseCredentialCsv, type CredentialCsvError } from '../../src/index.js'
+import { expectRejects } from '../helpers.js'
 import { DAY, World } from './world.js'
 
 // Subjects only need to be well-formed DIDs for parsing; the batch test uses real ones.
@@ -73,7 +74,7 @@ describe('parseCredentialCsv', () => {
     expect(errors).toEqual<CredentialCsvError[]>([
       { line: 3, subject: B, reason: 'expected 6 cells, got 5' },
       { line: 4, reason: 'no subject' },
-      { line: 5, subject: 'did:grid:bad', reason: 'a did:grid DID has 4 colon-separated parts (did:grid:<network>:<suffix>), got 3' },
+      { line: 5, subject: 'did:grid:bad', reason: 'a did:grid DID has 4 colon-separated parts (did:grid:<network>:<suffix>), got 3', code: 'ERR_GRID_INVALID_DID' },
       { line: 6, subject: A, reason: 'subject already on line 2' },
       { line: 7, subject: C, reason: 'contractedCapacityKva: "8OO" is not a number' },
       { line: 8, subject: did('d'), reason: 'user claims do not match the schema: /contractedCapacityKva: must be > 0' },
@@ -119,7 +120,7 @@ describe('issueCredentialBatch', () => {
     const w = await World.create()
     const [a, b] = [await w.party('csv-a'), await w.party('csv-b')]
     const csv = [USER, `${a.did},3301060001,M-1;M-2,10kV,800,330106`, `${b.did},3301060002,M-3,380V,abc,330106`, `${b.did},3301060002,M-3,380V,120,330106`].join('\n')
-    const result = await issueCredentialBatch({ issuer: w.utility.jwt, role: 'user', schema: w.schemas.user, status: w.status, issuedAt: w.now, validUntil: w.now + 30 * DAY, csv })
+    const result = await issueCredentialBatch({ issuer: w.utility.jwt, role: 'user', schema: w.schemas.user, status: w.status, resolver: w.resolver, issuedAt: w.now, validUntil: w.now + 30 * DAY, csv })
     expect(result.errors).toEqual([{ line: 3, subject: b.did, reason: 'contractedCapacityKva: "abc" is not a number' }])
     expect(result.issued.map((i) => [i.line, i.subject])).toEqual([
       [2, a.did],
@@ -142,11 +143,41 @@ describe('issueCredentialBatch', () => {
   it('issues nothing from an unreadable file, and stops on a bad option rather than failing every row', async () => {
     const w = await World.create()
     const a = await w.party('csv-a')
-    const options = { issuer: w.utility.jwt, role: 'user' as const, schema: w.schemas.user, status: w.status, issuedAt: w.now, validUntil: w.now + DAY }
+    const options = { issuer: w.utility.jwt, role: 'user' as const, schema: w.schemas.user, status: w.status, resolver: w.resolver, issuedAt: w.now, validUntil: w.now + DAY }
     await expect(issueCredentialBatch({ ...options, csv: `accountNumber\n3301060001` })).rejects.toThrow(new SyntaxError('the header must start with "subject"'))
     await expect(issueCredentialBatch({ ...options, validUntil: w.now, csv: `${USER}\n${a.did},3301060001,M-1,10kV,800,330106` })).rejects.toThrow(
       new RangeError('validUntil must be after validFrom'),
     )
     await expect(issueCredentialBatch(null as never)).rejects.toThrow(new TypeError('options must be an object'))
+  })
+
+  it('refuses, per row, a subject that does not resolve or is not a did:grid DID; an outage stops the batch', async () => {
+    const w = await World.create()
+    const [a, gone] = [await w.party('csv-a'), await w.party('csv-gone')]
+    await w.ledger.submit([(await deactivateDid(await w.resolver.resolveState(gone.did), gone.recovery)).bytes])
+    const never = did('n') // well-formed, never anchored
+    const elsewhere = `did:grid:other:${'o'.repeat(51)}a`
+    const didKey = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
+    const csv = [
+      USER,
+      `${never},3301060001,M-1,10kV,800,330106`,
+      `${a.did},3301060002,M-2,10kV,800,330106`,
+      `${gone.did},3301060003,M-3,10kV,800,330106`,
+      `${elsewhere},3301060004,M-4,10kV,800,330106`,
+      `${didKey},3301060005,M-5,10kV,800,330106`,
+    ].join('\n')
+    const options = { issuer: w.utility.jwt, role: 'user' as const, schema: w.schemas.user, status: w.status, resolver: w.resolver, issuedAt: w.now, validUntil: w.now + DAY }
+    const result = await issueCredentialBatch({ ...options, csv })
+    expect(result.issued.map((i) => [i.line, i.subject])).toEqual([[3, a.did]])
+    expect(result.errors).toEqual<CredentialCsvError[]>([
+      { line: 2, subject: never, reason: `${never} was not found on the ledger`, code: 'ERR_GRID_DID_NOT_FOUND' },
+      { line: 4, subject: gone.did, reason: `${gone.did} is deactivated`, code: 'ERR_GRID_DID_DEACTIVATED' },
+      { line: 5, subject: elsewhere, reason: 'no ledger is configured for the network "other"', code: 'ERR_GRID_UNKNOWN_NETWORK' },
+      { line: 6, subject: didKey, reason: expect.stringMatching(/did:grid/), code: 'ERR_GRID_INVALID_DID' },
+    ])
+    // A ledger that fails is an outage for the whole batch, never a row's "not found".
+    await w.ledger.close()
+    await expectRejects(issueCredentialBatch({ ...options, csv }), LedgerClosedError, 'ERR_GRID_LEDGER_CLOSED', /closed/)
+    await expect(issueCredentialBatch({ ...options, resolver: undefined as never, csv })).rejects.toThrow(new TypeError('options.resolver must resolve DID states (a GridResolver)'))
   })
 })
