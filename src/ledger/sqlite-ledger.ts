@@ -153,7 +153,8 @@ export class SqliteLedger implements Ledger {
       ),
       read: db.prepare(
         `SELECT o.height, o.position, b.time, o.bytes FROM operations o JOIN batches b ON b.height = o.height
-         WHERE o.suffix = ? AND o.height > ? AND o.height <= ? AND b.time <= ? ORDER BY o.height, o.position`,
+         WHERE o.suffix = ? AND o.height > ? AND o.height <= ? AND b.time <= ? AND (o.height, o.position) > (?, ?)
+         ORDER BY o.height, o.position LIMIT ?`,
       ),
       batch: db.prepare('SELECT height, time, root FROM batches WHERE height = ?'),
       batchOps: db.prepare('SELECT digest FROM operations WHERE height = ? ORDER BY position'),
@@ -221,6 +222,11 @@ export class SqliteLedger implements Ledger {
         options.afterHeight ?? 0,
         options.untilHeight ?? Number.MAX_SAFE_INTEGER,
         options.untilTime ?? Number.MAX_SAFE_INTEGER,
+        // The cursor of a paged read; (0, -1) precedes every operation.
+        options.after?.height ?? 0,
+        options.after?.position ?? -1,
+        // LIMIT -1 is SQLite's "no limit".
+        options.limit ?? -1,
       ) as OpRow[],
     )
     return rows.map((r) => ({ bytes: new Uint8Array(r.bytes), height: r.height, position: r.position, time: r.time }))
