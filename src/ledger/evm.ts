@@ -230,10 +230,19 @@ export class EvmLedger implements Ledger {
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER
     const key = keyOf(suffix)
     const [, , last] = (await this.#view('changes', [key])) as readonly [bigint, bigint, bigint]
-    const out: AnchoredOperation[] = []
     let range: ReadOptions = { ...options, untilHeight: until }
+    if (options.limit === undefined) {
+      // The whole range: one pass, each window's operations decoded and checked as the walk finds them.
+      const found: ChainOperation[] = []
+      await this.#windows(suffix, key, Number(last), deployedAt, range, limit, found)
+      return found
+        .filter((o) => o.op.suffix === suffix)
+        .sort(ledgerOrder)
+        .map(({ bytes, height, position, time }) => ({ bytes, height, position, time }))
+    }
+    const out: AnchoredOperation[] = []
     while (out.length < limit) {
-      const windows = await this.#windows(suffix, key, Number(last), deployedAt, range, limit - out.length)
+      const { windows, dropped } = await this.#windows(suffix, key, Number(last), deployedAt, range, limit - out.length)
       if (windows.length === 0) break
       // Oldest window first; only operations in range are decoded and checked.
       for (let i = windows.length - 1; i >= 0 && out.length < limit; i--) {
@@ -242,7 +251,9 @@ export class EvmLedger implements Ledger {
           if (o.op.suffix === suffix && out.length < limit) out.push({ bytes: o.bytes, height: o.height, position: o.position, time: o.time })
         }
       }
-      // Some events of the windows kept were not valid operations: go on above them.
+      // Some events of the windows kept may not have been valid operations: go on above them, if
+      // the walk left any window out.
+      if (!dropped) break
       range = { ...range, after: { height: windows[0]!.hi, position: Number.MAX_SAFE_INTEGER } }
     }
     return out
@@ -253,33 +264,49 @@ export class EvmLedger implements Ledger {
    * by walking the key's change chain down from its newest change (`last`) without decoding any
    * operation. A window above others that already hold `limit` events is dropped, so a page of a
    * long log costs the walk's `eth_getLogs` calls but holds at most one window's events at once.
+   * With `found` (a read of the whole range), the operations in range are decoded, checked and
+   * collected there during the walk instead.
    */
-  async #windows(suffix: string, key: Hex, last: number, deployedAt: number, range: ReadOptions, limit: number): Promise<{ lo: number; hi: number; events: number }[]> {
+  async #windows(
+    suffix: string,
+    key: Hex,
+    last: number,
+    deployedAt: number,
+    range: ReadOptions,
+    limit: number,
+    found?: ChainOperation[],
+  ): Promise<{ windows: { lo: number; hi: number; events: number }[]; dropped: boolean }> {
     const floor = Math.max(range.afterHeight ?? 0, range.after ? range.after.height - 1 : 0)
     const windows: { lo: number; hi: number; events: number }[] = []
+    let dropped = false
     let held = 0
     let hi = last
     while (hi > floor && hi >= deployedAt) {
       const lo = Math.max(hi - this.#range + 1, floor + 1, deployedAt)
       let events = 0
-      const { earliest } = await this.#logs(lo, hi, key, undefined, (event) => {
-        if (inReadRange(event, range)) events++
-        return false
+      const { earliest, operations } = await this.#logs(lo, hi, key, undefined, (event) => {
+        if (!inReadRange(event, range)) return false
+        events++
+        return found !== undefined
       })
+      found?.push(...operations)
       if (!earliest) {
         throw new LedgerUnavailableError(`the registry records a change of ${suffix} at block ${hi}, but the node returned no events for it`)
       }
       if (events > 0) {
         windows.push({ lo, hi, events })
         held += events
-        while (windows.length > 1 && held - windows[0]!.events >= limit) held -= windows.shift()!.events
+        while (windows.length > 1 && held - windows[0]!.events >= limit) {
+          held -= windows.shift()!.events
+          dropped = true
+        }
       }
       // The chain of changes runs through every event of the key, valid or not: `previousChange` is
       // the contract's own bookkeeping, so junk a writer anchored cannot cut a DID's history short.
       if (earliest.previousChange >= lo) throw new LedgerCorruptError(`the change chain of ${suffix} loops at block ${earliest.height}`)
       hi = earliest.previousChange
     }
-    return windows
+    return { windows, dropped }
   }
 
   async head(): Promise<LedgerHead> {

@@ -153,7 +153,7 @@ export class SqliteLedger implements Ledger {
       ),
       read: db.prepare(
         `SELECT o.height, o.position, b.time, o.bytes FROM operations o JOIN batches b ON b.height = o.height
-         WHERE o.suffix = ? AND o.height > ? AND o.height <= ? AND b.time <= ? AND (o.height, o.position) > (?, ?)
+         WHERE o.suffix = ? AND o.height >= ? AND o.height <= ? AND b.time <= ? AND (o.height > ? OR o.position > ?)
          ORDER BY o.height, o.position LIMIT ?`,
       ),
       batch: db.prepare('SELECT height, time, root FROM batches WHERE height = ?'),
@@ -219,7 +219,8 @@ export class SqliteLedger implements Ledger {
     const rows = this.guard('read', () =>
       this.#stmt.read.all(
         key,
-        options.afterHeight ?? 0,
+        // The index range starts at the cursor's height, so a page never walks the pages before it.
+        Math.max((options.afterHeight ?? 0) + 1, options.after?.height ?? 0),
         options.untilHeight ?? Number.MAX_SAFE_INTEGER,
         options.untilTime ?? Number.MAX_SAFE_INTEGER,
         // The cursor of a paged read; (0, -1) precedes every operation.

@@ -154,7 +154,8 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
       for (const limit of [1, 2, 3, 7, 8]) {
         const pages: Awaited<ReturnType<Ledger['read']>>[] = []
         let after: { height: number; position: number } | undefined
-        for (;;) {
+        // Bounded, so that a ledger ignoring `limit` or `after` fails here instead of looping.
+        for (let i = 0; i <= x.ops.length; i++) {
           const page = await ledger.read(suffix, { limit, ...(after ? { after } : {}) })
           pages.push(page)
           if (page.length < limit) break
