@@ -7,10 +7,10 @@ import { Ed25519KeyPair } from '../method/keys.js'
 import { createDid } from '../method/create.js'
 import { deactivateDid } from '../method/deactivate.js'
 import { parseDid, parseDidUrl } from '../method/did.js'
-import type { Patch, ServiceEntry, VerificationRelationship } from '../method/operation.js'
+import type { EncodedOperation, Patch, ServiceEntry, VerificationRelationship } from '../method/operation.js'
 import { VERIFICATION_RELATIONSHIPS } from '../method/operation.js'
 import { recoverDid } from '../method/recover.js'
-import type { DidState } from '../method/state.js'
+import { assertApplies, type DidState } from '../method/state.js'
 import { rotateUpdateKey, updateDid } from '../method/update.js'
 import { isBinding } from '../vc/binding.js'
 import { parseCredentialCsv, type ParsedCredentialCsv } from '../vc/csv.js'
@@ -149,7 +149,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         for (const s of o.addService) patches.push({ action: 'add-service', service: parseService(s) })
         if (patches.length === 0) throw new UsageError('nothing to update: give --add-key, --remove-key, --add-service or --remove-service')
         const op = await updateDid(state, openKeystore(o.key, await passphrase()), { patches })
-        return anchored(home, op.bytes, id, 'update')
+        return anchored(home, state, op, 'update')
       }),
     )
   did
@@ -159,8 +159,9 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--new-key <file>', 'the new update key (unlocked to check its public key, which is all that is used)')
     .action(
       write(async (home, id: string, o: { key: string; newKey: string }) => {
-        const op = await rotateUpdateKey(await home.resolver.resolveState(id), openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey, await passphrase()))
-        return anchored(home, op.bytes, id, 'rotate')
+        const state = await home.resolver.resolveState(id)
+        const op = await rotateUpdateKey(state, openKeystore(o.key, await passphrase()), keystorePublicKey(o.newKey, await passphrase()))
+        return anchored(home, state, op, 'rotate')
       }),
     )
   did
@@ -172,12 +173,13 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .action(
       write(async (home, id: string, o: { recoveryKey: string; newKey: string; newRecoveryKey: string }) => {
         const fresh = keystorePublicKey(o.newKey, await passphrase())
-        const op = await recoverDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()), {
+        const state = await home.resolver.resolveState(id)
+        const op = await recoverDid(state, openKeystore(o.recoveryKey, await passphrase()), {
           newUpdateKey: fresh,
           newRecoveryKey: keystorePublicKey(o.newRecoveryKey, await passphrase()),
           document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: fresh, purposes: ['authentication', 'assertionMethod'] }] },
         })
-        return anchored(home, op.bytes, id, 'recover')
+        return anchored(home, state, op, 'recover')
       }),
     )
   did
@@ -186,8 +188,9 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--recovery-key <file>', 'the current recovery key')
     .action(
       write(async (home, id: string, o: { recoveryKey: string }) => {
-        const op = await deactivateDid(await home.resolver.resolveState(id), openKeystore(o.recoveryKey, await passphrase()))
-        return anchored(home, op.bytes, id, 'deactivate')
+        const state = await home.resolver.resolveState(id)
+        const op = await deactivateDid(state, openKeystore(o.recoveryKey, await passphrase()))
+        return anchored(home, state, op, 'deactivate')
       }),
     )
   did
@@ -534,8 +537,15 @@ function nextKeyId(state: DidState): string {
   return `key-${n}`
 }
 
-async function anchored(home: Home, bytes: Uint8Array, did: string, what: string): Promise<{ json: unknown; text: string }> {
-  const [receipt] = await home.ledger.submit([bytes])
+/**
+ * Anchors a DID operation built on `before` (the DID's latest state), refusing first, with the fold's
+ * own rules, one that would not apply (wrong key, stale `prev`, a patch that does not fit, a
+ * deactivated DID): an honest writer anchors no junk.
+ */
+async function anchored(home: Home, before: DidState, op: EncodedOperation, what: string): Promise<{ json: unknown; text: string }> {
+  assertApplies(before, op)
+  const did = before.did
+  const [receipt] = await home.ledger.submit([op.bytes])
   const state = await home.resolver.resolveState(did)
   if (state.head !== receipt!.cid && state.recoveryHead !== receipt!.cid) {
     throw new CliError(`the ${what} was anchored but did not apply; see \`grid-did did history ${did}\``)

@@ -1,7 +1,7 @@
 import { LedgerRejectedError, type RejectedOperation } from '../errors.js'
 import { LIMITS } from '../method/limits.js'
 import { decodeOperation, operationFault, type EncodedOperation } from '../method/operation.js'
-import type { Submittable } from './types.js'
+import type { ReadOptions, Submittable } from './types.js'
 
 /**
  * The checks every adapter runs before anchoring (never trust the writer: readers run them again).
@@ -66,12 +66,30 @@ export function nextTime(clock: () => number, last: number): number {
 export const systemClock = (): number => Date.now() / 1000
 
 /** Validates a read's options and a suffix. */
-export function checkRead(suffix: string, options: { afterHeight?: number; untilHeight?: number; untilTime?: number }): void {
+export function checkRead(suffix: string, options: ReadOptions): void {
   if (typeof suffix !== 'string') throw new TypeError('suffix must be a string')
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   for (const name of ['afterHeight', 'untilHeight', 'untilTime'] as const) {
     const v = options[name]
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new RangeError(`${name} must be a non-negative integer`)
   }
+  const { after, limit } = options
+  if (after !== undefined) {
+    if (typeof after !== 'object' || after === null) throw new TypeError('after must be a { height, position } object')
+    if (!Number.isSafeInteger(after.height) || after.height < 0) throw new RangeError('after.height must be a non-negative integer')
+    if (!Number.isSafeInteger(after.position) || after.position < 0) throw new RangeError('after.position must be a non-negative integer')
+  }
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new RangeError('limit must be a positive integer')
+}
+
+/**
+ * Whether an operation at (`height`, `position`, `time`) lies in a read's range: the one filter
+ * every adapter applies, so they agree on the bounds.
+ */
+export function inReadRange(op: { height: number; position: number; time: number }, options: ReadOptions): boolean {
+  const { afterHeight = 0, untilHeight = Number.MAX_SAFE_INTEGER, untilTime = Number.MAX_SAFE_INTEGER, after } = options
+  if (op.height <= afterHeight || op.height > untilHeight || op.time > untilTime) return false
+  return !after || op.height > after.height || (op.height === after.height && op.position > after.position)
 }
 
 /** Validates a batch height argument. */

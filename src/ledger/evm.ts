@@ -23,7 +23,7 @@ import { messageOf } from '../lib/message.js'
 import { LIMITS } from '../method/limits.js'
 import { decodeOperation, type EncodedOperation } from '../method/operation.js'
 import type { AnchoredOperation } from '../method/state.js'
-import { admitBatch, checkHeight, checkRead } from './admit.js'
+import { admitBatch, checkHeight, checkRead, inReadRange } from './admit.js'
 import { merkleRoot } from './merkle.js'
 import { REGISTRY_ARTIFACT } from './registry-artifact.js'
 import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
@@ -93,7 +93,15 @@ interface BlockOperations {
 
 /** One page of events: the valid ones, and where the earliest event of any kind points back to. */
 interface LogPage extends ScanResult {
-  earliest?: { height: number; position: number; previousChange: number }
+  earliest?: LogEvent
+}
+
+/** Where an `Anchored` event sits, and where its key's previous change is. */
+interface LogEvent {
+  height: number
+  position: number
+  time: number
+  previousChange: number
 }
 
 const ABI = REGISTRY_ARTIFACT.abi
@@ -216,31 +224,89 @@ export class EvmLedger implements Ledger {
     checkRead(suffix, options)
     if (!SUFFIX.test(suffix)) return []
     const { deployedAt } = await this.#init()
-    const after = options.afterHeight ?? 0
     // With confirmations, blocks above the finalized height may still change: leave them out.
     const untilHeight = options.untilHeight ?? Number.MAX_SAFE_INTEGER
     const until = this.#confirmations === 0 ? untilHeight : Math.min(untilHeight, (await this.head()).finalizedHeight)
-    const untilTime = options.untilTime ?? Number.MAX_SAFE_INTEGER
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER
     const key = keyOf(suffix)
     const [, , last] = (await this.#view('changes', [key])) as readonly [bigint, bigint, bigint]
-    const found: ChainOperation[] = []
-    let hi = Number(last)
-    while (hi > after && hi >= deployedAt) {
-      const lo = Math.max(hi - this.#range + 1, after + 1, deployedAt)
-      const { operations, earliest } = await this.#logs(lo, hi, key)
+    let range: ReadOptions = { ...options, untilHeight: until }
+    if (options.limit === undefined) {
+      // The whole range: one pass, each window's operations decoded and checked as the walk finds them.
+      const found: ChainOperation[] = []
+      await this.#windows(suffix, key, Number(last), deployedAt, range, limit, found)
+      return found
+        .filter((o) => o.op.suffix === suffix)
+        .sort(ledgerOrder)
+        .map(({ bytes, height, position, time }) => ({ bytes, height, position, time }))
+    }
+    const out: AnchoredOperation[] = []
+    while (out.length < limit) {
+      const { windows, dropped } = await this.#windows(suffix, key, Number(last), deployedAt, range, limit - out.length)
+      if (windows.length === 0) break
+      // Oldest window first; only operations in range are decoded and checked.
+      for (let i = windows.length - 1; i >= 0 && out.length < limit; i--) {
+        const { operations } = await this.#logs(windows[i]!.lo, windows[i]!.hi, key, undefined, (event) => inReadRange(event, range))
+        for (const o of operations) {
+          if (o.op.suffix === suffix && out.length < limit) out.push({ bytes: o.bytes, height: o.height, position: o.position, time: o.time })
+        }
+      }
+      // Some events of the windows kept may not have been valid operations: go on above them, if
+      // the walk left any window out.
+      if (!dropped) break
+      range = { ...range, after: { height: windows[0]!.hi, position: Number.MAX_SAFE_INTEGER } }
+    }
+    return out
+  }
+
+  /**
+   * The block windows that hold the first `limit` events of `suffix` in `range`, newest first, found
+   * by walking the key's change chain down from its newest change (`last`) without decoding any
+   * operation. A window above others that already hold `limit` events is dropped, so a page of a
+   * long log costs the walk's `eth_getLogs` calls but holds at most one window's events at once.
+   * With `found` (a read of the whole range), the operations in range are decoded, checked and
+   * collected there during the walk instead.
+   */
+  async #windows(
+    suffix: string,
+    key: Hex,
+    last: number,
+    deployedAt: number,
+    range: ReadOptions,
+    limit: number,
+    found?: ChainOperation[],
+  ): Promise<{ windows: { lo: number; hi: number; events: number }[]; dropped: boolean }> {
+    const floor = Math.max(range.afterHeight ?? 0, range.after ? range.after.height - 1 : 0)
+    const windows: { lo: number; hi: number; events: number }[] = []
+    let dropped = false
+    let held = 0
+    let hi = last
+    while (hi > floor && hi >= deployedAt) {
+      const lo = Math.max(hi - this.#range + 1, floor + 1, deployedAt)
+      let events = 0
+      const { earliest, operations } = await this.#logs(lo, hi, key, undefined, (event) => {
+        if (!inReadRange(event, range)) return false
+        events++
+        return found !== undefined
+      })
+      found?.push(...operations)
       if (!earliest) {
         throw new LedgerUnavailableError(`the registry records a change of ${suffix} at block ${hi}, but the node returned no events for it`)
       }
-      found.push(...operations)
+      if (events > 0) {
+        windows.push({ lo, hi, events })
+        held += events
+        while (windows.length > 1 && held - windows[0]!.events >= limit) {
+          held -= windows.shift()!.events
+          dropped = true
+        }
+      }
       // The chain of changes runs through every event of the key, valid or not: `previousChange` is
       // the contract's own bookkeeping, so junk a writer anchored cannot cut a DID's history short.
       if (earliest.previousChange >= lo) throw new LedgerCorruptError(`the change chain of ${suffix} loops at block ${earliest.height}`)
       hi = earliest.previousChange
     }
-    return found
-      .filter((o) => o.op.suffix === suffix && o.height > after && o.height <= until && o.time <= untilTime)
-      .sort(ledgerOrder)
-      .map(({ bytes, height, position, time }) => ({ bytes, height, position, time }))
+    return { windows, dropped }
   }
 
   async head(): Promise<LedgerHead> {
@@ -467,8 +533,11 @@ export class EvmLedger implements Ledger {
     return Number(block.timestamp)
   }
 
-  /** `eth_getLogs` of the registry's `Anchored` events in `from..to` (optionally of one key), checked and ordered. */
-  async #logs(from: number, to: number, key?: Hex, known?: ReadonlyMap<string, EncodedOperation>): Promise<LogPage> {
+  /**
+   * `eth_getLogs` of the registry's `Anchored` events in `from..to` (optionally of one key), checked
+   * and ordered. With `want`, only the events it accepts have their operation decoded and checked.
+   */
+  async #logs(from: number, to: number, key?: Hex, known?: ReadonlyMap<string, EncodedOperation>, want?: (event: LogEvent) => boolean): Promise<LogPage> {
     const filter = {
       address: this.registry,
       fromBlock: `0x${from.toString(16)}`,
@@ -482,7 +551,7 @@ export class EvmLedger implements Ledger {
       // Nodes cap ranges and result sizes differently: halve the window and try again.
       if (to > from && /range|limit|too many|exceed|max/i.test(messageOf(cause))) {
         const mid = from + Math.floor((to - from) / 2)
-        const [a, b] = [await this.#logs(from, mid, key, known), await this.#logs(mid + 1, to, key, known)]
+        const [a, b] = [await this.#logs(from, mid, key, known, want), await this.#logs(mid + 1, to, key, known, want)]
         const earliest = a.earliest ?? b.earliest
         return { operations: [...a.operations, ...b.operations], skipped: a.skipped + b.skipped, ...(earliest ? { earliest } : {}) }
       }
@@ -491,7 +560,7 @@ export class EvmLedger implements Ledger {
     const result: LogPage = { operations: [], skipped: 0 }
     for (const log of logs) {
       if (log.removed) continue
-      const { event, operation } = checkLog(log, known)
+      const { event, operation } = checkLog(log, known, want)
       if (event && (!result.earliest || ledgerOrder(event, result.earliest) < 0)) result.earliest = event
       if (operation) result.operations.push(operation)
       else result.skipped++
@@ -621,8 +690,12 @@ const ANCHORED = toEventSelector(ABI.find((e) => e.type === 'event' && e.name ==
  * Decodes one `Anchored` log (`event`: where it sits in the key's change chain) and checks its
  * operation: its own signatures, its digest and its key (`operation` only when all hold).
  */
-function checkLog(log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex }, known?: ReadonlyMap<string, EncodedOperation>): {
-  event?: { height: number; position: number; previousChange: number }
+function checkLog(
+  log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex },
+  known?: ReadonlyMap<string, EncodedOperation>,
+  want?: (event: LogEvent) => boolean,
+): {
+  event?: LogEvent
   operation?: ChainOperation
 } {
   let args: { key: Hex; digest: Hex; previousChange: bigint; position: number; time: bigint; operation: Hex }
@@ -631,7 +704,8 @@ function checkLog(log: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex },
   } catch {
     return {}
   }
-  const event = { height: Number(log.blockNumber), position: args.position, previousChange: Number(args.previousChange) }
+  const event: LogEvent = { height: Number(log.blockNumber), position: args.position, time: Number(args.time), previousChange: Number(args.previousChange) }
+  if (want && !want(event)) return { event }
   let op = known?.get(args.digest)
   const bytes = op && hexOf(op.bytes) === args.operation ? op.bytes : bytesOf(args.operation)
   if (!op || bytes !== op.bytes) {

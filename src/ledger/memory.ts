@@ -1,7 +1,7 @@
 import { LedgerClosedError } from '../errors.js'
 import { toHex } from '../lib/bytes.js'
 import type { AnchoredOperation } from '../method/state.js'
-import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './admit.js'
+import { admitBatch, checkHeight, checkRead, inReadRange, nextTime, systemClock } from './admit.js'
 import { merkleRoot } from './merkle.js'
 import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
 
@@ -60,12 +60,11 @@ export class MemoryLedger implements Ledger {
   async read(suffix: string, options: ReadOptions = {}): Promise<AnchoredOperation[]> {
     this.#open()
     checkRead(suffix, options)
-    const { afterHeight = 0, untilHeight = Number.MAX_SAFE_INTEGER, untilTime = Number.MAX_SAFE_INTEGER } = options
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER
     const out: AnchoredOperation[] = []
     for (const op of this.#byDid.get(suffix) ?? []) {
-      if (op.height > afterHeight && op.height <= untilHeight && op.time <= untilTime) {
-        out.push({ bytes: op.bytes.slice(), height: op.height, position: op.position, time: op.time })
-      }
+      if (out.length >= limit) break
+      if (inReadRange(op, options)) out.push({ bytes: op.bytes.slice(), height: op.height, position: op.position, time: op.time })
     }
     return out
   }

@@ -11,7 +11,7 @@ import type { EncodedOperation } from '../method/operation.js'
 import type { AnchoredOperation } from '../method/state.js'
 import { admitBatch, checkHeight, checkRead, nextTime, systemClock } from './admit.js'
 import { merkleRoot } from './merkle.js'
-import type { BatchInfo, Checkpoint, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from './types.js'
+import type { BatchInfo, Checkpoint, Ledger, LedgerHead, LogPosition, ReadOptions, Receipt, Submittable } from './types.js'
 
 // Schema 2 adds `key_heads` (per index key: operations stored, last position), written in the same
 // transaction as the operations, so a read can tell a complete answer from one a damaged index cut
@@ -211,7 +211,8 @@ export class SqliteLedger implements Ledger {
       ),
       read: db.prepare(
         `SELECT o.height, o.position, b.time, o.bytes FROM operations o JOIN batches b ON b.height = o.height
-         WHERE o.suffix = ? AND o.height > ? AND o.height <= ? AND b.time <= ? ORDER BY o.height, o.position`,
+         WHERE o.suffix = ? AND o.height >= ? AND o.height <= ? AND b.time <= ? AND (o.height > ? OR o.position > ?)
+         ORDER BY o.height, o.position LIMIT ?`,
       ),
       batch: db.prepare('SELECT height, time, root FROM batches WHERE height = ?'),
       batchOps: db.prepare('SELECT digest FROM operations WHERE height = ? ORDER BY position'),
@@ -226,6 +227,8 @@ export class SqliteLedger implements Ledger {
     if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_heads'").get()) return undefined
     return {
       get: db.prepare('SELECT k.operations, k.height, k.position, b.time FROM key_heads k LEFT JOIN batches b ON b.height = k.height WHERE k.suffix = ?'),
+      // The key's entries as the index sees them (covering: no row is fetched).
+      count: db.prepare('SELECT count(*) AS n FROM operations WHERE suffix = ?'),
       bump: db.prepare(
         `INSERT INTO key_heads (suffix, operations, height, position) VALUES (?, 1, ?, ?)
          ON CONFLICT (suffix) DO UPDATE SET operations = operations + 1, height = excluded.height, position = excluded.position`,
@@ -294,8 +297,24 @@ export class SqliteLedger implements Ledger {
     // One read transaction: the rows and the key's head come from the same snapshot.
     const rows = this.guard('read', () =>
       this.db.transaction(() => {
-        const found = this.#stmt.read.all(key, after, until, untilTime) as OpRow[]
-        if (this.#keys) checkComplete(suffix, found, this.#keys.get.get(key) as KeyHead | undefined, after, until, untilTime)
+        const found = this.#stmt.read.all(
+          key,
+          // The index range starts at the cursor's height, so a page never walks the pages before it.
+          Math.max(after + 1, options.after?.height ?? 0),
+          until,
+          untilTime,
+          // The cursor of a paged read; (0, -1) precedes every operation.
+          options.after?.height ?? 0,
+          options.after?.position ?? -1,
+          // LIMIT -1 is SQLite's "no limit".
+          options.limit ?? -1,
+        ) as OpRow[]
+        if (this.#keys) {
+          // Only the last page of a read ends where the key's head does; a full one is followed by more.
+          const lastPage = options.limit === undefined || found.length < options.limit
+          const counted = lastPage && after === 0 ? () => (this.#keys!.count.get(key) as { n: number }).n : undefined
+          checkComplete(suffix, found, this.#keys.get.get(key) as KeyHead | undefined, { after, until, untilTime, cursor: options.after, lastPage, counted })
+        }
         return found
       })(),
     )
@@ -484,7 +503,12 @@ const KEY_HEADS_TABLE = `CREATE TABLE key_heads (
  * read as "not found", or as an older version) is reported, never answered. Heights and times only
  * grow, so a range that ends at or above the head's height and time covers it.
  */
-function checkComplete(suffix: string, rows: readonly OpRow[], head: KeyHead | undefined, after: number, until: number, untilTime: number): void {
+function checkComplete(
+  suffix: string,
+  rows: readonly OpRow[],
+  head: KeyHead | undefined,
+  read: { after: number; until: number; untilTime: number; cursor: LogPosition | undefined; lastPage: boolean; counted: (() => number) | undefined },
+): void {
   const fail = (what: string) => {
     throw new LedgerCorruptError(`the ledger's index of ${suffix} disagrees with its records (${what}); run verifyIntegrity() or restore the store`)
   }
@@ -493,13 +517,18 @@ function checkComplete(suffix: string, rows: readonly OpRow[], head: KeyHead | u
     return
   }
   if (head.time === null) fail(`its head at height ${head.height} has no batch`)
-  const last = rows.at(-1)
+  // The last operation this read has seen: this page's, else the cursor it continued from.
+  const last = rows.at(-1) ?? read.cursor
   if (last && (last.height > head.height || (last.height === head.height && last.position > head.position))) fail('an operation past its head')
-  if (head.height <= after || head.height > until || head.time > untilTime) return
+  if (!read.lastPage || head.height <= read.after || head.height > read.until || head.time > read.untilTime) return
   if (!last || last.height !== head.height || last.position !== head.position) {
     fail(`its last operation at ${head.height}:${head.position} is missing`)
   }
-  if (after === 0 && rows.length !== head.operations) fail(`${rows.length} of ${head.operations} operations found`)
+  // A whole log read from its start: the index must hold exactly the operations the head counts.
+  if (read.after === 0) {
+    const found = read.cursor === undefined ? rows.length : read.counted?.()
+    if (found !== undefined && found !== head.operations) fail(`${found} of ${head.operations} operations found`)
+  }
 }
 
 /** SQLite's own verdict that the file is damaged or not a database at all. */

@@ -28,7 +28,17 @@ export interface LedgerHead {
   finalizedHeight: number
 }
 
-/** Range of a read. Heights are inclusive bounds except `afterHeight`. */
+/** A place in a key's log: an operation's ledger height and position in its batch. */
+export interface LogPosition {
+  height: number
+  position: number
+}
+
+/**
+ * Range of a read, and its page. Heights are inclusive bounds except `afterHeight`. With `limit`,
+ * a read returns one page: the first `limit` operations of the range in ledger order; the next page
+ * starts `after` the last one returned. A page shorter than `limit` is the last.
+ */
 export interface ReadOptions {
   /** Only operations anchored above this height. */
   afterHeight?: number
@@ -36,6 +46,10 @@ export interface ReadOptions {
   untilHeight?: number
   /** Only operations anchored at or before this time (Unix seconds). */
   untilTime?: number
+  /** Only operations after this ledger position (exclusive): the cursor of a paged read. */
+  after?: LogPosition
+  /** At most this many operations (a positive integer): the page size. Default: no limit. */
+  limit?: number
 }
 
 /** One anchored batch. */
@@ -74,14 +88,16 @@ export type Submittable = Uint8Array | { bytes: Uint8Array }
  * - `submit` anchors one batch atomically: every operation passes the stand-alone checks or
  *   nothing is written. Re-submitting an anchored operation returns its original receipt.
  * - `read` returns one DID's operations in ledger order (height, then position) through an index:
- *   its cost does not depend on how many other DIDs exist.
+ *   its cost does not depend on how many other DIDs exist. With `limit` (and `after`, the last
+ *   position of the previous page) it returns one page, so a reader holds at most `limit` operations
+ *   of a log at once however long the log is (`readPages` walks every page).
  *
  * @see ../../spec/did-grid.md#anchoring
  */
 export interface Ledger {
   /** Anchors one batch; resolves once it is durable. */
   submit(operations: readonly Submittable[]): Promise<Receipt[]>
-  /** One DID's operations (by suffix) in ledger order. */
+  /** One DID's operations (by suffix) in ledger order; one page of them with `limit`. */
   read(suffix: string, options?: ReadOptions): Promise<AnchoredOperation[]>
   head(): Promise<LedgerHead>
   /** The batch at `height`, or undefined when there is none. */

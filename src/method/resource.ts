@@ -3,7 +3,7 @@ import type { JsonValue } from '../lib/jcs.js'
 import { parseDid } from './did.js'
 import type { OperationSigner } from './keys.js'
 import { signOperation, type EncodedOperation, type ResourceOperation } from './operation.js'
-import type { CheckedOperation, DidState, SkippedOperation } from './state.js'
+import { refusal, type CheckedOperation, type DidState, type FoldMark, type SkippedOperation } from './state.js'
 
 /** Options of {@link publishResource}. */
 export interface PublishResourceOptions {
@@ -89,6 +89,17 @@ export class ResourceFold {
     this.resourceId = resourceId
   }
 
+  /** Where the fold stands, for {@link ResourceFold.rollback}. */
+  mark(): FoldMark<never> {
+    return { versions: this.versions.length, skipped: this.skipped.length, state: undefined }
+  }
+
+  /** Undoes every push since `mark`. */
+  rollback(mark: FoldMark<never>): void {
+    for (const v of this.versions.splice(mark.versions)) this.#applied.delete(v.cid)
+    this.skipped.length = mark.skipped
+  }
+
   /** Folds one checked operation against the owner's state at its position. */
   push(record: CheckedOperation, owner: DidState | undefined): ResourceVersion | undefined {
     const fault = record.fault ?? this.#fault(record, owner)
@@ -134,4 +145,27 @@ export class ResourceFold {
     }
     return undefined
   }
+}
+
+/**
+ * Refuses, before anything is anchored, a resource version the fold would skip if it were anchored
+ * next: `owner` is the owner DID's latest state (undefined when it does not exist), `latest` the
+ * resource's latest applied version (undefined for none). The fold's own rules, in one place.
+ *
+ * @throws {InvalidOperationError} with the fold's fault reason (`unauthorized`,
+ *   `wrong-predecessor`, `type-changed`, `after-deactivation`, `no-create`) and the rule broken.
+ * @example `assertResourceApplies(await resolver.resolveState(did), latest, op)`
+ * @see ../../spec/did-grid.md#did-linked-resources
+ */
+export function assertResourceApplies(
+  owner: DidState | undefined,
+  latest: Pick<ResourceVersion, 'cid' | 'resourceType'> | undefined,
+  operation: EncodedOperation,
+): void {
+  const op = operation.operation
+  const fold = new ResourceFold(operation.did, op.type === 'resource' ? op.resourceId : '')
+  if (latest) fold.versions.push(latest as ResourceVersion)
+  fold.push({ bytes: operation.bytes, height: 0, position: 0, time: 0, cid: operation.cid, decoded: operation }, owner)
+  const skip = fold.skipped[0]
+  if (skip) throw refusal(operation, skip)
 }

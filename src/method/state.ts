@@ -1,4 +1,4 @@
-import type { OperationFaultReason } from '../errors.js'
+import { InvalidOperationError, type OperationFaultReason } from '../errors.js'
 import { deepFreeze } from '../lib/jcs.js'
 import { parseDid } from './did.js'
 import { decodeMultikey } from './keys.js'
@@ -82,6 +82,13 @@ export interface SkippedOperation {
   message: string
 }
 
+/** Where a fold stood: the lengths of its lists and its state. @internal */
+export interface FoldMark<S> {
+  versions: number
+  skipped: number
+  state: S | undefined
+}
+
 /** Result of folding a DID's operations. */
 export interface DidHistory {
   did: string
@@ -138,6 +145,18 @@ export class DidFold {
     const fold = new DidFold(did, suffix)
     if (state) fold.state = deepFreeze(state)
     return fold
+  }
+
+  /** Where the fold stands, for {@link DidFold.rollback}. */
+  mark(): FoldMark<DidState> {
+    return { versions: this.versions.length, skipped: this.skipped.length, state: this.state }
+  }
+
+  /** Undoes every push since `mark` (a read that failed halfway must leave no trace). */
+  rollback(mark: FoldMark<DidState>): void {
+    for (const v of this.versions.splice(mark.versions)) this.#applied.delete(v.cid)
+    this.skipped.length = mark.skipped
+    this.state = mark.state
   }
 
   /** Folds one checked operation; returns the new state when it applied, undefined when skipped. */
@@ -344,4 +363,43 @@ export function foldOperations(did: string, operations: Iterable<AnchoredOperati
   const fold = new DidFold(parsed.did, parsed.suffix)
   for (const record of operations) fold.push(checkOperation(record))
   return fold.history()
+}
+
+/**
+ * The fault the fold would skip `operation` with if it were anchored next on top of `state` (a
+ * DID's latest state; undefined when the DID does not exist yet), or undefined when it would apply.
+ * The fold's own rules, run on one operation: what honest writers check before anchoring.
+ *
+ * @example `faultOnState(await resolver.resolveState(did), op) // { reason: 'unauthorized', … }`
+ * @see ../../spec/did-grid.md#resolution-algorithm
+ */
+export function faultOnState(state: DidState | undefined, operation: EncodedOperation): { reason: OperationFaultReason; message: string } | undefined {
+  const fold = DidFold.resume(state?.did ?? operation.did, state?.suffix ?? operation.suffix, state)
+  fold.push({ bytes: operation.bytes, height: 0, position: 0, time: 0, cid: operation.cid, decoded: operation })
+  const skip = fold.skipped[0]
+  return skip && { reason: skip.reason, message: skip.message }
+}
+
+/**
+ * Refuses, before anything is anchored, an operation the fold would skip on top of `state`: an
+ * honest writer does not anchor junk (readers still skip junk from dishonest ones).
+ *
+ * @throws {InvalidOperationError} with the fold's fault reason (`unauthorized`,
+ *   `wrong-predecessor`, `after-deactivation`, `invalid-patch`, …) and the rule in the message.
+ * @example
+ * ```ts
+ * const op = await updateDid(state, key, { patches })
+ * assertApplies(state, op) // throws unless the update would apply
+ * await ledger.submit([op.bytes])
+ * ```
+ * @see ../../spec/did-grid.md#resolution-algorithm
+ */
+export function assertApplies(state: DidState | undefined, operation: EncodedOperation): void {
+  const fault = faultOnState(state, operation)
+  if (fault) throw refusal(operation, fault)
+}
+
+/** The error of an operation an honest writer refuses to anchor. @internal */
+export function refusal(operation: EncodedOperation, fault: { reason: OperationFaultReason; message: string }): InvalidOperationError {
+  return new InvalidOperationError(fault.reason, `the ${operation.operation.type} of ${operation.did} would not apply, so it was not anchored: ${fault.message}`)
 }

@@ -1,8 +1,9 @@
-import type { Checkpoint, Ledger } from '../ledger/types.js'
+import { READ_PAGE_SIZE, readPages } from '../ledger/pages.js'
+import type { Checkpoint, Ledger, LogPosition } from '../ledger/types.js'
 import type { GridDid } from '../method/did.js'
 import { resourceSuffix } from '../method/operation.js'
 import { ResourceFold } from '../method/resource.js'
-import { checkOperation, DidFold, type AnchoredOperation, type CheckedOperation, type DidState } from '../method/state.js'
+import { checkOperation, DidFold, type DidState } from '../method/state.js'
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js'
 
 /** Operations folded past a DID's last checkpoint before the resolver writes a new one (default). */
@@ -32,11 +33,11 @@ export interface DidView {
    */
   checkpointed?: number
   /**
-   * The DID's *applied* operations up to `height` (signatures verified once), for re-folding a past
-   * version. Skipped operations are kept only as `fold.skipped` summaries: a prefix of the log
-   * skips them the same way, and junk must not cost cache memory.
+   * Where the DID's *applied* operations up to `height` sit, for finding the state at a ledger
+   * position. Operations themselves are not kept: the fold keeps states, and skipped operations
+   * only as `fold.skipped` summaries, so junk costs no cache memory beyond one summary each.
    */
-  records: CheckedOperation[]
+  records: LogPosition[]
   /** `states[i]` is the state after `records[i]` (shared, frozen objects). */
   states: DidState[]
   /** The fold of `records`. */
@@ -82,16 +83,19 @@ export class ViewCache {
 
   readonly #every: number
   readonly #secret: Uint8Array
+  readonly #page: number
 
   /**
    * `max` 0 disables caching: every call reads the log again. `checkpointEvery` 0 disables
    * checkpoints: a view never starts from one and never writes one. `checkpointSecret` keys the
    * checkpoints' HMAC: a view starts only from a checkpoint written under the same secret.
+   * `pageSize`: operations per read.
    */
-  constructor(max: number, checkpointEvery: number, checkpointSecret: Uint8Array) {
+  constructor(max: number, checkpointEvery: number, checkpointSecret: Uint8Array, pageSize = READ_PAGE_SIZE) {
     this.#max = max
     this.#every = checkpointEvery
     this.#secret = checkpointSecret
+    this.#page = pageSize
   }
 
   /** The view of `did` as of the ledger's finalized head. Throws what the ledger throws. */
@@ -156,17 +160,30 @@ export class ViewCache {
 
   async #extendDid(ledger: Ledger, did: GridDid, target: number, cached: DidView | undefined, need: ViewNeed): Promise<DidView> {
     const view = cached ?? (await this.#startDid(ledger, did, target, need))
-    const fresh = await readRange(ledger, did.suffix, view.height, target)
-    for (const op of fresh) {
-      const checked = checkOperation(op)
-      const state = view.fold.push(checked)
-      if (state) {
-        view.records.push(checked)
-        view.states.push(state)
+    // Page by page, so memory holds one page of operations however long the log (spec §Anchoring).
+    // A read that fails halfway cuts the view back to where it was: an outage is never cached.
+    const mark = view.fold.mark()
+    const applied = view.records.length
+    let operations = 0
+    try {
+      for await (const page of readPages(ledger, did.suffix, { afterHeight: view.height, untilHeight: target }, this.#page)) {
+        for (const op of page) {
+          const state = view.fold.push(checkOperation(op))
+          if (state) {
+            view.records.push({ height: op.height, position: op.position })
+            view.states.push(state)
+          }
+        }
+        operations += page.length
       }
+    } catch (err) {
+      view.fold.rollback(mark)
+      view.records.length = applied
+      view.states.length = applied
+      throw err
     }
     view.height = target
-    view.operations += fresh.length
+    view.operations += operations
     if (view.checkpointed !== undefined && view.operations - view.checkpointed >= this.#every && ledger.writeCheckpoint) {
       // Best effort: a checkpoint that cannot be written costs a later cold resolve time, never an
       // answer. It is not retried before another `#every` operations either way.
@@ -221,10 +238,16 @@ export class ViewCache {
     target: number,
     cached: ResourceView | undefined,
   ): Promise<ResourceView> {
-    const from = cached?.height ?? 0
-    const fresh = await readRange(ledger, resourceSuffix(did.did, resourceId), from, target)
     const view: ResourceView = cached ?? { height: 0, fold: new ResourceFold(did.did, resourceId) }
-    for (const op of fresh) view.fold.push(checkOperation(op), stateBefore(owner, op.height, op.position))
+    const mark = view.fold.mark()
+    try {
+      for await (const page of readPages(ledger, resourceSuffix(did.did, resourceId), { afterHeight: view.height, untilHeight: target }, this.#page)) {
+        for (const op of page) view.fold.push(checkOperation(op), stateBefore(owner, op.height, op.position))
+      }
+    } catch (err) {
+      view.fold.rollback(mark)
+      throw err
+    }
     view.height = target
     return view
   }
@@ -234,13 +257,4 @@ export class ViewCache {
     this.#views.set(key, view)
     if (this.#views.size > this.#max) this.#views.delete(this.#views.keys().next().value!)
   }
-}
-
-/** Operations of one log in (from, target], in ledger order whatever the adapter returns. */
-async function readRange(ledger: Ledger, suffix: string, from: number, target: number): Promise<AnchoredOperation[]> {
-  const fresh = await ledger.read(suffix, { afterHeight: from, untilHeight: target })
-  // A ledger that ignores the range must not make us fold an operation twice.
-  const inRange = fresh.filter((op) => op.height > from && op.height <= target)
-  // Ledger order is (height, position); do not rely on the adapter for it.
-  return inRange.sort((a, b) => a.height - b.height || a.position - b.position)
 }

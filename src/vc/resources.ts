@@ -2,7 +2,7 @@ import { InvalidOperationError, ResourceConflictError, ResourceNotFoundError } f
 import type { Ledger } from '../ledger/types.js'
 import { canonicalize, type JsonValue } from '../lib/jcs.js'
 import type { OperationSigner } from '../method/keys.js'
-import { mayPublishResources, publishResource, type ResourceVersion } from '../method/resource.js'
+import { assertResourceApplies, publishResource, type ResourceVersion } from '../method/resource.js'
 import type { GridResolver } from '../resolver/resolver.js'
 import { CLAIM_SCHEMAS, RESOURCE_IDS, ROLES, type CredentialKind, type RoleName } from './roles.js'
 
@@ -32,8 +32,11 @@ export type ResourceContent =
  * recomputed on top of theirs (pass a function to merge: a status list re-applies its changes to the
  * winner's list), so nobody's change is silently undone.
  *
- * @throws {InvalidOperationError} `unauthorized` when the signer may not publish for the DID,
- *   `type-changed` when the resource exists with another type; {@link ResourceConflictError} after
+ * @throws {InvalidOperationError}, before anything is anchored, when the version would not apply
+ *   on top of the current state: `unauthorized` when the signer may not publish for the DID,
+ *   `after-deactivation` when the DID is deactivated, `type-changed` when the resource exists with
+ *   another type, `wrong-predecessor` when `prev` is not the latest version;
+ *   {@link DidNotFoundError} when the owner DID is not on the ledger; {@link ResourceConflictError} after
  *   three lost races; {@link LedgerRejectedError} / ledger errors as the ledger throws them.
  * @example
  * ```ts
@@ -56,8 +59,10 @@ export async function anchorResource(
     }
     const next = typeof content === 'function' ? await content(latest) : content
     if (latest && canonicalize(latest.content as JsonValue) === canonicalize(next)) return latest
-    await checkAuthor(author, target)
+    const owner = await target.resolver.resolveState(author.did)
     const op = await publishResource({ did: author.did, resourceId, resourceType, content: next, prev: latest?.cid, signer: author.signer })
+    // An honest writer anchors no junk: the version must apply on top of what the ledger shows now.
+    assertResourceApplies(owner, latest, op)
     await target.ledger.submit([op.bytes])
     const now = await latestVersion(target.resolver, url)
     if (now?.cid === op.cid) return now
@@ -71,14 +76,6 @@ async function latestVersion(resolver: GridResolver, url: string): Promise<Resou
   } catch (err) {
     if (err instanceof ResourceNotFoundError) return undefined
     throw err
-  }
-}
-
-/** Refuses before signing when the ledger would skip the version as unauthorized. */
-async function checkAuthor(author: ResourceAuthor, target: AnchorTarget): Promise<void> {
-  const state = await target.resolver.resolveState(author.did)
-  if (state.deactivated || !mayPublishResources(state, author.signer.publicKeyMultibase)) {
-    throw new InvalidOperationError('unauthorized', `the signer is neither the update key nor an assertionMethod key of ${author.did}`)
   }
 }
 

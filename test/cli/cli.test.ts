@@ -8,6 +8,7 @@ import { verifyCredential as didJwtVcVerifyCredential } from 'did-jwt-vc'
 import { base32 } from 'multiformats/bases/base32'
 import { afterAll, describe, expect, it } from 'vitest'
 import { anchorDids } from './run-cli.js'
+import { SqliteLedger } from '../../src/ledger/sqlite.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const bin = join(root, 'dist', 'cli', 'bin.js')
@@ -203,14 +204,42 @@ describe('the grid-did CLI, built, through a whole story', { timeout: 300_000 },
 
   it('rotate, update, recover, deactivate and history', async () => {
     expect(await ok(['did', 'rotate', d.base!, '--key', f('base.key'), '--new-key', f('utility-2.key')])).toMatch(/^rotate: .* is at version 2$/)
-    const stale = await cli(['did', 'update', d.base!, '--key', f('base.key'), '--add-service', 'x,Y,https://x.example/'])
-    expect(stale.code).toBe(1)
-    expect(stale.stderr).toMatch(/the update was anchored but did not apply/)
+    const height = async () => {
+      const store = new SqliteLedger(join(home, 'ledger.db'), { readonly: true })
+      try {
+        return (await store.head()).height
+      } finally {
+        await store.close()
+      }
+    }
+    // Operations the current state already shows cannot apply are refused before anchoring: the
+    // fold's rule and reason, exit 1, and the ledger's head unchanged.
+    const refused = async (args: string[], message: RegExp) => {
+      const before = await height()
+      const run = await cli(args)
+      expect(run.code, run.stderr).toBe(1)
+      expect(run.stderr).toMatch(message)
+      expect(run.stderr).toMatch(/would not apply, so it was not anchored: .* \(ERR_GRID_INVALID_OPERATION\)$/)
+      expect(await height()).toBe(before)
+    }
+    await refused(['did', 'update', d.base!, '--key', f('base.key'), '--add-service', 'x,Y,https://x.example/'], /the update of did:grid:\S+ would not apply.*: not signed by the current update key/)
+    await refused(['did', 'rotate', d.base!, '--key', f('base.key'), '--new-key', f('agg.key')], /the update of .*: not signed by the current update key/)
+    await refused(['did', 'update', d.base!, '--key', f('utility-2.key'), '--remove-key', 'no-such-key'], /: patches\[0\]: no verification method "no-such-key"/)
+    await refused(['did', 'update', d.base!, '--key', f('utility-2.key'), '--add-key', f('agg.key'), '--key-id', 'key-1'], /: patches\[0\]: id "key-1" already exists/)
+    await refused(['did', 'recover', d.base!, '--recovery-key', f('agg.key'), '--new-key', f('base.key'), '--new-recovery-key', f('new-recovery.key')], /the recover of .*: not signed by the current recovery key/)
+    await refused(['did', 'deactivate', d.base!, '--recovery-key', f('base.key')], /the deactivate of .*: not signed by the current recovery key/)
     expect(await ok(['did', 'update', d.base!, '--key', f('utility-2.key'), '--add-key', f('agg.key'), '--purpose', 'authentication'])).toMatch(/version 3$/)
     expect(await ok(['did', 'recover', d.base!, '--recovery-key', f('base-recovery.key'), '--new-key', f('base.key'), '--new-recovery-key', f('new-recovery.key')])).toMatch(/version 4$/)
+    // The old recovery key no longer applies after the recovery.
+    await refused(['did', 'deactivate', d.base!, '--recovery-key', f('base-recovery.key')], /not signed by the current recovery key/)
     expect(await ok(['did', 'deactivate', d.base!, '--recovery-key', f('new-recovery.key')])).toMatch(/version 5$/)
+    const after = await height()
+    const dead = await cli(['did', 'update', d.base!, '--key', f('base.key'), '--add-service', 'x,Y,https://x.example/'])
+    expect(dead.code).toBe(1)
+    expect(dead.stderr).toMatch(/is deactivated.*\(ERR_GRID_DID_DEACTIVATED\)$/)
+    expect(await height()).toBe(after)
     const history = (await ok(['did', 'history', d.base!])).split('\n').map((l) => l.split(' ').slice(3).join(' '))
-    expect(history).toEqual(['create applied v1', 'update applied v2', 'update skipped unauthorized', 'update applied v3', 'recover applied v4', 'deactivate applied v5'])
+    expect(history).toEqual(['create applied v1', 'update applied v2', 'update applied v3', 'recover applied v4', 'deactivate applied v5'])
     const gone = await cli(['resolve', d.base!])
     expect(gone.code).toBe(0)
     expect(JSON.parse(gone.stdout).didDocumentMetadata.deactivated).toBe(true)

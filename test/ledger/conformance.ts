@@ -11,6 +11,7 @@ import {
   merkleRoot,
   updateDid,
   foldOperations,
+  readPages,
   type Ledger,
 } from '../../src/index.js'
 import { toHex } from '../../src/lib/bytes.js'
@@ -131,6 +132,63 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
       expect(await ledger.read(`${'a'.repeat(51)}b`)).toEqual([])
       await expect(ledger.batch(1.5)).rejects.toThrow(RangeError)
       expect(await ledger.batch(0)).toBeUndefined()
+      await ledger.close()
+    })
+
+    it('reads a log page by page: ledger order, cursors across pages and inside batches, with the range bounds', async () => {
+      const { ledger } = await open(clock)
+      const h0 = (await ledger.head()).height
+      const x = await chain(6, 'p')
+      const y = await chain(1, 'q')
+      const start = now
+      // Relative heights 1..4: [x0], [x1, y0, x2], [x3, x4], [y1, x5, x6].
+      for (const batch of [[x.ops[0]!], [x.ops[1]!, y.ops[0]!, x.ops[2]!], [x.ops[3]!, x.ops[4]!], [y.ops[1]!, x.ops[5]!, x.ops[6]!]]) {
+        await ledger.submit(batch)
+        now += 60
+      }
+      const suffix = x.create.suffix
+      const at = (ops: { height: number; position: number }[]) => ops.map((r) => [r.height - h0, r.position])
+      const cursor = (height: number, position: number) => ({ height: height + h0, position })
+      expect(at(await ledger.read(suffix))).toEqual([[1, 0], [2, 0], [2, 2], [3, 0], [3, 1], [4, 1], [4, 2]])
+      // Every page size, walking with the cursor of the last operation, gives the whole log once.
+      for (const limit of [1, 2, 3, 7, 8]) {
+        const pages: Awaited<ReturnType<Ledger['read']>>[] = []
+        let after: { height: number; position: number } | undefined
+        // Bounded, so that a ledger ignoring `limit` or `after` fails here instead of looping.
+        for (let i = 0; i <= x.ops.length; i++) {
+          const page = await ledger.read(suffix, { limit, ...(after ? { after } : {}) })
+          pages.push(page)
+          if (page.length < limit) break
+          const last = page.at(-1)!
+          after = { height: last.height, position: last.position }
+        }
+        expect(pages.slice(0, -1).every((p) => p.length === limit)).toBe(true)
+        expect(pages.flat().map((r) => toHex(r.bytes))).toEqual(x.ops.map((o) => toHex(o.bytes)))
+      }
+      // A cursor inside a batch, and one on another key's position.
+      expect(at(await ledger.read(suffix, { after: cursor(2, 0), limit: 2 }))).toEqual([[2, 2], [3, 0]])
+      expect(at(await ledger.read(suffix, { after: cursor(2, 1), limit: 1 }))).toEqual([[2, 2]])
+      expect(at(await ledger.read(suffix, { after: cursor(4, 2), limit: 5 }))).toEqual([])
+      // The range bounds hold on every page.
+      expect(at(await ledger.read(suffix, { untilHeight: 3 + h0, after: cursor(2, 2), limit: 5 }))).toEqual([[3, 0], [3, 1]])
+      expect(at(await ledger.read(suffix, { untilHeight: 3 + h0, limit: 2 }))).toEqual([[1, 0], [2, 0]])
+      expect(at(await ledger.read(suffix, { untilTime: start + 60, limit: 2 }))).toEqual([[1, 0], [2, 0]])
+      expect(at(await ledger.read(suffix, { untilTime: start + 60, after: cursor(2, 0), limit: 2 }))).toEqual([[2, 2]])
+      expect(at(await ledger.read(suffix, { afterHeight: 2 + h0, limit: 1 }))).toEqual([[3, 0]])
+      expect(at(await ledger.read(suffix, { afterHeight: 3 + h0, after: cursor(1, 0), limit: 10 }))).toEqual([[4, 1], [4, 2]])
+      // readPages walks them all, one bounded page at a time.
+      const sizes: number[] = []
+      const paged: { height: number; position: number }[] = []
+      for await (const page of readPages(ledger, suffix, { untilHeight: 3 + h0 }, 2)) {
+        sizes.push(page.length)
+        paged.push(...page)
+      }
+      expect(sizes).toEqual([2, 2, 1])
+      expect(at(paged)).toEqual([[1, 0], [2, 0], [2, 2], [3, 0], [3, 1]])
+      await expect(ledger.read(suffix, { limit: 0 })).rejects.toThrow(RangeError)
+      await expect(ledger.read(suffix, { limit: 1.5 })).rejects.toThrow(/limit must be a positive integer/)
+      await expect(ledger.read(suffix, { after: { height: -1, position: 0 } })).rejects.toThrow(/after.height must be a non-negative integer/)
+      await expect(ledger.read(suffix, { after: 'x' as never })).rejects.toThrow(TypeError)
       await ledger.close()
     })
 

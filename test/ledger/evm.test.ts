@@ -482,6 +482,15 @@ describe('EvmLedger: reads', () => {
     expect((await read({ untilHeight: h1 - 1 })).heights).toEqual([hc])
     expect((await read({ afterHeight: hc, untilHeight: h2 - 1 })).heights).toEqual([h1])
     expect((await read({ afterHeight: h2 })).windows).toEqual([])
+    // A page walks the change chain without decoding, keeps the lowest windows that hold it, and
+    // fetches only those again: a page of one is the oldest window.
+    dev.calls.length = 0
+    expect((await ledger.read(A.create.suffix, { limit: 1 })).map((r) => r.height)).toEqual([hc])
+    expect(getLogs(dev.calls).map((w) => w.to)).toEqual([h2, h1, hc, hc])
+    dev.calls.length = 0
+    expect((await ledger.read(A.create.suffix, { limit: 1, after: { height: hc, position: 0 } })).map((r) => r.height)).toEqual([h1])
+    // The cursor's own block may hold more of the key's events: the walk goes down to it.
+    expect(getLogs(dev.calls).map((w) => w.to)).toEqual([h2, h1, hc, h1])
   })
 
   it('counts a block as final only under `confirmations` blocks, for reads and for submits', async () => {

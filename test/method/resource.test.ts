@@ -859,7 +859,7 @@ describe('anchorResource', () => {
       anchorResource({ did: w.did, signer: signer() }, target(w), 'cfg', 'Config', { a: 1 }),
       InvalidOperationError,
       'ERR_GRID_INVALID_OPERATION',
-      /the signer is neither the update key nor an assertionMethod key of did:grid:test:/,
+      /^the resource of did:grid:test:\S+ would not apply, so it was not anchored: not signed by the owner's update key or an assertionMethod key$/,
     ).then((err) => expect((err as InvalidOperationError).reason).toBe('unauthorized'))
     expect(await w.ledger.head()).toEqual(head)
     await expectRejects(w.resolver.resolveResource(w.url('cfg')), ResourceNotFoundError, 'ERR_GRID_RESOURCE_NOT_FOUND', /was not found/)
@@ -874,9 +874,9 @@ describe('anchorResource', () => {
       anchorResource({ did: w.did, signer: w.update }, target(w), 'cfg', 'Config', { a: 2 }),
       InvalidOperationError,
       'ERR_GRID_INVALID_OPERATION',
-      /neither the update key nor an assertionMethod key/,
+      /would not apply, so it was not anchored: the owner DID is deactivated$/,
     )
-    expect((err as InvalidOperationError).reason).toBe('unauthorized')
+    expect((err as InvalidOperationError).reason).toBe('after-deactivation')
     expect(await w.ledger.head()).toEqual(head)
   })
 

@@ -3,14 +3,17 @@ import { describe, expect, it } from 'vitest'
 import {
   Bitstring,
   InvalidCredentialError,
+  InvalidOperationError,
   ResourceNotFoundError,
   STATUS_LIST_MAX_BYTES,
   STATUS_LIST_MIN_LENGTH,
   STATUS_LIST_RESOURCE_TYPE,
   MemoryStatusIndexStore,
   StatusRegistry,
+  deactivateDid,
   issueRoleCredential,
   resourceSuffix,
+  updateDid,
   type StatusListEntry,
 } from '../../src/index.js'
 import type { GridError } from '../../src/errors.js'
@@ -311,6 +314,31 @@ describe('StatusRegistry: status changes', () => {
     await w.status.revoke(c.jwt)
     expect(await bitsOf(w, c.revocation.statusListCredential)).toEqual({ bits: [c.index], versionId: 2, length: STATUS_LIST_MIN_LENGTH })
     expect((await bitsOf(w, c.suspension.statusListCredential)).bits).toEqual([])
+  })
+
+  it('refuses, before anchoring, a change the ledger would skip: a key no longer authorised, a deactivated issuer', async () => {
+    const w = await World.create()
+    const c = await credential(w, 'holder-junk')
+    // The utility removes its signing key; a registry still holding it must not anchor junk.
+    const state = await w.resolver.resolveState(w.utility.did)
+    await w.ledger.submit([await updateDid(state, w.utility.update, { patches: [{ action: 'remove-verification-method', id: 'key-1' }] })])
+    const head = await w.ledger.head()
+    const err = await expectRejects(
+      w.status.revoke(c.jwt),
+      InvalidOperationError,
+      'ERR_GRID_INVALID_OPERATION',
+      /^the resource of did:grid:test:\S+ would not apply, so it was not anchored: not signed by the owner's update key or an assertionMethod key$/,
+    )
+    expect((err as InvalidOperationError).reason).toBe('unauthorized')
+    expect(await w.ledger.head()).toEqual(head)
+    // With the update key it works, until the issuer is deactivated.
+    const byUpdateKey = new StatusRegistry({ did: w.utility.did, signer: w.utility.update, ledger: w.ledger, resolver: w.resolver, store: w.statusStore })
+    await byUpdateKey.suspend(c.jwt)
+    await w.ledger.submit([await deactivateDid(await w.resolver.resolveState(w.utility.did), w.utility.recovery)])
+    const gone = await w.ledger.head()
+    const dead = await expectRejects(byUpdateKey.revoke(c.jwt), InvalidOperationError, 'ERR_GRID_INVALID_OPERATION', /not anchored: the owner DID is deactivated$/)
+    expect((dead as InvalidOperationError).reason).toBe('after-deactivation')
+    expect(await w.ledger.head()).toEqual(gone)
   })
 
   it('revoking twice is harmless: no new version the second time', async () => {
