@@ -214,6 +214,7 @@ export class SqliteLedger implements Ledger {
          WHERE o.suffix = ? AND o.height >= ? AND o.height <= ? AND b.time <= ? AND (o.height > ? OR o.position > ?)
          ORDER BY o.height, o.position LIMIT ?`,
       ),
+      countUntil: db.prepare('SELECT count(*) AS n FROM operations WHERE suffix = ? AND height <= ?'),
       batch: db.prepare('SELECT height, time, root FROM batches WHERE height = ?'),
       batchOps: db.prepare('SELECT digest FROM operations WHERE height = ? ORDER BY position'),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
@@ -312,7 +313,7 @@ export class SqliteLedger implements Ledger {
         if (this.#keys) {
           // Only the last page of a read ends where the key's head does; a full one is followed by more.
           const lastPage = options.limit === undefined || found.length < options.limit
-          const counted = lastPage && after === 0 ? () => (this.#keys!.count.get(key) as { n: number }).n : undefined
+          const counted = lastPage ? () => (this.#keys!.count.get(key) as { n: number }).n : undefined
           checkComplete(suffix, found, this.#keys.get.get(key) as KeyHead | undefined, { after, until, untilTime, cursor: options.after, lastPage, counted })
         }
         return found
@@ -333,6 +334,19 @@ export class SqliteLedger implements Ledger {
     if (!SUFFIX.test(suffix) || !this.#checkpoint) return undefined
     const row = this.guard('checkpoint read', () => this.#checkpoint!.read.get(suffixBytes(suffix), height) as CheckpointRow | undefined)
     return row && { suffix, height: row.height, operations: row.operations, state: row.state }
+  }
+
+  /**
+   * How many operations of `suffix` are anchored at or below `untilHeight` (one index range count).
+   * A resolver compares it with a checkpoint's count before resuming from it.
+   * @see ../../spec/did-grid.md#checkpoints
+   */
+  async countOperations(suffix: string, untilHeight: number): Promise<number> {
+    this.assertOpen()
+    if (typeof suffix !== 'string') throw new TypeError('suffix must be a string')
+    if (!Number.isSafeInteger(untilHeight) || untilHeight < 0) throw new RangeError('untilHeight must be a non-negative integer')
+    if (!SUFFIX.test(suffix)) return 0
+    return this.guard('count', () => (this.#stmt.countUntil.get(suffixBytes(suffix), untilHeight) as { n: number }).n)
   }
 
   /**
@@ -441,6 +455,9 @@ export class SqliteLedger implements Ledger {
     this.assertOpen()
     const check = this.db.pragma('integrity_check', { simple: true })
     if (check !== 'ok') throw new LedgerCorruptError(`SQLite integrity check failed: ${String(check)}`)
+    // Rows that lost their batch (written with foreign keys off) are damage the resolver sees too.
+    const orphans = this.db.pragma('foreign_key_check') as unknown[]
+    if (orphans.length > 0) throw new LedgerCorruptError(`${orphans.length} rows refer to a batch or key that does not exist`)
     const heights = this.db.prepare('SELECT height, root FROM batches ORDER BY height').all() as { height: number; root: Buffer }[]
     let operations = 0
     heights.forEach((b, i) => {
@@ -524,11 +541,10 @@ function checkComplete(
   if (!last || last.height !== head.height || last.position !== head.position) {
     fail(`its last operation at ${head.height}:${head.position} is missing`)
   }
-  // A whole log read from its start: the index must hold exactly the operations the head counts.
-  if (read.after === 0) {
-    const found = read.cursor === undefined ? rows.length : read.counted?.()
-    if (found !== undefined && found !== head.operations) fail(`${found} of ${head.operations} operations found`)
-  }
+  // The index must hold exactly the operations the head counts: a read of the whole log counts its
+  // rows, any other read (a page, or a resume above a checkpoint) counts the key's index entries.
+  const found = read.after === 0 && read.cursor === undefined ? rows.length : read.counted?.()
+  if (found !== undefined && found !== head.operations) fail(`${found} of ${head.operations} operations found`)
 }
 
 /** SQLite's own verdict that the file is damaged or not a database at all. */

@@ -110,4 +110,11 @@ export interface Ledger {
   readCheckpoint?(suffix: string, height: number): Promise<Checkpoint | undefined>
   /** Optional: stores a checkpoint, replacing one of the same suffix and height. */
   writeCheckpoint?(checkpoint: Checkpoint): Promise<void>
+  /**
+   * Optional, and required for checkpoints: how many operations of `suffix` are anchored at or
+   * below `untilHeight`. A resolver resumes from a checkpoint only while this still equals the
+   * count the checkpoint was folded from, so an operation hidden from the store when the checkpoint
+   * was written and restored since voids it (spec §Checkpoints).
+   */
+  countOperations?(suffix: string, untilHeight: number): Promise<number>
 }

@@ -205,7 +205,8 @@ export class ViewCache {
     const empty: DidView = { height: 0, operations: 0, records: [], states: [], fold: new DidFold(did.did, did.suffix) }
     if (need === 'history' || this.#every === 0) return empty
     empty.checkpointed = 0
-    if (!ledger.readCheckpoint) return empty
+    // A ledger that cannot count a key's operations cannot show that a checkpoint still describes its log.
+    if (!ledger.readCheckpoint || !ledger.countOperations) return empty
     let found: Checkpoint | undefined
     try {
       found = await ledger.readCheckpoint(did.suffix, target)
@@ -219,6 +220,14 @@ export class ViewCache {
     if (!Number.isSafeInteger(found.operations) || found.operations < 0) return empty
     const decoded = decodeCheckpoint(this.#secret, found, did)
     if (!decoded) return empty
+    // The checkpoint is this resolver's fold of the log as the store showed it then. A store that hid
+    // an operation at that time and shows it now (a writer who censored, then restored) has a log the
+    // checkpoint does not describe: it is no checkpoint (spec §Checkpoints).
+    try {
+      if ((await ledger.countOperations(did.suffix, found.height)) !== found.operations) return empty
+    } catch {
+      return empty
+    }
     return {
       height: found.height,
       from: found.height,

@@ -260,3 +260,77 @@ describe('a damaged store is never "not found" nor a denial', () => {
     await damaged.close()
   })
 })
+
+describe('damage found by any read, not only a whole one', () => {
+  /** A DID with `updates` updates anchored one per batch (heights 1 … updates + 1). */
+  async function history(path: string, label: string, updates: number) {
+    let now = 1_767_225_600
+    const ledger = new SqliteLedger(path, { create: true, clock: () => (now += 60) })
+    const d = await newDid(label)
+    await ledger.submit([d.create])
+    const resolver = new GridResolver({ networks: { test: ledger }, checkpoints: false, cache: false })
+    for (let i = 0; i < updates; i++) {
+      const state = await resolver.resolveState(d.create.did)
+      await ledger.submit([await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://u${i}.example`] }] })])
+    }
+    return { ledger, d }
+  }
+
+  /** Moves the key's operation at `height` to another key: table and index agree, the key's head does not. */
+  function moveAway(path: string, height: number): void {
+    const db = new Database(path)
+    db.prepare('UPDATE operations SET suffix = ? WHERE height = ?').run(Buffer.alloc(32, 0xab), height)
+    db.close()
+  }
+
+  it('a page, or a resume above a checkpoint, counts the key against its head', async () => {
+    const path = freshPath()
+    const { ledger, d } = await history(path, 'count-any-read', 3)
+    const secret = new Uint8Array(32).fill(3)
+    // A checkpoint at height 4 by a resolver keeping its secret, then three more updates.
+    await new GridResolver({ networks: { test: ledger }, cache: false, checkpoints: { secret, every: 1 } }).resolve(d.create.did)
+    expect(await ledger.readCheckpoint(d.create.suffix, 4)).toMatchObject({ height: 4, operations: 4 })
+    const writer = new GridResolver({ networks: { test: ledger }, checkpoints: false, cache: false })
+    for (let i = 0; i < 3; i++) {
+      const state = await writer.resolveState(d.create.did)
+      await ledger.submit([await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] })])
+    }
+    expect((await ledger.head()).height).toBe(7)
+    await ledger.close()
+    moveAway(path, 5) // above the checkpoint, below the head
+
+    const damaged = new SqliteLedger(path)
+    // Paged reads: only the last page can compare, and it does, whatever the page size.
+    for (const limit of [1, 2, 3, 64]) {
+      let after: { height: number; position: number } | undefined
+      const read = async () => {
+        for (;;) {
+          const page = await damaged.read(d.create.suffix, { limit, ...(after ? { after } : {}) })
+          if (page.length < limit) return
+          after = { height: page.at(-1)!.height, position: page.at(-1)!.position }
+        }
+      }
+      await expectCorrupt(read, /\(6 of 7 operations found\)/)
+    }
+    // A read above the checkpoint (as a resume reads): it sees heights 6 and 7, its head is 7.
+    await expectCorrupt(() => damaged.read(d.create.suffix, { afterHeight: 4 }), /\(6 of 7 operations found\)/)
+    // The resolver that resumes from its checkpoint answers internalError, never the stale state.
+    const resumed = await new GridResolver({ networks: { test: damaged }, cache: false, checkpoints: { secret } }).resolve(d.create.did)
+    expect(resumed.didResolutionMetadata.error).toBe('internalError')
+    expect(resumed.didDocument).toBeNull()
+    await damaged.close()
+  })
+
+  it('verifyIntegrity reports operations whose batch is gone', async () => {
+    const path = freshPath()
+    const { ledger } = await history(path, 'orphans', 1)
+    await ledger.close()
+    const db = new Database(path)
+    db.pragma('foreign_keys = OFF')
+    db.prepare('DELETE FROM batches WHERE height = 2').run()
+    db.close()
+    const damaged = new SqliteLedger(path)
+    await expectCorrupt(() => damaged.verifyIntegrity(), /^1 rows refer to a batch or key that does not exist$/)
+    await damaged.close()
+  })
+})

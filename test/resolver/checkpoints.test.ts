@@ -517,6 +517,55 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
     await w.ledger.close()
   })
 
+  it('a checkpoint folded from a censored log is void once the hidden operation is back (count at or below its height)', async () => {
+    // Whoever can write the file hides the owner's rotation away from a stolen key k1, then anchors
+    // updates signed with k1 that apply to the censored log; the endpoint's resolver writes a
+    // checkpoint of that fold under its own secret. Restoring the row makes the file the true ledger
+    // again: a resolver with the same secret must answer the full fold, not the censored one.
+    const path = join(root, `censor-${files++}.db`)
+    const secret = new Uint8Array(32).fill(7)
+    let now = T0
+    let ledger = new SqliteLedger(path, { create: true, clock: () => (now += 60) })
+    const d = await newDid('cp-censor')
+    const k2 = key('cp-censor-k2')
+    const evil = key('cp-censor-evil')
+    await ledger.submit([d.create])
+    const plain = (l: SqliteLedger) => new GridResolver({ networks: { test: l }, checkpoints: false, cache: false })
+    await ledger.submit([await rotateUpdateKey(await plain(ledger).resolveState(d.create.did), d.update, k2)])
+    const truth = await plain(ledger).resolve(d.create.did)
+    await ledger.close()
+
+    const db = new Database(path)
+    db.pragma('foreign_keys = OFF')
+    const hidden = db.prepare('SELECT * FROM operations WHERE height = 2').get() as Record<string, unknown>
+    db.prepare('DELETE FROM operations WHERE height = 2').run()
+    db.prepare('UPDATE key_heads SET operations = 1, height = 1, position = 0 WHERE suffix = ?').run(hidden.suffix)
+    db.close()
+    ledger = new SqliteLedger(path, { clock: () => (now += 60) })
+    await ledger.submit([
+      await updateDid(await plain(ledger).resolveState(d.create.did), d.update, { patches: [{ action: 'add-verification-method', method: vm('evil', evil) }] }),
+    ])
+    const censored = new GridResolver({ networks: { test: ledger }, cache: false, checkpoints: { secret, every: 1 } })
+    expect((await censored.resolveState(d.create.did)).verificationMethods.map((v) => v.id)).toContain('evil')
+    await ledger.close()
+
+    const fix = new Database(path)
+    fix.pragma('foreign_keys = OFF')
+    fix.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (@height, @position, @suffix, @digest, @bytes)').run(hidden)
+    fix.prepare('UPDATE key_heads SET operations = 3 WHERE suffix = ?').run(hidden.suffix)
+    fix.close()
+    ledger = new SqliteLedger(path)
+    await ledger.verifyIntegrity()
+    expect(await ledger.countOperations(d.create.suffix, 3)).toBe(3)
+    expect(await ledger.readCheckpoint(d.create.suffix, 3)).toMatchObject({ height: 3, operations: 2 })
+    const restarted = new GridResolver({ networks: { test: ledger }, cache: false, checkpoints: { secret } })
+    const answer = await restarted.resolve(d.create.did)
+    expect(answer.didDocument).toEqual(truth.didDocument)
+    expect(answer.didDocumentMetadata.method).toMatchObject({ updateKey: k2.publicKeyMultibase })
+    expect(JSON.stringify(answer)).not.toContain(evil.publicKeyMultibase)
+    await ledger.close()
+  })
+
   it('validates the secret', () => {
     const ledger = new MemoryLedger()
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: 'hunter2' as never } })).toThrow(TypeError)
