@@ -160,6 +160,8 @@ export class ViewCache {
 
   async #extendDid(ledger: Ledger, did: GridDid, target: number, cached: DidView | undefined, need: ViewNeed): Promise<DidView> {
     const view = cached ?? (await this.#startDid(ledger, did, target, need))
+    // Only a view that already holds operations rests on an earlier read that could differ now.
+    const extending = cached !== undefined && cached.operations > 0
     // Page by page, so memory holds one page of operations however long the log (spec §Anchoring).
     // A read that fails halfway cuts the view back to where it was: an outage is never cached.
     const mark = view.fold.mark()
@@ -184,6 +186,12 @@ export class ViewCache {
     }
     view.height = target
     view.operations += operations
+    // A cached view extends what the store showed before. If the store now holds a different number
+    // of the key's operations up to here (one hidden then and restored since), that view describes
+    // a log that is not this one: fold the whole log again.
+    if (extending && ledger.countOperations && (await ledger.countOperations(did.suffix, target)) !== view.operations) {
+      return this.#extendDid(ledger, did, target, { height: 0, operations: 0, records: [], states: [], fold: new DidFold(did.did, did.suffix) }, need)
+    }
     if (view.checkpointed !== undefined && view.operations - view.checkpointed >= this.#every && ledger.writeCheckpoint) {
       // Best effort: a checkpoint that cannot be written costs a later cold resolve time, never an
       // answer. It is not retried before another `#every` operations either way.

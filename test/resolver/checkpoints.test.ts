@@ -566,6 +566,46 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
     await ledger.close()
   })
 
+  it('a cached view of a censored log is folded again once the hidden operation is back and the head moves', async () => {
+    const path = join(root, `censor-${files++}.db`)
+    let now = T0
+    let ledger = new SqliteLedger(path, { create: true, clock: () => (now += 60) })
+    const d = await newDid('cache-censor')
+    const other = await newDid('cache-censor-other')
+    const k2 = key('cache-censor-k2')
+    const evil = key('cache-censor-evil')
+    await ledger.submit([d.create])
+    const plain = (l: SqliteLedger) => new GridResolver({ networks: { test: l }, checkpoints: false, cache: false })
+    await ledger.submit([await rotateUpdateKey(await plain(ledger).resolveState(d.create.did), d.update, k2)])
+    await ledger.close()
+    const db = new Database(path)
+    db.pragma('foreign_keys = OFF')
+    const hidden = db.prepare('SELECT * FROM operations WHERE height = 2').get() as Record<string, unknown>
+    db.prepare('DELETE FROM operations WHERE height = 2').run()
+    db.prepare('UPDATE key_heads SET operations = 1, height = 1, position = 0 WHERE suffix = ?').run(hidden.suffix)
+    db.close()
+    ledger = new SqliteLedger(path, { clock: () => (now += 60) })
+    await ledger.submit([
+      await updateDid(await plain(ledger).resolveState(d.create.did), d.update, { patches: [{ action: 'add-verification-method', method: vm('evil', evil) }] }),
+    ])
+    // A long-running resolver (cache on, no checkpoints) folds the censored log.
+    const serving = new GridResolver({ networks: { test: ledger }, checkpoints: false })
+    expect((await serving.resolveState(d.create.did)).verificationMethods.map((v) => v.id)).toContain('evil')
+    // The row comes back (the same connection, as a writer sharing the file would do it) …
+    const fix = new Database(path)
+    fix.pragma('foreign_keys = OFF')
+    fix.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (@height, @position, @suffix, @digest, @bytes)').run(hidden)
+    fix.prepare('UPDATE key_heads SET operations = 3 WHERE suffix = ?').run(hidden.suffix)
+    fix.close()
+    // … and the next batch moves the head: the cached view no longer counts what the store holds.
+    await ledger.submit([other.create])
+    const state = await serving.resolveState(d.create.did)
+    expect(state.updateKey).toBe(k2.publicKeyMultibase)
+    expect(state.verificationMethods.map((v) => v.id)).not.toContain('evil')
+    expect(state).toEqual(await plain(ledger).resolveState(d.create.did))
+    await ledger.close()
+  })
+
   it('validates the secret', () => {
     const ledger = new MemoryLedger()
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: 'hunter2' as never } })).toThrow(TypeError)
