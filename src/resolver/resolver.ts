@@ -191,7 +191,9 @@ export class GridResolver {
         return failure('invalidDid', 'resolve takes a DID; use dereference for DID URLs with a path or fragment')
       }
       parsed = url
-      selector = versionSelector({ ...url.params, ...pickVersion(options) })
+      const selected = selectorOf(url.params, options)
+      if ('error' in selected) return failure(selected.error, selected.message)
+      selector = selected.selector
     } catch (err) {
       const other = err instanceof InvalidDidError ? otherMethod(did) : undefined
       if (other) return failure('methodNotSupported', other)
@@ -398,7 +400,9 @@ export class GridResolver {
     const resourceId = resourceIdOf(url.path)
     if (resourceId === undefined) throw new InvalidDidUrlError(`${resourceUrl} is not a resource URL (<did>/resources/<id>)`)
     if (url.fragment !== undefined) throw new InvalidDidUrlError('a resource URL has no fragment')
-    const selector = versionSelector({ ...url.params, ...pickVersion(options) })
+    const selected = selectorOf(url.params, options)
+    if ('error' in selected) throw selected.error === 'invalidDidUrl' ? new InvalidDidUrlError(selected.message) : new RangeError(selected.message)
+    const selector = selected.selector
     const ledger = this.#networks.get(url.network)
     if (!ledger) throw new UnknownNetworkError(url.network)
     const { owner, resource } = await this.#cache.resource(ledger, url, resourceId)
@@ -436,6 +440,7 @@ export class GridResolver {
     } catch (err) {
       if (err instanceof ResourceNotFoundError || err instanceof HeightNotReachedError) return derefFailure('notFound', err.message)
       if (err instanceof InvalidDidUrlError) return derefFailure('invalidDidUrl', err.message)
+      if (err instanceof RangeError) return derefFailure('invalidOptions', err.message)
       if (err instanceof UnknownNetworkError) return derefFailure('methodNotSupported', err.message)
       return derefFailure('internalError', `the ledger of network "${url.network}" failed: ${messageOf(err)}`)
     }
@@ -514,6 +519,33 @@ function pickSelection(options: GridResolutionOptions): ResourceSelection {
 }
 
 type VersionSelector = { versionId: number } | { versionTime: number } | { ledgerHeight: number } | undefined
+
+/**
+ * The version selector of a DID URL's query and of the resolution options together. A bad value in
+ * the query is the DID URL's fault (`invalidDidUrl`), one in the options the caller's
+ * (`invalidOptions`, DID Resolution §Errors); an option replaces the same parameter of the query,
+ * and two different selectors cannot be combined.
+ */
+function selectorOf(params: Record<string, string> | undefined, options: ResourceSelection): { selector: VersionSelector } | { error: 'invalidDidUrl' | 'invalidOptions'; message: string } {
+  let fromUrl: VersionSelector
+  let fromOptions: VersionSelector
+  try {
+    fromUrl = versionSelector(params ?? {})
+  } catch (err) {
+    if (err instanceof InvalidDidUrlError) return { error: 'invalidDidUrl', message: err.message }
+    throw err
+  }
+  try {
+    fromOptions = versionSelector(pickVersion(options))
+  } catch (err) {
+    if (err instanceof InvalidDidUrlError || err instanceof TypeError) return { error: 'invalidOptions', message: `resolution option ${err.message}` }
+    throw err
+  }
+  if (fromUrl && fromOptions && Object.keys(fromUrl)[0] !== Object.keys(fromOptions)[0]) {
+    return { error: 'invalidOptions', message: `resolution option ${Object.keys(fromOptions)[0]} cannot be combined with ${Object.keys(fromUrl)[0]} in the DID URL` }
+  }
+  return { selector: fromOptions ?? fromUrl }
+}
 
 function pickVersion(options: ResourceSelection): Record<string, string> {
   const out: Record<string, string> = {}

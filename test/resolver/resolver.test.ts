@@ -127,8 +127,14 @@ describe('resolve', () => {
       [`${did}#key-1`, 'invalidDid'],
       [`${did}?versionId=0`, 'invalidDidUrl'],
       [`${did}?versionTime=yesterday`, 'invalidDidUrl'],
-      [did, 'invalidDidUrl', { versionId: 'two' }],
-      [did, 'invalidDidUrl', { versionId: 1, versionTime: '2026-01-01T00:00:00Z' }],
+      // A bad value in the options is the options' fault (DID Resolution invalidOptions), not the DID URL's.
+      [did, 'invalidOptions', { versionId: 'two' }],
+      [did, 'invalidOptions', { versionTime: 'garbage' }],
+      [did, 'invalidOptions', { ledgerHeight: -1 }],
+      [did, 'invalidOptions', { ledgerHeight: 1.5 }],
+      [did, 'invalidOptions', { versionId: 1, versionTime: '2026-01-01T00:00:00Z' }],
+      [`${did}?versionId=1`, 'invalidOptions', { versionTime: '2026-01-01T00:00:00Z' }],
+      [`${did}?ledgerHeight=-1`, 'invalidDidUrl'],
       [other, 'notFound'],
       [`${did}?versionId=9`, 'notFound'],
       [`${did}?versionTime=2025-12-31T23:59:59Z`, 'notFound'],
@@ -282,8 +288,9 @@ describe('versions', () => {
     const future = await resolver.resolve(did, { ledgerHeight: 4 })
     expect(future.didResolutionMetadata).toMatchObject({ error: 'notFound', message: expect.stringMatching(/above the finalized height 3/) })
     expect((await resolver.resolve(did, { ledgerHeight: 0 })).didResolutionMetadata.error).toBe('notFound')
-    expect((await resolver.resolve(did, { ledgerHeight: -1 })).didResolutionMetadata.error).toBe('invalidDidUrl')
-    expect((await resolver.resolve(did, { ledgerHeight: 2, versionId: 1 })).didResolutionMetadata.error).toBe('invalidDidUrl')
+    expect((await resolver.resolve(did, { ledgerHeight: -1 })).didResolutionMetadata).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
+    expect((await resolver.resolve(did, { ledgerHeight: 2, versionId: 1 })).didResolutionMetadata.error).toBe('invalidOptions')
+    expect((await resolver.resolve(`${did}?ledgerHeight=-1`)).didResolutionMetadata).toEqual({ error: 'invalidDidUrl', message: 'ledgerHeight must be a non-negative integer' })
   })
 
   it('resolves a key that was since rotated away as of its time (history is first-class)', async () => {
@@ -403,6 +410,13 @@ describe('metadata values (DID Core §7.3: strings, maps, lists, booleans and nu
       const { didDocument: _d, contentStream: _c, didDocumentStream: _s, ...metadata } = r as unknown as Record<string, unknown>
       expect(numbers(metadata), JSON.stringify(metadata)).toEqual([])
     }
+    // Bad options are invalidOptions, for a service, a fragment and a resource alike.
+    for (const url of [`${did}?service=dr`, `${did}#key-1`, `${did}/resources/schema`]) {
+      const r = await resolver.dereference(url, { ledgerHeight: -1 })
+      expect(r.dereferencingMetadata, url).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
+    }
+    expect((await resolver.dereference(`${did}/resources/schema?ledgerHeight=-1`)).dereferencingMetadata.error).toBe('invalidDidUrl')
+    await expect(resolver.resolveResource(`${did}/resources/schema`, { versionTime: 'garbage' })).rejects.toThrow(new RangeError('resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'))
   })
 })
 

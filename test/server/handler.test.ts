@@ -363,6 +363,19 @@ describe('POST /1.0/identifiers/{did}: resolution options in the body', () => {
     expect((await json(unknown)).didResolutionMetadata).toMatchObject({ error: 'invalidOptions', message: expect.stringMatching(/unknown resolution option "colour"/) })
     const notJson = await post('versionId=1')
     expect(notJson.status).toBe(400)
+    // A bad value is the options' fault (invalidOptions); the same value in the DID URL is the URL's.
+    for (const [options, message] of [
+      [{ ledgerHeight: -1 }, 'resolution option ledgerHeight must be a non-negative integer'],
+      [{ versionTime: 'garbage' }, 'resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'],
+      [{ versionId: '0' }, 'resolution option versionId must be a positive integer without leading zeros'],
+    ] as const) {
+      const bad = await post(JSON.stringify(options))
+      expect(bad.status, JSON.stringify(options)).toBe(400)
+      expect((await json(bad)).didResolutionMetadata).toMatchObject({ error: 'invalidOptions', message, problemDetails: { type: 'https://www.w3.org/ns/did#INVALID_OPTIONS', status: 400 } })
+    }
+    const inUrl = await get(handler, `/1.0/identifiers/${did}?ledgerHeight=-1`)
+    expect(inUrl.status).toBe(400)
+    expect((await json(inUrl)).didResolutionMetadata).toMatchObject({ error: 'invalidDidUrl', message: 'ledgerHeight must be a non-negative integer' })
     const big = await post(JSON.stringify({ versionTime: 'x'.repeat(20_000) }))
     expect(big.status).toBe(413)
     expect(big.headers.get('content-type')).toBe('application/problem+json')
