@@ -331,15 +331,17 @@ export class GridResolver {
     }
     if (url.path !== undefined) return this.#dereferenceResource(url, options)
     const queryless = url.did + (url.query !== undefined ? `?${url.query}` : '')
+    const serviceId = url.params?.service
+    // A service is dereferenced to its endpoint, whose media types are its own (text/uri-list or
+    // application/json): `accept` is weighed against those, not passed on as a document representation.
     const contentType = options.accept ?? DEFAULT_CONTENT_TYPE
-    const resolved = await this.resolve(queryless, { ...options, accept: contentType })
+    const resolved = await this.resolve(queryless, serviceId === undefined ? { ...options, accept: contentType } : { ...options, accept: DEFAULT_CONTENT_TYPE })
     const error = resolved.didResolutionMetadata.error
     if (error || !resolved.didDocument) {
       return derefFailure(error ?? 'internalError', String(resolved.didResolutionMetadata.message ?? ''))
     }
     const doc = resolved.didDocument
     const meta = resolved.didDocumentMetadata
-    const serviceId = url.params?.service
     if (serviceId !== undefined) {
       const service = doc.service?.find((s) => s.id === `${url.did}#${serviceId}`)
       if (!service) return derefFailure('notFound', `no service "${serviceId}"`)
@@ -350,7 +352,8 @@ export class GridResolver {
         const isUris = typeof endpoint === 'string' || (Array.isArray(endpoint) && endpoint.every((e) => typeof e === 'string'))
         const refused = isUris ? notAllowed(serviceId, [endpoint].flat() as string[]) : undefined
         if (refused) return refused
-        return { dereferencingMetadata: { contentType: isUris ? 'text/uri-list' : 'application/json' }, contentStream: endpoint, contentMetadata: meta }
+        const type = isUris ? URI_LIST : 'application/json'
+        return notAcceptable(serviceId, type, options.accept) ?? { dereferencingMetadata: { contentType: type }, contentStream: endpoint, contentMetadata: meta }
       }
       if (typeof endpoint !== 'string') return derefFailure('notFound', `service "${serviceId}" has no single URI to apply relativeRef to`)
       let target: string
@@ -366,7 +369,7 @@ export class GridResolver {
       if (url.fragment !== undefined) target = `${target.split('#')[0]}#${url.fragment}`
       const refused = notAllowed(serviceId, [target])
       if (refused) return refused
-      return { dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: target, contentMetadata: meta }
+      return notAcceptable(serviceId, URI_LIST, options.accept) ?? { dereferencingMetadata: { contentType: URI_LIST }, contentStream: target, contentMetadata: meta }
     }
     if (url.fragment !== undefined) {
       const id = `${url.did}#${url.fragment}`
@@ -627,6 +630,15 @@ function otherMethod(didUrl: string): string | undefined {
   if (!isDidSyntax(did)) return undefined
   const method = did.split(':', 2)[1]!
   return method === METHOD ? undefined : `this resolver serves did:${METHOD}, not did:${method.slice(0, 40)}`
+}
+
+/** What a service endpoint made of URIs is dereferenced to: the URIs, one a line (RFC 2483). */
+const URI_LIST = 'text/uri-list'
+
+/** `representationNotSupported` when `accept` asks for another media type than `type`, the endpoint of service `id`'s own. */
+function notAcceptable(id: string, type: string, accept: string | undefined): DIDDereferencingResult | undefined {
+  if (accept === undefined || accept === type) return undefined
+  return derefFailure('representationNotSupported', `the endpoint of service "${id.slice(0, 64)}" is ${type}, not ${accept.slice(0, 64)}`)
 }
 
 /** `notAllowedServiceEndpoint` when a URI of service `id` may not be handed out ({@link uriListProblem}). */

@@ -356,7 +356,7 @@ async function identifiers(request: EndpointRequest, { resolver, maxBody, cache,
   if (cached) return cached.reply
   parsed ??= parseDidUrl(didUrl) // parsed before, when the answer was cached
   const answer = target.dereference
-    ? await dereference(resolver, didUrl, selection, negotiated)
+    ? await dereference(resolver, didUrl, selection, negotiated, target.service)
     : await resolve(resolver, didUrl, selection, negotiated)
   if (!etag || answer.status >= 500) return answer
   const tagged = { status: answer.status, headers: { ...answer.headers, etag, 'cache-control': CACHE }, body: answer.body }
@@ -384,23 +384,20 @@ async function resolve(resolver: GridResolver, did: string, options: GridResolut
   return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result, didResolutionMetadata })
 }
 
-async function dereference(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
-  const result: DIDDereferencingResult = await resolver.dereference(didUrl, {
-    ...options,
-    ...(negotiated.kind === 'document' ? { accept: negotiated.representation } : {}),
-  })
+async function dereference(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated, service: boolean): Promise<Answer> {
+  // A service's endpoint has its own media types (text/uri-list, application/json): the resolver
+  // weighs the one asked for against them, as it does for a library caller.
+  const accept = negotiated.kind === 'result' ? undefined : service || negotiated.kind === 'uri-list' ? negotiated.type : negotiated.representation
+  const result: DIDDereferencingResult = await resolver.dereference(didUrl, accept === undefined ? options : { ...options, accept })
   const error = result.dereferencingMetadata.error
   if (error) return resolutionError(error, String(result.dereferencingMetadata.message ?? ''), 'dereferencingMetadata')
   const status = result.contentMetadata.deactivated ? 410 : 200
   if (negotiated.kind === 'result') return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result })
   const type = String(result.dereferencingMetadata.contentType)
   if (type === URI_LIST) {
-    // The resolver hands out only URIs it has checked (no controls, no bidi marks, allowed schemes).
+    // The resolver hands out only URIs it has checked (printable ASCII, allowed schemes).
     const list = Array.isArray(result.contentStream) ? result.contentStream.join('\r\n') : String(result.contentStream)
     return { status, headers: { 'content-type': URI_LIST }, body: `${list}\r\n` }
-  }
-  if (negotiated.kind === 'uri-list') {
-    return resolutionError('representationNotSupported', `the service endpoint is ${type}, not a list of URIs`, 'dereferencingMetadata')
   }
   return body(status, type === 'application/json' ? 'application/json' : negotiated.type, result.contentStream)
 }

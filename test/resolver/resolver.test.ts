@@ -354,6 +354,24 @@ describe('dereference', () => {
     expect(await resolver.dereference(`${did}?service=map`)).toMatchObject({ dereferencingMetadata: { contentType: 'application/json' }, contentStream: { origins: ['https://c.example'] } })
   })
 
+  it('weighs accept against the service endpoint\'s own media type, not the document\'s', async () => {
+    const { resolver, did } = await withService()
+    expect(await resolver.dereference(`${did}?service=dr`, { accept: 'text/uri-list' })).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/' })
+    expect(await resolver.dereference(`${did}?service=dr&relativeRef=x`, { accept: 'text/uri-list' })).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/x' })
+    expect(await resolver.dereference(`${did}?service=map`, { accept: 'application/json' })).toMatchObject({ dereferencingMetadata: { contentType: 'application/json' } })
+    for (const [service, accept, own] of [
+      ['dr', 'application/did+json', 'text/uri-list'],
+      ['dr&relativeRef=x', 'application/did+ld+json', 'text/uri-list'],
+      ['map', 'text/uri-list', 'application/json'],
+    ] as const) {
+      expect(await resolver.dereference(`${did}?service=${service}`, { accept }), `${service} ${accept}`).toEqual({
+        dereferencingMetadata: { error: 'representationNotSupported', message: `the endpoint of service "${service.split('&')[0]}" is ${own}, not ${accept}` },
+        contentStream: null,
+        contentMetadata: {},
+      })
+    }
+  })
+
   it('reports dereferencing errors as data', async () => {
     const { resolver, did } = await withService()
     const cases: [string, string][] = [
@@ -375,6 +393,13 @@ describe('dereference', () => {
       expect(r.dereferencingMetadata.error, url).toBe(error)
       expect(r.contentStream).toBeNull()
     }
+    // Bad options are invalidOptions, for a service, a fragment and a resource alike.
+    for (const url of [`${did}?service=dr`, `${did}#key-1`, `${did}/resources/schema`]) {
+      const r = await resolver.dereference(url, { ledgerHeight: -1 })
+      expect(r.dereferencingMetadata, url).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
+    }
+    expect((await resolver.dereference(`${did}/resources/schema?ledgerHeight=-1`)).dereferencingMetadata.error).toBe('invalidDidUrl')
+    await expect(resolver.resolveResource(`${did}/resources/schema`, { versionTime: 'garbage' })).rejects.toThrow(new RangeError('resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'))
   })
 })
 
@@ -410,13 +435,6 @@ describe('metadata values (DID Core §7.3: strings, maps, lists, booleans and nu
       const { didDocument: _d, contentStream: _c, didDocumentStream: _s, ...metadata } = r as unknown as Record<string, unknown>
       expect(numbers(metadata), JSON.stringify(metadata)).toEqual([])
     }
-    // Bad options are invalidOptions, for a service, a fragment and a resource alike.
-    for (const url of [`${did}?service=dr`, `${did}#key-1`, `${did}/resources/schema`]) {
-      const r = await resolver.dereference(url, { ledgerHeight: -1 })
-      expect(r.dereferencingMetadata, url).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
-    }
-    expect((await resolver.dereference(`${did}/resources/schema?ledgerHeight=-1`)).dereferencingMetadata.error).toBe('invalidDidUrl')
-    await expect(resolver.resolveResource(`${did}/resources/schema`, { versionTime: 'garbage' })).rejects.toThrow(new RangeError('resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'))
   })
 })
 

@@ -261,7 +261,7 @@ describe('GET /1.0/identifiers/{did-url}: dereferencing', () => {
     const frag = await get(handler, id(`${did}#key-1`), { accept: 'application/did+ld+json' })
     expect(frag.status).toBe(200)
     expect((await json(frag)).id).toBe(`${did}#key-1`)
-    const svc = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=${encodeURIComponent('bids/7')}`, { accept: 'application/did+json' })
+    const svc = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=${encodeURIComponent('bids/7')}`, { accept: 'text/uri-list' })
     expect(svc.status).toBe(200)
     expect(svc.headers.get('content-type')).toBe('text/uri-list')
     expect(await svc.text()).toBe('https://dr.example/api/bids/7\r\n')
@@ -313,11 +313,28 @@ describe('service dereference: text/uri-list', () => {
     expect([ref.status, await ref.text()]).toEqual([200, 'https://dr.example/api/bids/7\r\n'])
     const map = await get(handler, `/1.0/identifiers/${did}?service=map`, { accept: 'text/uri-list' })
     expect(map.status).toBe(406)
-    expect((await json(map)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: 'the service endpoint is application/json, not a list of URIs' })
+    expect((await json(map)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: 'the endpoint of service "map" is application/json, not text/uri-list' })
     const plain = await get(handler, `/1.0/identifiers/${did}`, { accept: 'text/uri-list' })
     expect(plain.status).toBe(406)
     expect((await json(plain)).didResolutionMetadata.message).not.toMatch(/text\/uri-list/)
     expect(negotiate('text/uri-list', true)).toEqual({ kind: 'uri-list', type: 'text/uri-list' })
+  })
+
+  it('answers as the library does: a document type on a service is 406 (its endpoint is not a document), the map endpoint is application/json', async () => {
+    const { handler, did, resolver } = await setup()
+    for (const [service, accept, status, type] of [
+      ['dr', 'application/did+json', 406, undefined],
+      ['dr', 'application/json', 406, undefined],
+      ['dr', 'text/uri-list', 200, 'text/uri-list'],
+      ['map', 'application/json', 200, 'application/json'],
+      ['map', 'application/did+json', 406, undefined],
+    ] as const) {
+      const res = await get(handler, `/1.0/identifiers/${did}?service=${service}`, { accept })
+      const library = await resolver.dereference(`${did}?service=${service}`, { accept })
+      expect([res.status, library.dereferencingMetadata.error], `${service} ${accept}`).toEqual([status, status === 406 ? 'representationNotSupported' : undefined])
+      if (type) expect([res.headers.get('content-type'), library.dereferencingMetadata.contentType]).toEqual([type, type])
+      else expect((await json(res)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: `the endpoint of service "${service}" is ${service === 'dr' ? 'text/uri-list' : 'application/json'}, not ${accept}` })
+    }
     expect(negotiate('text/uri-list')).toBeUndefined()
   })
 
