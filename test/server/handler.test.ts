@@ -439,6 +439,18 @@ describe('list endpoints, health, CORS, caching and limits', () => {
     const again = await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': etag })
     expect(again.status).toBe(304)
     expect(await again.text()).toBe('')
+    // If-None-Match compares weakly (RFC 9110 §13.1.2), and `*` matches any current representation.
+    for (const header of [`W/${etag}`, `"other", W/${etag}`, '*', ' * ']) {
+      const res = await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': header })
+      expect([res.status, res.headers.get('etag'), res.headers.get('vary')], header).toEqual([304, etag, 'Accept'])
+    }
+    expect((await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': '"other", W/"4-0000000000000000"' })).status).toBe(200)
+    // `*` matches nothing where there is no representation.
+    const absent = `/1.0/identifiers/${did.slice(0, -4)}aaaa`
+    expect((await get(handler, absent)).status).toBe(404)
+    expect((await get(handler, absent, { 'if-none-match': '*' })).status).toBe(404)
+    // Negotiated and publicly cacheable: a shared cache must key the answer by Accept too.
+    expect([first.headers.get('cache-control'), first.headers.get('vary')]).toEqual(['public, max-age=0, must-revalidate', 'Accept'])
     // Another media type is another representation, with another tag.
     expect((await get(handler, `/1.0/identifiers/${did}`, { accept: 'application/did+json' })).headers.get('etag')).not.toBe(etag)
     await anchorResource({ did, signer: key('live-s') }, { ledger, resolver }, 'tariffs', 'TariffTable', { peak: 16 })
