@@ -306,7 +306,9 @@ export class GridResolver {
   /**
    * Dereferences a DID URL: the document, a verification method or service by fragment, a
    * service endpoint by `service` (+ `relativeRef`), or a DID-linked resource by its path
-   * `/resources/<id>` (`application/json`). Never throws.
+   * `/resources/<id>` (`application/json`). A service endpoint has its own media type
+   * (`text/uri-list`, or `application/json` for a map): an `accept` naming another is
+   * `representationNotSupported`. Bad options are `invalidOptions`. Never throws.
    * @example `await resolver.dereference(`${did}#key-1`) // contentStream: the verification method`
    * @see ../../spec/did-grid.md#did-urls
    */
