@@ -529,7 +529,8 @@ type VersionSelector = { versionId: number } | { versionTime: number } | { ledge
  * The version selector of a DID URL's query and of the resolution options together. A bad value in
  * the query is the DID URL's fault (`invalidDidUrl`), one in the options the caller's
  * (`invalidOptions`, DID Resolution §Errors); an option replaces the same parameter of the query,
- * and two different selectors cannot be combined.
+ * and two different selectors cannot be combined (a selector in the query other than the
+ * options' is `invalidDidUrl`).
  */
 function selectorOf(params: Record<string, string> | undefined, options: ResourceSelection): { selector: VersionSelector } | { error: 'invalidDidUrl' | 'invalidOptions'; message: string } {
   let fromUrl: VersionSelector
@@ -546,8 +547,10 @@ function selectorOf(params: Record<string, string> | undefined, options: Resourc
     if (err instanceof InvalidDidUrlError || err instanceof TypeError) return { error: 'invalidOptions', message: `resolution option ${err.message}` }
     throw err
   }
+  // A DID URL that selects otherwise than the options is the URL's fault: a caller such as the
+  // credential verifier pins ledgerHeight, and a URL taken from a credential may not override it.
   if (fromUrl && fromOptions && Object.keys(fromUrl)[0] !== Object.keys(fromOptions)[0]) {
-    return { error: 'invalidOptions', message: `resolution option ${Object.keys(fromOptions)[0]} cannot be combined with ${Object.keys(fromUrl)[0]} in the DID URL` }
+    return { error: 'invalidDidUrl', message: `${Object.keys(fromUrl)[0]} in the DID URL cannot be combined with the resolution option ${Object.keys(fromOptions)[0]}` }
   }
   return { selector: fromOptions ?? fromUrl }
 }

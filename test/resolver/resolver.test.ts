@@ -133,7 +133,8 @@ describe('resolve', () => {
       [did, 'invalidOptions', { ledgerHeight: -1 }],
       [did, 'invalidOptions', { ledgerHeight: 1.5 }],
       [did, 'invalidOptions', { versionId: 1, versionTime: '2026-01-01T00:00:00Z' }],
-      [`${did}?versionId=1`, 'invalidOptions', { versionTime: '2026-01-01T00:00:00Z' }],
+      // A DID URL selecting otherwise than the options is the URL's fault (a URL from a credential may not override a pinned height).
+      [`${did}?versionId=1`, 'invalidDidUrl', { versionTime: '2026-01-01T00:00:00Z' }],
       [`${did}?ledgerHeight=-1`, 'invalidDidUrl'],
       [other, 'notFound'],
       [`${did}?versionId=9`, 'notFound'],
