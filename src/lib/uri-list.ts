@@ -5,15 +5,17 @@
  */
 export const URI_LIST_SCHEMES = ['did', 'http', 'https', 'urn', 'ws', 'wss'] as const
 
-// C0 and C1 controls (U+0085 included), DEL, whitespace and line separators, and the bidi marks,
-// embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) that
-// make a URI read differently from what it is.
-const REFUSED = /[\u0000-\u0020\u007f-\u009f\u00a0\u061c\u1680\u2000-\u200f\u2028-\u202f\u205f\u2066-\u2069\u3000\ufeff]/
+// URIs are ASCII (RFC 3986 §2, RFC 2483 §5): an allow-list of the printable ASCII characters
+// U+0021–U+007E. Everything else is refused: controls (C0, C1, U+0085), space, DEL, bidi marks and
+// overrides, and every invisible format character (U+00AD, U+180E, U+2060, U+206A, U+FFF9, the
+// U+E00xx tags…) that makes a URI read differently from what it is. An IRI's host or path must be
+// anchored in its URI form (punycode, percent-encoding).
+const REFUSED = /[^\u0021-\u007e]/u
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/
 
 /**
  * Why `uri` may not be handed out as a line of a `text/uri-list`, or undefined when it may: a
- * character from the refused set (named by code point, never echoed), or a scheme off
+ * character that is not printable ASCII (named by code point, never echoed), or a scheme off
  * {@link URI_LIST_SCHEMES}.
  */
 export function uriListProblem(uri: string): string | undefined {

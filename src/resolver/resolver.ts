@@ -191,7 +191,9 @@ export class GridResolver {
         return failure('invalidDid', 'resolve takes a DID; use dereference for DID URLs with a path or fragment')
       }
       parsed = url
-      selector = versionSelector({ ...url.params, ...pickVersion(options) })
+      const selected = selectorOf(url.params, options)
+      if ('error' in selected) return failure(selected.error, selected.message)
+      selector = selected.selector
     } catch (err) {
       const other = err instanceof InvalidDidError ? otherMethod(did) : undefined
       if (other) return failure('methodNotSupported', other)
@@ -304,7 +306,9 @@ export class GridResolver {
   /**
    * Dereferences a DID URL: the document, a verification method or service by fragment, a
    * service endpoint by `service` (+ `relativeRef`), or a DID-linked resource by its path
-   * `/resources/<id>` (`application/json`). Never throws.
+   * `/resources/<id>` (`application/json`). A service endpoint has its own media type
+   * (`text/uri-list`, or `application/json` for a map): an `accept` naming another is
+   * `representationNotSupported`. Bad options are `invalidOptions`. Never throws.
    * @example `await resolver.dereference(`${did}#key-1`) // contentStream: the verification method`
    * @see ../../spec/did-grid.md#did-urls
    */
@@ -329,15 +333,17 @@ export class GridResolver {
     }
     if (url.path !== undefined) return this.#dereferenceResource(url, options)
     const queryless = url.did + (url.query !== undefined ? `?${url.query}` : '')
+    const serviceId = url.params?.service
+    // A service is dereferenced to its endpoint, whose media types are its own (text/uri-list or
+    // application/json): `accept` is weighed against those, not passed on as a document representation.
     const contentType = options.accept ?? DEFAULT_CONTENT_TYPE
-    const resolved = await this.resolve(queryless, { ...options, accept: contentType })
+    const resolved = await this.resolve(queryless, serviceId === undefined ? { ...options, accept: contentType } : { ...options, accept: DEFAULT_CONTENT_TYPE })
     const error = resolved.didResolutionMetadata.error
     if (error || !resolved.didDocument) {
       return derefFailure(error ?? 'internalError', String(resolved.didResolutionMetadata.message ?? ''))
     }
     const doc = resolved.didDocument
     const meta = resolved.didDocumentMetadata
-    const serviceId = url.params?.service
     if (serviceId !== undefined) {
       const service = doc.service?.find((s) => s.id === `${url.did}#${serviceId}`)
       if (!service) return derefFailure('notFound', `no service "${serviceId}"`)
@@ -348,7 +354,8 @@ export class GridResolver {
         const isUris = typeof endpoint === 'string' || (Array.isArray(endpoint) && endpoint.every((e) => typeof e === 'string'))
         const refused = isUris ? notAllowed(serviceId, [endpoint].flat() as string[]) : undefined
         if (refused) return refused
-        return { dereferencingMetadata: { contentType: isUris ? 'text/uri-list' : 'application/json' }, contentStream: endpoint, contentMetadata: meta }
+        const type = isUris ? URI_LIST : 'application/json'
+        return notAcceptable(serviceId, type, options.accept) ?? { dereferencingMetadata: { contentType: type }, contentStream: endpoint, contentMetadata: meta }
       }
       if (typeof endpoint !== 'string') return derefFailure('notFound', `service "${serviceId}" has no single URI to apply relativeRef to`)
       let target: string
@@ -364,7 +371,7 @@ export class GridResolver {
       if (url.fragment !== undefined) target = `${target.split('#')[0]}#${url.fragment}`
       const refused = notAllowed(serviceId, [target])
       if (refused) return refused
-      return { dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: target, contentMetadata: meta }
+      return notAcceptable(serviceId, URI_LIST, options.accept) ?? { dereferencingMetadata: { contentType: URI_LIST }, contentStream: target, contentMetadata: meta }
     }
     if (url.fragment !== undefined) {
       const id = `${url.did}#${url.fragment}`
@@ -398,7 +405,9 @@ export class GridResolver {
     const resourceId = resourceIdOf(url.path)
     if (resourceId === undefined) throw new InvalidDidUrlError(`${resourceUrl} is not a resource URL (<did>/resources/<id>)`)
     if (url.fragment !== undefined) throw new InvalidDidUrlError('a resource URL has no fragment')
-    const selector = versionSelector({ ...url.params, ...pickVersion(options) })
+    const selected = selectorOf(url.params, options)
+    if ('error' in selected) throw selected.error === 'invalidDidUrl' ? new InvalidDidUrlError(selected.message) : new RangeError(selected.message)
+    const selector = selected.selector
     const ledger = this.#networks.get(url.network)
     if (!ledger) throw new UnknownNetworkError(url.network)
     const { owner, resource } = await this.#cache.resource(ledger, url, resourceId)
@@ -436,6 +445,7 @@ export class GridResolver {
     } catch (err) {
       if (err instanceof ResourceNotFoundError || err instanceof HeightNotReachedError) return derefFailure('notFound', err.message)
       if (err instanceof InvalidDidUrlError) return derefFailure('invalidDidUrl', err.message)
+      if (err instanceof RangeError) return derefFailure('invalidOptions', err.message)
       if (err instanceof UnknownNetworkError) return derefFailure('methodNotSupported', err.message)
       return derefFailure('internalError', `the ledger of network "${url.network}" failed: ${messageOf(err)}`)
     }
@@ -514,6 +524,36 @@ function pickSelection(options: GridResolutionOptions): ResourceSelection {
 }
 
 type VersionSelector = { versionId: number } | { versionTime: number } | { ledgerHeight: number } | undefined
+
+/**
+ * The version selector of a DID URL's query and of the resolution options together. A bad value in
+ * the query is the DID URL's fault (`invalidDidUrl`), one in the options the caller's
+ * (`invalidOptions`, DID Resolution §Errors); an option replaces the same parameter of the query,
+ * and two different selectors cannot be combined (a selector in the query other than the
+ * options' is `invalidDidUrl`).
+ */
+function selectorOf(params: Record<string, string> | undefined, options: ResourceSelection): { selector: VersionSelector } | { error: 'invalidDidUrl' | 'invalidOptions'; message: string } {
+  let fromUrl: VersionSelector
+  let fromOptions: VersionSelector
+  try {
+    fromUrl = versionSelector(params ?? {})
+  } catch (err) {
+    if (err instanceof InvalidDidUrlError) return { error: 'invalidDidUrl', message: err.message }
+    throw err
+  }
+  try {
+    fromOptions = versionSelector(pickVersion(options))
+  } catch (err) {
+    if (err instanceof InvalidDidUrlError || err instanceof TypeError) return { error: 'invalidOptions', message: `resolution option ${err.message}` }
+    throw err
+  }
+  // A DID URL that selects otherwise than the options is the URL's fault: a caller such as the
+  // credential verifier pins ledgerHeight, and a URL taken from a credential may not override it.
+  if (fromUrl && fromOptions && Object.keys(fromUrl)[0] !== Object.keys(fromOptions)[0]) {
+    return { error: 'invalidDidUrl', message: `${Object.keys(fromUrl)[0]} in the DID URL cannot be combined with the resolution option ${Object.keys(fromOptions)[0]}` }
+  }
+  return { selector: fromOptions ?? fromUrl }
+}
 
 function pickVersion(options: ResourceSelection): Record<string, string> {
   const out: Record<string, string> = {}
@@ -595,6 +635,15 @@ function otherMethod(didUrl: string): string | undefined {
   if (!isDidSyntax(did)) return undefined
   const method = did.split(':', 2)[1]!
   return method === METHOD ? undefined : `this resolver serves did:${METHOD}, not did:${method.slice(0, 40)}`
+}
+
+/** What a service endpoint made of URIs is dereferenced to: the URIs, one a line (RFC 2483). */
+const URI_LIST = 'text/uri-list'
+
+/** `representationNotSupported` when `accept` asks for another media type than `type`, the endpoint of service `id`'s own. */
+function notAcceptable(id: string, type: string, accept: string | undefined): DIDDereferencingResult | undefined {
+  if (accept === undefined || accept === type) return undefined
+  return derefFailure('representationNotSupported', `the endpoint of service "${id.slice(0, 64)}" is ${type}, not ${accept.slice(0, 64)}`)
 }
 
 /** `notAllowedServiceEndpoint` when a URI of service `id` may not be handed out ({@link uriListProblem}). */

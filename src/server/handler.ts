@@ -343,28 +343,45 @@ async function identifiers(request: EndpointRequest, { resolver, maxBody, cache,
   let etag: string | undefined
   let height = 0
   let cached: CachedReply | undefined
+  const ifNoneMatch = request.header('if-none-match')?.trim()
+  const noneMatch = !ifNoneMatch ? undefined : ifNoneMatch === '*' ? '*' : 'tag'
   try {
     height = (await resolver.head(known?.network ?? parsed!.network)).finalizedHeight
     if (known?.height === height) cached = cache!.touch(key, known)
     etag = cached?.etag ?? `"${height}-${toHex(sha256(utf8Encode(key))).slice(0, 16)}"`
-    if (request.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) {
-      return { status: 304, headers: { etag, 'cache-control': CACHE }, body: null }
-    }
+    if (noneMatch === 'tag' && matches(request.header('if-none-match')!, etag)) return notModified(etag)
   } catch {
     etag = undefined // unknown network or ledger down: resolution reports it properly below
   }
-  if (cached) return cached.reply
+  // `*` matches any current representation (RFC 9110 §13.1.2): known only once the answer is.
+  if (cached) return noneMatch === '*' && isSuccess(cached.reply.status) ? notModified(etag!) : cached.reply
   parsed ??= parseDidUrl(didUrl) // parsed before, when the answer was cached
   const answer = target.dereference
-    ? await dereference(resolver, didUrl, selection, negotiated)
+    ? await dereference(resolver, didUrl, selection, negotiated, target.service)
     : await resolve(resolver, didUrl, selection, negotiated)
   if (!etag || answer.status >= 500) return answer
-  const tagged = { status: answer.status, headers: { ...answer.headers, etag, 'cache-control': CACHE }, body: answer.body }
-  return cache ? cache.set(key, parsed.network, height, etag, tagged) : tagged
+  const tagged = { status: answer.status, headers: { ...answer.headers, etag, 'cache-control': CACHE, vary: 'Accept' }, body: answer.body }
+  const stored = cache ? cache.set(key, parsed.network, height, etag, tagged) : tagged
+  return noneMatch === '*' && isSuccess(answer.status) ? notModified(etag) : stored
 }
 
-// Answers can change with every new block: revalidate each time (cheap: see the ETag).
+// Answers can change with every new block: revalidate each time (cheap: see the ETag). They are
+// negotiated, so a shared cache keys them by Accept too (RFC 9110 §12.5.5).
 const CACHE = 'public, max-age=0, must-revalidate'
+
+/** Whether an `If-None-Match` list names `etag`, by weak comparison (RFC 9110 §8.8.3.2, §13.1.2): `W/` is ignored. */
+function matches(ifNoneMatch: string, etag: string): boolean {
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300
+}
+
+/** 304 with the headers a 200 would carry that describe it (RFC 9110 §15.4.5). */
+function notModified(etag: string): Answer {
+  return { status: 304, headers: { etag, 'cache-control': CACHE, vary: 'Accept' }, body: null }
+}
 
 async function resolve(resolver: GridResolver, did: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
   if (negotiated.kind === 'document') {
@@ -384,23 +401,20 @@ async function resolve(resolver: GridResolver, did: string, options: GridResolut
   return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result, didResolutionMetadata })
 }
 
-async function dereference(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
-  const result: DIDDereferencingResult = await resolver.dereference(didUrl, {
-    ...options,
-    ...(negotiated.kind === 'document' ? { accept: negotiated.representation } : {}),
-  })
+async function dereference(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated, service: boolean): Promise<Answer> {
+  // A service's endpoint has its own media types (text/uri-list, application/json): the resolver
+  // weighs the one asked for against them, as it does for a library caller.
+  const accept = negotiated.kind === 'result' ? undefined : service || negotiated.kind === 'uri-list' ? negotiated.type : negotiated.representation
+  const result: DIDDereferencingResult = await resolver.dereference(didUrl, accept === undefined ? options : { ...options, accept })
   const error = result.dereferencingMetadata.error
   if (error) return resolutionError(error, String(result.dereferencingMetadata.message ?? ''), 'dereferencingMetadata')
   const status = result.contentMetadata.deactivated ? 410 : 200
   if (negotiated.kind === 'result') return body(status, negotiated.type, { '@context': 'https://w3id.org/did-resolution/v1', ...result })
   const type = String(result.dereferencingMetadata.contentType)
   if (type === URI_LIST) {
-    // The resolver hands out only URIs it has checked (no controls, no bidi marks, allowed schemes).
+    // The resolver hands out only URIs it has checked (printable ASCII, allowed schemes).
     const list = Array.isArray(result.contentStream) ? result.contentStream.join('\r\n') : String(result.contentStream)
     return { status, headers: { 'content-type': URI_LIST }, body: `${list}\r\n` }
-  }
-  if (negotiated.kind === 'uri-list') {
-    return resolutionError('representationNotSupported', `the service endpoint is ${type}, not a list of URIs`, 'dereferencingMetadata')
   }
   return body(status, type === 'application/json' ? 'application/json' : negotiated.type, result.contentStream)
 }

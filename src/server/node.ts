@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { listen } from '../lib/listen.js'
+import type { Socket } from 'node:net'
 import { Readable } from 'node:stream'
 import { messageOf } from '../lib/message.js'
 import { endpointOf, type EndpointReply, type EndpointRequest, type Handler } from './handler.js'
@@ -19,6 +20,8 @@ export interface ServeOptions {
   shutdownGraceMs?: number
   /** Time allowed to receive a whole request, ms. Default 15,000. */
   requestTimeoutMs?: number
+  /** Time allowed to receive a request's headers, ms; at most `requestTimeoutMs`. Default 10,000 (or `requestTimeoutMs` when lower). */
+  headersTimeoutMs?: number
 }
 
 /** A running endpoint. */
@@ -52,21 +55,33 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   const answer: (req: IncomingMessage) => Promise<EndpointReply> = endpoint
     ? (req) => {
         // undici's Request refuses these methods, so the WHATWG path answers 400: so does this one.
-        if (req.method === 'TRACE' || req.method === 'TRACK') return Promise.reject(new TypeError(`${req.method} is a forbidden method`))
+        if (req.method === 'TRACE' || req.method === 'TRACK') return Promise.reject(new MalformedRequest(`${req.method} is a forbidden method`))
         return endpoint(new NodeRequest(req, targets.parse(req.url ?? '/')))
       }
-    : (req) => viaFetch(handler, req, host)
-  const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 15_000, headersTimeout: 10_000 }, (req, res) => {
-    // What the access log needs is read now: once the connection is gone, `req.socket` is null.
-    const seen: Seen = { started: log ? performance.now() : 0, ip: req.socket?.remoteAddress ?? '-', method: req.method ?? '-', target: (req.url ?? '').slice(0, 300) }
+    : (req) => viaFetch(handler, req, targets)
+  const requestTimeout = options.requestTimeoutMs ?? 15_000
+  const headersTimeout = options.headersTimeoutMs ?? Math.min(10_000, requestTimeout)
+  if (headersTimeout > requestTimeout) throw new RangeError(`options.headersTimeoutMs (${headersTimeout}) must be at most options.requestTimeoutMs (${requestTimeout})`)
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      // Node checks both timeouts only this often (30 s by default, which let a slow client keep a
+      // connection ~40 s): checked every second, they hold to within a second.
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      // What the access log needs is read now: once the connection is gone, `req.socket` is null.
+      const seen: Seen = { started: log ? performance.now() : 0, ip: req.socket?.remoteAddress ?? '-', method: req.method ?? '-', target: (req.url ?? '').slice(0, 300), socket: req.socket }
     // No request may end the process: whatever respond() fails at is logged and its connection
     // closed, never left as an unhandled rejection.
-    respond(answer, req, res, seen, log).catch((err: unknown) => {
-      // An answer sent in full stays sent; one left half-written is cut off with its connection.
-      if (!res.writableEnded) res.destroy()
-      quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
-    })
-  })
+      respond(answer, req, res, seen, log).catch((err: unknown) => {
+        // An answer sent in full stays sent; one left half-written is cut off with its connection.
+        if (!res.writableEnded) res.destroy()
+        quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
+      })
+    },
+  )
   const { url, close } = await listen(server, options.port ?? 8080, host, grace)
   // After listening, a server error is an accept failure (EMFILE under a connection flood): it ends
   // no process either. The server keeps listening and accepts again once it can.
@@ -91,6 +106,19 @@ interface Seen {
   method: string
   /** The request target, at most 300 characters. */
   target: string
+  /**
+   * The connection, held from the start: `res.socket` is null not only once it is gone but also
+   * while a pipelined response waits for the one before it.
+   */
+  socket: Socket | null
+}
+
+/** A request the server cannot make sense of (its target, its method): answered 400. */
+class MalformedRequest extends Error {}
+
+/** Whether the client of `seen` is gone: its connection closed before the answer could be sent. */
+function isGone(seen: Seen, res: ServerResponse): boolean {
+  return seen.socket === null || seen.socket.destroyed || res.destroyed
 }
 
 async function respond(answer: (req: IncomingMessage) => Promise<EndpointReply>, req: IncomingMessage, res: ServerResponse, seen: Seen, log: ((line: string) => void) | false): Promise<void> {
@@ -99,31 +127,43 @@ async function respond(answer: (req: IncomingMessage) => Promise<EndpointReply>,
   try {
     const reply = await answer(req)
     // A client gone before its answer: nothing is sent, and the log says so (`-`), not a status.
-    const gone = res.socket === null || res.socket.destroyed
+    const gone = isGone(seen, res)
     status = gone ? '-' : String(reply.status)
     bytes = gone ? 0 : (reply.body?.length ?? 0)
     // A body left unread (refused as too large) is not drained: the connection closes after the answer.
     res.writeHead(reply.status, req.complete ? reply.headers : { ...reply.headers, connection: 'close' })
     if (reply.body === null) res.end()
     else res.end(reply.body)
-  } catch {
-    // The handler never throws; this is a broken connection or a malformed request line.
-    status = res.socket === null || res.socket.destroyed ? '-' : '400'
-    bytes = 0
-    if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/problem+json', connection: 'close' })
-    if (!res.writableEnded) res.end(JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400 }))
+  } catch (err) {
+    // A malformed request is the client's fault (400); anything else is the handler's (500), and
+    // the log says what failed. Either way the connection closes after the answer.
+    const malformed = err instanceof MalformedRequest
+    const gone = isGone(seen, res)
+    status = gone ? '-' : malformed ? '400' : '500'
+    const detail = malformed ? err.message : 'the request could not be answered'
+    const text = JSON.stringify({ type: 'about:blank', title: malformed ? 'Bad Request' : 'Internal Server Error', status: malformed ? 400 : 500, detail })
+    bytes = gone ? 0 : Buffer.byteLength(text)
+    if (!res.headersSent) res.writeHead(malformed ? 400 : 500, { 'content-type': 'application/problem+json', 'content-length': String(bytes), connection: 'close' })
+    if (!res.writableEnded) res.end(text)
+    if (!malformed) quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
   }
   if (log) log(`${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} ${status} ${bytes} ${(performance.now() - seen.started).toFixed(1)}ms`)
 }
 
 /** Any other {@link Handler}: through a WHATWG `Request` and `Response`. */
-async function viaFetch(handler: Handler, req: IncomingMessage, host: string): Promise<EndpointReply> {
+async function viaFetch(handler: Handler, req: IncomingMessage, targets: Targets): Promise<EndpointReply> {
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  const request = new Request(`http://${host}${req.url ?? '/'}`, {
-    method: req.method ?? 'GET',
-    headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])) as [string, string][],
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
-  } as RequestInit)
+  let request: Request
+  try {
+    request = new Request(targets.parse(req.url ?? '/').href, {
+      method: req.method ?? 'GET',
+      headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])) as [string, string][],
+      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+    } as RequestInit)
+  } catch (err) {
+    // undici refuses some methods (TRACE, CONNECT) and header values: the request's fault.
+    throw err instanceof MalformedRequest ? err : new MalformedRequest(messageOf(err))
+  }
   const response = await handler(request)
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : null
   return { status: response.status, headers: Object.fromEntries(response.headers), body }
@@ -138,23 +178,40 @@ type Target = EndpointRequest['url']
  */
 class Targets {
   readonly #parsed = new Map<string, Target>()
-  readonly #host: string
+  readonly #origin: string
 
   constructor(host: string) {
-    this.#host = host
+    // An IPv6 address is bracketed in a URL (RFC 3986 §3.2.2).
+    this.#origin = `http://${host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host}`
   }
 
-  /** Throws as `new URL` does. */
+  /**
+   * The target of a request in origin form (`/path?query`) or absolute form
+   * (`http://host/path?query`, which a server must accept, RFC 9112 §3.2.2: its path and query are
+   * used). Throws {@link MalformedRequest} for anything else.
+   */
   parse(raw: string): Target {
     let target = this.#parsed.get(raw)
     if (target) return target
-    const url = new URL(`http://${this.#host}${raw}`)
+    let url: URL
+    try {
+      url = new URL(raw.startsWith('/') ? `${this.#origin}${raw}` : this.#absolute(raw))
+    } catch (err) {
+      throw new MalformedRequest(`the request target is not a valid URL: ${messageOf(err)}`)
+    }
     target = Object.freeze({ href: url.href, pathname: url.pathname, search: url.search })
     if (raw.length <= 1_024) {
       if (this.#parsed.size >= 1_000) this.#parsed.clear()
       this.#parsed.set(raw, target)
     }
     return target
+  }
+
+  /** An absolute-form target re-based on this server's origin. */
+  #absolute(raw: string): string {
+    const url = new URL(raw)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`the scheme ${url.protocol.slice(0, 32)} is not http or https`)
+    return `${this.#origin}${url.pathname}${url.search}`
   }
 }
 

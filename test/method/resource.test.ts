@@ -627,7 +627,9 @@ describe('resolveResource', () => {
       'ERR_GRID_RESOURCE_NOT_FOUND',
       /\/resources\/r has no version matching versionId 4/,
     )
-    await expectRejects(w.resolver.resolveResource(w.url(), { versionId: 0 }), InvalidDidUrlError, 'ERR_GRID_INVALID_DID_URL', /versionId must be a positive integer/)
+    // A bad value is the caller's option (RangeError) or the URL's (InvalidDidUrlError), as it came.
+    await expect(w.resolver.resolveResource(w.url(), { versionId: 0 })).rejects.toThrow(new RangeError('resolution option versionId must be a positive integer without leading zeros'))
+    await expectRejects(w.resolver.resolveResource(`${w.url()}?versionId=0`), InvalidDidUrlError, 'ERR_GRID_INVALID_DID_URL', /versionId must be a positive integer/)
   })
 
   it('selects by versionTime', async () => {
@@ -666,12 +668,8 @@ describe('resolveResource', () => {
     )
     expect((err as HeightNotReachedError).height).toBe(6)
     expect((err as HeightNotReachedError).finalizedHeight).toBe(5)
-    await expectRejects(
-      w.resolver.resolveResource(w.url(), { versionId: 1, ledgerHeight: 2 }),
-      InvalidDidUrlError,
-      'ERR_GRID_INVALID_DID_URL',
-      /versionId and ledgerHeight cannot be combined/,
-    )
+    await expect(w.resolver.resolveResource(w.url(), { versionId: 1, ledgerHeight: 2 })).rejects.toThrow(new RangeError('resolution option versionId and ledgerHeight cannot be combined'))
+    await expectRejects(w.resolver.resolveResource(`${w.url()}?versionId=1&ledgerHeight=2`), InvalidDidUrlError, 'ERR_GRID_INVALID_DID_URL', /versionId and ledgerHeight cannot be combined/)
   })
 
   it('a ledgerHeight read answers as of that height only: no later version shows (deterministic callers)', async () => {

@@ -127,8 +127,15 @@ describe('resolve', () => {
       [`${did}#key-1`, 'invalidDid'],
       [`${did}?versionId=0`, 'invalidDidUrl'],
       [`${did}?versionTime=yesterday`, 'invalidDidUrl'],
-      [did, 'invalidDidUrl', { versionId: 'two' }],
-      [did, 'invalidDidUrl', { versionId: 1, versionTime: '2026-01-01T00:00:00Z' }],
+      // A bad value in the options is the options' fault (DID Resolution invalidOptions), not the DID URL's.
+      [did, 'invalidOptions', { versionId: 'two' }],
+      [did, 'invalidOptions', { versionTime: 'garbage' }],
+      [did, 'invalidOptions', { ledgerHeight: -1 }],
+      [did, 'invalidOptions', { ledgerHeight: 1.5 }],
+      [did, 'invalidOptions', { versionId: 1, versionTime: '2026-01-01T00:00:00Z' }],
+      // A DID URL selecting otherwise than the options is the URL's fault (a URL from a credential may not override a pinned height).
+      [`${did}?versionId=1`, 'invalidDidUrl', { versionTime: '2026-01-01T00:00:00Z' }],
+      [`${did}?ledgerHeight=-1`, 'invalidDidUrl'],
       [other, 'notFound'],
       [`${did}?versionId=9`, 'notFound'],
       [`${did}?versionTime=2025-12-31T23:59:59Z`, 'notFound'],
@@ -282,8 +289,9 @@ describe('versions', () => {
     const future = await resolver.resolve(did, { ledgerHeight: 4 })
     expect(future.didResolutionMetadata).toMatchObject({ error: 'notFound', message: expect.stringMatching(/above the finalized height 3/) })
     expect((await resolver.resolve(did, { ledgerHeight: 0 })).didResolutionMetadata.error).toBe('notFound')
-    expect((await resolver.resolve(did, { ledgerHeight: -1 })).didResolutionMetadata.error).toBe('invalidDidUrl')
-    expect((await resolver.resolve(did, { ledgerHeight: 2, versionId: 1 })).didResolutionMetadata.error).toBe('invalidDidUrl')
+    expect((await resolver.resolve(did, { ledgerHeight: -1 })).didResolutionMetadata).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
+    expect((await resolver.resolve(did, { ledgerHeight: 2, versionId: 1 })).didResolutionMetadata.error).toBe('invalidOptions')
+    expect((await resolver.resolve(`${did}?ledgerHeight=-1`)).didResolutionMetadata).toEqual({ error: 'invalidDidUrl', message: 'ledgerHeight must be a non-negative integer' })
   })
 
   it('resolves a key that was since rotated away as of its time (history is first-class)', async () => {
@@ -347,6 +355,24 @@ describe('dereference', () => {
     expect(await resolver.dereference(`${did}?service=map`)).toMatchObject({ dereferencingMetadata: { contentType: 'application/json' }, contentStream: { origins: ['https://c.example'] } })
   })
 
+  it('weighs accept against the service endpoint\'s own media type, not the document\'s', async () => {
+    const { resolver, did } = await withService()
+    expect(await resolver.dereference(`${did}?service=dr`, { accept: 'text/uri-list' })).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/' })
+    expect(await resolver.dereference(`${did}?service=dr&relativeRef=x`, { accept: 'text/uri-list' })).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/x' })
+    expect(await resolver.dereference(`${did}?service=map`, { accept: 'application/json' })).toMatchObject({ dereferencingMetadata: { contentType: 'application/json' } })
+    for (const [service, accept, own] of [
+      ['dr', 'application/did+json', 'text/uri-list'],
+      ['dr&relativeRef=x', 'application/did+ld+json', 'text/uri-list'],
+      ['map', 'text/uri-list', 'application/json'],
+    ] as const) {
+      expect(await resolver.dereference(`${did}?service=${service}`, { accept }), `${service} ${accept}`).toEqual({
+        dereferencingMetadata: { error: 'representationNotSupported', message: `the endpoint of service "${service.split('&')[0]}" is ${own}, not ${accept}` },
+        contentStream: null,
+        contentMetadata: {},
+      })
+    }
+  })
+
   it('reports dereferencing errors as data', async () => {
     const { resolver, did } = await withService()
     const cases: [string, string][] = [
@@ -368,6 +394,13 @@ describe('dereference', () => {
       expect(r.dereferencingMetadata.error, url).toBe(error)
       expect(r.contentStream).toBeNull()
     }
+    // Bad options are invalidOptions, for a service, a fragment and a resource alike.
+    for (const url of [`${did}?service=dr`, `${did}#key-1`, `${did}/resources/schema`]) {
+      const r = await resolver.dereference(url, { ledgerHeight: -1 })
+      expect(r.dereferencingMetadata, url).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
+    }
+    expect((await resolver.dereference(`${did}/resources/schema?ledgerHeight=-1`)).dereferencingMetadata.error).toBe('invalidDidUrl')
+    await expect(resolver.resolveResource(`${did}/resources/schema`, { versionTime: 'garbage' })).rejects.toThrow(new RangeError('resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'))
   })
 })
 
@@ -414,6 +447,14 @@ describe('dereference: service endpoints handed out as URIs (text/uri-list)', ()
     ['rlo', 'https://dr.example/\u202Egpj.exe', /contains U\+202E/],
     ['lri', 'https://dr.example/\u2066x\u2069', /contains U\+2066/],
     ['lrm', 'https://dr.example/\u200Fx', /contains U\+200F/],
+    // Invisible format characters, and any other non-ASCII character: URIs are ASCII (RFC 3986).
+    ['wj', 'https://pay\u2060pal.example/', /contains U\+2060 at index 11/],
+    ['shy', 'https://pay\u00ADpal.example/', /contains U\+00AD/],
+    ['mvs', 'https://dr.example/\u180E', /contains U\+180E/],
+    ['iaa', 'https://dr.example/\uFFF9', /contains U\+FFF9/],
+    ['tag', 'https://dr.example/\u{E0041}', /contains U\+E0041 at index 19/],
+    ['iss', 'https://dr.example/\u206A', /contains U\+206A/],
+    ['idn', 'https://\u4F8B.example/', /contains U\+4F8B/],
     ['js', 'javascript:alert(1)', /scheme "javascript" is not one of did, http, https, urn, ws, wss/],
     ['jsupper', 'JavaScript:alert(1)', /scheme "javascript"/],
     ['data', 'data:text/html,<script>alert(1)</script>', /scheme "data"/],

@@ -261,7 +261,7 @@ describe('GET /1.0/identifiers/{did-url}: dereferencing', () => {
     const frag = await get(handler, id(`${did}#key-1`), { accept: 'application/did+ld+json' })
     expect(frag.status).toBe(200)
     expect((await json(frag)).id).toBe(`${did}#key-1`)
-    const svc = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=${encodeURIComponent('bids/7')}`, { accept: 'application/did+json' })
+    const svc = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=${encodeURIComponent('bids/7')}`, { accept: 'text/uri-list' })
     expect(svc.status).toBe(200)
     expect(svc.headers.get('content-type')).toBe('text/uri-list')
     expect(await svc.text()).toBe('https://dr.example/api/bids/7\r\n')
@@ -313,11 +313,28 @@ describe('service dereference: text/uri-list', () => {
     expect([ref.status, await ref.text()]).toEqual([200, 'https://dr.example/api/bids/7\r\n'])
     const map = await get(handler, `/1.0/identifiers/${did}?service=map`, { accept: 'text/uri-list' })
     expect(map.status).toBe(406)
-    expect((await json(map)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: 'the service endpoint is application/json, not a list of URIs' })
+    expect((await json(map)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: 'the endpoint of service "map" is application/json, not text/uri-list' })
     const plain = await get(handler, `/1.0/identifiers/${did}`, { accept: 'text/uri-list' })
     expect(plain.status).toBe(406)
     expect((await json(plain)).didResolutionMetadata.message).not.toMatch(/text\/uri-list/)
     expect(negotiate('text/uri-list', true)).toEqual({ kind: 'uri-list', type: 'text/uri-list' })
+  })
+
+  it('answers as the library does: a document type on a service is 406 (its endpoint is not a document), the map endpoint is application/json', async () => {
+    const { handler, did, resolver } = await setup()
+    for (const [service, accept, status, type] of [
+      ['dr', 'application/did+json', 406, undefined],
+      ['dr', 'application/json', 406, undefined],
+      ['dr', 'text/uri-list', 200, 'text/uri-list'],
+      ['map', 'application/json', 200, 'application/json'],
+      ['map', 'application/did+json', 406, undefined],
+    ] as const) {
+      const res = await get(handler, `/1.0/identifiers/${did}?service=${service}`, { accept })
+      const library = await resolver.dereference(`${did}?service=${service}`, { accept })
+      expect([res.status, library.dereferencingMetadata.error], `${service} ${accept}`).toEqual([status, status === 406 ? 'representationNotSupported' : undefined])
+      if (type) expect([res.headers.get('content-type'), library.dereferencingMetadata.contentType]).toEqual([type, type])
+      else expect((await json(res)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: `the endpoint of service "${service}" is ${service === 'dr' ? 'text/uri-list' : 'application/json'}, not ${accept}` })
+    }
     expect(negotiate('text/uri-list')).toBeUndefined()
   })
 
@@ -363,6 +380,19 @@ describe('POST /1.0/identifiers/{did}: resolution options in the body', () => {
     expect((await json(unknown)).didResolutionMetadata).toMatchObject({ error: 'invalidOptions', message: expect.stringMatching(/unknown resolution option "colour"/) })
     const notJson = await post('versionId=1')
     expect(notJson.status).toBe(400)
+    // A bad value is the options' fault (invalidOptions); the same value in the DID URL is the URL's.
+    for (const [options, message] of [
+      [{ ledgerHeight: -1 }, 'resolution option ledgerHeight must be a non-negative integer'],
+      [{ versionTime: 'garbage' }, 'resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'],
+      [{ versionId: '0' }, 'resolution option versionId must be a positive integer without leading zeros'],
+    ] as const) {
+      const bad = await post(JSON.stringify(options))
+      expect(bad.status, JSON.stringify(options)).toBe(400)
+      expect((await json(bad)).didResolutionMetadata).toMatchObject({ error: 'invalidOptions', message, problemDetails: { type: 'https://www.w3.org/ns/did#INVALID_OPTIONS', status: 400 } })
+    }
+    const inUrl = await get(handler, `/1.0/identifiers/${did}?ledgerHeight=-1`)
+    expect(inUrl.status).toBe(400)
+    expect((await json(inUrl)).didResolutionMetadata).toMatchObject({ error: 'invalidDidUrl', message: 'ledgerHeight must be a non-negative integer' })
     const big = await post(JSON.stringify({ versionTime: 'x'.repeat(20_000) }))
     expect(big.status).toBe(413)
     expect(big.headers.get('content-type')).toBe('application/problem+json')
@@ -409,6 +439,18 @@ describe('list endpoints, health, CORS, caching and limits', () => {
     const again = await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': etag })
     expect(again.status).toBe(304)
     expect(await again.text()).toBe('')
+    // If-None-Match compares weakly (RFC 9110 §13.1.2), and `*` matches any current representation.
+    for (const header of [`W/${etag}`, `"other", W/${etag}`, '*', ' * ']) {
+      const res = await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': header })
+      expect([res.status, res.headers.get('etag'), res.headers.get('vary')], header).toEqual([304, etag, 'Accept'])
+    }
+    expect((await get(handler, `/1.0/identifiers/${did}`, { 'if-none-match': '"other", W/"4-0000000000000000"' })).status).toBe(200)
+    // `*` matches nothing where there is no representation.
+    const absent = `/1.0/identifiers/${did.slice(0, -4)}aaaa`
+    expect((await get(handler, absent)).status).toBe(404)
+    expect((await get(handler, absent, { 'if-none-match': '*' })).status).toBe(404)
+    // Negotiated and publicly cacheable: a shared cache must key the answer by Accept too.
+    expect([first.headers.get('cache-control'), first.headers.get('vary')]).toEqual(['public, max-age=0, must-revalidate', 'Accept'])
     // Another media type is another representation, with another tag.
     expect((await get(handler, `/1.0/identifiers/${did}`, { accept: 'application/did+json' })).headers.get('etag')).not.toBe(etag)
     await anchorResource({ did, signer: key('live-s') }, { ledger, resolver }, 'tariffs', 'TariffTable', { peak: 16 })

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
-import { connect, type Socket } from 'node:net'
+import { Server as NetServer, connect, type Socket } from 'node:net'
 import { Resolver, type DIDResolutionResult } from 'did-resolver'
 import { verifyCredential as didJwtVcVerifyCredential } from 'did-jwt-vc'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -285,6 +285,101 @@ describe('serve(): failures outside the handler end no process either', () => {
     running.server.emit('error', err)
     expect(lines).toEqual([expect.stringMatching(/^\S+Z - server error: accept EMFILE$/)])
     await stillAnswers(running.url, did)
+  })
+})
+
+describe('serve(): request targets, failures, pipelining and timeouts', () => {
+  it('an IPv6 host (:: or ::1) answers as 127.0.0.1 does, through createHandler and through any other handler', async () => {
+    const { resolver, did } = await oneDid()
+    const inner = createHandler({ resolver })
+    // Servers in tests bind 127.0.0.1 only: listen() is pointed there, while serve() is given the IPv6 host.
+    const listen = NetServer.prototype.listen
+    const spy = vi.spyOn(NetServer.prototype, 'listen').mockImplementation(function (this: NetServer, ...args: unknown[]) {
+      return (listen as (...a: unknown[]) => NetServer).call(this, args[0], '127.0.0.1', ...args.slice(2))
+    })
+    try {
+      for (const host of ['::', '::1', '[::1]']) {
+        for (const handler of [inner, (req: Request) => inner(req)]) {
+          running = await serve(handler, { host, port: 0, log: false })
+          const methods = await fetch(`${running.url}/1.0/methods`)
+          expect([host, methods.status, await methods.text()]).toEqual([host, 200, '["grid"]'])
+          await stillAnswers(running.url, did)
+          await running.close()
+          running = undefined
+        }
+      }
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('accepts an absolute-form request target (RFC 9112 §3.2.2): its path and query are served', async () => {
+    const { resolver, did } = await oneDid()
+    const inner = createHandler({ resolver })
+    for (const handler of [inner, (req: Request) => inner(req)]) {
+      running = await serve(handler, { port: 0, log: false })
+      const ask = (target: string) => raw(running!.url, (socket) => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`))
+      const methods = await ask('http://127.0.0.1/1.0/methods')
+      expect(methods).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+      expect(methods.endsWith('\r\n\r\n["grid"]')).toBe(true)
+      expect(await ask(`http://elsewhere.example:8080/1.0/identifiers/${did}?versionId=1`)).toMatch(new RegExp(`^HTTP/1\\.1 200 OK\\r\\n[^]*"id":"${did}"`))
+      await running.close()
+      running = undefined
+    }
+  })
+
+  it('a handler that fails is answered 500 (problem details) and its failure logged; a malformed request stays 400', async () => {
+    const lines: string[] = []
+    running = await serve(async () => {
+      throw new Error('database down')
+    }, { port: 0, log: (l) => lines.push(l) })
+    const res = await fetch(`${running.url}/1.0/methods`)
+    expect([res.status, res.headers.get('content-type')]).toEqual([500, 'application/problem+json'])
+    expect(await res.json()).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'the request could not be answered' })
+    expect(lines).toEqual([
+      expect.stringMatching(/^\S+Z 127\.0\.0\.1 GET \/1\.0\/methods failed: database down$/),
+      expect.stringMatching(/^\S+Z 127\.0\.0\.1 GET \/1\.0\/methods 500 \d+ \S+ms$/),
+    ])
+    // TRACE: undici refuses to build the Request, the client's fault.
+    const trace = await raw(running.url, (socket) => socket.write('TRACE /1.0/methods HTTP/1.1\r\nHost: x\r\n\r\n'))
+    expect(trace).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+    expect(lines.at(-1)).toMatch(/^\S+Z 127\.0\.0\.1 TRACE \/1\.0\/methods 400 \d+ \S+ms$/)
+  })
+
+  it('logs both of two pipelined requests with their status and size (neither client is gone)', async () => {
+    const { resolver } = await oneDid()
+    const lines: string[] = []
+    running = await serve(createHandler({ resolver }), { port: 0, log: (l) => lines.push(l) })
+    const answers = await raw(running.url, (socket) =>
+      socket.write('GET /1.0/methods HTTP/1.1\r\nHost: x\r\n\r\nGET /1.0/traits HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    )
+    expect(answers.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200'])
+    expect(lines).toEqual([
+      expect.stringMatching(/^\S+Z 127\.0\.0\.1 GET \/1\.0\/methods 200 8 \S+ms$/),
+      expect.stringMatching(/^\S+Z 127\.0\.0\.1 GET \/1\.0\/traits 200 [1-9]\d* \S+ms$/),
+    ])
+  })
+
+  // The bound is the test's own time limit, far above the 1 s asked for: what is asserted is the 408.
+  it('closes a connection whose headers never finish with 408 once headersTimeoutMs has passed', { timeout: 20_000 }, async () => {
+    const { resolver, did } = await oneDid()
+    running = await serve(createHandler({ resolver }), { port: 0, log: false, headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 })
+    const answer = await raw(running.url, (socket) => {
+      socket.write('GET /1.0/methods HTTP/1.1\r\nHost: x\r\n')
+      // A header line every 200 ms, never the blank line that ends them (slowloris).
+      let n = 0
+      const drip = setInterval(() => socket.write(`X-Drip-${n++}: 1\r\n`), 200)
+      socket.on('close', () => clearInterval(drip))
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/)
+    await stillAnswers(running.url, did)
+  })
+
+  it('refuses a headersTimeoutMs above requestTimeoutMs, and lowers the default headers timeout to a lower requestTimeoutMs', async () => {
+    const { resolver } = await oneDid()
+    await expect(serve(createHandler({ resolver }), { port: 0, log: false, headersTimeoutMs: 5_000, requestTimeoutMs: 2_000 })).rejects.toThrow(new RangeError('options.headersTimeoutMs (5000) must be at most options.requestTimeoutMs (2000)'))
+    running = await serve(createHandler({ resolver }), { port: 0, log: false, requestTimeoutMs: 2_000 })
+    expect([running.server.headersTimeout, running.server.requestTimeout]).toEqual([2_000, 2_000])
   })
 })
 
