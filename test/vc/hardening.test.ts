@@ -89,6 +89,63 @@ describe('one reading of a token for every implementation', () => {
   })
 })
 
+describe('time claims are integer literals in the token text', () => {
+  /** `jwt` with its payload text edited by `edit`, re-signed by `party`. */
+  function editPayload(jwt: string, party: Party, edit: (text: string) => string): string {
+    const [h, p] = jwt.split('.') as [string, string]
+    const p2 = toBase64url(utf8Encode(edit(Buffer.from(p, 'base64url').toString('utf8'))))
+    return `${h}.${p2}.${toBase64url(party.signing.signSync(utf8Encode(`${h}.${p2}`)))}`
+  }
+  /** Variants of `"name":value` that JSON.parse reads as the same integer and strict integer parsers refuse. */
+  const forms = (name: string, value: number): [string, (t: string) => string][] =>
+    [`${value}.0`, `${value / 1e9}e9`, `${value}.00000000000000000001`, `${value}.0000001`, `${value}E0`].map((literal) => [
+      literal,
+      (t: string) => {
+        const out = t.replace(`"${name}":${value}`, `"${name}":${literal}`)
+        expect(out).not.toBe(t)
+        expect(JSON.parse(out)[name]).toBe(value)
+        return out
+      },
+    ])
+
+  it('a credential with iat, nbf or exp written as 1798762260.0, 1.79876226e9 or the like is credential-malformed, naming the claim', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const base = payloadOf(await w.issue('user', user.did))
+    const jwt = signJwt(w.utility, { ...base, nbf: base.iat })
+    expect(codes((await verifyCredential(jwt, await w.context())).reasons)).toEqual([])
+    for (const name of ['iat', 'nbf', 'exp']) {
+      for (const [literal, edit] of forms(name, payloadOf(jwt)[name] as number)) {
+        const v = await verifyCredential(editPayload(jwt, w.utility, edit), await w.context())
+        expect(codes(v.reasons)).toEqual(['credential-malformed'])
+        expect(v.reasons[0]!.message).toBe(`credential: the payload has ${name} written as ${literal.slice(0, 40)}, not as an integer literal`)
+        expect(v.verified).toBe(false)
+      }
+    }
+  })
+
+  it('a presentation with iat or exp not written as an integer literal is presentation-malformed; nested members of those names are not time claims', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    const ctx = await w.context()
+    const req = { role: 'user', action: 'response.bid' } as const
+    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    expect((await checkRole(vp, req, ctx)).reasons).toEqual([])
+    for (const name of ['iat', 'exp']) {
+      for (const [literal, edit] of forms(name, payloadOf(vp)[name] as number)) {
+        const d = await checkRole(editPayload(vp, user, edit), req, ctx)
+        expect(codes(d.reasons)).toEqual(['presentation-malformed'])
+        expect(d.reasons[0]!.message).toBe(`presentation: the payload has ${name} written as ${literal}, not as an integer literal`)
+        expect(d.allowed).toBe(false)
+      }
+    }
+    // Members named exp or iat inside vp are not the token's time claims: fractions there are left alone.
+    const nested = editPayload(vp, user, (t) => t.replace('"vp":{', '"vp":{"exp":1.5,"iat":[2.0],'))
+    expect((await checkRole(nested, req, ctx)).reasons).toEqual([])
+  })
+})
+
 describe('a byte-order mark is refused wherever a token is parsed', () => {
   const BOM = Buffer.from([0xef, 0xbb, 0xbf])
   /** `jwt` with a BOM before the JSON of its header or payload, re-signed by `party` so only the BOM differs. */
