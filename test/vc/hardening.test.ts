@@ -9,6 +9,7 @@ import {
   checkRole,
   createDid,
   createPresentation,
+  issueMandate,
   issueRoleCredential,
   verifyCredential,
   type ResolvedResource,
@@ -143,6 +144,27 @@ describe('time claims are integer literals in the token text', () => {
     // Members named exp or iat inside vp are not the token's time claims: fractions there are left alone.
     const nested = editPayload(vp, user, (t) => t.replace('"vp":{', '"vp":{"exp":1.5,"iat":[2.0],'))
     expect((await checkRole(nested, req, ctx)).reasons).toEqual([])
+  })
+})
+
+describe('issuance checks everything before it allocates a status index', () => {
+  it('a past validity window or a bad key id throws and burns no index; a good credential then takes one', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const count = () => w.statusStore.count(1) // lists are numbered from 1
+    const before = await count()
+    const base = { issuer: w.utility.jwt, role: 'user', subject: user.did, claims: CLAIMS.user, schema: w.schemas.user, status: w.status } as const
+    await expect(issueRoleCredential({ ...base, issuedAt: w.now, validUntil: w.now - DAY })).rejects.toThrow(new RangeError('validUntil must be after validFrom'))
+    await expect(issueRoleCredential({ ...base, issuer: { ...w.utility.jwt, keyId: 'key 1' }, validUntil: w.now + DAY })).rejects.toThrow(
+      new TypeError('signer.keyId must be a verification method fragment such as "key-1"'),
+    )
+    await expect(issueRoleCredential({ ...base, validUntil: 'soon' as never })).rejects.toThrow(new RangeError('validUntil must be a Date or Unix seconds'))
+    await expect(
+      issueMandate({ user: user.jwt, aggregator: w.utility.did, actions: ['response.bid'], maxKw: 10, schema: w.schemas.mandate, status: w.status, issuedAt: w.now, validUntil: w.now }),
+    ).rejects.toThrow(new RangeError('validUntil must be after validFrom'))
+    expect(await count()).toBe(before)
+    await w.issue('user', user.did)
+    expect(await count()).toBe(before + 1)
   })
 })
 
