@@ -307,7 +307,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--key <file>', 'an assertionMethod key of the issuer')
     .requiredOption('--role <role>', ROLES.join(' | '))
     .requiredOption('--csv <file>', 'the rows')
-    .requiredOption('--out <dir>', 'directory for one <subject>.jwt per row')
+    .requiredOption('--out <dir>', 'directory for one <role>-<subject suffix>.jwt per row')
     .option('--expires <iso>', 'expiry (default one year)')
     .option('--utility <did>', 'whose schemas to use')
     .action(
@@ -337,7 +337,9 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
           }
           const { line, subject, claims } = entry.row
           try {
-            const file = join(o.out, `${subject.replaceAll(':', '_')}.jwt`)
+            // One name per role and subject (`user-sgcc_z6Mk….jwt` for did:grid:sgcc:z6Mk…): another
+            // role's batch into the same directory never replaces it.
+            const file = join(o.out, `${role}-${subject.replace(/^did:grid:/, '').replaceAll(':', '_')}.jwt`)
             const done = home.issuedTo(o.issuer, role, subject)
             if (done) {
               // Issued before (perhaps by a run that stopped before writing the file): the home's

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -33,6 +33,7 @@ describe('vc issue-batch: batch-wide checks and output names', { timeout: 300_00
   let subjects: string[]
   const batch = (role: string, csv: string, ...extra: string[]) =>
     cli(['--json', 'vc', 'issue-batch', '--issuer', utility, '--key', f('utility.key'), '--role', role, '--csv', f(csv), '--out', f('out'), ...extra])
+  const fileOf = (role: string, subject: string) => join(f('out'), `${role}-${subject.slice('did:grid:'.length).replaceAll(':', '_')}.jwt`)
 
   beforeAll(async () => {
     await ok(['key', 'generate', '--out', f('utility.key')])
@@ -53,5 +54,26 @@ describe('vc issue-batch: batch-wide checks and output names', { timeout: 300_00
     expect(run.stderr).toBe('grid-did: --expires must be in the future, got 2020-01-01')
     expect(indexes()).toBe(before)
     expect(readdirSync(dir)).not.toContain('out')
+  })
+
+  it('two roles for one subject into one directory get two files; a re-run repairs each from the home records', async () => {
+    const users = await batch('user', 'users.csv')
+    expect([users.code, JSON.parse(users.stdout)]).toEqual([0, { issued: 3, skipped: 0, failed: [] }])
+    const userFile = fileOf('user', subjects[0]!)
+    const userJwt = readFileSync(userFile, 'utf8')
+    const bases = await batch('production-base', 'bases.csv')
+    expect([bases.code, JSON.parse(bases.stdout)]).toEqual([0, { issued: 1, skipped: 0, failed: [] }])
+    const baseFile = fileOf('production-base', subjects[0]!)
+    expect(readdirSync(f('out')).sort()).toEqual([...subjects.map((s) => fileOf('user', s)), baseFile].map((p) => p.slice(f('out').length + 1)).sort())
+    expect(readFileSync(userFile, 'utf8')).toBe(userJwt) // the user's credential is intact
+    expect(await ok(['vc', 'verify', `@${userFile}`])).toMatch(/^verified: user credential urn:uuid:/)
+    expect(await ok(['vc', 'verify', `@${baseFile}`])).toMatch(/^verified: production-base credential urn:uuid:/)
+    // Re-runs: each role's files are compared with that role's records and repaired, none replaced by the other.
+    const baseJwt = readFileSync(baseFile, 'utf8')
+    rmSync(userFile)
+    writeFileSync(baseFile, '')
+    expect(JSON.parse((await batch('user', 'users.csv')).stdout)).toEqual({ issued: 0, skipped: 3, failed: [] })
+    expect(JSON.parse((await batch('production-base', 'bases.csv')).stdout)).toEqual({ issued: 0, skipped: 1, failed: [] })
+    expect([readFileSync(userFile, 'utf8'), readFileSync(baseFile, 'utf8')]).toEqual([userJwt, baseJwt])
   })
 })
