@@ -76,7 +76,7 @@ export interface PayeeTotal {
   key: string
   role: string
   bids: number
-  payableKwh: number
+  payableWh: number
   subsidyFen: number
 }
 
@@ -97,9 +97,9 @@ export interface DemandResponseLog {
     bids: number
     accepted: number
     rejected: number
-    committedKwh: number
+    committedWh: number
     deliveredKwh: number
-    payableKwh: number
+    payableWh: number
     subsidyFen: number
     subsidyFenByPayeeRole: Record<string, number>
   }
@@ -329,9 +329,9 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
       bids: bids.length,
       accepted: bids.filter((b) => b.accepted).length,
       rejected: bids.filter((b) => !b.accepted).length,
-      committedKwh: sum(settled.records.map((r) => r.committedKwh)),
+      committedWh: sum(settled.records.map((r) => r.committedWh)),
       deliveredKwh: sum(settled.records.map((r) => r.deliveredKwh)),
-      payableKwh: sum(settled.records.map((r) => r.payableKwh)),
+      payableWh: sum(settled.records.map((r) => r.payableWh)),
       subsidyFen: settled.totalFen,
       subsidyFenByPayeeRole: Object.fromEntries(
         ['user', 'aggregator', 'production-base'].map((role) => [role, sum(payees.filter((p) => p.role === role).map((p) => p.subsidyFen))]),
@@ -339,7 +339,7 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     }
     print('')
     show('bids', `${totals.bids}: ${totals.accepted} accepted, ${totals.rejected} rejected`)
-    show('energy', `${totals.committedKwh} kWh committed, ${totals.deliveredKwh} delivered, ${totals.payableKwh} paid for`)
+    show('energy', `${kwh(totals.committedWh)} kWh committed, ${totals.deliveredKwh} delivered, ${kwh(totals.payableWh)} paid for`)
     show('subsidies', `${yuan(totals.subsidyFen)} yuan: users ${yuan(totals.subsidyFenByPayeeRole.user!)}, aggregators ${yuan(totals.subsidyFenByPayeeRole.aggregator!)}, production bases ${yuan(totals.subsidyFenByPayeeRole['production-base']!)}`)
     show('settlement Merkle root', settled.merkleRoot)
     show('anchored as', `${settled.resource} (version ${settled.anchored.versionId}, height ${settled.anchored.height})`)
@@ -406,9 +406,9 @@ function payeeTotals(settled: Settlement, byDid: Map<string, Party>): PayeeTotal
   const totals = new Map<string, PayeeTotal>()
   for (const r of settled.records) {
     const p = byDid.get(r.payee)!
-    const t = totals.get(r.payee) ?? { payee: r.payee, key: p.key, role: p.role, bids: 0, payableKwh: 0, subsidyFen: 0 }
+    const t = totals.get(r.payee) ?? { payee: r.payee, key: p.key, role: p.role, bids: 0, payableWh: 0, subsidyFen: 0 }
     t.bids++
-    t.payableKwh += r.payableKwh
+    t.payableWh += r.payableWh
     t.subsidyFen += r.subsidyFen
     totals.set(r.payee, t)
   }
@@ -416,6 +416,8 @@ function payeeTotals(settled: Settlement, byDid: Map<string, Party>): PayeeTotal
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+/** Whole Wh as kWh, with the fraction only when there is one. */
+const kwh = (wh: number) => String(wh / 1000)
 const label = (p: Party | undefined) => (p ? `${p.key} ${p.name}` : '?')
 
 function printBids(print: (line: string) => void, bids: readonly LoggedBid[], parties: Map<string, Party>): void {
@@ -431,14 +433,14 @@ function printBids(print: (line: string) => void, bids: readonly LoggedBid[], pa
 }
 
 function printSettlement(print: (line: string) => void, settled: Settlement, payees: readonly PayeeTotal[], parties: Map<string, Party>): void {
-  const unpaid = settled.records.filter((r) => r.payableKwh === 0)
+  const unpaid = settled.records.filter((r) => r.payableWh === 0)
   const refused = settled.payeeChecks.filter((c) => !c.allowed)
   print(`   ${'payee'.padEnd(32)}  ${'role'.padEnd(15)}  ${'bids'.padStart(4)}  ${'kWh paid'.padStart(8)}  ${'subsidy (yuan)'.padStart(14)}`)
   for (const p of payees) {
-    print(`   ${label(parties.get(p.key)).padEnd(32)}  ${p.role.padEnd(15)}  ${String(p.bids).padStart(4)}  ${String(p.payableKwh).padStart(8)}  ${yuan(p.subsidyFen).padStart(14)}`)
+    print(`   ${label(parties.get(p.key)).padEnd(32)}  ${p.role.padEnd(15)}  ${String(p.bids).padStart(4)}  ${kwh(p.payableWh).padStart(8)}  ${yuan(p.subsidyFen).padStart(14)}`)
   }
   const keyOf = (did: string) => [...parties.values()].find((p) => p.did === did)?.key ?? '?'
-  if (unpaid.length > 0) print(`   under half delivered, no subsidy: ${unpaid.map((r) => `${keyOf(r.actingFor)} (${r.deliveredKwh} of ${r.committedKwh} kWh)`).join(', ')}`)
+  if (unpaid.length > 0) print(`   under half delivered, no subsidy: ${unpaid.map((r) => `${keyOf(r.actingFor)} (${r.deliveredKwh} of ${kwh(r.committedWh)} kWh)`).join(', ')}`)
   for (const c of refused) print(`   paid to the user, not ${keyOf(c.aggregator)}: ${keyOf(c.user)}'s mandate check for settlement.receive says ${c.reasons.join(', ')}`)
 }
 

@@ -4,13 +4,16 @@
  * anyone holding the records can prove them against the root and nobody can change one unnoticed.
  * Deterministic like the response contract: block time and height come in with the call.
  *
- * The rule (stated once, applied to every accepted bid):
- * - committed energy = bid capacity (kW) × event duration (h);
- * - delivered energy below half the commitment earns nothing (an unreliable response is not paid);
- *   otherwise the payable energy is the delivered energy, up to the commitment (response beyond the
- *   bid was not asked for);
- * - subsidy = payable kWh × cleared price, the cleared price being the bid's own price (pay as bid),
- *   never above the event's cap — amounts are whole fen, so no rounding is ever needed;
+ * The rule (stated once, applied to every accepted bid), in integer arithmetic only:
+ * - committed energy = bid capacity (kW) × event duration, in whole Wh: capacity × duration (s) / 3.6,
+ *   rounded half to even (an event need not last whole hours: 1 kW for 90 minutes is 1,500 Wh);
+ * - delivered energy (metered in whole kWh) below half the commitment earns nothing (an unreliable
+ *   response is not paid); otherwise the payable energy is the delivered energy, up to the
+ *   commitment (response beyond the bid was not asked for);
+ * - subsidy = payable Wh × cleared price (fen per kWh) / 1,000, rounded half to even to whole fen
+ *   (2,251.5 fen is 2,252, 2,254.5 is 2,254), the cleared price being the bid's own price (pay as
+ *   bid), never above the event's cap. So every amount is whole fen, and anyone holding a record
+ *   recomputes its subsidy from the record alone;
  * - the payee is the user the bid was for — or the aggregator that bid for it, when the role check
  *   for `settlement.receive` on the user's behalf passes at settlement time (the mandate must cover
  *   settlement, still be valid, and nothing in it revoked). Otherwise the user is paid directly.
@@ -36,9 +39,12 @@ export interface SettlementRecord {
   payee: string
   /** `self`, `mandate` (the aggregator is paid), or `user:<reason codes>` when the aggregator's claim was refused. */
   payeeBasis: string
-  committedKwh: number
+  /** Whole Wh (see the rule above). */
+  committedWh: number
+  /** As metered, whole kWh. */
   deliveredKwh: number
-  payableKwh: number
+  /** Whole Wh. */
+  payableWh: number
   /** Cleared price, fen per kWh. */
   priceFen: number
   subsidyFen: number
@@ -115,7 +121,7 @@ export class SettlementContract {
     if (!challenge) throw new Error(`settlement of ${event.id} is not open`)
     if (block.time < event.end) throw new Error('an event is settled after it ends')
     const { resolver, trustRegistry, publisher } = this.#options
-    const hours = (event.end - event.start) / 3600
+    const seconds = BigInt(event.end - event.start)
     const records: SettlementRecord[] = []
     const payeeChecks: PayeeCheck[] = []
     for (const bid of bids) {
@@ -137,8 +143,9 @@ export class SettlementContract {
         payee = allowed ? participant : actingFor
         payeeBasis = allowed ? 'mandate' : `user:${[...new Set(reasons)].join(',') || 'other-claimant'}`
       }
-      const committedKwh = bid.capacityKw * hours
-      const payableKwh = delivery.deliveredKwh * 2 < committedKwh ? 0 : Math.min(delivery.deliveredKwh, committedKwh)
+      const committedWh = divideHalfEven(BigInt(bid.capacityKw) * seconds * 5n, 18n) // kW × s / 3.6
+      const deliveredWh = BigInt(delivery.deliveredKwh) * 1000n
+      const payableWh = deliveredWh * 2n < committedWh ? 0n : deliveredWh < committedWh ? deliveredWh : committedWh
       const priceFen = Math.min(bid.priceFen, event.priceCapFen)
       records.push({
         event: event.id,
@@ -148,11 +155,11 @@ export class SettlementContract {
         actingFor,
         payee,
         payeeBasis,
-        committedKwh,
+        committedWh: whole(committedWh),
         deliveredKwh: delivery.deliveredKwh,
-        payableKwh,
+        payableWh: whole(payableWh),
         priceFen,
-        subsidyFen: payableKwh * priceFen,
+        subsidyFen: whole(divideHalfEven(payableWh * BigInt(priceFen), 1000n)),
       })
     }
     if (records.length === 0) throw new Error(`nothing to settle for ${event.id}`)
@@ -182,6 +189,18 @@ export class SettlementContract {
       height: block.height,
     }
   }
+}
+
+/** `n / d` for n ≥ 0, d > 0, rounded to the nearest integer, ties to the even one. */
+export function divideHalfEven(n: bigint, d: bigint): bigint {
+  const q = n / d
+  const twice = (n % d) * 2n
+  return twice > d || (twice === d && q % 2n === 1n) ? q + 1n : q
+}
+
+function whole(n: bigint): number {
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${n} is beyond the safe integers`)
+  return Number(n)
 }
 
 /**

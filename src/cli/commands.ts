@@ -307,17 +307,20 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--key <file>', 'an assertionMethod key of the issuer')
     .requiredOption('--role <role>', ROLES.join(' | '))
     .requiredOption('--csv <file>', 'the rows')
-    .requiredOption('--out <dir>', 'directory for one <subject>.jwt per row')
+    .requiredOption('--out <dir>', 'directory for one <role>-<subject suffix>.jwt per row')
     .option('--expires <iso>', 'expiry (default one year)')
     .option('--utility <did>', 'whose schemas to use')
     .action(
       write(async (home, o: { issuer: string; key: string; role: string; csv: string; out: string; expires?: string; utility?: string }) => {
+        // What holds for every row is checked once, before any row allocates a status index: a
+        // batch-wide mistake is one usage error for the run, not one failure (and a burnt index) per row.
         const role = roleOf(o.role)
+        const validUntil = expiry(o.expires)
+        if (validUntil <= Math.floor(Date.now() / 1000)) throw new UsageError(`--expires must be in the future, got ${o.expires}`)
         const { rows, errors } = readCsv(o.csv, role)
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const status = statusRegistry(home, issuer)
         const schema = schemaUrl(utilityOf(home, o.utility), role)
-        const validUntil = expiry(o.expires)
         mkdirSync(o.out, { recursive: true })
         const summary = { issued: 0, skipped: 0, failed: [] as { row: number; subject?: string; reason: string; code?: string }[] }
         // Rows the CSV reader refused and rows to issue, back in file order.
@@ -334,7 +337,9 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
           }
           const { line, subject, claims } = entry.row
           try {
-            const file = join(o.out, `${subject.replaceAll(':', '_')}.jwt`)
+            // One name per role and subject (`user-sgcc_z6Mk….jwt` for did:grid:sgcc:z6Mk…): another
+            // role's batch into the same directory never replaces it.
+            const file = join(o.out, `${role}-${subject.replace(/^did:grid:/, '').replaceAll(':', '_')}.jwt`)
             const done = home.issuedTo(o.issuer, role, subject)
             if (done) {
               // Issued before (perhaps by a run that stopped before writing the file): the home's

@@ -69,8 +69,10 @@ export async function issueRoleCredential<R extends RoleName>(options: IssueRole
   if (!Object.hasOwn(CLAIM_SCHEMAS, options.role) || options.role === ('mandate' as string)) {
     throw new RangeError(`role must be user, aggregator or production-base, got ${String(options.role)}`)
   }
-  const status = Array.isArray(options.status) ? [...options.status] : await (options.status as StatusRegistry).allocate()
-  return issue(options.role, options, options.subject, options.claims, options.schema, status)
+  // Everything is checked before an index is allocated: a mistake (an expired window, a bad key id)
+  // must not burn an index of the issuer's lists, once per credential of a batch.
+  const sign = draft(options.role, options, options.subject, options.claims, options.schema)
+  return sign(Array.isArray(options.status) ? [...options.status] : await (options.status as StatusRegistry).allocate())
 }
 
 /** Options of {@link issueMandate}. */
@@ -99,19 +101,23 @@ export interface IssueMandateOptions extends CredentialTimes, MandateClaims {
  */
 export async function issueMandate(options: IssueMandateOptions): Promise<string> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
-  const status = options.status ? await options.status.allocate() : undefined
   const claims: MandateClaims = { actions: options.actions, maxKw: options.maxKw }
-  return issue('mandate', { ...options, issuer: options.user }, options.aggregator, claims, options.schema, status)
+  const sign = draft('mandate', { ...options, issuer: options.user }, options.aggregator, claims, options.schema)
+  return sign(options.status ? await options.status.allocate() : undefined)
 }
 
-async function issue(
+/**
+ * Checks everything about a credential that can be checked before its status entries exist (subject,
+ * claims, schema, times, issuer key id) and returns what signs it with them: nobody allocates a status
+ * index for a credential that would then be refused.
+ */
+function draft(
   kind: CredentialKind,
   options: CredentialTimes & { issuer: JwtSigner },
   subject: string,
   claims: object,
   schema: string,
-  status: StatusListEntry[] | undefined,
-): Promise<string> {
+): (status: StatusListEntry[] | undefined) => Promise<string> {
   parseDid(subject)
   const errors = claimErrors(CLAIM_SCHEMAS[kind], claims)
   if (errors.length > 0) throw new InvalidClaimsError(kind, errors)
@@ -120,19 +126,24 @@ async function issue(
   const nbf = seconds(options.validFrom ?? iat, 'validFrom')
   const exp = seconds(options.validUntil, 'validUntil')
   if (exp <= nbf) throw new RangeError('validUntil must be after validFrom')
-  const vc: Record<string, unknown> = {
-    '@context': ['https://www.w3.org/2018/credentials/v1'],
-    type: ['VerifiableCredential', CREDENTIAL_TYPES[kind]],
-    credentialSubject: claims,
-    credentialSchema: { id: schema, type: 'JsonSchema' },
-  }
-  if (status) vc.credentialStatus = status
   const { issuer } = options
-  return createVerifiableCredentialJwt(
-    { iss: issuer.did, sub: subject, iat, nbf, exp, jti: options.id ?? `urn:uuid:${crypto.randomUUID()}`, vc } as never,
-    { did: issuer.did, signer: didJwtSigner(issuer.signer), alg: 'EdDSA' },
-    { header: { alg: 'EdDSA', kid: kidOf(issuer) } },
-  )
+  const kid = kidOf(issuer)
+  if (typeof issuer.signer?.sign !== 'function') throw new TypeError('issuer.signer must be a signer')
+  const jti = options.id ?? `urn:uuid:${crypto.randomUUID()}`
+  return (status) => {
+    const vc: Record<string, unknown> = {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      type: ['VerifiableCredential', CREDENTIAL_TYPES[kind]],
+      credentialSubject: claims,
+      credentialSchema: { id: schema, type: 'JsonSchema' },
+    }
+    if (status) vc.credentialStatus = status
+    return createVerifiableCredentialJwt(
+      { iss: issuer.did, sub: subject, iat, nbf, exp, jti, vc } as never,
+      { did: issuer.did, signer: didJwtSigner(issuer.signer), alg: 'EdDSA' },
+      { header: { alg: 'EdDSA', kid } },
+    )
+  }
 }
 
 /** Options of {@link createPresentation}. */

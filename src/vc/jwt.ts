@@ -14,7 +14,8 @@ export interface DecodedJws {
 /**
  * Splits and parses a compact JWS strictly: three unpadded base64url parts in canonical form (no
  * whitespace or byte-order mark around them), JSON objects for header and payload with no leading
- * byte-order mark and no member name twice, `alg: "EdDSA"`, a string `kid`, no `crit`, a 64-byte signature.
+ * byte-order mark and no member name twice, the payload's time claims (`iat`, `nbf`, `exp`) written as
+ * integer literals if numbers, `alg: "EdDSA"`, a string `kid`, no `crit`, a 64-byte signature.
  * Returns a message instead of throwing, because the role check reports it as a reason.
  * @internal
  */
@@ -25,7 +26,7 @@ export function decodeJws(jws: unknown, maxLength: number): DecodedJws | string 
   if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) return 'not a compact JWS (three base64url parts)'
   const [h, p, s] = parts as [string, string, string]
   const header = jsonPart(h)
-  const payload = jsonPart(p)
+  const payload = jsonPart(p, INTEGER_CLAIMS)
   if (typeof header === 'string') return `the header ${header}`
   if (typeof payload === 'string') return `the payload ${payload}`
   if (header.alg !== 'EdDSA') return `alg must be EdDSA, got ${JSON.stringify(header.alg)?.slice(0, 40)}`
@@ -46,8 +47,16 @@ function canonical(part: string): Uint8Array | undefined {
   }
 }
 
+/**
+ * The payload's top-level claims that are integers: `JSON.parse` reads `1798762260.0`, `1.79876226e9`
+ * or `1798762260.0000001` as integers, while parsers into integer types in other languages (Go int64,
+ * Rust u64, Java long) refuse them, so validators would disagree. Only `-?(0|[1-9][0-9]*)` is accepted.
+ */
+const INTEGER_CLAIMS: ReadonlySet<string> = new Set(['iat', 'nbf', 'exp'])
+const INTEGER_LITERAL = /^-?(0|[1-9][0-9]*)$/
+
 /** A part's JSON object, or why it is not one (a phrase after "the header"/"the payload"). */
-function jsonPart(part: string): Record<string, unknown> | string {
+function jsonPart(part: string, integers: ReadonlySet<string> = new Set()): Record<string, unknown> | string {
   const notJson = 'is not a base64url JSON object'
   const bytes = canonical(part)
   if (!bytes) return notJson
@@ -59,38 +68,59 @@ function jsonPart(part: string): Record<string, unknown> | string {
     const value: unknown = JSON.parse(text)
     // Duplicate member names: JSON.parse keeps the last, other parsers the first — refuse them, so
     // every implementation reads the same claims (RFC 7515 §5.2, RFC 7519 §4).
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || hasDuplicateKeys(text)) return notJson
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return notJson
+    const problem = scan(text, integers)
+    if (problem === 'duplicate') return notJson
+    if (problem) return `has ${problem.name} written as ${problem.literal.slice(0, 40)}, not as an integer literal`
     return value as Record<string, unknown>
   } catch {
     return notJson
   }
 }
 
-/** Whether valid JSON `text` has an object with a member name twice (after unescaping). */
-function hasDuplicateKeys(text: string): boolean {
+/**
+ * Walks valid JSON `text` once: `'duplicate'` if an object has a member name twice (after unescaping),
+ * else the first top-level member named in `integers` whose value is a number not written as an
+ * integer literal. Top-level members only: nested objects (`vc`, `vp`) may have members of those names.
+ */
+function scan(text: string, integers: ReadonlySet<string>): 'duplicate' | { name: string; literal: string } | undefined {
   const stack: (Set<string> | undefined)[] = [] // a Set per open object, undefined per open array
   let expectKey = false
+  let member: string | undefined // the top-level member whose value comes next
+  const number = /[-+0-9.eE]+/y
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]
+    const c = text[i]!
     if (c === '"') {
       let j = i + 1
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1
       if (expectKey) {
         const name = JSON.parse(text.slice(i, j + 1)) as string
         const names = stack.at(-1)!
-        if (names.has(name)) return true
+        if (names.has(name)) return 'duplicate'
         names.add(name)
         expectKey = false
-      }
+        member = stack.length === 1 && integers.has(name) ? name : undefined
+      } else member = undefined
       i = j
     } else if (c === '{') {
       stack.push(new Set())
       expectKey = true
-    } else if (c === '[') stack.push(undefined)
-    else if (c === '}' || c === ']') stack.pop()
+      member = undefined
+    } else if (c === '[') {
+      stack.push(undefined)
+      member = undefined
+    } else if (c === '}' || c === ']') stack.pop()
     else if (c === ',') expectKey = stack.at(-1) !== undefined
+    else if (member !== undefined && (c === '-' || (c >= '0' && c <= '9'))) {
+      // The text is valid JSON, so the number runs to the next delimiter.
+      number.lastIndex = i
+      const literal = number.exec(text)![0]
+      if (!INTEGER_LITERAL.test(literal)) return { name: member, literal }
+      member = undefined
+      i += literal.length - 1
+    }
   }
-  return false
+  return undefined
 }
 
 /** The payload of a JWT without any verification (for an issuer reading its own credential). */

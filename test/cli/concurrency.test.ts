@@ -63,7 +63,7 @@ describe('one writer at a time per home', { timeout: 300_000 }, () => {
     for (const [subject, jwts] of records) expect(jwts, subject).toHaveLength(1)
     // Every output file holds that one credential.
     expect(readdirSync(f('out'))).toHaveLength(users.length)
-    for (const u of users) expect(readFileSync(join(f('out'), `${u.replaceAll(':', '_')}.jwt`), 'utf8')).toBe(`${records.get(u)![0]}\n`)
+    for (const u of users) expect(readFileSync(join(f('out'), `user-${u.slice('did:grid:'.length).replaceAll(':', '_')}.jwt`), 'utf8')).toBe(`${records.get(u)![0]}\n`)
     // Revoking the subject's credential leaves it nothing valid.
     const [jwt] = records.get(users[0]!)!
     expect(await ok(['vc', 'verify', jwt!])).toMatch(/^verified: user credential/)

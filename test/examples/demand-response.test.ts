@@ -103,7 +103,7 @@ describe('examples/demand-response (npm run demo)', () => {
     expect(genuine.time - copy.time).toBe(6)
     // It is settled on its own terms.
     const record = log.settlement.records.find((r) => r.bid === genuine.n)!
-    expect([record.committedKwh, record.priceFen]).toEqual([720, 1000])
+    expect([record.committedWh, record.priceFen]).toEqual([720_000, 1000])
     expect(log.settlement.records.some((r) => r.bid === copy.n)).toBe(false)
   })
 
@@ -123,18 +123,18 @@ describe('examples/demand-response (npm run demo)', () => {
 
   it('computes the subsidies by the stated rule, with the exact totals of the seeded data', () => {
     for (const r of log.settlement.records) {
-      expect(r.committedKwh).toBe(log.bids[r.bid - 1]!.capacityKw * 2)
-      expect(r.payableKwh).toBe(r.deliveredKwh * 2 < r.committedKwh ? 0 : Math.min(r.deliveredKwh, r.committedKwh))
+      expect(r.committedWh).toBe(log.bids[r.bid - 1]!.capacityKw * 2000)
+      expect(r.payableWh).toBe(r.deliveredKwh * 2000 < r.committedWh ? 0 : Math.min(r.deliveredKwh * 1000, r.committedWh))
       expect(r.priceFen).toBeLessThanOrEqual(1500)
-      expect(r.subsidyFen).toBe(r.payableKwh * r.priceFen)
+      expect(r.subsidyFen).toBe((r.payableWh / 1000) * r.priceFen)
     }
     expect(log.totals).toEqual({
       bids: 57,
       accepted: 48,
       rejected: 9,
-      committedKwh: 36_840,
+      committedWh: 36_840_000,
       deliveredKwh: 31_788,
-      payableKwh: 29_927,
+      payableWh: 29_927_000,
       subsidyFen: 33_671_200,
       subsidyFenByPayeeRole: { user: 8_115_550, aggregator: 17_617_650, 'production-base': 7_938_000 },
     })
@@ -143,7 +143,7 @@ describe('examples/demand-response (npm run demo)', () => {
       U30: 279_450, U31: 1_324_400, U32: 96_000, U33: 0, U34: 1_092_000, U35: 595_650, U36: 720_000, U37: 252_000, U38: 200_450,
       U39: 188_750, U40: 222_000, U42: 200_000, U44: 442_850, U45: 644_000, U48: 1_445_000, U49: 163_000, U50: 250_000,
     })
-    expect(log.settlement.records.filter((r) => r.payableKwh === 0).map((r) => log.bids[r.bid - 1]!.actingForKey ?? log.bids[r.bid - 1]!.participant)).toEqual(['U33', 'U07', 'U12', 'U19'])
+    expect(log.settlement.records.filter((r) => r.payableWh === 0).map((r) => log.bids[r.bid - 1]!.actingForKey ?? log.bids[r.bid - 1]!.participant)).toEqual(['U33', 'U07', 'U12', 'U19'])
   })
 
   it("anchors the records' Merkle root on the ledger: it resolves, and matches the records in the log", async () => {

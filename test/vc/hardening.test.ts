@@ -9,6 +9,7 @@ import {
   checkRole,
   createDid,
   createPresentation,
+  issueMandate,
   issueRoleCredential,
   verifyCredential,
   type ResolvedResource,
@@ -86,6 +87,84 @@ describe('one reading of a token for every implementation', () => {
     // Nested objects and arrays with repeated names at different levels are fine.
     const nested = signJwt(w.utility, { ...payloadOf(jwt), extra: [{ a: 1 }, { a: 2 }], more: { a: { a: 1 } } })
     expect(codes((await verifyCredential(nested, await w.context())).reasons)).toEqual([])
+  })
+})
+
+describe('time claims are integer literals in the token text', () => {
+  /** `jwt` with its payload text edited by `edit`, re-signed by `party`. */
+  function editPayload(jwt: string, party: Party, edit: (text: string) => string): string {
+    const [h, p] = jwt.split('.') as [string, string]
+    const p2 = toBase64url(utf8Encode(edit(Buffer.from(p, 'base64url').toString('utf8'))))
+    return `${h}.${p2}.${toBase64url(party.signing.signSync(utf8Encode(`${h}.${p2}`)))}`
+  }
+  /** Variants of `"name":value` that JSON.parse reads as the same integer and strict integer parsers refuse. */
+  const forms = (name: string, value: number): [string, (t: string) => string][] =>
+    [`${value}.0`, `${value / 1e9}e9`, `${value}.00000000000000000001`, `${value}.0000001`, `${value}E0`].map((literal) => [
+      literal,
+      (t: string) => {
+        const out = t.replace(`"${name}":${value}`, `"${name}":${literal}`)
+        expect(out).not.toBe(t)
+        expect(JSON.parse(out)[name]).toBe(value)
+        return out
+      },
+    ])
+
+  it('a credential with iat, nbf or exp written as 1798762260.0, 1.79876226e9 or the like is credential-malformed, naming the claim', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const base = payloadOf(await w.issue('user', user.did))
+    const jwt = signJwt(w.utility, { ...base, nbf: base.iat })
+    expect(codes((await verifyCredential(jwt, await w.context())).reasons)).toEqual([])
+    for (const name of ['iat', 'nbf', 'exp']) {
+      for (const [literal, edit] of forms(name, payloadOf(jwt)[name] as number)) {
+        const v = await verifyCredential(editPayload(jwt, w.utility, edit), await w.context())
+        expect(codes(v.reasons)).toEqual(['credential-malformed'])
+        expect(v.reasons[0]!.message).toBe(`credential: the payload has ${name} written as ${literal.slice(0, 40)}, not as an integer literal`)
+        expect(v.verified).toBe(false)
+      }
+    }
+  })
+
+  it('a presentation with iat or exp not written as an integer literal is presentation-malformed; nested members of those names are not time claims', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const jwt = await w.issue('user', user.did)
+    const ctx = await w.context()
+    const req = { role: 'user', action: 'response.bid' } as const
+    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    expect((await checkRole(vp, req, ctx)).reasons).toEqual([])
+    for (const name of ['iat', 'exp']) {
+      for (const [literal, edit] of forms(name, payloadOf(vp)[name] as number)) {
+        const d = await checkRole(editPayload(vp, user, edit), req, ctx)
+        expect(codes(d.reasons)).toEqual(['presentation-malformed'])
+        expect(d.reasons[0]!.message).toBe(`presentation: the payload has ${name} written as ${literal}, not as an integer literal`)
+        expect(d.allowed).toBe(false)
+      }
+    }
+    // Members named exp or iat inside vp are not the token's time claims: fractions there are left alone.
+    const nested = editPayload(vp, user, (t) => t.replace('"vp":{', '"vp":{"exp":1.5,"iat":[2.0],'))
+    expect((await checkRole(nested, req, ctx)).reasons).toEqual([])
+  })
+})
+
+describe('issuance checks everything before it allocates a status index', () => {
+  it('a past validity window or a bad key id throws and burns no index; a good credential then takes one', async () => {
+    const w = await World.create()
+    const user = await w.party('user')
+    const count = () => w.statusStore.count(1) // lists are numbered from 1
+    const before = await count()
+    const base = { issuer: w.utility.jwt, role: 'user', subject: user.did, claims: CLAIMS.user, schema: w.schemas.user, status: w.status } as const
+    await expect(issueRoleCredential({ ...base, issuedAt: w.now, validUntil: w.now - DAY })).rejects.toThrow(new RangeError('validUntil must be after validFrom'))
+    await expect(issueRoleCredential({ ...base, issuer: { ...w.utility.jwt, keyId: 'key 1' }, validUntil: w.now + DAY })).rejects.toThrow(
+      new TypeError('signer.keyId must be a verification method fragment such as "key-1"'),
+    )
+    await expect(issueRoleCredential({ ...base, validUntil: 'soon' as never })).rejects.toThrow(new RangeError('validUntil must be a Date or Unix seconds'))
+    await expect(
+      issueMandate({ user: user.jwt, aggregator: w.utility.did, actions: ['response.bid'], maxKw: 10, schema: w.schemas.mandate, status: w.status, issuedAt: w.now, validUntil: w.now }),
+    ).rejects.toThrow(new RangeError('validUntil must be after validFrom'))
+    expect(await count()).toBe(before)
+    await w.issue('user', user.did)
+    expect(await count()).toBe(before + 1)
   })
 })
 
