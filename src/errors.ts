@@ -29,6 +29,7 @@ export type GridErrorCode =
   | 'ERR_GRID_KEYSTORE_MISMATCH'
   | 'ERR_GRID_KEYSTORE_PARAMS'
   | 'ERR_GRID_HOME_LOCKED'
+  | 'ERR_GRID_TRUST_REGISTRY_EXISTS'
   | (string & {})
 
 /**

@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import type { RegistryArtifact } from '../ledger/evm.js'
 import type { Globals } from './commands.js'
 import { CliError, UsageError } from './errors.js'
-import { collect, portOption } from './options.js'
+import { collect, numberOption, portOption } from './options.js'
 import { Home, readConfig } from './home.js'
 import { keystoreAddress, openAccountKeystore } from './keystore.js'
 import { parseLedgerSpec } from './ledger.js'
@@ -109,8 +109,7 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
     .option('--admin-key <file>', 'EVM account keystore of the registry admin (default: a key that lives only in this process)')
     .action(async (o: { host: string; port: string; chainId: string; hardfork: string; writer: string[]; adminKey?: string }) => {
       const port = portOption(o.port)
-      const chainId = Number(o.chainId)
-      if (!Number.isSafeInteger(chainId) || chainId < 1) throw new UsageError('--chain-id must be a positive integer')
+      const chainId = numberOption(o.chainId, '--chain-id', { min: 1, integer: true })
       if (!['paris', 'shanghai', 'cancun', 'prague'].includes(o.hardfork)) throw new UsageError(`--hardfork must be paris, shanghai, cancun or prague, got "${o.hardfork}"`)
       const writerKey = ctx.globals().writerKey ?? process.env.GRID_DID_WRITER_KEY
       const writers = await Promise.all([...o.writer, ...(o.writer.length === 0 && writerKey ? [writerKey] : [])].map((w) => addressArg(w, ctx.passphrase)))

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
-import { GridError } from '../errors.js'
+import { GridError, ResourceNotFoundError } from '../errors.js'
 import { Ed25519KeyPair } from '../method/keys.js'
 import { createDid } from '../method/create.js'
 import { deactivateDid } from '../method/deactivate.js'
@@ -21,10 +21,10 @@ import { ROLES, type RoleName } from '../vc/roles.js'
 import { StatusRegistry } from '../vc/status-registry.js'
 import { subjectFault } from '../vc/subject.js'
 import { checkRole, verifyCredential, type VerificationContext } from '../vc/verify.js'
-import { CliError, UsageError } from './errors.js'
-import { collect, portOption } from './options.js'
+import { CliError, TrustRegistryExistsError, UsageError } from './errors.js'
+import { collect, numberOption, portOption } from './options.js'
+import { printable, printableLines } from './printable.js'
 import { Home, type HomeOptions } from './home.js'
-import { lockHome, lockWaitMs, type HomeLock } from './lock.js'
 import { syncDir, writeFileDurable } from './durable.js'
 import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
 import { registerChainCommands } from './chain-commands.js'
@@ -38,32 +38,34 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
   // Asked once per command, however many keystores it unlocks.
   let asked: Promise<string> | undefined
   const passphrase = () => (asked ??= readPassphrase(io))
-  /** Opens the home; `create` only for a command that writes to it (see HomeOptions.create). */
+  /**
+   * Opens the home; `create` only for a command that writes to it (see HomeOptions.create), which
+   * also takes the home's writer lock before anything in the home is made or opened.
+   */
   const openHome = (options: Pick<HomeOptions, 'create' | 'onSyncError' | 'checkpoints'>) => {
     const g = globals()
     return Home.open(Home.defaultDir(g.home), {
       ...(g.ledger ? { ledger: g.ledger } : {}),
       ...(g.writerKey ? { writerKey: g.writerKey } : {}),
       passphrase,
+      onLockWait: () => io.interactive && io.stderr(`waiting for another command writing to ${Home.defaultDir(g.home)}…\n`),
       ...options,
     })
   }
   /**
    * Runs a command body with the home open and prints its result. A command that `writes` makes the
-   * home if it is missing and holds its writer lock; one that only reads never makes a home.
+   * home if it is missing and holds its writer lock from before it opens the home until it closes
+   * it; one that only reads never makes or changes anything in the home.
    */
   const command =
     (writes: boolean) =>
     <A extends unknown[]>(body: (home: Home, ...args: A) => Promise<{ json: unknown; text: string }>) =>
     async (...args: A) => {
       const home = await openHome({ create: writes })
-      let lock: HomeLock | undefined
       try {
-        if (writes) lock = await lockHome(home.dir, lockWaitMs(), () => io.interactive && io.stderr(`waiting for another command writing to ${home.dir}…\n`))
         const { json, text } = await body(home, ...args)
-        io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
+        io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${printableLines(text)}\n`)
       } finally {
-        lock?.release()
         await home.close()
       }
     }
@@ -200,7 +202,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
       read(async (home, id: string) => {
         const history = await home.resolver.history(id)
         const text = history.operations
-          .map((o) => `h${o.height} p${o.position} ${o.time} ${o.type ?? '?'} ${o.applied ? `applied v${o.versionId}` : `skipped ${o.reason}`}`)
+          .map((o) => `h${o.height} p${o.position} ${o.time} ${o.type ?? '?'} ${o.applied ? `applied v${o.versionId}` : `skipped ${printable(String(o.reason))}`}`)
           .join('\n')
         return { json: history.operations, text: text || `${id} has no operations` }
       }),
@@ -231,8 +233,12 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .description('publish the role schemas and a trust registry naming the utility for every role; remember the utility')
     .requiredOption('--utility <did>', "the utility's DID")
     .requiredOption('--key <file>', 'its update key or an assertionMethod key')
+    .option('--force', 'replace an existing trust registry (drops every issuer `trust add` added)')
     .action(
-      write(async (home, o: { utility: string; key: string }) => {
+      write(async (home, o: { utility: string; key: string; force?: boolean }) => {
+        // Refused rather than merged: a re-run is a mistake or a deliberate reset, and a silent
+        // replacement would deny every credential of the issuers `trust add` trusted.
+        if (!o.force && (await hasResource(home, trustRegistryUrl(o.utility)))) throw new TrustRegistryExistsError(trustRegistryUrl(o.utility))
         const author = { did: o.utility, signer: openKeystore(o.key, await passphrase()) }
         const schemas = await publishRoleSchemas(author, home)
         await publishTrustRegistry(author, home, {
@@ -283,6 +289,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--utility <did>', 'whose schemas to use (default: the one `trust init` set)')
     .action(
       write(async (home, o: { issuer: string; key: string; role: string; subject: string; claims: string; expires?: string; utility?: string }) => {
+        const validUntil = expiry(o.expires)
         const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
         const role = roleOf(o.role)
         const fault = await subjectFault(home.resolver, o.subject)
@@ -294,7 +301,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
           claims: readJson(o.claims) as never,
           schema: schemaUrl(utilityOf(home, o.utility), role),
           status: statusRegistry(home, issuer),
-          validUntil: expiry(o.expires),
+          validUntil,
         })
         const jti = String(peekPayload(jwt)!.jti)
         home.recordIssued({ jti, issuer: o.issuer, role, subject: o.subject, jwt })
@@ -370,7 +377,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         if (summary.failed.length > 0) setExit(1)
         const text = [
           `issued ${summary.issued}, skipped ${summary.skipped} (already issued), failed ${summary.failed.length}`,
-          ...summary.failed.map((f) => `  line ${f.row}: ${f.reason}${f.code ? ` (${f.code})` : ''}`),
+          ...summary.failed.map((f) => `  line ${f.row}: ${printable(f.reason)}${f.code ? ` (${printable(f.code)})` : ''}`),
         ].join('\n')
         return { json: summary, text }
       }),
@@ -386,9 +393,9 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--utility <did>', 'whose mandate schema to use')
     .action(
       write(async (home, o: { user: string; key: string; aggregator: string; actions: string; maxKw: string; until: string; utility?: string }) => {
+        const maxKw = numberOption(o.maxKw, '--max-kw', { exclusive: true })
+        const validUntil = time(o.until, '--until')
         const user = await signerFor(home, o.user, openKeystore(o.key, await passphrase()), 'assertionMethod')
-        const maxKw = Number(o.maxKw)
-        if (!Number.isFinite(maxKw) || maxKw <= 0) throw new UsageError('--max-kw must be a positive number')
         const fault = await subjectFault(home.resolver, o.aggregator)
         if (fault) throw fault
         const jwt = await issueMandate({
@@ -398,7 +405,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
           maxKw,
           schema: schemaUrl(utilityOf(home, o.utility), 'mandate'),
           status: statusRegistry(home, user),
-          validUntil: time(o.until, '--until'),
+          validUntil,
         })
         home.recordIssued({ jti: String(peekPayload(jwt)!.jti), issuer: o.user, role: 'mandate', subject: o.aggregator, jwt })
         return { json: { jwt }, text: jwt }
@@ -414,7 +421,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         if (!result.verified) setExit(1)
         const text = result.verified
           ? `verified: ${result.kind} credential ${result.id} from ${result.issuer} for ${result.subject}`
-          : ['not verified:', ...result.reasons.map((r) => `  ${r.code}: ${r.message}`)].join('\n')
+          : ['not verified:', ...result.reasons.map((r) => `  ${r.code}: ${printable(r.message)}`)].join('\n')
         return { json: result, text }
       }),
     )
@@ -481,8 +488,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .action(
       read(async (home, arg: string, o: { role: string; action: string; audience: string; challenge: string; binding?: string; onBehalfOf?: string; capacityKw?: string; at?: string; utility?: string }) => {
         const binding = bindingOption(o.binding)
-        const capacityKw = o.capacityKw === undefined ? undefined : Number(o.capacityKw)
-        if (capacityKw !== undefined && !Number.isFinite(capacityKw)) throw new UsageError('--capacity-kw must be a number')
+        const capacityKw = o.capacityKw === undefined ? undefined : numberOption(o.capacityKw, '--capacity-kw')
         const decision = await checkRole(
           await readJwt(arg, io),
           { role: roleOf(o.role), action: o.action, ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}), ...(capacityKw !== undefined ? { capacityKw } : {}) },
@@ -491,7 +497,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
         if (!decision.allowed) setExit(1)
         const text = decision.allowed
           ? `allowed: ${decision.subject} as ${decision.role} for ${decision.action}${decision.actingFor !== decision.subject ? ` on behalf of ${decision.actingFor}` : ''}`
-          : ['denied:', ...decision.reasons.map((r) => `  ${r.code}: ${r.message}`)].join('\n')
+          : ['denied:', ...decision.reasons.map((r) => `  ${r.code}: ${printable(r.message)}`)].join('\n')
         return { json: decision, text }
       }),
     )
@@ -509,15 +515,14 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     .action(async (o: { host: string; port: string; syncInterval: string; checkpoints: boolean }) => {
       const { createHandler, serve } = await import('../server/node.js')
       const port = portOption(o.port)
-      const interval = Number(o.syncInterval)
-      if (!Number.isInteger(interval) || interval < 10) throw new UsageError('--sync-interval must be an integer >= 10 (milliseconds)')
+      const interval = numberOption(o.syncInterval, '--sync-interval', { min: 10, integer: true })
       const home = await openHome({
         create: false,
         checkpoints: o.checkpoints,
-        onSyncError: (err) => io.stderr(`sync failed: ${err instanceof Error ? err.message : String(err)}\n`),
+        onSyncError: (err) => io.stderr(`sync failed: ${printable(err instanceof Error ? err.message : String(err))}\n`),
       })
       if ('start' in home.ledger && typeof home.ledger.start === 'function') (home.ledger as { start(ms: number): void }).start(interval)
-      const running = await serve(createHandler({ resolver: home.resolver }), { host: o.host, port, log: (l) => io.stderr(`${l}\n`) })
+      const running = await serve(createHandler({ resolver: home.resolver }), { host: o.host, port, log: (l) => io.stderr(`${printable(l)}\n`) })
       io.stdout(globals().json ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`)
       await new Promise<void>((resolve) => {
         const stop = () => void running.close().then(() => home.close()).then(resolve)
@@ -558,6 +563,17 @@ async function anchored(home: Home, before: DidState, op: EncodedOperation, what
   return { json: { did, receipt, versionId: state.versionId }, text: `${what}: ${did} is at version ${state.versionId}` }
 }
 
+/** Whether the resource at `url` has a version; an outage or a damaged store throws, never "no". */
+async function hasResource(home: Home, url: string): Promise<boolean> {
+  try {
+    await home.resolver.resolveResource(url)
+    return true
+  } catch (err) {
+    if (err instanceof ResourceNotFoundError) return false
+    throw err
+  }
+}
+
 function roleOf(value: string): RoleName {
   if (!(ROLES as readonly string[]).includes(value)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${value}"`)
   return value as RoleName
@@ -587,11 +603,23 @@ async function context(home: Home, at: string | undefined, utility: string | und
   return { resolver: home.resolver, trustRegistry: trustRegistryUrl(u), time: at ? time(at, '--at') : Math.floor(Date.now() / 1000), height: head.finalizedHeight }
 }
 
+/**
+ * A time flag (`--expires`, `--until`, `--at`): an ISO 8601 date (`2027-12-31`, UTC midnight) or a
+ * date and time with `Z` or an offset, parsed strictly: every component must be in range for its
+ * calendar (no 2027-02-30, 24:00, :60 or +24:00), never rolled over into another date.
+ * @throws {UsageError} naming the flag (exit code 2).
+ */
 function time(value: string, name: string): number {
-  if (!/^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d)?(\.\d+)?(Z|[+-]\d\d:\d\d))?$/.test(value)) throw new UsageError(`${name} must be an ISO 8601 date or UTC time, got "${value}"`)
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw new UsageError(`${name} is not a valid time: "${value}"`)
-  return Math.floor(ms / 1000)
+  const m = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(Z|([+-])(\d\d):(\d\d)))?$/.exec(value)
+  if (!m) throw new UsageError(`${name} must be an ISO 8601 date or date and time with Z or an offset, got "${printable(value)}"`)
+  const [year, month, day, hour = 0, minute = 0, second = 0, , , offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((c) => (c === undefined ? undefined : Number(c)))
+  const lastDay = new Date(0)
+  lastDay.setUTCFullYear(year!, month!, 0) // day 0 of the next month (years 0–99 too, unlike Date.UTC)
+  const daysInMonth = lastDay.getUTCDate()
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    throw new UsageError(`${name} is not a valid date or time: "${value}"`)
+  }
+  return Math.floor(Date.parse(value) / 1000)
 }
 
 function expiry(value: string | undefined): number {

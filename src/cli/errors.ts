@@ -44,3 +44,18 @@ export class HomeLockedError extends GridError {
     )
   }
 }
+
+/**
+ * `trust init` on a utility that already has a trust registry: re-publishing one that names only
+ * the utility would drop every issuer `trust add` trusted (and deny their valid credentials
+ * `issuer-untrusted`). Nothing was anchored. `trust add` changes the registry; `trust init --force`
+ * replaces it. Exit code 1.
+ */
+export class TrustRegistryExistsError extends GridError {
+  constructor(url: string) {
+    super(
+      'ERR_GRID_TRUST_REGISTRY_EXISTS',
+      `${url} already exists; "trust init" would replace it with one naming only the utility, dropping the issuers "trust add" added (use "trust add" to change it, or "trust init --force" to replace it)`,
+    )
+  }
+}

@@ -8,6 +8,7 @@ import type { StatusIndexStore } from '../vc/status-registry.js'
 import { randomBytes } from '../lib/crypto.js'
 import { CliError, HomeNotFoundError } from './errors.js'
 import { openChainIndex, parseLedgerSpec } from './ledger.js'
+import { lockHome, lockWaitMs, type HomeLock } from './lock.js'
 
 /** What the CLI remembers besides the ledger. */
 interface Config {
@@ -35,8 +36,14 @@ export interface HomeOptions {
    * an empty one where every DID is "not found".
    */
   create?: boolean
-  /** `false`: the resolver neither reads nor writes checkpoints (`serve --no-checkpoints`). */
+  /**
+   * `false`: the resolver neither reads nor writes checkpoints (`serve --no-checkpoints`); `true`: it
+   * reads and writes them even though the command does not otherwise write (`serve`). Unset: a
+   * command that writes reads and writes them, one that only reads reads them and writes none.
+   */
   checkpoints?: boolean
+  /** Told once when a command that writes waits for another writer's lock. */
+  onLockWait?: () => void
 }
 
 /** One credential the CLI issued. */
@@ -60,43 +67,84 @@ export class Home {
   readonly dir: string
   readonly ledger: Ledger
   #resolver: GridResolver | undefined
-  readonly #db: Database.Database
+  /** `cli.db`, opened on first use; `null`: a read-only home that has none. */
+  #db: Database.Database | null | undefined
   readonly #checkpoints: false | { secret?: Uint8Array }
+  readonly #lock: HomeLock | undefined
 
   /**
    * Opens the home at `dir` with the ledger `options` names (a chain ledger's index syncs first).
+   *
+   * A command that writes (`create`) makes the directory if it is missing, then takes the home's
+   * writer lock ({@link lockHome}) before it creates or opens anything in it, so two writers on a
+   * new home never race to create `ledger.db` or `cli.db`; {@link Home.close} releases it. A command
+   * that only reads creates and modifies nothing: the embedded ledger is opened without `create`
+   * and written to by nobody (no checkpoints, unless `checkpoints: true`; SQLite removes its `-wal`
+   * and `-shm` files when it closes), `cli.db` is opened read-only and only if present, and no lock
+   * or checkpoint key is made.
    * @throws {HomeNotFoundError} when `dir` does not exist and the command does not write.
+   * @throws {HomeLockedError} when another writer holds the lock past the wait.
    */
   static async open(dir: string, options: HomeOptions = {}): Promise<Home> {
     const path = resolve(dir)
     const create = options.create ?? false
+    const waitMs = create ? lockWaitMs() : 0
     if (!existsSync(path)) {
       if (!create) throw new HomeNotFoundError(path)
       mkdirSync(path, { recursive: true, mode: 0o700 })
     } else if (!statSync(path).isDirectory()) {
       throw new HomeNotFoundError(path)
     }
-    const spec = parseLedgerSpec(options.ledger ?? process.env.GRID_DID_LEDGER, readConfig(path).ledgers)
-    const secret = checkpointKey(path, create)
-    const ledger =
-      spec.kind === 'embedded'
-        ? new SqliteLedger(join(path, 'ledger.db'), { create })
-        : await openChainIndex(path, spec, options.writerKey ?? process.env.GRID_DID_WRITER_KEY, options.passphrase ?? noPassphrase, options.onSyncError)
-    return new Home(path, ledger, options.checkpoints === false ? false : secret ? { secret } : {})
+    const lock = create ? await lockHome(path, waitMs, options.onLockWait) : undefined
+    try {
+      const spec = parseLedgerSpec(options.ledger ?? process.env.GRID_DID_LEDGER, readConfig(path).ledgers)
+      const secret = checkpointKey(path, create)
+      const ledger =
+        spec.kind === 'embedded'
+          ? new SqliteLedger(join(path, 'ledger.db'), { create })
+          : await openChainIndex(path, spec, options.writerKey ?? process.env.GRID_DID_WRITER_KEY, options.passphrase ?? noPassphrase, options.onSyncError)
+      // A command that only reads uses the home's checkpoints but writes none (a checkpoint is only
+      // ever written after 2^53 operations): `serve`, a long-running resolver, keeps them up to date.
+      const writes = create || options.checkpoints === true
+      const checkpoints = options.checkpoints === false ? false : { ...(secret ? { secret } : {}), ...(writes ? {} : { every: Number.MAX_SAFE_INTEGER }) }
+      return new Home(path, ledger, checkpoints, lock)
+    } catch (err) {
+      lock?.release()
+      throw err
+    }
   }
 
-  private constructor(dir: string, ledger: Ledger, checkpoints: false | { secret?: Uint8Array }) {
+  private constructor(dir: string, ledger: Ledger, checkpoints: false | { secret?: Uint8Array }, lock: HomeLock | undefined) {
     this.dir = dir
     this.ledger = ledger
     this.#checkpoints = checkpoints
-    this.#db = new Database(join(this.dir, 'cli.db'))
-    this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = FULL')
-    this.#db.exec(`
+    this.#lock = lock
+  }
+
+  /** `cli.db`: made with its tables by a command that writes (under the lock); read-only otherwise, `null` when absent. */
+  get #cli(): Database.Database | null {
+    if (this.#db !== undefined) return this.#db
+    const path = join(this.dir, 'cli.db')
+    if (!this.#lock) {
+      this.#db = existsSync(path) ? new Database(path, { readonly: true, fileMustExist: true }) : null
+      return this.#db
+    }
+    const db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.exec(`
       CREATE TABLE IF NOT EXISTS status_index (issuer TEXT NOT NULL, list INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (issuer, list, idx));
       CREATE TABLE IF NOT EXISTS issued (jti TEXT PRIMARY KEY, issuer TEXT NOT NULL, role TEXT NOT NULL, subject TEXT NOT NULL, jwt TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS issued_by_subject ON issued (issuer, role, subject);
     `)
+    this.#db = db
+    return db
+  }
+
+  /** `cli.db` for a write: only a command that writes holds the lock it needs. */
+  get #writable(): Database.Database {
+    if (!this.#lock) throw new CliError('internal: a command that only reads tried to write the home')
+    return this.#cli!
   }
 
   /** A resolver over this home's ledger for every network it holds. */
@@ -130,8 +178,9 @@ export class Home {
 
   /** A durable, shared record of the status indexes `issuer` has allocated. */
   statusStore(issuer: string): StatusIndexStore {
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO status_index (issuer, list, idx) VALUES (?, ?, ?)')
-    const count = this.#db.prepare('SELECT COUNT(*) AS n FROM status_index WHERE issuer = ? AND list = ?')
+    const db = this.#writable
+    const insert = db.prepare('INSERT OR IGNORE INTO status_index (issuer, list, idx) VALUES (?, ?, ?)')
+    const count = db.prepare('SELECT COUNT(*) AS n FROM status_index WHERE issuer = ? AND list = ?')
     return {
       reserve: (list, index) => insert.run(issuer, list, index).changes === 1,
       count: (list) => (count.get(issuer, list) as { n: number }).n,
@@ -139,22 +188,27 @@ export class Home {
   }
 
   recordIssued(record: IssuedRecord): void {
-    this.#db.prepare('INSERT INTO issued (jti, issuer, role, subject, jwt) VALUES (@jti, @issuer, @role, @subject, @jwt)').run(record)
+    this.#writable.prepare('INSERT INTO issued (jti, issuer, role, subject, jwt) VALUES (@jti, @issuer, @role, @subject, @jwt)').run(record)
   }
 
   issued(jti: string): IssuedRecord | undefined {
-    return this.#db.prepare('SELECT * FROM issued WHERE jti = ?').get(jti) as IssuedRecord | undefined
+    return this.#cli?.prepare('SELECT * FROM issued WHERE jti = ?').get(jti) as IssuedRecord | undefined
   }
 
   issuedTo(issuer: string, role: string, subject: string): IssuedRecord | undefined {
-    return this.#db.prepare('SELECT * FROM issued WHERE issuer = ? AND role = ? AND subject = ? ORDER BY rowid DESC LIMIT 1').get(issuer, role, subject) as
+    return this.#cli?.prepare('SELECT * FROM issued WHERE issuer = ? AND role = ? AND subject = ? ORDER BY rowid DESC LIMIT 1').get(issuer, role, subject) as
       | IssuedRecord
       | undefined
   }
 
+  /** Closes the stores, then releases the writer lock (if this command writes). */
   async close(): Promise<void> {
-    this.#db.close()
-    await this.ledger.close()
+    try {
+      this.#db?.close()
+      await this.ledger.close()
+    } finally {
+      this.#lock?.release()
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { GridError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
 import { CliError, UsageError } from './errors.js'
 import { registerCommands } from './commands.js'
+import { printable } from './printable.js'
 
 /** Where a command writes: stdout for results, stderr for progress and errors. */
 export interface Io {
@@ -26,7 +27,8 @@ const nodeIo: Io = {
 
 /**
  * Runs the CLI; resolves to the exit code: 0 success (or allowed), 1 failure (or denied), 2 usage
- * error. Expected errors print one line without a stack; private keys are never printed.
+ * error. Expected errors print one line without a stack; private keys are never printed; control and
+ * bidi characters in a message (it may echo input: a CSV cell, an argument) are escaped.
  */
 export async function main(argv: readonly string[], io: Io = nodeIo): Promise<number> {
   const program = new Command('grid-did')
@@ -52,22 +54,22 @@ export async function main(argv: readonly string[], io: Io = nodeIo): Promise<nu
 function report(err: unknown, io: Io): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0
-    io.stderr(`grid-did: ${err.message.replace(/^error: /, '')}\n`)
+    io.stderr(`grid-did: ${printable(err.message.replace(/^error: /, ''))}\n`)
     return 2
   }
   if (err instanceof UsageError) {
-    io.stderr(`grid-did: ${err.message}\n`)
+    io.stderr(`grid-did: ${printable(err.message)}\n`)
     return 2
   }
   if (err instanceof GridError || err instanceof CliError) {
-    io.stderr(`grid-did: ${err.message}${err.code && !(err instanceof CliError) ? ` (${err.code})` : ''}\n`)
+    io.stderr(`grid-did: ${printable(err.message)}${err.code && !(err instanceof CliError) ? ` (${err.code})` : ''}\n`)
     return 1
   }
   if (err instanceof TypeError || err instanceof RangeError) {
-    io.stderr(`grid-did: ${err.message}\n`)
+    io.stderr(`grid-did: ${printable(err.message)}\n`)
     return 2
   }
   // Unexpected: still one line, and never key material (errors never carry it).
-  io.stderr(`grid-did: unexpected error: ${messageOf(err)}\n`)
+  io.stderr(`grid-did: unexpected error: ${printable(messageOf(err))}\n`)
   return 1
 }
