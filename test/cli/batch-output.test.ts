@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -20,6 +20,8 @@ async function ok(args: string[]): Promise<string> {
 
 /** Status indexes the home has allocated. */
 function indexes(): number {
+  // The issuer's records are made by the first command that issues: none yet is none allocated.
+  if (!existsSync(join(home, 'cli.db'))) return 0
   const db = new Database(join(home, 'cli.db'), { readonly: true })
   try {
     return (db.prepare('SELECT count(*) AS n FROM status_index').get() as { n: number }).n

@@ -517,44 +517,54 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
     await w.ledger.close()
   })
 
-  it('a checkpoint folded from a censored log is void once the hidden operation is back (count at or below its height)', async () => {
-    // Whoever can write the file hides the owner's rotation away from a stolen key k1, then anchors
-    // updates signed with k1 that apply to the censored log; the endpoint's resolver writes a
-    // checkpoint of that fold under its own secret. Restoring the row makes the file the true ledger
-    // again: a resolver with the same secret must answer the full fold, not the censored one.
+  /**
+   * A DID whose owner rotated its update key k1 to k2 (height 2), in a store whose writer then hid
+   * the rotation and anchored an update signed with k1 that adds the key `evil`: it applies to the
+   * censored log. `restore()` puts the hidden row back, so the file is the true ledger again.
+   */
+  async function censored(label: string) {
     const path = join(root, `censor-${files++}.db`)
-    const secret = new Uint8Array(32).fill(7)
     let now = T0
-    let ledger = new SqliteLedger(path, { create: true, clock: () => (now += 60) })
-    const d = await newDid('cp-censor')
-    const k2 = key('cp-censor-k2')
-    const evil = key('cp-censor-evil')
-    await ledger.submit([d.create])
+    const clock = () => (now += 60)
+    let ledger = new SqliteLedger(path, { create: true, clock })
+    const d = await newDid(label)
+    const k2 = key(`${label}-k2`)
+    const evil = key(`${label}-evil`)
     const plain = (l: SqliteLedger) => new GridResolver({ networks: { test: l }, checkpoints: false, cache: false })
+    await ledger.submit([d.create])
     await ledger.submit([await rotateUpdateKey(await plain(ledger).resolveState(d.create.did), d.update, k2)])
     const truth = await plain(ledger).resolve(d.create.did)
     await ledger.close()
-
     const db = new Database(path)
     db.pragma('foreign_keys = OFF')
     const hidden = db.prepare('SELECT * FROM operations WHERE height = 2').get() as Record<string, unknown>
     db.prepare('DELETE FROM operations WHERE height = 2').run()
     db.prepare('UPDATE key_heads SET operations = 1, height = 1, position = 0 WHERE suffix = ?').run(hidden.suffix)
     db.close()
-    ledger = new SqliteLedger(path, { clock: () => (now += 60) })
+    ledger = new SqliteLedger(path, { clock })
     await ledger.submit([
       await updateDid(await plain(ledger).resolveState(d.create.did), d.update, { patches: [{ action: 'add-verification-method', method: vm('evil', evil) }] }),
     ])
-    const censored = new GridResolver({ networks: { test: ledger }, cache: false, checkpoints: { secret, every: 1 } })
-    expect((await censored.resolveState(d.create.did)).verificationMethods.map((v) => v.id)).toContain('evil')
-    await ledger.close()
+    const restore = () => {
+      const fix = new Database(path)
+      fix.pragma('foreign_keys = OFF')
+      fix.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (@height, @position, @suffix, @digest, @bytes)').run(hidden)
+      fix.prepare('UPDATE key_heads SET operations = 3 WHERE suffix = ?').run(hidden.suffix)
+      fix.close()
+    }
+    return { path, ledger, d, k2, evil, truth, plain, restore }
+  }
 
-    const fix = new Database(path)
-    fix.pragma('foreign_keys = OFF')
-    fix.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (@height, @position, @suffix, @digest, @bytes)').run(hidden)
-    fix.prepare('UPDATE key_heads SET operations = 3 WHERE suffix = ?').run(hidden.suffix)
-    fix.close()
-    ledger = new SqliteLedger(path)
+  it('a checkpoint folded from a censored log is void once the hidden operation is back (count at or below its height)', async () => {
+    // The endpoint's resolver writes a checkpoint of the censored fold under its own secret; a
+    // resolver with the same secret must answer the full fold once the store is whole again.
+    const { path, ledger: writer, d, k2, evil, truth, restore } = await censored('cp-censor')
+    const secret = new Uint8Array(32).fill(7)
+    const censoring = new GridResolver({ networks: { test: writer }, cache: false, checkpoints: { secret, every: 1 } })
+    expect((await censoring.resolveState(d.create.did)).verificationMethods.map((v) => v.id)).toContain('evil')
+    await writer.close()
+    restore()
+    const ledger = new SqliteLedger(path)
     await ledger.verifyIntegrity()
     expect(await ledger.countOperations(d.create.suffix, 3)).toBe(3)
     expect(await ledger.readCheckpoint(d.create.suffix, 3)).toMatchObject({ height: 3, operations: 2 })
@@ -567,38 +577,14 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
   })
 
   it('a cached view of a censored log is folded again once the hidden operation is back and the head moves', async () => {
-    const path = join(root, `censor-${files++}.db`)
-    let now = T0
-    let ledger = new SqliteLedger(path, { create: true, clock: () => (now += 60) })
-    const d = await newDid('cache-censor')
-    const other = await newDid('cache-censor-other')
-    const k2 = key('cache-censor-k2')
-    const evil = key('cache-censor-evil')
-    await ledger.submit([d.create])
-    const plain = (l: SqliteLedger) => new GridResolver({ networks: { test: l }, checkpoints: false, cache: false })
-    await ledger.submit([await rotateUpdateKey(await plain(ledger).resolveState(d.create.did), d.update, k2)])
-    await ledger.close()
-    const db = new Database(path)
-    db.pragma('foreign_keys = OFF')
-    const hidden = db.prepare('SELECT * FROM operations WHERE height = 2').get() as Record<string, unknown>
-    db.prepare('DELETE FROM operations WHERE height = 2').run()
-    db.prepare('UPDATE key_heads SET operations = 1, height = 1, position = 0 WHERE suffix = ?').run(hidden.suffix)
-    db.close()
-    ledger = new SqliteLedger(path, { clock: () => (now += 60) })
-    await ledger.submit([
-      await updateDid(await plain(ledger).resolveState(d.create.did), d.update, { patches: [{ action: 'add-verification-method', method: vm('evil', evil) }] }),
-    ])
+    const { ledger, d, k2, plain, restore } = await censored('cache-censor')
     // A long-running resolver (cache on, no checkpoints) folds the censored log.
     const serving = new GridResolver({ networks: { test: ledger }, checkpoints: false })
     expect((await serving.resolveState(d.create.did)).verificationMethods.map((v) => v.id)).toContain('evil')
-    // The row comes back (the same connection, as a writer sharing the file would do it) …
-    const fix = new Database(path)
-    fix.pragma('foreign_keys = OFF')
-    fix.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (@height, @position, @suffix, @digest, @bytes)').run(hidden)
-    fix.prepare('UPDATE key_heads SET operations = 3 WHERE suffix = ?').run(hidden.suffix)
-    fix.close()
+    // The row comes back (through another connection, as a writer sharing the file would) …
+    restore()
     // … and the next batch moves the head: the cached view no longer counts what the store holds.
-    await ledger.submit([other.create])
+    await ledger.submit([(await newDid('cache-censor-other')).create])
     const state = await serving.resolveState(d.create.did)
     expect(state.updateKey).toBe(k2.publicKeyMultibase)
     expect(state.verificationMethods.map((v) => v.id)).not.toContain('evil')
