@@ -91,7 +91,7 @@ export function trustRegistryUrl(utility: string): string {
 
 /**
  * Anchors the built-in claim schemas ({@link CLAIM_SCHEMAS}) as DID-linked resources of the
- * utility's DID (`schema-user-v1`, …), unchanged ones skipped. Returns each kind's schema URL.
+ * utility's DID (`schema-user-v2`, `schema-aggregator-v1`, …), unchanged ones skipped. Returns each kind's schema URL.
  * @example `const schemas = await publishRoleSchemas({ did: utility, signer }, { ledger, resolver })`
  * @see ../../spec/did-grid.md#role-credentials
  */
