@@ -11,6 +11,7 @@ export default defineConfig([
       'ledger/evm': 'src/ledger/evm.ts',
       'ledger/devchain': 'src/ledger/devchain.ts',
       'server/node': 'src/server/node.ts',
+      'gate/index': 'src/gate/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -30,6 +30,7 @@ export type GridErrorCode =
   | 'ERR_GRID_KEYSTORE_PARAMS'
   | 'ERR_GRID_HOME_LOCKED'
   | 'ERR_GRID_TRUST_REGISTRY_EXISTS'
+  | 'ERR_GRID_ATTESTATION_REFUSED'
   | (string & {})
 
 /**
@@ -277,5 +278,24 @@ export class InvalidClaimsError extends GridError {
 export class InvalidCredentialError extends GridError {
   constructor(message: string) {
     super('ERR_GRID_INVALID_CREDENTIAL', message)
+  }
+}
+
+/**
+ * An attestor refused to sign a role decision: the role check denied at that height (or the
+ * presentation is bound to no terms). `reasons` are the denial's reason codes and messages, as
+ * {@link checkRole} reports them; nothing was signed. A decision, not an outage.
+ * @example `attestRole({ presentation: vpWithRevokedCredential, … })` throws this with a `status-revoked` reason.
+ * @see ../spec/did-grid.md#role-checks-on-chain--attestations
+ */
+export class AttestationRefusedError extends GridError {
+  readonly reasons: readonly { readonly code: string; readonly message: string }[]
+  /** The ledger height the refused decision was taken at. */
+  readonly height: number
+
+  constructor(reasons: readonly { readonly code: string; readonly message: string }[], height: number) {
+    super('ERR_GRID_ATTESTATION_REFUSED', `the role check at height ${height} denied: ${reasons.map((r) => r.code).join(', ') || 'no reason given'}`)
+    this.reasons = reasons
+    this.height = height
   }
 }

@@ -12,18 +12,18 @@ const run = (args: string[], input?: string) =>
 describe('package', () => {
 
   it('emits ESM, CommonJS and declarations for every entry point', () => {
-    for (const entry of ['index', 'ledger/sqlite', 'ledger/evm', 'ledger/devchain', 'server/node']) {
+    for (const entry of ['index', 'ledger/sqlite', 'ledger/evm', 'ledger/devchain', 'server/node', 'gate/index']) {
       for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true)
     }
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './ledger/evm', './ledger/devchain', './server', './package.json'])
+    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './ledger/evm', './ledger/devchain', './server', './gate', './package.json'])
   })
 
   const script = (mod: 'esm' | 'cjs') => `
     ${
       mod === 'esm'
-        ? "import { Resolver } from 'did-resolver'; import * as grid from 'grid-did'; import { SqliteLedger, ChainIndex } from 'grid-did/ledger/sqlite'; import { createHandler } from 'grid-did/server'; import { EvmLedger, deployRegistry } from 'grid-did/ledger/evm'; import { createDevChain } from 'grid-did/ledger/devchain';"
-        : "const { Resolver } = require('did-resolver'); const grid = require('grid-did'); const { SqliteLedger, ChainIndex } = require('grid-did/ledger/sqlite'); const { createHandler } = require('grid-did/server'); const { EvmLedger, deployRegistry } = require('grid-did/ledger/evm'); const { createDevChain } = require('grid-did/ledger/devchain');"
+        ? "import { Resolver } from 'did-resolver'; import * as grid from 'grid-did'; import { SqliteLedger, ChainIndex } from 'grid-did/ledger/sqlite'; import { createHandler } from 'grid-did/server'; import { EvmLedger, deployRegistry } from 'grid-did/ledger/evm'; import { createDevChain } from 'grid-did/ledger/devchain'; import { attestRole, AttestationRefusedError } from 'grid-did/gate';"
+        : "const { Resolver } = require('did-resolver'); const grid = require('grid-did'); const { SqliteLedger, ChainIndex } = require('grid-did/ledger/sqlite'); const { createHandler } = require('grid-did/server'); const { EvmLedger, deployRegistry } = require('grid-did/ledger/evm'); const { createDevChain } = require('grid-did/ledger/devchain'); const { attestRole, AttestationRefusedError } = require('grid-did/gate');"
     }
     const main = async () => {
       const ledger = new SqliteLedger(':memory:')
@@ -49,7 +49,9 @@ describe('package', () => {
       const indexed = (await index.read(op.suffix)).length === 1 && (await evm.read(op.suffix)).length === 1
       await index.close()
       await chain.close()
-      process.stdout.write(JSON.stringify({ id: result.didDocument.id === op.did, vm: result.didDocument.assertionMethod[0], threw, served, chain: receipt.cid === op.cid && indexed }))
+      // The gate subpath shares the core's error classes (one GridError, whichever entry loaded it).
+      const gate = typeof attestRole === 'function' && new AttestationRefusedError([{ code: 'status-revoked', message: '' }], 1) instanceof grid.GridError
+      process.stdout.write(JSON.stringify({ id: result.didDocument.id === op.did, vm: result.didDocument.assertionMethod[0], threw, served, chain: receipt.cid === op.cid && indexed, gate }))
     }
     main()
   `
@@ -61,6 +63,7 @@ describe('package', () => {
     expect(out.threw).toBe('true:ERR_GRID_INVALID_DID')
     expect(out.served).toBe(true)
     expect(out.chain).toBe(true)
+    expect(out.gate).toBe(true)
   })
 
   it('keeps node-only code out of the core entry point and the chunks it loads', () => {

@@ -1,0 +1,257 @@
+import { getAddress, hashTypedData, isAddress, keccak256, recoverTypedDataAddress, stringToBytes, type Address, type Hex } from 'viem'
+import type { LocalAccount } from 'viem/accounts'
+import { AttestationRefusedError } from '../errors.js'
+import { isBinding, termsDigest } from '../vc/binding.js'
+import { decodeJws } from '../vc/jwt.js'
+import { checkRole, type RoleCheckContext, type RoleDecision, type RoleRequirement } from '../vc/verify.js'
+
+/** The EIP-712 domain of a `GridRoleGate`: name "GridRoleGate", version "1", the chain and the gate's address. */
+export interface GateDomain {
+  /** The chain's id (EIP-155). */
+  chainId: number
+  /** The `GridRoleGate` contract (the EIP-712 `verifyingContract`). */
+  gate: Address
+}
+
+/**
+ * A role decision as the gate checks it (spec §Role checks on chain — attestations). Only hashes,
+ * the role, the capacity and heights: no personal data reaches the chain.
+ */
+export interface RoleAttestation {
+  /** The consuming contract that calls the gate's `verify`. */
+  consumer: Address
+  /** keccak256 of the holder's DID (UTF-8). */
+  subject: Hex
+  /** keccak256 of the DID of the user acted for; equals `subject` when acting for itself. */
+  actingFor: Hex
+  /** keccak256 of the role name. */
+  role: Hex
+  /** keccak256 of the action, e.g. `response.bid`. */
+  action: Hex
+  /** The capacity the decision covers, in whole watts; 0 when none. */
+  capacityW: bigint
+  /** The presentation's binding: `termsDigest(terms)`, a bytes32. */
+  terms: Hex
+  /** keccak256 of the presentation JWT (UTF-8): the gate's replay key. */
+  presentation: Hex
+  /** The finalized ledger height the decision was taken at. */
+  height: bigint
+  /** Unix seconds after which the attestation is void. */
+  expiry: bigint
+}
+
+/** The EIP-712 type, exactly as `GridRoleGate.sol` declares it. */
+export const ROLE_ATTESTATION_TYPES = {
+  RoleAttestation: [
+    { name: 'consumer', type: 'address' },
+    { name: 'subject', type: 'bytes32' },
+    { name: 'actingFor', type: 'bytes32' },
+    { name: 'role', type: 'bytes32' },
+    { name: 'action', type: 'bytes32' },
+    { name: 'capacityW', type: 'uint256' },
+    { name: 'terms', type: 'bytes32' },
+    { name: 'presentation', type: 'bytes32' },
+    { name: 'height', type: 'uint64' },
+    { name: 'expiry', type: 'uint64' },
+  ],
+} as const
+
+/** `RoleAttestation(address consumer,bytes32 subject,…,uint64 expiry)`: the encoded type string. */
+export const ROLE_ATTESTATION_TYPE =
+  'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)'
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/
+const SIGNATURE = /^0x[0-9a-fA-F]{130}$/
+const UINT64_MAX = (1n << 64n) - 1n
+
+/** keccak256 of a string's UTF-8 bytes: how DIDs, roles, actions and the presentation are hashed. */
+export function hashString(value: string): Hex {
+  if (typeof value !== 'string') throw new TypeError('value must be a string')
+  return keccak256(stringToBytes(value))
+}
+
+/**
+ * Whole watts from kilowatts (`capacityKw × 1000`); 0 when absent.
+ * @throws {RangeError} when the capacity is negative, not finite or not a whole number of watts.
+ */
+export function capacityWatts(capacityKw: number | undefined): bigint {
+  if (capacityKw === undefined) return 0n
+  if (typeof capacityKw !== 'number') throw new TypeError('capacityKw must be a number')
+  const scaled = capacityKw * 1000
+  const watts = Math.round(scaled)
+  if (!Number.isFinite(scaled) || capacityKw < 0 || !Number.isSafeInteger(watts) || Math.abs(scaled - watts) > 1e-6) {
+    throw new RangeError(`capacityKw must be a non-negative whole number of watts, got ${capacityKw} kW`)
+  }
+  return BigInt(watts)
+}
+
+function checkDomain(domain: GateDomain): void {
+  if (typeof domain !== 'object' || domain === null) throw new TypeError('domain must be { chainId, gate }')
+  if (!Number.isSafeInteger(domain.chainId) || domain.chainId <= 0) throw new RangeError('domain.chainId must be a positive integer')
+  if (typeof domain.gate !== 'string' || !isAddress(domain.gate, { strict: false })) throw new TypeError('domain.gate must be an address')
+}
+
+function checkAttestation(a: RoleAttestation): void {
+  if (typeof a !== 'object' || a === null) throw new TypeError('attestation must be an object')
+  if (typeof a.consumer !== 'string' || !isAddress(a.consumer, { strict: false })) throw new TypeError('attestation.consumer must be an address')
+  for (const field of ['subject', 'actingFor', 'role', 'action', 'terms', 'presentation'] as const) {
+    if (typeof a[field] !== 'string' || !BYTES32.test(a[field])) throw new TypeError(`attestation.${field} must be a bytes32 (0x and 64 hex digits)`)
+  }
+  for (const [field, max] of [['capacityW', (1n << 256n) - 1n], ['height', UINT64_MAX], ['expiry', UINT64_MAX]] as const) {
+    if (typeof a[field] !== 'bigint') throw new TypeError(`attestation.${field} must be a bigint`)
+    if (a[field] < 0n || a[field] > max) throw new RangeError(`attestation.${field} is out of range`)
+  }
+}
+
+/**
+ * The EIP-712 typed data of an attestation for the gate at `domain`: what attestors sign and
+ * `GridRoleGate.verify` recovers. Deterministic: equal inputs give byte-identical typed data.
+ *
+ * @throws {TypeError} / {RangeError} when a field has the wrong type or range.
+ */
+export function roleAttestationTypedData(domain: GateDomain, attestation: RoleAttestation) {
+  checkDomain(domain)
+  checkAttestation(attestation)
+  return {
+    domain: { name: 'GridRoleGate', version: '1', chainId: domain.chainId, verifyingContract: getAddress(domain.gate) },
+    types: ROLE_ATTESTATION_TYPES,
+    primaryType: 'RoleAttestation' as const,
+    message: {
+      consumer: getAddress(attestation.consumer),
+      subject: attestation.subject.toLowerCase() as Hex,
+      actingFor: attestation.actingFor.toLowerCase() as Hex,
+      role: attestation.role.toLowerCase() as Hex,
+      action: attestation.action.toLowerCase() as Hex,
+      capacityW: attestation.capacityW,
+      terms: attestation.terms.toLowerCase() as Hex,
+      presentation: attestation.presentation.toLowerCase() as Hex,
+      height: attestation.height,
+      expiry: attestation.expiry,
+    },
+  }
+}
+
+/** The EIP-712 digest (`\x19\x01 ‖ domainSeparator ‖ structHash`) an attestor signs. */
+export function roleAttestationDigest(domain: GateDomain, attestation: RoleAttestation): Hex {
+  return hashTypedData(roleAttestationTypedData(domain, attestation))
+}
+
+/** What an attestor is asked: a presentation, what it must prove, and where the decision will be used. */
+export interface AttestRoleOptions {
+  /** The presentation JWT; it must carry a `binding` (the digest of the terms it authorises). */
+  presentation: string
+  requirement: RoleRequirement
+  /** The role-check context without height, time and binding: the attestor supplies those. */
+  context: Omit<RoleCheckContext, 'height' | 'time' | 'binding'>
+  /**
+   * The terms the bidder submits (or their digest): the presentation's binding must equal
+   * `termsDigest(terms)`. Absent: the presentation's own binding is attested, and the consuming
+   * contract must compare it with the terms it receives.
+   */
+  terms?: { readonly [key: string]: unknown } | string
+  /** The finalized ledger height to decide at. */
+  height: number
+  /** The time of the block at `height`, Unix seconds: every attestor uses the same. */
+  time: number
+  /** The consuming contract. */
+  consumer: Address
+  chainId: number
+  /** The `GridRoleGate` contract. */
+  gate: Address
+  /** Unix seconds after which the attestation is void. */
+  expiry: number
+  /** The attestor's EVM account (a viem `LocalAccount`, e.g. `privateKeyToAccount(key)`). */
+  account: LocalAccount
+}
+
+/** A signed attestation, with the decision it records. */
+export interface SignedAttestation {
+  attestation: RoleAttestation
+  /** 65-byte `r ‖ s ‖ v` signature of the attestor over the EIP-712 digest. */
+  signature: Hex
+  /** The attestor's address. */
+  attestor: Address
+  decision: RoleDecision
+}
+
+/**
+ * Runs {@link checkRole} at `height` (the resolver pinned there, the time of that block) and, when
+ * the role is proven, signs the `RoleAttestation` with the attestor's account. A denial is never
+ * signed. Every honest attestor following the same chain reaches the same attestation bytes.
+ *
+ * @throws {AttestationRefusedError} (`ERR_GRID_ATTESTATION_REFUSED`, with the denial's `reasons`)
+ *   when the check denies, including a presentation bound to no terms (`binding-missing`);
+ *   {@link HeightNotReachedError} and ledger errors when the answer cannot be known yet;
+ *   TypeError / RangeError for malformed arguments (a capacity that is not whole watts).
+ * @example
+ * ```ts
+ * const { attestation, signature } = await attestRole({ presentation: vp, requirement, context, height, time,
+ *   consumer: demandResponse, chainId: 1337, gate, expiry: time + 600, account })
+ * ```
+ * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ */
+export async function attestRole(options: AttestRoleOptions): Promise<SignedAttestation> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
+  const { presentation, requirement, context, terms, height, time, consumer, chainId, gate, expiry, account } = options
+  if (typeof presentation !== 'string') throw new TypeError('presentation must be a JWT string')
+  if (typeof context !== 'object' || context === null) throw new TypeError('context must be a role-check context')
+  if (!Number.isSafeInteger(height) || height < 0) throw new RangeError('height must be a non-negative integer')
+  if (!Number.isSafeInteger(time) || time < 0) throw new RangeError('time must be Unix seconds')
+  if (!Number.isSafeInteger(expiry) || expiry < 0) throw new RangeError('expiry must be Unix seconds')
+  if (typeof consumer !== 'string' || !isAddress(consumer, { strict: false })) throw new TypeError('consumer must be an address')
+  if (typeof account !== 'object' || account === null || typeof account.signTypedData !== 'function') throw new TypeError('account must be a viem LocalAccount')
+  checkDomain({ chainId, gate })
+  const capacityW = capacityWatts(requirement?.capacityKw)
+
+  let binding: string | undefined
+  if (terms === undefined) {
+    // The presentation's own binding; a malformed one is left to checkRole (binding-unchecked).
+    const jws = decodeJws(presentation, Number.MAX_SAFE_INTEGER)
+    const own = typeof jws === 'string' ? undefined : jws.payload.binding
+    binding = isBinding(own) ? own : undefined
+  } else {
+    binding = typeof terms === 'string' ? terms : termsDigest(terms)
+    if (!isBinding(binding)) throw new TypeError('terms given as a digest must be 0x and 64 lowercase hex digits')
+  }
+
+  const decision = await checkRole(presentation, requirement, { ...context, binding, height, time })
+  const reasons = [...decision.reasons]
+  // An attestation names the terms it authorises: a presentation bound to none is never attested.
+  if (binding === undefined && !reasons.some((r) => r.code.startsWith('binding-') || r.code === 'presentation-malformed')) {
+    reasons.push({ code: 'binding-missing', message: 'the presentation is bound to no terms: an attestation names the terms it authorises' })
+  }
+  if (!decision.allowed || reasons.length > 0 || binding === undefined || decision.subject === undefined) {
+    throw new AttestationRefusedError(reasons, height)
+  }
+  const attestation: RoleAttestation = {
+    consumer: getAddress(consumer),
+    subject: hashString(decision.subject),
+    actingFor: hashString(decision.actingFor ?? decision.subject),
+    role: hashString(requirement.role),
+    action: hashString(requirement.action),
+    capacityW,
+    terms: binding as Hex,
+    presentation: hashString(presentation),
+    height: BigInt(height),
+    expiry: BigInt(expiry),
+  }
+  const signature = await account.signTypedData(roleAttestationTypedData({ chainId, gate }, attestation))
+  return { attestation, signature, attestor: account.address, decision }
+}
+
+/**
+ * The signer of each signature over `attestation` for the gate at `domain`, in order (off chain;
+ * the gate counts distinct registered ones). A tampered field recovers a different address.
+ *
+ * @throws {TypeError} when a signature is not 65 bytes of hex, or a field is malformed.
+ */
+export async function recoverAttestors(domain: GateDomain, attestation: RoleAttestation, signatures: readonly Hex[]): Promise<Address[]> {
+  if (!Array.isArray(signatures)) throw new TypeError('signatures must be an array')
+  const typed = roleAttestationTypedData(domain, attestation)
+  const out: Address[] = []
+  for (const signature of signatures) {
+    if (typeof signature !== 'string' || !SIGNATURE.test(signature)) throw new TypeError('each signature must be 65 bytes as 0x and 130 hex digits')
+    out.push(await recoverTypedDataAddress({ ...typed, signature: signature as Hex }))
+  }
+  return out
+}

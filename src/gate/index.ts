@@ -1,0 +1,18 @@
+/**
+ * `grid-did/gate`: role decisions attested for an on-chain `GridRoleGate` (EIP-712, signed by
+ * consortium attestors' EVM accounts). A subpath so that viem stays out of the core import graph.
+ *
+ * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ */
+export {
+  ROLE_ATTESTATION_TYPE,
+  ROLE_ATTESTATION_TYPES,
+  attestRole,
+  capacityWatts,
+  hashString,
+  recoverAttestors,
+  roleAttestationDigest,
+  roleAttestationTypedData,
+} from './attestation.js'
+export type { AttestRoleOptions, GateDomain, RoleAttestation, SignedAttestation } from './attestation.js'
+export { AttestationRefusedError } from '../errors.js'

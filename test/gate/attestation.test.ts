@@ -1,0 +1,304 @@
+import { describe, expect, it } from 'vitest'
+import { concat, encodeAbiParameters, keccak256, recoverAddress, stringToBytes, type Hex } from 'viem'
+import { privateKeyToAccount, type LocalAccount } from 'viem/accounts'
+import {
+  AttestationRefusedError,
+  ROLE_ATTESTATION_TYPE,
+  attestRole,
+  recoverAttestors,
+  roleAttestationDigest,
+  roleAttestationTypedData,
+  type AttestRoleOptions,
+  type RoleAttestation,
+} from 'grid-did/gate'
+import { GridError, GridResolver, createPresentation, termsDigest, type RoleRequirement } from '../../src/index.js'
+import { World, type Party } from '../vc/world.js'
+
+// Role decisions attested for the on-chain gate, on the role-check test world (a real memory
+// ledger, real credentials, status lists and trust registry). The gate's and the consumer's
+// addresses are fixed: signing and recovering need no deployed contract.
+
+const AUDIENCE = 'did:grid:test:contract#response'
+const CHALLENGE = 'nonce-0001'
+const CHAIN_ID = 1337
+const GATE = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const
+const CONSUMER = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' as const
+const attestor = (n: number): LocalAccount => privateKeyToAccount(`0x${n.toString(16).padStart(2, '0').repeat(32)}` as Hex)
+const TERMS = { event: 'peak-2027-01-01-01', role: 'user', capacityKw: 120, priceFen: 1200 }
+const REQ: RoleRequirement = { role: 'user', action: 'response.bid', capacityKw: 120 }
+
+/** An account that counts what it signs (a real viem account underneath). */
+function counting(account: LocalAccount): LocalAccount & { signed: number } {
+  const out = { ...account, signed: 0 } as LocalAccount & { signed: number }
+  out.signTypedData = (async (typed: Parameters<LocalAccount['signTypedData']>[0]) => {
+    out.signed++
+    return account.signTypedData(typed)
+  }) as LocalAccount['signTypedData']
+  return out
+}
+
+function present(w: World, holder: Party, credentials: string[], binding?: string): Promise<string> {
+  return createPresentation({
+    holder: holder.jwt,
+    credentials,
+    audience: AUDIENCE,
+    challenge: CHALLENGE,
+    issuedAt: w.now,
+    validUntil: w.now + 3_600,
+    ...(binding !== undefined ? { binding } : {}),
+  })
+}
+
+/** What an attestor is asked at `height`: the time is that block's anchoring time. */
+async function ask(w: World, vp: string, height: number, extra: Partial<AttestRoleOptions> = {}, resolver = w.resolver): Promise<AttestRoleOptions> {
+  const block = await w.ledger.batch(height)
+  if (!block) throw new Error(`no batch at ${height}`)
+  return {
+    presentation: vp,
+    requirement: REQ,
+    context: { resolver, trustRegistry: w.registry, audience: AUDIENCE, challenge: CHALLENGE },
+    terms: TERMS,
+    height,
+    time: block.time,
+    consumer: CONSUMER,
+    chainId: CHAIN_ID,
+    gate: GATE,
+    expiry: block.time + 600,
+    account: attestor(1),
+    ...extra,
+  }
+}
+
+async function refused(promise: Promise<unknown>): Promise<AttestationRefusedError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(AttestationRefusedError)
+  expect(err).toBeInstanceOf(GridError)
+  expect((err as AttestationRefusedError).code).toBe('ERR_GRID_ATTESTATION_REFUSED')
+  return err as AttestationRefusedError
+}
+
+const codes = (err: AttestationRefusedError) => err.reasons.map((r) => r.code)
+const head = async (w: World) => (await w.ledger.head()).height
+
+/** The EIP-712 digest computed by hand from the type string of GATE-TYPE.md (independent of viem's hashTypedData). */
+function digestByHand(a: RoleAttestation): Hex {
+  const typeHash = keccak256(
+    stringToBytes(
+      'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)',
+    ),
+  )
+  const structHash = keccak256(
+    encodeAbiParameters(
+      [
+        { type: 'bytes32' },
+        { type: 'address' },
+        { type: 'bytes32' },
+        { type: 'bytes32' },
+        { type: 'bytes32' },
+        { type: 'bytes32' },
+        { type: 'uint256' },
+        { type: 'bytes32' },
+        { type: 'bytes32' },
+        { type: 'uint64' },
+        { type: 'uint64' },
+      ],
+      [typeHash, a.consumer, a.subject, a.actingFor, a.role, a.action, a.capacityW, a.terms, a.presentation, a.height, a.expiry],
+    ),
+  )
+  const domainHash = keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'uint256' }, { type: 'address' }],
+      [
+        keccak256(stringToBytes('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)')),
+        keccak256(stringToBytes('GridRoleGate')),
+        keccak256(stringToBytes('1')),
+        BigInt(CHAIN_ID),
+        GATE,
+      ],
+    ),
+  )
+  return keccak256(concat(['0x1901', domainHash, structHash]))
+}
+
+/** A user with a role credential and a presentation bound to TERMS, anchored before the next batch. */
+async function bidder(w: World, label = 'user-1', binding: string | null = termsDigest(TERMS)) {
+  const user = await w.party(label)
+  const vc = await w.issue('user', user.did)
+  w.now += 60
+  const vp = await present(w, user, [vc], binding ?? undefined)
+  await w.party(`${label}-later`) // a batch anchored at the presentation's time
+  return { user, vc, vp, height: await head(w) }
+}
+
+describe('attestRole: an allowed presentation', () => {
+  it('is attested with hashed fields, and the recovered signer is the attestor', async () => {
+    const w = await World.create()
+    const { user, vp, height } = await bidder(w)
+    const account = counting(attestor(1))
+    const { attestation, signature, attestor: who, decision } = await attestRole(await ask(w, vp, height, { account }))
+    expect(decision.allowed).toBe(true)
+    expect(account.signed).toBe(1)
+    expect(who).toBe(account.address)
+    const time = (await w.ledger.batch(height))!.time
+    expect(attestation).toEqual({
+      consumer: CONSUMER,
+      subject: keccak256(stringToBytes(user.did)),
+      actingFor: keccak256(stringToBytes(user.did)),
+      role: keccak256(stringToBytes('user')),
+      action: keccak256(stringToBytes('response.bid')),
+      capacityW: 120_000n,
+      terms: termsDigest(TERMS),
+      presentation: keccak256(stringToBytes(vp)),
+      height: BigInt(height),
+      expiry: BigInt(time + 600),
+    })
+    expect(ROLE_ATTESTATION_TYPE).toBe(
+      'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)',
+    )
+    const domain = { chainId: CHAIN_ID, gate: GATE }
+    expect(await recoverAttestors(domain, attestation, [signature])).toEqual([account.address])
+    // The digest matches the one computed by hand from the type string the gate declares.
+    const digest = digestByHand(attestation)
+    expect(roleAttestationDigest(domain, attestation)).toBe(digest)
+    expect(await recoverAddress({ hash: digest, signature })).toBe(account.address)
+  })
+
+  it('four attestors, each with its own resolver on the ledger, reach byte-identical typed data at one height', async () => {
+    const w = await World.create()
+    const { vp, height } = await bidder(w)
+    await w.party('someone-after') // the head moves on: the decision is pinned to `height`
+    w.now += 600
+    const accounts = [1, 2, 3, 4].map(attestor)
+    const results = await Promise.all(
+      accounts.map(async (account) => attestRole(await ask(w, vp, height, { account }, new GridResolver({ networks: { test: w.ledger } })))),
+    )
+    const domain = { chainId: CHAIN_ID, gate: GATE }
+    const typed = results.map((r) => JSON.stringify(roleAttestationTypedData(domain, r.attestation), (_, v) => (typeof v === 'bigint' ? v.toString() : v)))
+    expect(new Set(typed).size).toBe(1)
+    expect(new Set(results.map((r) => roleAttestationDigest(domain, r.attestation))).size).toBe(1)
+    const recovered = await recoverAttestors(domain, results[0]!.attestation, results.map((r) => r.signature))
+    expect(recovered).toEqual(accounts.map((a) => a.address))
+  })
+})
+
+describe('attestRole: refusals are never signed', () => {
+  it('a revoked credential is refused with status-revoked', async () => {
+    const w = await World.create()
+    const { vc, vp } = await bidder(w)
+    await w.status.revoke(vc)
+    const account = counting(attestor(1))
+    const err = await refused(attestRole(await ask(w, vp, await head(w), { account })))
+    expect(codes(err)).toEqual(['status-revoked'])
+    expect(err.height).toBe(await head(w))
+    expect(err.message).toBe(`the role check at height ${await head(w)} denied: status-revoked`)
+    expect(account.signed).toBe(0)
+  })
+
+  it('a presentation bound to no terms is refused with binding-missing, with or without the terms', async () => {
+    const w = await World.create()
+    const { vp, height } = await bidder(w, 'user-1', null)
+    const account = counting(attestor(1))
+    const given = await refused(attestRole(await ask(w, vp, height, { account })))
+    expect(codes(given)).toEqual(['binding-missing'])
+    const own = await refused(attestRole(await ask(w, vp, height, { account, terms: undefined })))
+    expect(codes(own)).toEqual(['binding-missing'])
+    expect(own.reasons[0]!.message).toBe('the presentation is bound to no terms: an attestation names the terms it authorises')
+    expect(account.signed).toBe(0)
+  })
+
+  it('other terms than the presentation is bound to are refused with binding-mismatch (front-running)', async () => {
+    const w = await World.create()
+    const { vp, height } = await bidder(w)
+    const account = counting(attestor(1))
+    const err = await refused(attestRole(await ask(w, vp, height, { account, terms: { ...TERMS, priceFen: 1300 } })))
+    expect(codes(err)).toEqual(['binding-mismatch'])
+    expect(account.signed).toBe(0)
+    // Without terms, the presentation's own binding is what is attested.
+    const { attestation } = await attestRole(await ask(w, vp, height, { account, terms: undefined }))
+    expect(attestation.terms).toBe(termsDigest(TERMS))
+  })
+
+  it('a capacity that is not whole watts is a RangeError, and nothing is signed', async () => {
+    const w = await World.create()
+    const { vp, height } = await bidder(w)
+    const account = counting(attestor(1))
+    await expect(attestRole(await ask(w, vp, height, { account, requirement: { ...REQ, capacityKw: 0.0005 } }))).rejects.toThrow(
+      new RangeError('capacityKw must be a non-negative whole number of watts, got 0.0005 kW'),
+    )
+    expect(account.signed).toBe(0)
+  })
+})
+
+describe('attestRole: determinism at a height', () => {
+  it('after a revocation anchored at h, heights >= h are refused and h-1 is still attested', async () => {
+    const w = await World.create()
+    const { vc, vp } = await bidder(w)
+    const before = await head(w)
+    w.now += 60
+    await w.status.revoke(vc)
+    const h = await head(w)
+    expect(h).toBe(before + 1) // the revocation is the batch at h
+    w.now += 60
+    await w.party('someone-after')
+    const account = counting(attestor(1))
+    const allowed = await attestRole(await ask(w, vp, h - 1, { account }))
+    expect(allowed.attestation.height).toBe(BigInt(h - 1))
+    for (const at of [h, h + 1]) {
+      const err = await refused(attestRole(await ask(w, vp, at, { account })))
+      expect(codes(err)).toEqual(['status-revoked'])
+      expect(err.height).toBe(at)
+    }
+    expect(account.signed).toBe(1)
+  })
+})
+
+describe('recoverAttestors', () => {
+  it('recovers a different signer for every tampered field and for another domain', async () => {
+    const w = await World.create()
+    const { vp, height } = await bidder(w)
+    const account = attestor(1)
+    const { attestation, signature } = await attestRole(await ask(w, vp, height, { account }))
+    const domain = { chainId: CHAIN_ID, gate: GATE }
+    const other = '0x' + 'ab'.repeat(32)
+    const tampered: Partial<RoleAttestation>[] = [
+      { consumer: '0x0000000000000000000000000000000000000001' },
+      { subject: other as Hex },
+      { actingFor: other as Hex },
+      { role: keccak256(stringToBytes('aggregator')) },
+      { action: keccak256(stringToBytes('settlement.receive')) },
+      { capacityW: attestation.capacityW + 1n },
+      { terms: termsDigest({ ...TERMS, priceFen: 1300 }) as Hex },
+      { presentation: other as Hex },
+      { height: attestation.height + 1n },
+      { expiry: attestation.expiry + 1n },
+    ]
+    for (const change of tampered) {
+      const [who] = await recoverAttestors(domain, { ...attestation, ...change }, [signature])
+      expect(who, Object.keys(change)[0]).not.toBe(account.address)
+    }
+    expect((await recoverAttestors({ ...domain, chainId: 1 }, attestation, [signature]))[0]).not.toBe(account.address)
+    expect((await recoverAttestors({ ...domain, gate: CONSUMER }, attestation, [signature]))[0]).not.toBe(account.address)
+    expect(await recoverAttestors(domain, attestation, [signature])).toEqual([account.address])
+  })
+
+  it('rejects a malformed signature with a TypeError', async () => {
+    const attestation: RoleAttestation = {
+      consumer: CONSUMER,
+      subject: keccak256(stringToBytes('a')),
+      actingFor: keccak256(stringToBytes('a')),
+      role: keccak256(stringToBytes('user')),
+      action: keccak256(stringToBytes('response.bid')),
+      capacityW: 0n,
+      terms: termsDigest(TERMS) as Hex,
+      presentation: keccak256(stringToBytes('x')),
+      height: 1n,
+      expiry: 2n,
+    }
+    await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, ['0x1234'])).rejects.toThrow(
+      new TypeError('each signature must be 65 bytes as 0x and 130 hex digits'),
+    )
+  })
+})
