@@ -35,6 +35,7 @@ const REQUIRED_ANCHORS = [
   'errors',
   'security-considerations',
   'privacy-considerations',
+  'role-checks-on-chain--attestations',
 ]
 
 const MARKER = /^<!--\s*vector:\s*(\S+)\s+(\S*)\s*-->\s*$/
