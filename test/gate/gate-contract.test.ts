@@ -11,6 +11,7 @@ import {
   encodeDeployData,
   encodeFunctionData,
   getAddress,
+  hashTypedData,
   keccak256,
   toHex,
   zeroAddress,
@@ -229,10 +230,9 @@ describe('GridRoleGate: verify', () => {
     expect(sent.gasUsed).toBeLessThan(100_000n)
   })
 
-  it('the digest the attestors sign is the contract own EIP-712 hash (domain: this chain, this gate)', async () => {
+  it("the digest the attestors sign is the contract's own EIP-712 hash (domain: this chain, this gate)", async () => {
     const gate = await fresh()
     const a = await attestation(gate)
-    const { hashTypedData } = await import('viem')
     const expected = hashTypedData({
       domain: { name: 'GridRoleGate', version: '1', chainId: gate.chain.chainId, verifyingContract: gate.address },
       types: TYPES,
