@@ -6,12 +6,20 @@ import { fileURLToPath } from 'node:url'
 export const EVM_VERSIONS = ['london', 'paris', 'shanghai', 'cancun', 'prague'] as const
 export type EvmVersion = (typeof EVM_VERSIONS)[number]
 
-const SOURCE = fileURLToPath(new URL('../contracts/GridDidRegistry.sol', import.meta.url))
-
 /** One deterministic solc standard-JSON compile of the registry. */
 export function compileRegistry(evmVersion: EvmVersion) {
+  return compileContract('GridDidRegistry', evmVersion)
+}
+
+/** One deterministic solc standard-JSON compile of the role gate (contracts/GridRoleGate.sol). */
+export function compileGate(evmVersion: EvmVersion) {
+  return compileContract('GridRoleGate', evmVersion)
+}
+
+/** Compiles contracts/NAME.sol (one contract named NAME) with the pinned solc and fixed settings. */
+function compileContract(name: 'GridDidRegistry' | 'GridRoleGate', evmVersion: EvmVersion) {
   const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string; version(): string }
-  const content = readFileSync(SOURCE, 'utf8')
+  const content = readFileSync(fileURLToPath(new URL(`../contracts/${name}.sol`, import.meta.url)), 'utf8')
   const settings = {
     evmVersion,
     optimizer: { enabled: true, runs: 200 },
@@ -19,16 +27,16 @@ export function compileRegistry(evmVersion: EvmVersion) {
     outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
   }
   const output = JSON.parse(
-    solc.compile(JSON.stringify({ language: 'Solidity', sources: { 'GridDidRegistry.sol': { content } }, settings })),
+    solc.compile(JSON.stringify({ language: 'Solidity', sources: { [`${name}.sol`]: { content } }, settings })),
   ) as {
     errors?: { severity: string; formattedMessage: string }[]
     contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>
   }
   const problems = (output.errors ?? []).filter((e) => e.severity === 'error' || e.severity === 'warning')
   if (problems.length > 0) throw new Error(problems.map((e) => e.formattedMessage).join('\n'))
-  const contract = output.contracts['GridDidRegistry.sol']!['GridDidRegistry']!
+  const contract = output.contracts[`${name}.sol`]![name]!
   return {
-    contractName: 'GridDidRegistry',
+    contractName: name,
     compiler: `solc ${solc.version()}`,
     evmVersion,
     optimizer: settings.optimizer,
