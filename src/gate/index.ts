@@ -16,3 +16,4 @@ export {
 } from './attestation.js'
 export type { AttestRoleOptions, GateDomain, RoleAttestation, SignedAttestation } from './attestation.js'
 export { AttestationRefusedError } from '../errors.js'
+export { GATE_ARTIFACT } from './gate-artifact.js'

@@ -300,5 +300,18 @@ describe('recoverAttestors', () => {
     await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, ['0x1234'])).rejects.toThrow(
       new TypeError('each signature must be 65 bytes as 0x and 130 hex digits'),
     )
+    // What the gate refuses as BadSignature is refused off chain too: the malleated copy of a valid
+    // signature (n - s, v flipped), a v of 0, a zero r.
+    const signer = privateKeyToAccount(`0x${'11'.repeat(32)}`)
+    const valid = await signer.signTypedData(roleAttestationTypedData({ chainId: CHAIN_ID, gate: GATE }, attestation))
+    expect(await recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, [valid])).toEqual([signer.address])
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+    const s = BigInt(`0x${valid.slice(66, 130)}`)
+    const v = Number.parseInt(valid.slice(130), 16)
+    const malleated = `${valid.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}` as Hex
+    const refused = new TypeError('a signature the gate refuses (BadSignature): r and s must be non-zero, s in the lower half of the curve order, v 27 or 28')
+    for (const bad of [malleated, `${valid.slice(0, 130)}00` as Hex, `0x${'00'.repeat(32)}${valid.slice(66)}` as Hex]) {
+      await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, [bad])).rejects.toThrow(refused)
+    }
   })
 })
