@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { concat, encodeAbiParameters, keccak256, recoverAddress, stringToBytes, type Hex } from 'viem'
+import { concat, createPublicClient, createWalletClient, custom, encodeAbiParameters, keccak256, parseEventLogs, recoverAddress, stringToBytes, type Hex } from 'viem'
 import { privateKeyToAccount, type LocalAccount } from 'viem/accounts'
 import {
   AttestationRefusedError,
+  GATE_ARTIFACT,
   ROLE_ATTESTATION_TYPE,
   attestRole,
   recoverAttestors,
@@ -13,6 +14,7 @@ import {
 } from 'grid-did/gate'
 import { GridError, GridResolver, createPresentation, termsDigest, type RoleRequirement } from '../../src/index.js'
 import { World, type Party } from '../vc/world.js'
+import { createDevChain } from 'grid-did/ledger/devchain'
 
 // Role decisions attested for the on-chain gate, on the role-check test world (a real memory
 // ledger, real credentials, status lists and trust registry). The gate's and the consumer's
@@ -312,6 +314,47 @@ describe('recoverAttestors', () => {
     const refused = new TypeError('a signature the gate refuses (BadSignature): r and s must be non-zero, s in the lower half of the curve order, v 27 or 28')
     for (const bad of [malleated, `${valid.slice(0, 130)}00` as Hex, `0x${'00'.repeat(32)}${valid.slice(66)}` as Hex]) {
       await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, [bad])).rejects.toThrow(refused)
+    }
+  })
+})
+
+describe('attestRole → GridRoleGate on an EVM (the two halves agree)', () => {
+  it('three of four attestations made by attestRole are accepted once by the deployed gate; two are not enough; a replay reverts', async () => {
+    const w = await World.create()
+    const { vp, height } = await bidder(w)
+    const chain = await createDevChain()
+    try {
+      const client = createPublicClient({ transport: custom(chain) })
+      const wallet = (account: LocalAccount) => createWalletClient({ account, transport: custom(chain) })
+      const attestors = [1, 2, 3, 4].map(attestor)
+      const consumer = privateKeyToAccount(`0x${'c1'.repeat(32)}`)
+      const deployed = await wallet(privateKeyToAccount(`0x${'a1'.repeat(32)}`)).deployContract({
+        abi: GATE_ARTIFACT.abi,
+        bytecode: GATE_ARTIFACT.bytecode as Hex,
+        args: [attestors.map((a) => a.address), 3n, 1_000_000n],
+        chain: null,
+        gasPrice: 0n,
+      })
+      const gate = (await client.waitForTransactionReceipt({ hash: deployed })).contractAddress!
+      // The decision's height must not be above the chain's block number (on a real consortium chain they are one ledger).
+      while ((await client.getBlockNumber()) < BigInt(height)) await chain.request({ method: 'evm_mine' })
+      const extra = { consumer: consumer.address, chainId: chain.chainId, gate, expiry: 2 ** 40 }
+      const signed = await Promise.all(attestors.map(async (account) => attestRole(await ask(w, vp, height, { ...extra, account }))))
+      const attestation = signed[0]!.attestation
+      for (const s of signed) expect(s.attestation).toEqual(attestation)
+      const signatures = signed.map((s) => s.signature)
+      const args = (sigs: Hex[]) => ({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'verify', args: [attestation, sigs], account: consumer }) as const
+
+      expect(await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'check', args: [attestation, signatures] })).toBe(4n)
+      await expect(client.simulateContract(args(signatures.slice(0, 2)))).rejects.toThrow(/NotEnoughSignatures/)
+      const hash = await wallet(consumer).writeContract({ ...args(signatures.slice(1)), chain: null, gasPrice: 0n, gas: 1_000_000n })
+      const receipt = await client.waitForTransactionReceipt({ hash })
+      expect(receipt.status).toBe('success')
+      const [event] = parseEventLogs({ abi: GATE_ARTIFACT.abi, logs: receipt.logs, eventName: 'RoleAttested' })
+      expect(event!.args).toMatchObject({ consumer: consumer.address, presentation: attestation.presentation, role: attestation.role })
+      await expect(client.simulateContract(args(signatures))).rejects.toThrow(/Replayed/)
+    } finally {
+      await chain.close()
     }
   })
 })
