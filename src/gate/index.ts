@@ -17,3 +17,5 @@ export {
 export type { AttestRoleOptions, GateDomain, RoleAttestation, SignedAttestation } from './attestation.js'
 export { AttestationRefusedError } from '../errors.js'
 export { GATE_ARTIFACT } from './gate-artifact.js'
+export { deployGate } from './deploy.js'
+export type { DeployGateOptions } from './deploy.js'

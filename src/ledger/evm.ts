@@ -638,7 +638,22 @@ export async function deployRegistry(options: DeployRegistryOptions): Promise<{ 
   const account = accountOf(options.account)
   if (!account) throw new TypeError('account is required to deploy the registry')
   const writers = (options.writers ?? [account.address]).map(addressOf)
-  const artifact = options.artifact ?? REGISTRY_ARTIFACT
+  return deployArtifact('registry', { ...options, artifact: options.artifact ?? REGISTRY_ARTIFACT }, [writers])
+}
+
+/**
+ * Deploys a compiled contract with constructor `args` from `options.account` (legacy transaction,
+ * gas price 0, the node's estimate + 25%), and waits for its receipt to be final.
+ * @internal shared by the registry's and the role gate's deployment.
+ */
+export async function deployArtifact(
+  what: string,
+  options: { rpc: string | Eip1193Provider; account: Hex | LocalAccount; artifact: RegistryArtifact; confirmations?: number; timeoutMs?: number },
+  args: readonly unknown[],
+): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
+  const account = accountOf(options.account)
+  if (!account) throw new TypeError(`account is required to deploy the ${what}`)
+  const artifact = options.artifact
   if (typeof artifact?.bytecode !== 'string' || !/^0x(?:[0-9a-f]{2})+$/i.test(artifact.bytecode) || !Array.isArray(artifact.abi)) {
     throw new TypeError('artifact must have an abi array and 0x-hex bytecode')
   }
@@ -650,7 +665,7 @@ export async function deployRegistry(options: DeployRegistryOptions): Promise<{ 
       throw unavailable(method, cause)
     }
   }
-  const data = encodeDeployData({ abi: artifact.abi as Abi, bytecode: artifact.bytecode as Hex, args: [writers] })
+  const data = encodeDeployData({ abi: artifact.abi as Abi, bytecode: artifact.bytecode as Hex, args })
   const chainId = Number(await call('eth_chainId', []))
   const gas = BigInt((await call('eth_estimateGas', [{ from: account.address, data, gasPrice: '0x0' }])) as Hex)
   const nonce = Number(await call('eth_getTransactionCount', [account.address, 'pending']))
@@ -658,8 +673,8 @@ export async function deployRegistry(options: DeployRegistryOptions): Promise<{ 
   const hash = (await call('eth_sendRawTransaction', [raw])) as Hex
   const poll = typeof options.rpc === 'string' ? 250 : 0
   const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; contractAddress: Hex | null }>(call, hash, options.confirmations ?? 0, options.timeoutMs ?? 60_000, poll)
-  if (!receipt) throw new LedgerUnavailableError(`registry deployment ${hash} not final in time`)
-  if (receipt.status !== '0x1' || !receipt.contractAddress) throw new LedgerUnavailableError(`registry deployment ${hash} failed`)
+  if (!receipt) throw new LedgerUnavailableError(`${what} deployment ${hash} not final in time`)
+  if (receipt.status !== '0x1' || !receipt.contractAddress) throw new LedgerUnavailableError(`${what} deployment ${hash} failed`)
   return { address: getAddress(receipt.contractAddress), blockNumber: Number(receipt.blockNumber), transactionHash: hash }
 }
 

@@ -4,6 +4,7 @@ import { privateKeyToAccount, type LocalAccount } from 'viem/accounts'
 import {
   AttestationRefusedError,
   GATE_ARTIFACT,
+  deployGate,
   ROLE_ATTESTATION_TYPE,
   attestRole,
   recoverAttestors,
@@ -319,7 +320,7 @@ describe('recoverAttestors', () => {
 })
 
 describe('attestRole → GridRoleGate on an EVM (the two halves agree)', () => {
-  it('three of four attestations made by attestRole are accepted once by the deployed gate; two are not enough; a replay reverts', async () => {
+  it('deployGate deploys it; three of four attestations made by attestRole are accepted once by the deployed gate; two are not enough; a replay reverts', async () => {
     const w = await World.create()
     const { vp, height } = await bidder(w)
     const chain = await createDevChain()
@@ -328,14 +329,14 @@ describe('attestRole → GridRoleGate on an EVM (the two halves agree)', () => {
       const wallet = (account: LocalAccount) => createWalletClient({ account, transport: custom(chain) })
       const attestors = [1, 2, 3, 4].map(attestor)
       const consumer = privateKeyToAccount(`0x${'c1'.repeat(32)}`)
-      const deployed = await wallet(privateKeyToAccount(`0x${'a1'.repeat(32)}`)).deployContract({
-        abi: GATE_ARTIFACT.abi,
-        bytecode: GATE_ARTIFACT.bytecode as Hex,
-        args: [attestors.map((a) => a.address), 3n, 1_000_000n],
-        chain: null,
-        gasPrice: 0n,
-      })
-      const gate = (await client.waitForTransactionReceipt({ hash: deployed })).contractAddress!
+      const admin = `0x${'a1'.repeat(32)}` as const
+      const bad = { rpc: chain, account: admin, attestors: attestors.map((a) => a.address), threshold: 3, maxAgeBlocks: 1_000_000 }
+      await expect(deployGate({ ...bad, threshold: 5 })).rejects.toThrow(new RangeError('threshold must be an integer from 1 to the number of attestors (4)'))
+      await expect(deployGate({ ...bad, attestors: [attestors[0]!.address, attestors[0]!.address] })).rejects.toThrow(new RangeError('attestors must not repeat an address'))
+      await expect(deployGate({ ...bad, maxAgeBlocks: 0 })).rejects.toThrow(new RangeError('maxAgeBlocks must be a positive integer'))
+      const { address: gate } = await deployGate(bad)
+      expect(await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'threshold' })).toBe(3n)
+      expect(await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'admin' })).toBe(privateKeyToAccount(admin).address)
       // The decision's height must not be above the chain's block number (on a real consortium chain they are one ledger).
       while ((await client.getBlockNumber()) < BigInt(height)) await chain.request({ method: 'evm_mine' })
       const extra = { consumer: consumer.address, chainId: chain.chainId, gate, expiry: 2 ** 40 }
