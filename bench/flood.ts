@@ -23,7 +23,6 @@ import {
   MemoryStatusIndexStore,
   StatusRegistry,
   checkRole,
-  createDid,
   createPresentation,
   decodeOperation,
   issueRoleCredential,
@@ -31,10 +30,9 @@ import {
   publishRoleSchemas,
   publishTrustRegistry,
   trustRegistryUrl,
-  type JwtSigner,
 } from '../src/index.js'
 import { SqliteLedger } from '../src/ledger/sqlite.js'
-import { medianMs, type BenchContext } from './lib.js'
+import { medianMs, newParty, type BenchContext } from './lib.js'
 
 const MEASURE_FLAG = '--flood-measure'
 const PAD = 60_000
@@ -65,17 +63,7 @@ export async function floodBench(ctx: BenchContext): Promise<void> {
     const path = join(dir, 'ledger.db')
     const ledger = new SqliteLedger(path, { create: true })
     const resolver = new GridResolver({ networks: { sgcc: ledger } })
-    const party = async (): Promise<JwtSigner> => {
-      const signer = Ed25519KeyPair.generate()
-      const op = await createDid({
-        network: 'sgcc',
-        updateKey: Ed25519KeyPair.generate(),
-        recoveryKey: Ed25519KeyPair.generate(),
-        document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: signer.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
-      })
-      await ledger.submit([op.bytes])
-      return { did: op.did, keyId: 'key-1', signer }
-    }
+    const party = () => newParty(ledger)
     const utility = await party()
     const schemas = await publishRoleSchemas({ did: utility.did, signer: utility.signer }, { ledger, resolver })
     const registry = await publishTrustRegistry({ did: utility.did, signer: utility.signer }, { ledger, resolver }, { roles: { user: { issuers: [utility.did], schema: schemas.user } } })

@@ -3,6 +3,8 @@
  * run (machines here are shared and noisy: ratios hold, absolute times do not).
  */
 
+import { Ed25519KeyPair, createDid, type JwtSigner, type Ledger } from '../src/index.js'
+
 /** One row of the table and of bench/results.json. */
 export interface Row {
   name: string
@@ -50,3 +52,16 @@ export async function medianMs(n: number, fn: () => unknown): Promise<number> {
 }
 
 export const round = (x: number) => (Math.abs(x) >= 100 ? Math.round(x) : Math.round(x * 100) / 100)
+
+/** A fresh DID on `ledger` with `key-1` for authentication and assertions: a benchmark's issuer or holder. */
+export async function newParty(ledger: Ledger): Promise<JwtSigner> {
+  const signer = Ed25519KeyPair.generate()
+  const op = await createDid({
+    network: 'sgcc',
+    updateKey: Ed25519KeyPair.generate(),
+    recoveryKey: Ed25519KeyPair.generate(),
+    document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: signer.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+  })
+  await ledger.submit([op.bytes])
+  return { did: op.did, keyId: 'key-1', signer }
+}

@@ -14,34 +14,22 @@ import {
   MemoryStatusIndexStore,
   StatusRegistry,
   checkRole,
-  createDid,
   createPresentation,
   getResolver,
   issueRoleCredential,
   publishRoleSchemas,
   publishTrustRegistry,
   trustRegistryUrl,
-  type JwtSigner,
 } from '../src/index.js'
 import { SqliteLedger } from '../src/ledger/sqlite.js'
 import { ed25519Verify } from '../src/lib/crypto.js'
-import { rate, type BenchContext } from './lib.js'
+import { newParty, rate, type BenchContext } from './lib.js'
 
 export async function roleCheckBench(ctx: BenchContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'grid-did-bench-role-'))
   const ledger = new SqliteLedger(join(dir, 'ledger.db'), { create: true })
   const resolver = new GridResolver({ networks: { sgcc: ledger } })
-  const party = async (): Promise<JwtSigner> => {
-    const signer = Ed25519KeyPair.generate()
-    const op = await createDid({
-      network: 'sgcc',
-      updateKey: Ed25519KeyPair.generate(),
-      recoveryKey: Ed25519KeyPair.generate(),
-      document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: signer.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
-    })
-    await ledger.submit([op.bytes])
-    return { did: op.did, keyId: 'key-1', signer }
-  }
+  const party = () => newParty(ledger)
   const utility = await party()
   const schemas = await publishRoleSchemas({ did: utility.did, signer: utility.signer }, { ledger, resolver })
   await publishTrustRegistry({ did: utility.did, signer: utility.signer }, { ledger, resolver }, { roles: { user: { issuers: [utility.did], schema: schemas.user } } })
