@@ -141,7 +141,7 @@ describe('GridDemandResponse: bid', () => {
     await vw.party('someone-later')
     const height = (await vw.ledger.head()).height
     const time = (await vw.ledger.batch(height))!.time
-    while ((await w.head()).number < BigInt(height)) await w.chain.request({ method: 'evm_mine', params: [] })
+    await w.mine(Math.max(0, height - Number((await w.head()).number)))
     const signed = await Promise.all(
       ATTESTORS.slice(0, 3).map((key) =>
         attestRole({
@@ -320,7 +320,7 @@ describe('GridDemandResponse: bid', () => {
     const expired = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 }, { expiry: BigInt(w.now - 1) })
     expect(await w.reverts(BIDDER, w.dr, 'bid', [expired.b, expired.a, expired.sigs])).toEqual({ errorName: 'Expired', args: [BigInt(w.now - 1), BigInt(w.now)] })
     const old = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 })
-    await w.chain.request({ method: 'hardhat_mine', params: ['0x65', '0x0'] }) // 101 blocks, the clock unmoved
+    await w.mine(101)
     const next = (await w.head()).number + 1n
     expect(await w.reverts(BIDDER, w.dr, 'bid', [old.b, old.a, old.sigs])).toEqual({ errorName: 'TooOld', args: [old.a.height, next, 100n] })
     // An attestation for another consumer is refused by the gate too (WrongConsumer), after the contract's own rules.

@@ -150,6 +150,8 @@ describe('GridSettlement: open and claim', () => {
     expect(await w.reverts(BIDDER, w.settlement, 'claim', [7n, weak.a, weak.sigs])).toEqual({ errorName: 'NotEnoughSignatures', args: [2n, 3n] })
 
     const sent = await w.ok(BIDDER, w.settlement, 'claim', [3n, claim3.a, claim3.sigs])
+    console.log(`GridSettlement.claim gas, k = 3 of 4: ${sent.gasUsed}`)
+    expect(sent.gasUsed).toBeLessThan(200_000n)
     expect(sent.events.map((x) => [x.eventName, x.args])).toEqual([
       ['Claimed', { n: 3n, aggregator: h(AGG) }],
       ['RoleAttested', { consumer: w.settlement, presentation: claim3.a.presentation, subject: h(AGG), role: h('aggregator'), action: h('settlement.receive'), height: claim3.a.height }],
