@@ -19,3 +19,8 @@ export { AttestationRefusedError } from '../errors.js'
 export { GATE_ARTIFACT } from './gate-artifact.js'
 export { deployGate } from './deploy.js'
 export type { DeployGateOptions } from './deploy.js'
+// Attestor service (helper "attestor").
+export { createAttestor } from './attestor.js'
+export type { AttestationRequest, Attestor, AttestorIndex, AttestorOptions } from './attestor.js'
+export { createAttestorHandler } from './attestor-handler.js'
+export type { AttestorErrorCode, AttestorHandlerOptions } from './attestor-handler.js'
