@@ -7,6 +7,7 @@ import { parseDidUrl } from '../method/did.js'
 import { GridResolver } from '../resolver/resolver.js'
 import type { RoleRequirement } from '../vc/verify.js'
 import { attestRole, type SignedAttestation } from './attestation.js'
+import { consumerAudience } from './terms.js'
 
 /**
  * The ledger an attestor decides on: a {@link ChainIndex} (or any ledger) that follows an EVM chain
@@ -69,11 +70,6 @@ export interface Attestor {
   attest(request: AttestationRequest): Promise<SignedAttestation & { height: number; time: number }>
 }
 
-/** CAIP-10 account id of a contract on an EVM chain: what a presentation used on chain is addressed to. */
-function audienceOf(chainId: number, consumer: string): string {
-  return `eip155:${chainId}:${getAddress(consumer)}`
-}
-
 /**
  * An attestor over an index that follows the chain: for every request it takes the height (default:
  * the synced, finalized one), the time of that block from the chain, the consumer's CAIP-10
@@ -132,7 +128,7 @@ export function createAttestor(options: AttestorOptions): Attestor {
       const signed = await attestRole({
         presentation,
         requirement,
-        context: { resolver, trustRegistry, audience: audienceOf(chainId, consumer), challenge },
+        context: { resolver, trustRegistry, audience: consumerAudience(chainId, consumer), challenge },
         ...(terms !== undefined ? { terms } : binding !== undefined ? { terms: binding as Hex } : {}),
         height,
         time,

@@ -19,6 +19,8 @@ export { AttestationRefusedError } from '../errors.js'
 export { GATE_ARTIFACT } from './gate-artifact.js'
 export { deployGate } from './deploy.js'
 export type { DeployGateOptions } from './deploy.js'
+export { MAX_CHAIN_CAPACITY_KW, chainBidTerms, chainClaimTerms, consumerAudience } from './terms.js'
+export type { ChainBidTerms, ChainClaimTerms } from './terms.js'
 // Attestor service (helper "attestor").
 export { createAttestor } from './attestor.js'
 export type { AttestationRequest, Attestor, AttestorIndex, AttestorOptions } from './attestor.js'

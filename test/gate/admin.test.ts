@@ -117,11 +117,12 @@ describe('verifyAttestation (off chain)', () => {
     role: h('user'),
     action: h('response.bid'),
     capacityW: 120_000n,
+    licensedW: 0n,
     terms: h('terms'),
     presentation: h('vp'),
     height: 100n,
     expiry: 2_000_000_000n,
-  } as RoleAttestation
+  }
   const sign = (account: (typeof ATTESTORS)[number], a: RoleAttestation = attestation) => account.signTypedData(roleAttestationTypedData(domain, a) as never)
   const registered = ATTESTORS.map((a) => a.address)
 

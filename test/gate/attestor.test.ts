@@ -25,7 +25,7 @@ const REQ: RoleRequirement = { role: 'user', action: 'response.bid', capacityKw:
 
 /** An attestation as the service sends it (integers as decimal strings) back as a RoleAttestation. */
 function attestationOf(json: Record<string, string>): RoleAttestation {
-  return { ...json, capacityW: BigInt(json.capacityW!), height: BigInt(json.height!), expiry: BigInt(json.expiry!) } as unknown as RoleAttestation
+  return { ...json, capacityW: BigInt(json.capacityW!), licensedW: BigInt(json.licensedW!), height: BigInt(json.height!), expiry: BigInt(json.expiry!) } as unknown as RoleAttestation
 }
 
 describe('the attestor service over HTTP, following the dev chain', { timeout: 60_000 }, () => {
@@ -73,7 +73,7 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     expect(body.height).toBe(height)
     expect(body.time).toBe(time)
     expect(body.attestor).toBe(ACCOUNT.address)
-    expect(body.attestation).toMatchObject({ consumer: CONSUMER, terms: termsDigest(TERMS), capacityW: '120000', height: String(height), expiry: String(time + 600) })
+    expect(body.attestation).toMatchObject({ consumer: CONSUMER, terms: termsDigest(TERMS), capacityW: '120000', licensedW: '0', height: String(height), expiry: String(time + 600) })
     expect(body.typedData.message).toEqual(body.attestation)
     const recovered = await recoverAttestors({ chainId: 1337, gate: GATE }, attestationOf(body.attestation), [body.signature])
     expect(recovered).toEqual([ACCOUNT.address])
