@@ -100,14 +100,14 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
 
   program
     .command('chain')
-    .description('run a local development chain (in-process EVM) with the registry (and, with --attestor, the role gate) deployed, until interrupted')
+    .description('run a local development chain (in-process EVM) with the registry (and, with --attestor, the role gate and the demand-response and settlement contracts) deployed, until interrupted')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '8545')
     .option('--chain-id <id>', 'EIP-155 chain id', '1337')
     .option('--hardfork <name>', 'paris | shanghai | cancun | prague', 'shanghai')
     .option('--writer <address|keystore>', 'an account allowed to anchor (repeatable; default: --writer-key)', collect, [] as string[])
     .option('--admin-key <file>', 'EVM account keystore of the registry admin (default: a key that lives only in this process)')
-    .option('--attestor <address|keystore>', 'also deploy the role gate with this attestor (repeatable; admin: the registry admin)', collect, [] as string[])
+    .option('--attestor <address|keystore>', 'also deploy the role gate with this attestor (repeatable), and the demand-response and settlement contracts consuming it (admin and operator: the registry admin)', collect, [] as string[])
     .option('--threshold <k>', "the gate's threshold: distinct attestors a decision needs (with --attestor)")
     .option('--max-age <blocks>', "the gate's freshness bound in blocks (with --attestor)", '20')
     .action(async (o: { host: string; port: string; chainId: string; hardfork: string; writer: string[]; adminKey?: string; attestor: string[]; threshold?: string; maxAge: string }) => {
@@ -144,17 +144,31 @@ export function registerChainCommands(program: Command, io: Io, ctx: Context): v
       let server: Awaited<ReturnType<typeof serveRpc>> | undefined
       try {
         const deployed = await deployRegistry({ rpc: chain, account: admin, writers })
-        const gate = gateOptions && (await (await import('../gate/deploy.js')).deployGate({ rpc: chain, account: admin, ...gateOptions }))
+        // With attestors: the role gate, and the reference contracts consuming it (operator: the admin).
+        let contracts: { gate: string; demandResponse: string; settlement: string } | undefined
+        if (gateOptions) {
+          const [{ deployGate }, { deployDemandResponse, deploySettlement }] = await Promise.all([import('../gate/deploy.js'), import('../gate/contracts.js')])
+          const gate = (await deployGate({ rpc: chain, account: admin, ...gateOptions })).address
+          const demandResponse = (await deployDemandResponse({ rpc: chain, account: admin, gate })).address
+          const settlement = (await deploySettlement({ rpc: chain, account: admin, gate, demandResponse })).address
+          contracts = { gate, demandResponse, settlement }
+        }
         server = await serveRpc(chain, { host: o.host, port })
         const spec = `evm:${server.url}#${deployed.address}`
         print(
-          { rpc: server.url, chainId, registry: deployed.address, ledger: spec, writers, ...(gate && gateOptions ? { gate: gate.address, attestors: gateOptions.attestors, threshold: gateOptions.threshold } : {}) },
+          { rpc: server.url, chainId, registry: deployed.address, ledger: spec, writers, ...(contracts && gateOptions ? { ...contracts, attestors: gateOptions.attestors, threshold: gateOptions.threshold } : {}) },
           [
             `rpc       ${server.url} (chain ${chainId}, ${o.hardfork}, gas price 0)`,
             `registry  ${deployed.address}`,
             `ledger    ${spec}`,
             `writers   ${writers.join(', ')}`,
-            ...(gate && gateOptions ? [`gate      ${gate.address} (${gateOptions.threshold} of ${gateOptions.attestors.length} attestors)`] : []),
+            ...(contracts && gateOptions
+              ? [
+                  `gate      ${contracts.gate} (${gateOptions.threshold} of ${gateOptions.attestors.length} attestors)`,
+                  `demand-response ${contracts.demandResponse}`,
+                  `settlement      ${contracts.settlement}`,
+                ]
+              : []),
           ].join('\n'),
         )
       } catch (err) {

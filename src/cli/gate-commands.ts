@@ -8,6 +8,8 @@ import { collect, numberOption, portOption } from './options.js'
 import { printable } from './printable.js'
 import type { Io } from './main.js'
 
+const FOLLOWS = '`attest serve` follows a chain: pass --ledger evm:<rpc-url>#<registry> (or set $GRID_DID_LEDGER)'
+
 interface Context {
   globals: () => Globals
   passphrase: () => Promise<string>
@@ -118,13 +120,15 @@ export function registerGateCommands(program: Command, io: Io, ctx: Context): vo
       const maxTtlSeconds = numberOption(o.maxTtl, '--max-ttl', { min: 1, integer: true })
       const gateAt = gateAddress(o.gate)
       if (!o.trustRegistry.startsWith('did:grid:')) throw new UsageError(`--trust-registry must be a did:grid URL, got "${printable(o.trustRegistry)}"`)
+      const ledger = ctx.globals().ledger ?? process.env.GRID_DID_LEDGER
+      if (!ledger || ledger === 'embedded') throw new UsageError(FOLLOWS)
       const signer = await account(o.key)
       const [{ createAttestor }, { createAttestorHandler }, { serve }] = await Promise.all([import('../gate/attestor.js'), import('../gate/attestor-handler.js'), import('../server/node.js')])
       const home = await ctx.openHome({ create: false, onSyncError: (err) => io.stderr(`sync failed: ${printable(err instanceof Error ? err.message : String(err))}\n`) })
       let running: Awaited<ReturnType<typeof serve>> | undefined
       try {
         const index = home.ledger as import('../ledger/chain-index.js').ChainIndex
-        if (!(index.chain && typeof index.start === 'function')) throw new UsageError('`attest serve` follows a chain: pass --ledger evm:<rpc-url>#<registry> (or set $GRID_DID_LEDGER)')
+        if (!(index.chain && typeof index.start === 'function')) throw new UsageError(FOLLOWS)
         const { chainId } = await index.chain.info()
         const attestor = createAttestor({ index, account: signer, gate: gateAt, chainId, trustRegistry: o.trustRegistry, maxTtlSeconds, ...(o.network.length ? { networks: o.network } : {}) })
         index.start(interval)

@@ -7,7 +7,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { decodeFunctionResult, encodeFunctionData, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMAND_RESPONSE_ARTIFACT } from '../../src/gate/contracts.js'
 import { PASS, bin, runCli, type Run } from './run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'grid-did-gate-cli-'))
@@ -49,6 +51,8 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
   let chain: ChildProcessWithoutNullStreams | undefined
   let rpc: string
   let gate: string
+  let demandResponse: string
+  let settlement: string
   let admin: string
   let outsider: string
 
@@ -59,6 +63,8 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
     chain = started.child
     rpc = String(started.out.rpc)
     gate = String(started.out.gate)
+    demandResponse = String(started.out.demandResponse)
+    settlement = String(started.out.settlement)
     expect(started.out).toMatchObject({ attestors: A, threshold: 3 })
   }, 120_000)
 
@@ -73,6 +79,13 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
 
   it('`chain --attestor … --threshold` deploys the gate beside the registry; `gate info` reads it', async () => {
     expect(gate).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    // The reference contracts consume this gate (their immutable `gate`).
+    for (const [name, address] of [['demandResponse', demandResponse], ['settlement', settlement]] as const) {
+      expect(address, name).toMatch(/^0x[0-9a-fA-F]{40}$/)
+      const data = encodeFunctionData({ abi: DEMAND_RESPONSE_ARTIFACT.abi, functionName: 'gate' })
+      const res = (await (await fetch(rpc, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ to: address, data }, 'latest'] }) })).json()) as { result: Hex }
+      expect(decodeFunctionResult({ abi: DEMAND_RESPONSE_ARTIFACT.abi, functionName: 'gate', data: res.result })).toBe(gate)
+    }
     const info = JSON.parse(await ok(['--json', 'gate', 'info', '--rpc', rpc, '--gate', gate]))
     expect(info).toEqual({ gate, admin, attestors: A, threshold: 3, maxAge: 20 })
     expect(await ok(['gate', 'info', '--rpc', rpc, '--gate', gate])).toBe(
@@ -104,6 +117,9 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
     const zero = await cli(['gate', 'max-age', '0', ...common, '--key', f('admin.json')])
     expect(zero.code).toBe(2)
     expect(zero.stderr).toBe('grid-did: max-age must be an integer from 1, got "0"')
+    const embedded = await cli(['attest', 'serve', '--gate', gate, '--key', f('admin.json'), '--trust-registry', 'did:grid:sgcc:x/resources/trust-registry'])
+    expect(embedded.code).toBe(2)
+    expect(embedded.stderr).toBe('grid-did: `attest serve` follows a chain: pass --ledger evm:<rpc-url>#<registry> (or set $GRID_DID_LEDGER)')
     const badGate = await cli(['gate', 'info', '--rpc', rpc, '--gate', '0x12'])
     expect(badGate.code).toBe(2)
     expect(badGate.stderr).toBe('grid-did: --gate must be a 0x-prefixed 20-byte address, got "0x12"')
