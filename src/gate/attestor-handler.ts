@@ -41,7 +41,8 @@ const ROUTES: Record<string, string[]> = { '/1.0/attestations': ['POST'], '/1.0/
  *   `ERR_GRID_ATTESTATION_REFUSED` with `reasons` and `height`; a height the index has not reached →
  *   409 `ERR_GRID_HEIGHT_NOT_REACHED` (retry); the chain unreachable → 503
  *   `ERR_GRID_LEDGER_UNAVAILABLE` (never a denial); malformed → 400, wrong type → 415, too large → 413.
- * - `GET /1.0/attestor` → `{ address, chainId, gate, height }`; `GET /health`.
+ * - `GET /1.0/attestor` → `{ address, chainId, gate, height }`; `GET /health` → 200 `{ status: 'ok', height }`,
+ *   or 503 `{ status: 'degraded', height, error }` while the index's background sync fails.
  *
  * Run it with `serve()` from `grid-did/server`.
  * @example
@@ -66,8 +67,10 @@ export function createAttestorHandler(options: AttestorHandlerOptions): Handler 
       return problem(405, 'Method Not Allowed', 'ERR_GRID_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, {}, { allow: allowed.join(', ') })
     }
     if (path === '/health') {
+      // Degraded while the index cannot follow the chain: its decisions would lag behind revocations.
       const height = await attestor.height()
-      return json(200, { status: 'ok', height })
+      const error = attestor.syncError()
+      return error === undefined ? json(200, { status: 'ok', height }) : json(503, { status: 'degraded', height, error: messageOf(error) })
     }
     if (path === '/1.0/attestor') {
       return json(200, { address: attestor.address, chainId: attestor.chainId, gate: attestor.gate, height: await attestor.height() })

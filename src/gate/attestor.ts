@@ -61,6 +61,8 @@ export interface Attestor {
   readonly gate: Address
   /** The height the attestor's index has reached: the default decision height. */
   height(): Promise<number>
+  /** The index's last background sync failure (a `ChainIndex` following the chain), cleared by the next success. */
+  syncError(): unknown
   /**
    * Decides `request` at its height with the time of that block and, when allowed, signs.
    * @throws {AttestationRefusedError} for a denial (with its reasons); {@link HeightNotReachedError}
@@ -108,6 +110,7 @@ export function createAttestor(options: AttestorOptions): Attestor {
     chainId,
     gate,
     height: synced,
+    syncError: () => (index as { lastError?: unknown }).lastError,
     async attest(request) {
       if (typeof request !== 'object' || request === null) throw new TypeError('request must be an object')
       const { presentation, requirement, consumer, challenge, terms, binding, height: asked, expiry: askedExpiry } = request

@@ -169,5 +169,22 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     const err = await attestor.attest(ask() as never).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(LedgerUnavailableError)
     expect((err as GridError).code).toBe('ERR_GRID_LEDGER_UNAVAILABLE')
+    // Following the chain in the background now fails: /health says so (polled until the first sync has failed).
+    index.start(20)
+    let health: Response
+    while ((health = await fetch(`${server.url}/health`)).status === 200) await new Promise((r) => setTimeout(r, 20))
+    expect(health.status).toBe(503)
+    expect(await health.json()).toEqual({ status: 'degraded', height: (await index.head()).height, error: expect.stringMatching(/failed/) })
+  })
+
+  it('createAttestor and createAttestorHandler check their options', () => {
+    const base = { index, account: ACCOUNT, gate: GATE, chainId: 1337, trustRegistry: w.trustRegistry }
+    expect(() => createAttestor({ ...base, index: w.resolver as never })).toThrow(new TypeError('index must be a ledger that follows a chain (a ChainIndex)'))
+    expect(() => createAttestor({ ...base, gate: '0x12' })).toThrow(new TypeError('gate must be an address'))
+    expect(() => createAttestor({ ...base, chainId: 0 })).toThrow(new RangeError('chainId must be a positive integer'))
+    expect(() => createAttestor({ ...base, maxTtlSeconds: 0 })).toThrow(new RangeError('maxTtlSeconds must be a positive integer'))
+    expect(() => createAttestor({ ...base, account: {} as never })).toThrow(new TypeError('account must be a viem LocalAccount'))
+    expect(() => createAttestorHandler({ attestor: createAttestor(base), maxBodyBytes: 0 })).toThrow(new RangeError('options.maxBodyBytes must be a positive integer'))
+    expect(() => createAttestorHandler({} as never)).toThrow(new TypeError('options.attestor must be an Attestor (createAttestor)'))
   })
 })
