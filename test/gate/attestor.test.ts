@@ -80,6 +80,12 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     // The same request again: the same bytes (nothing depends on the attestor's clock).
     const again = (await (await post(ask())).json()) as typeof body
     expect(again.signature).toBe(body.signature)
+    // The terms' digest in place of the terms: the same decision.
+    const byDigest = (await (await post(ask({ terms: undefined, binding: termsDigest(TERMS) }))).json()) as typeof body
+    expect(byDigest.signature).toBe(body.signature)
+    const both = await post(ask({ binding: termsDigest(TERMS) }))
+    expect(both.status).toBe(400)
+    expect(await both.json()).toMatchObject({ error: 'ERR_GRID_BAD_REQUEST', detail: 'give terms or binding, not both' })
     // An earlier expiry is signed as asked; a later one than the block time + 600 is refused as malformed.
     const early = (await (await post(ask({ expiry: time + 60 }))).json()) as typeof body
     expect(early.attestation.expiry).toBe(String(time + 60))
