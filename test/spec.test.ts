@@ -36,6 +36,7 @@ const REQUIRED_ANCHORS = [
   'security-considerations',
   'privacy-considerations',
   'role-checks-on-chain--attestations',
+  'attestor-service',
 ]
 
 const MARKER = /^<!--\s*vector:\s*(\S+)\s+(\S*)\s*-->\s*$/

@@ -28,6 +28,7 @@ import { Home, type HomeOptions } from './home.js'
 import { syncDir, writeFileDurable } from './durable.js'
 import { keystorePublicKey, openKeystore, writeAccountKeystore, writeKeystore } from './keystore.js'
 import { registerChainCommands } from './chain-commands.js'
+import { registerGateCommands } from './gate-commands.js'
 import type { Io } from './main.js'
 
 export type Globals = { home?: string; json?: boolean; ledger?: string; writerKey?: string }
@@ -503,6 +504,7 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
     )
 
   registerChainCommands(program, io, { globals, passphrase, openHome })
+  registerGateCommands(program, io, { globals, passphrase, openHome })
 
   // ---------------------------------------------------------------------------------------------
   program

@@ -25,3 +25,10 @@ export { DEMAND_RESPONSE_ARTIFACT, SETTLEMENT_ARTIFACT, deployDemandResponse, de
 export type { DeployDemandResponseOptions, DeploySettlementOptions } from './contracts.js'
 export { chainSettlementLeaf, chainSettlementRoot } from './settlement.js'
 export type { ChainSettlementRecord } from './settlement.js'
+// Attestor service (helper "attestor").
+export { createAttestor } from './attestor.js'
+export type { AttestationRequest, Attestor, AttestorIndex, AttestorOptions } from './attestor.js'
+export { createAttestorHandler } from './attestor-handler.js'
+export type { AttestorErrorCode, AttestorHandlerOptions } from './attestor-handler.js'
+export { addAttestor, readGate, removeAttestor, setMaxAge, setThreshold, verifyAttestation } from './admin.js'
+export type { AttestationVerification, GateAdminTarget, GateState, GateTarget, GateTransaction, VerifyAttestationOptions } from './admin.js'

@@ -485,8 +485,11 @@ function parseOptions(text: string): GridResolutionOptions | string {
   return out as GridResolutionOptions
 }
 
-/** The body as text, or its size limit (number) when it is larger. */
-async function readBody(request: Request, max: number): Promise<string | number> {
+/**
+ * The body as text, or its size limit (number) when it is larger.
+ * @internal shared by the resolver endpoint and the attestor service.
+ */
+export async function readBody(request: Request, max: number): Promise<string | number> {
   const declared = Number(request.headers.get('content-length') ?? 0)
   if (declared > max) return max
   if (!request.body) return ''
@@ -521,7 +524,16 @@ function resolutionError(error: string, message: string, key: 'didResolutionMeta
 }
 
 function problem(status: number, title: string, detail: string, headers: Record<string, string> = {}): Answer {
-  return { status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify({ type: 'about:blank', title, status, detail }) }
+  return { status, headers: { 'content-type': 'application/problem+json', ...headers }, body: problemJson(status, title, detail) }
+}
+
+/**
+ * RFC 9457 problem details as this package's endpoints send them (`application/problem+json`), with
+ * `extra` members after the standard ones.
+ * @internal shared by the resolver endpoint and the attestor service.
+ */
+export function problemJson(status: number, title: string, detail: string, extra: Readonly<Record<string, unknown>> = {}): string {
+  return JSON.stringify({ type: 'about:blank', title, status, detail, ...extra })
 }
 
 function json(value: unknown, status = 200): Answer {
