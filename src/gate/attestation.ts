@@ -144,10 +144,18 @@ export function roleAttestationDigest(domain: GateDomain, attestation: RoleAttes
   return hashTypedData(roleAttestationTypedData(domain, attestation))
 }
 
-/** The holder's licensed aggregate capacity in whole watts, from its own role credential; 0 when it names none. */
+/**
+ * The holder's licensed aggregate capacity in whole watts, from its own role credential; 0 when it
+ * names none. The schema admits any positive kW figure, so a licence that is not a whole number of
+ * watts is rounded down: the contract then holds the aggregator to a little less, never more.
+ */
 function licensedWatts(decision: RoleDecision): bigint {
   const licensed = decision.claims?.maxAggregatedCapacityKw
-  return typeof licensed === 'number' ? capacityWatts(licensed) : 0n
+  if (typeof licensed !== 'number' || !Number.isFinite(licensed) || licensed <= 0) return 0n
+  const scaled = licensed * 1000
+  const nearest = Math.round(scaled)
+  // 1.001 kW is 1000.9999999999999 in binary floating point: that is 1,001 W, not 1,000.
+  return BigInt(Math.abs(scaled - nearest) <= 1e-6 ? nearest : Math.floor(scaled))
 }
 
 /** What an attestor is asked: a presentation, what it must prove, and where the decision will be used. */

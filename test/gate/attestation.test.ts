@@ -14,7 +14,7 @@ import {
   type RoleAttestation,
 } from 'grid-did/gate'
 import { GridError, GridResolver, createPresentation, termsDigest, type RoleRequirement } from '../../src/index.js'
-import { World, type Party } from '../vc/world.js'
+import { CLAIMS, World, type Party } from '../vc/world.js'
 import { createDevChain } from 'grid-did/ledger/devchain'
 
 // Role decisions attested for the on-chain gate, on the role-check test world (a real memory
@@ -187,6 +187,22 @@ describe('attestRole: an allowed presentation', () => {
     expect(attestation.role).toBe(keccak256(stringToBytes('aggregator')))
     expect(attestation.subject).toBe(keccak256(stringToBytes(agg.did)))
     expect(attestation.actingFor).toBe(attestation.subject)
+  })
+
+  it('a licence that is not a whole number of watts is attested rounded down (1.001 kW is 1,001 W; 12.3456 kW is 12,345 W), never refused as malformed', async () => {
+    const w = await World.create()
+    const terms = { ...TERMS, role: 'aggregator' }
+    const requirement: RoleRequirement = { role: 'aggregator', action: 'response.bid', capacityKw: 1 }
+    for (const [kw, watts] of [[1.001, 1_001n], [12.3456, 12_345n]] as const) {
+      const agg = await w.party(`aggregator-${kw}`)
+      const vc = await w.issue('aggregator', agg.did, { ...CLAIMS.aggregator, maxAggregatedCapacityKw: kw })
+      w.now += 60
+      const vp = await present(w, agg, [vc], termsDigest(terms))
+      await w.party(`aggregator-${kw}-later`)
+      const { attestation, decision } = await attestRole(await ask(w, vp, await head(w), { requirement, terms }))
+      expect(decision.claims?.maxAggregatedCapacityKw).toBe(kw)
+      expect(attestation.licensedW).toBe(watts)
+    }
   })
 
   it('four attestors, each with its own resolver on the ledger, reach byte-identical typed data at one height', async () => {
