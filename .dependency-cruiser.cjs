@@ -1,0 +1,53 @@
+// The layer graph of ARCHITECTURE.md, enforced (`npm run lint:deps`, part of `npm test`).
+// Layers, bottom to top; a module imports only its own layer and the layers below it.
+const LAYERS = ['lib', 'method', 'ledger', 'resolver', 'vc', 'server', 'gate', 'cli']
+
+const above = (i) => LAYERS.slice(i + 1)
+const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `layer-${layer}`,
+  comment: `src/${layer} is below ${above(i).join(', ')}: it must not import them (ARCHITECTURE.md)`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: { path: `^src/(${above(i).join('|')})/` },
+}))
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'No import cycles: a newcomer reads each concept on its own',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'errors-at-the-bottom',
+      comment: 'src/errors.ts is the code catalogue every layer uses: it imports no layer',
+      severity: 'error',
+      from: { path: '^src/errors\\.ts$' },
+      to: { path: '^src/(lib|method|ledger|resolver|vc|server|gate|cli)/' },
+    },
+    {
+      name: 'core-entry-stays-light',
+      comment: 'The core entry (grid-did) never pulls in the node-only subpaths: SQLite, viem, EDR, node:http, the CLI',
+      severity: 'error',
+      from: { path: '^src/index\\.ts$' },
+      to: { path: '^src/(server|gate|cli)/|^src/ledger/(sqlite|evm|devchain|rpc-server|chain-index)' },
+    },
+    ...layerRules,
+    {
+      name: 'no-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^src/.*-artifact\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'], exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types'] },
+  },
+}
