@@ -20,6 +20,7 @@ contract GridRoleGate {
         bytes32 role;
         bytes32 action;
         uint256 capacityW;
+        uint256 licensedW;
         bytes32 terms;
         bytes32 presentation;
         uint64 height;
@@ -27,7 +28,7 @@ contract GridRoleGate {
     }
 
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
-        "RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)"
+        "RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,uint256 licensedW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)"
     );
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");

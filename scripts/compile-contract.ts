@@ -4,6 +4,7 @@
  *
  *   npm run registry:compile     # contracts/GridDidRegistry.sol → src/ledger/registry-artifact.ts (evmVersion paris)
  *   npm run gate:compile         # contracts/GridRoleGate.sol → src/gate/gate-artifact.ts (evmVersion paris)
+ *   npm run contracts:compile    # contracts/DemandResponse.sol and Settlement.sol → src/gate/{demand-response,settlement}-artifact.ts
  *   npm run registry:compile -- --evm-version shanghai --out registry-shanghai.json
  *
  * The registry's JSON form is what `grid-did ledger deploy --artifact FILE` takes.
@@ -12,7 +13,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { compileGate, compileRegistry, EVM_VERSIONS, type EvmVersion } from './registry-build.js'
+import { compileDemandResponse, compileGate, compileRegistry, compileSettlement, EVM_VERSIONS, type EvmVersion } from './registry-build.js'
 
 const CONTRACTS = {
   registry: {
@@ -33,11 +34,29 @@ const CONTRACTS = {
     script: 'gate:compile',
     test: 'test/gate/gate-contract.test.ts',
   },
+  'demand-response': {
+    compile: compileDemandResponse,
+    source: 'DemandResponse.sol',
+    module: 'src/gate/demand-response-artifact.ts',
+    name: 'DEMAND_RESPONSE_ARTIFACT',
+    what: 'did:grid reference demand-response contract (its ABI also lists the gate\'s errors)',
+    script: 'contracts:compile',
+    test: 'test/gate/demand-response-contract.test.ts',
+  },
+  settlement: {
+    compile: compileSettlement,
+    source: 'Settlement.sol',
+    module: 'src/gate/settlement-artifact.ts',
+    name: 'SETTLEMENT_ARTIFACT',
+    what: 'did:grid reference settlement contract (its ABI also lists the gate\'s errors)',
+    script: 'contracts:compile',
+    test: 'test/gate/settlement-contract.test.ts',
+  },
 } as const
 
 const [which, ...args] = process.argv.slice(2)
-if (which !== 'registry' && which !== 'gate') {
-  console.error('usage: compile-contract.ts registry|gate [--evm-version V] [--out FILE]')
+if (which !== 'registry' && which !== 'gate' && which !== 'demand-response' && which !== 'settlement') {
+  console.error('usage: compile-contract.ts registry|gate|demand-response|settlement [--evm-version V] [--out FILE]')
   process.exit(2)
 }
 const contract = CONTRACTS[which]

@@ -30,6 +30,12 @@ export interface RoleAttestation {
   action: Hex
   /** The capacity the decision covers, in whole watts; 0 when none. */
   capacityW: bigint
+  /**
+   * The holder's licensed aggregate capacity in whole watts (`maxAggregatedCapacityKw` × 1000 of its
+   * role credential, aggregators); 0 when its credential names none. A consuming contract enforces an
+   * aggregator's total accepted capacity against it.
+   */
+  licensedW: bigint
   /** The presentation's binding: `termsDigest(terms)`, a bytes32. */
   terms: Hex
   /** keccak256 of the presentation JWT (UTF-8): the gate's replay key. */
@@ -49,6 +55,7 @@ export const ROLE_ATTESTATION_TYPES = {
     { name: 'role', type: 'bytes32' },
     { name: 'action', type: 'bytes32' },
     { name: 'capacityW', type: 'uint256' },
+    { name: 'licensedW', type: 'uint256' },
     { name: 'terms', type: 'bytes32' },
     { name: 'presentation', type: 'bytes32' },
     { name: 'height', type: 'uint64' },
@@ -58,7 +65,7 @@ export const ROLE_ATTESTATION_TYPES = {
 
 /** `RoleAttestation(address consumer,bytes32 subject,…,uint64 expiry)`: the encoded type string. */
 export const ROLE_ATTESTATION_TYPE =
-  'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)'
+  'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,uint256 licensedW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)'
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/
 const SIGNATURE = /^0x[0-9a-fA-F]{130}$/
@@ -97,7 +104,7 @@ function checkAttestation(a: RoleAttestation): void {
   for (const field of ['subject', 'actingFor', 'role', 'action', 'terms', 'presentation'] as const) {
     if (typeof a[field] !== 'string' || !BYTES32.test(a[field])) throw new TypeError(`attestation.${field} must be a bytes32 (0x and 64 hex digits)`)
   }
-  for (const [field, max] of [['capacityW', (1n << 256n) - 1n], ['height', UINT64_MAX], ['expiry', UINT64_MAX]] as const) {
+  for (const [field, max] of [['capacityW', (1n << 256n) - 1n], ['licensedW', (1n << 256n) - 1n], ['height', UINT64_MAX], ['expiry', UINT64_MAX]] as const) {
     if (typeof a[field] !== 'bigint') throw new TypeError(`attestation.${field} must be a bigint`)
     if (a[field] < 0n || a[field] > max) throw new RangeError(`attestation.${field} is out of range`)
   }
@@ -123,6 +130,7 @@ export function roleAttestationTypedData(domain: GateDomain, attestation: RoleAt
       role: attestation.role.toLowerCase() as Hex,
       action: attestation.action.toLowerCase() as Hex,
       capacityW: attestation.capacityW,
+      licensedW: attestation.licensedW,
       terms: attestation.terms.toLowerCase() as Hex,
       presentation: attestation.presentation.toLowerCase() as Hex,
       height: attestation.height,
@@ -134,6 +142,12 @@ export function roleAttestationTypedData(domain: GateDomain, attestation: RoleAt
 /** The EIP-712 digest (`\x19\x01 ‖ domainSeparator ‖ structHash`) an attestor signs. */
 export function roleAttestationDigest(domain: GateDomain, attestation: RoleAttestation): Hex {
   return hashTypedData(roleAttestationTypedData(domain, attestation))
+}
+
+/** The holder's licensed aggregate capacity in whole watts, from its own role credential; 0 when it names none. */
+function licensedWatts(decision: RoleDecision): bigint {
+  const licensed = decision.claims?.maxAggregatedCapacityKw
+  return typeof licensed === 'number' ? capacityWatts(licensed) : 0n
 }
 
 /** What an attestor is asked: a presentation, what it must prove, and where the decision will be used. */
@@ -230,6 +244,7 @@ export async function attestRole(options: AttestRoleOptions): Promise<SignedAtte
     role: hashString(requirement.role),
     action: hashString(requirement.action),
     capacityW,
+    licensedW: licensedWatts(decision),
     terms: binding as Hex,
     presentation: hashString(presentation),
     height: BigInt(height),

@@ -90,7 +90,7 @@ const head = async (w: World) => (await w.ledger.head()).height
 function digestByHand(a: RoleAttestation): Hex {
   const typeHash = keccak256(
     stringToBytes(
-      'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)',
+      'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,uint256 licensedW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)',
     ),
   )
   const structHash = keccak256(
@@ -103,12 +103,13 @@ function digestByHand(a: RoleAttestation): Hex {
         { type: 'bytes32' },
         { type: 'bytes32' },
         { type: 'uint256' },
+        { type: 'uint256' },
         { type: 'bytes32' },
         { type: 'bytes32' },
         { type: 'uint64' },
         { type: 'uint64' },
       ],
-      [typeHash, a.consumer, a.subject, a.actingFor, a.role, a.action, a.capacityW, a.terms, a.presentation, a.height, a.expiry],
+      [typeHash, a.consumer, a.subject, a.actingFor, a.role, a.action, a.capacityW, a.licensedW, a.terms, a.presentation, a.height, a.expiry],
     ),
   )
   const domainHash = keccak256(
@@ -153,13 +154,14 @@ describe('attestRole: an allowed presentation', () => {
       role: keccak256(stringToBytes('user')),
       action: keccak256(stringToBytes('response.bid')),
       capacityW: 120_000n,
+      licensedW: 0n, // a user's credential licenses no aggregate capacity
       terms: termsDigest(TERMS),
       presentation: keccak256(stringToBytes(vp)),
       height: BigInt(height),
       expiry: BigInt(time + 600),
     })
     expect(ROLE_ATTESTATION_TYPE).toBe(
-      'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)',
+      'RoleAttestation(address consumer,bytes32 subject,bytes32 actingFor,bytes32 role,bytes32 action,uint256 capacityW,uint256 licensedW,bytes32 terms,bytes32 presentation,uint64 height,uint64 expiry)',
     )
     const domain = { chainId: CHAIN_ID, gate: GATE }
     expect(await recoverAttestors(domain, attestation, [signature])).toEqual([account.address])
@@ -167,6 +169,24 @@ describe('attestRole: an allowed presentation', () => {
     const digest = digestByHand(attestation)
     expect(roleAttestationDigest(domain, attestation)).toBe(digest)
     expect(await recoverAddress({ hash: digest, signature })).toBe(account.address)
+  })
+
+  it("an aggregator's attestation carries its licensed aggregate capacity (maxAggregatedCapacityKw × 1000 W)", async () => {
+    const w = await World.create()
+    const agg = await w.party('aggregator-1')
+    const vc = await w.issue('aggregator', agg.did)
+    w.now += 60
+    const terms = { ...TERMS, role: 'aggregator' }
+    const vp = await present(w, agg, [vc], termsDigest(terms))
+    await w.party('aggregator-1-later')
+    const requirement: RoleRequirement = { role: 'aggregator', action: 'response.bid', capacityKw: 150 }
+    const { attestation, decision } = await attestRole(await ask(w, vp, await head(w), { requirement, terms }))
+    expect(decision.claims?.maxAggregatedCapacityKw).toBe(50_000)
+    expect(attestation.licensedW).toBe(50_000_000n)
+    expect(attestation.capacityW).toBe(150_000n)
+    expect(attestation.role).toBe(keccak256(stringToBytes('aggregator')))
+    expect(attestation.subject).toBe(keccak256(stringToBytes(agg.did)))
+    expect(attestation.actingFor).toBe(attestation.subject)
   })
 
   it('four attestors, each with its own resolver on the ledger, reach byte-identical typed data at one height', async () => {
@@ -273,6 +293,7 @@ describe('recoverAttestors', () => {
       { role: keccak256(stringToBytes('aggregator')) },
       { action: keccak256(stringToBytes('settlement.receive')) },
       { capacityW: attestation.capacityW + 1n },
+      { licensedW: attestation.licensedW + 1n },
       { terms: termsDigest({ ...TERMS, priceFen: 1300 }) as Hex },
       { presentation: other as Hex },
       { height: attestation.height + 1n },
@@ -295,6 +316,7 @@ describe('recoverAttestors', () => {
       role: keccak256(stringToBytes('user')),
       action: keccak256(stringToBytes('response.bid')),
       capacityW: 0n,
+      licensedW: 0n,
       terms: termsDigest(TERMS) as Hex,
       presentation: keccak256(stringToBytes('x')),
       height: 1n,

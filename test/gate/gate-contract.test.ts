@@ -45,6 +45,7 @@ const TYPES = {
     { name: 'role', type: 'bytes32' },
     { name: 'action', type: 'bytes32' },
     { name: 'capacityW', type: 'uint256' },
+    { name: 'licensedW', type: 'uint256' },
     { name: 'terms', type: 'bytes32' },
     { name: 'presentation', type: 'bytes32' },
     { name: 'height', type: 'uint64' },
@@ -59,6 +60,7 @@ interface Attestation {
   role: Hex
   action: Hex
   capacityW: bigint
+  licensedW: bigint
   terms: Hex
   presentation: Hex
   height: bigint
@@ -180,6 +182,7 @@ async function attestation(gate: Gate, overrides: Partial<Attestation> = {}): Pr
     role: h('aggregator'),
     action: h('response.bid'),
     capacityW: 250_000n,
+    licensedW: 50_000_000n,
     terms: `0x${'7a'.repeat(32)}`,
     presentation: h(`presentation-jwt-${serial++}`),
     height: now.number,
@@ -289,8 +292,9 @@ describe('GridRoleGate: verify', () => {
     expect(await count(gate, signed, sigs)).toBe(3n)
     expect(await count(gate, changed, sigs)).toBe(0n)
     expect(await revert(gate, addr(CONSUMER), 'verify', [changed, sigs])).toEqual({ errorName: 'NotEnoughSignatures', args: [0n, 3n] })
-    // Other fields are bound too: a larger capacity, another user acted for.
+    // Other fields are bound too: a larger capacity, a larger licence, another user acted for.
     expect(await count(gate, { ...signed, capacityW: signed.capacityW + 1n }, sigs)).toBe(0n)
+    expect(await count(gate, { ...signed, licensedW: signed.licensedW + 1n }, sigs)).toBe(0n)
     expect(await count(gate, { ...signed, actingFor: h('did:grid:z6MkOther') }, sigs)).toBe(0n)
   })
 
