@@ -7,6 +7,7 @@
  * in one shape.
  */
 import type { GridResolver, JwtSigner, Ledger, ResourceAuthor, RoleName } from 'grid-did'
+import type { ChainSettlementRecord } from 'grid-did/gate'
 import type { BidDecision, Delivery, EventTerms, Invitation } from './response-contract.js'
 import type { Settlement } from './settlement-contract.js'
 
@@ -64,8 +65,11 @@ export interface ClaimOutcome {
   gasUsed?: number
 }
 
-/** A settlement as the story logs it; on chain also the transaction and the contract that computed it. */
-export type MarketSettlement = Settlement & { transaction?: string; gasUsed?: number; contract?: string }
+/**
+ * A settlement as the story logs it; on chain also the records as the contract hashed them (DIDs as
+ * keccak256 hashes: `chainSettlementRoot(chainRecords)` is the root), the transaction and the contract.
+ */
+export type MarketSettlement = Settlement & { chainRecords?: ChainSettlementRecord[]; transaction?: string; gasUsed?: number; contract?: string }
 
 export interface Market {
   readonly kind: 'embedded' | 'chain'

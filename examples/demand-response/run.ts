@@ -454,7 +454,9 @@ function printGas(show: (label: string, value: string | number) => void, bids: r
   const gasOf = (list: readonly { gasUsed?: number }[]) => list.flatMap((x) => (x.gasUsed === undefined ? [] : [x.gasUsed]))
   show('gas per accepted bid', stats(gasOf(bids.filter((b) => b.accepted))))
   show('gas per reverted bid', stats(gasOf(bids.filter((b) => !b.accepted))))
-  show('gas per claim', stats(gasOf(claims)))
+  show('gas per claim', stats(gasOf(claims.filter((c) => c.accepted))))
+  const refused = claims.filter((c) => !c.accepted)
+  if (refused.length > 0) show('claims refused', refused.map((c) => `bid ${c.bid}: ${[...new Set(c.reasons.map((r) => `${r.by === 'role-check' ? 'check' : r.by}: ${r.code}`))].join(', ')} (${c.gasUsed} gas)`).join('; '))
   if (settled.gasUsed !== undefined) show('gas of the settlement', `${settled.gasUsed} (${settled.records.length} records, Merkle root on chain)`)
 }
 
