@@ -221,6 +221,7 @@ export class ChainMarket implements Market {
       transaction: sent.hash,
       gasUsed: sent.gasUsed,
       signatures: signatures.length,
+      refusals: bid.collected.refusals.length,
     }
     if (chainBid !== undefined) this.#accepted.set(chainBid, decision)
     return decision
@@ -302,6 +303,7 @@ export class ChainMarket implements Market {
     }
     // Anyone holding the records re-derives the contract's root: here, before anchoring it.
     if (chainSettlementRoot(chainRecords) !== settled.merkleRoot) throw new Error(`the records rebuilt from the chain do not give its root ${settled.merkleRoot}`)
+    const stored = (await this.world.read(this.settlement, SETTLEMENT_ABI, 'roots', [event.eventId])) as Hex
     const merkleRoot = settled.merkleRoot.slice(2)
     const totalFen = Number(settled.totalFen)
     const publisher = { ...this.#author!, ledger: this.world.index, resolver: this.world.resolver }
@@ -329,6 +331,7 @@ export class ChainMarket implements Market {
       time: this.#now(),
       height: sent.blockNumber,
       chainRecords,
+      chainRoot: stored.slice(2),
       transaction: sent.hash,
       gasUsed: sent.gasUsed,
       contract: this.settlement,

@@ -7,7 +7,7 @@
  * It uses only the package's public API, as an outside service would.
  */
 import { join } from 'node:path'
-import { decodeErrorResult, decodeEventLog, encodeFunctionData, type Abi, type Address, type Hex } from 'viem'
+import { decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type LocalAccount } from 'viem/accounts'
 import { GridResolver, type RoleRequirement } from 'grid-did'
 import {
@@ -226,6 +226,13 @@ export class ChainWorld {
       }
     }
     return sent
+  }
+
+  /** Reads a view of a contract at the latest block. */
+  async read(to: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<unknown> {
+    const data = encodeFunctionData({ abi, functionName, args } as never)
+    const result = (await this.provider.request({ method: 'eth_call', params: [{ to, data }, 'latest'] })) as Hex
+    return decodeFunctionResult({ abi, functionName, data: result } as never)
   }
 
   /**

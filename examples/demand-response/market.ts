@@ -47,6 +47,8 @@ export interface MarketDecision extends Omit<BidDecision, 'reasons'> {
   transaction?: string
   gasUsed?: number
   signatures?: number
+  /** On chain: how many attestors refused to sign (a role-check denial). */
+  refusals?: number
 }
 
 /** A bid made ready by its bidder: on chain, with the attestors' signatures collected. Opaque to the story. */
@@ -69,7 +71,14 @@ export interface ClaimOutcome {
  * A settlement as the story logs it; on chain also the records as the contract hashed them (DIDs as
  * keccak256 hashes: `chainSettlementRoot(chainRecords)` is the root), the transaction and the contract.
  */
-export type MarketSettlement = Settlement & { chainRecords?: ChainSettlementRecord[]; transaction?: string; gasUsed?: number; contract?: string }
+export type MarketSettlement = Settlement & {
+  chainRecords?: ChainSettlementRecord[]
+  /** The root as the settlement contract stores it (`roots(eventId)`), read back after settling. */
+  chainRoot?: string
+  transaction?: string
+  gasUsed?: number
+  contract?: string
+}
 
 export interface Market {
   readonly kind: 'embedded' | 'chain'
