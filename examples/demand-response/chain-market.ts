@@ -26,8 +26,9 @@ import {
   type ChainSettlementRecord,
   type RoleAttestation,
 } from 'grid-did/gate'
+import { chainReasons, revertReason } from './chain-reasons.js'
 import { ChainWorld, type Collected, type Sent } from './chain-world.js'
-import type { Bidder, BidAsk, ClaimOutcome, Market, MarketDecision, MarketReason, MarketSettlement, PreparedBid } from './market.js'
+import type { Bidder, BidAsk, ClaimOutcome, Market, MarketDecision, MarketSettlement, PreparedBid } from './market.js'
 import type { Delivery, EventTerms, Invitation } from './response-contract.js'
 import { SETTLEMENT_ROOT_TYPE, divideHalfEven, type PayeeCheck, type SettlementRecord } from './settlement-contract.js'
 
@@ -35,43 +36,6 @@ const DR_ABI = DEMAND_RESPONSE_ARTIFACT.abi as Abi
 const SETTLEMENT_ABI = SETTLEMENT_ARTIFACT.abi as Abi
 /** `GridDemandResponse.Role`, in enum order. */
 const ROLE_INDEX: Record<RoleName, number> = { user: 0, aggregator: 1, 'production-base': 2 }
-
-/**
- * The embedded run's reason code for each custom error that refuses the same thing, and who
- * refused: the contract's own rules, or the gate. Others are reported as the error's name in kebab case.
- */
-const REVERT_REASONS: Record<string, { by: 'contract' | 'gate'; code: string }> = {
-  BidWindowClosed: { by: 'contract', code: 'bid-window-closed' },
-  PriceInvalid: { by: 'contract', code: 'price-invalid' },
-  PriceAboveCap: { by: 'contract', code: 'price-above-cap' },
-  CapacityInvalid: { by: 'contract', code: 'capacity-invalid' },
-  // The presentation's binding, checked on chain: the attested terms are not the ones sent.
-  TermsMismatch: { by: 'contract', code: 'binding-mismatch' },
-  DuplicateBid: { by: 'contract', code: 'duplicate-bid' },
-  AggregateCapacityExceeded: { by: 'contract', code: 'aggregate-capacity-exceeded' },
-  Replayed: { by: 'gate', code: 'presentation-replayed' },
-  NotEnoughSignatures: { by: 'gate', code: 'not-enough-signatures' },
-  TooOld: { by: 'gate', code: 'attestation-too-old' },
-  Expired: { by: 'gate', code: 'attestation-expired' },
-  HeightAhead: { by: 'gate', code: 'attestation-height-ahead' },
-  WrongConsumer: { by: 'gate', code: 'wrong-consumer' },
-  BadSignature: { by: 'gate', code: 'bad-signature' },
-}
-
-/** A refused transaction's reason: the custom error with its values, under the embedded run's code where there is one. */
-export function revertReason(revert: NonNullable<Sent['revert']>): MarketReason {
-  const known = REVERT_REASONS[revert.errorName]
-  const kebab = revert.errorName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()
-  const args = revert.args.map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ')
-  return { by: known?.by ?? 'contract', code: known?.code ?? kebab, message: `${revert.errorName}(${args})`, error: revert.errorName }
-}
-
-/** The attestors' refusals as reasons: each distinct one once. */
-function refusalReasons(collected: Collected): MarketReason[] {
-  const seen = new Map<string, MarketReason>()
-  for (const r of collected.refusals) for (const { code, message } of r.reasons) seen.set(`${code}\n${message}`, { by: 'role-check', code, message })
-  return [...seen.values()]
-}
 
 interface ChainPrepared extends PreparedBid {
   attestation: RoleAttestation
@@ -199,8 +163,7 @@ export class ChainMarket implements Market {
       bid.attestation,
       signatures,
     ])
-    const reasons = refusalReasons(bid.collected)
-    if (sent.revert) reasons.push(revertReason(sent.revert))
+    const reasons = chainReasons(bid.collected, sent)
     const accepted = sent.ok
     const chainBid = accepted ? Number(sent.events.find((e) => e.eventName === 'BidAccepted')!.args.n as bigint) : undefined
     const decision: MarketDecision = {
@@ -221,6 +184,7 @@ export class ChainMarket implements Market {
       transaction: sent.hash,
       gasUsed: sent.gasUsed,
       signatures: signatures.length,
+      attested: bid.collected.signatures.length,
       refusals: bid.collected.refusals.length,
     }
     if (chainBid !== undefined) this.#accepted.set(chainBid, decision)
@@ -254,8 +218,7 @@ export class ChainMarket implements Market {
     const attestation = collected.attestation ?? (await this.#unsigned(aggregator.did, bid.actingFor, 'aggregator', 'settlement.receive', 0n, termsDigest(terms) as Hex, presentation, this.settlement, collected.height))
     const signatures = collected.signatures.slice(0, this.world.threshold)
     const sent = await this.world.transact(this.#account(aggregator.key), this.settlement, SETTLEMENT_ABI, 'claim', [BigInt(n), attestation, signatures])
-    const reasons = refusalReasons(collected)
-    if (sent.revert) reasons.push(revertReason(sent.revert))
+    const reasons = chainReasons(collected, sent)
     // As in the embedded settlement, the payee check's reasons are the role check's; the contract's only when the attestors signed.
     const checkReasons = reasons.some((r) => r.by === 'role-check') ? reasons.filter((r) => r.by === 'role-check') : reasons
     this.#payeeChecks.push({ bid: n, aggregator: aggregator.did, user: bid.actingFor, allowed: sent.ok, reasons: checkReasons.map((r) => r.code) as PayeeCheck['reasons'] })

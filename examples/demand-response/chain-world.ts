@@ -176,6 +176,9 @@ export class ChainWorld {
       const gateAdmin = privateKeyToAccount(generatePrivateKey())
       const operator = privateKeyToAccount(generatePrivateKey())
       const registry = (await deployRegistry({ rpc: provider, account: writer })).address
+      // The utility writes through its own ChainIndex rather than a bare EvmLedger: onboarding resolves
+      // every subject and status list, and those reads (and the --serve endpoint's) come from SQLite
+      // instead of eth_getLogs walks; it is also what a utility runs beside its node.
       const index = new ChainIndex(ledgerFile, new EvmLedger({ rpc: provider, registry, account: writer }), { create: true })
       const attestors = Array.from({ length: options.attestors ?? 4 }, (_, i) => new Attestor(join(dir, `attestor-${i + 1}.db`), provider, registry))
       const gate = (await deployGate({ rpc: provider, account: gateAdmin, attestors: attestors.map((a) => a.address), threshold, maxAgeBlocks })).address

@@ -47,7 +47,8 @@ export interface MarketDecision extends Omit<BidDecision, 'reasons'> {
   transaction?: string
   gasUsed?: number
   signatures?: number
-  /** On chain: how many attestors refused to sign (a role-check denial). */
+  /** On chain: how many attestors signed the same attestation (the bid carries `signatures` of them), and how many refused. */
+  attested?: number
   refusals?: number
 }
 

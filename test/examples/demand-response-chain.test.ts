@@ -74,10 +74,10 @@ describe('examples/demand-response on chain (npm run demo -- --chain)', () => {
     expect(byNote('revoked').reasons[1]!.message).toBe('NotEnoughSignatures(0, 3)')
     expect(byNote('after the bids closed').reasons[0]!.message).toMatch(/^BidWindowClosed\(\d+, \d+\)$/)
     expect(byNote('front-run: copied, other terms').reasons[0]!.message).toMatch(/^TermsMismatch\(0x[0-9a-f]{64}, 0x[0-9a-f]{64}\)$/)
-    // A role-check denial is all four attestors refusing; everything else was signed by three of them.
+    // A role-check denial is all four attestors refusing; everything else all four signed alike, and the bid carried three signatures.
     for (const b of chain.bids) {
       const denied = b.reasons.some((r) => r.by === 'role-check')
-      expect([b.signatures, b.refusals]).toEqual(denied ? [0, 4] : [3, 0])
+      expect([b.attested, b.signatures, b.refusals]).toEqual(denied ? [0, 0, 4] : [4, 3, 0])
       expect(b.roleCheckAllowed).toBe(!denied && b.note !== 'front-run: copied, other terms')
     }
     // The copied bid carried U36's three signatures under other terms; U36's own bid then went through.
