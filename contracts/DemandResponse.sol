@@ -156,13 +156,14 @@ contract GridDemandResponse {
         if (a.actingFor != b.actingFor) revert AttestationMismatch("actingFor");
         if (a.capacityW != uint256(b.capacityKw) * 1000) revert AttestationMismatch("capacityW");
         if (bidFor[b.eventId][b.actingFor] != 0) revert DuplicateBid(b.eventId, b.actingFor);
+        uint256 totalKw = 0;
         if (b.role == Role.Aggregator) {
-            uint256 totalKw = aggregatedKw[b.eventId][a.subject] + b.capacityKw;
+            totalKw = aggregatedKw[b.eventId][a.subject] + b.capacityKw;
             if (a.licensedW > 0 && totalKw * 1000 > a.licensedW) revert AggregateCapacityExceeded(totalKw, a.licensedW / 1000);
-            aggregatedKw[b.eventId][a.subject] = totalKw;
         }
 
         // Effects before the gate (checks-effects-interactions): a revert in the gate undoes them.
+        if (b.role == Role.Aggregator) aggregatedKw[b.eventId][a.subject] = totalKw;
         n = ++bidCount;
         _bids[n] = AcceptedBid(b.eventId, a.subject, b.actingFor, b.role, b.capacityKw, b.priceFen, a.height, uint48(block.timestamp));
         bidFor[b.eventId][b.actingFor] = n;

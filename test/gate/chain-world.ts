@@ -145,6 +145,14 @@ export class ChainWorld {
     return { errorName, args: decoded ?? [] }
   }
 
+  /** Mines `n` empty blocks at `this.now` (the clock unmoved, so later transactions may still use it). */
+  async mine(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await this.chain.request({ method: 'evm_setNextBlockTimestamp', params: [toHex(this.now)] })
+      await this.chain.request({ method: 'evm_mine', params: [] })
+    }
+  }
+
   async head(): Promise<{ number: bigint; timestamp: bigint }> {
     const block = (await this.chain.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })) as { number: Hex; timestamp: Hex }
     return { number: BigInt(block.number), timestamp: BigInt(block.timestamp) }

@@ -7,9 +7,11 @@
  */
 import { encodeAbiParameters, keccak256, type Hex } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEMAND_RESPONSE_ARTIFACT, chainBidTerms } from 'grid-did/gate'
+import { privateKeyToAccount } from 'viem/accounts'
+import { DEMAND_RESPONSE_ARTIFACT, attestRole, chainBidTerms, consumerAudience } from 'grid-did/gate'
 import { compileDemandResponse } from '../../scripts/registry-build.js'
-import { termsDigest } from '../../src/index.js'
+import { createPresentation, termsDigest } from '../../src/index.js'
+import { World } from '../vc/world.js'
 import { ADMIN, ATTESTORS, BIDDER, ChainWorld, OPERATOR, OUTSIDER, addr, h } from './chain-world.js'
 
 const MAX_SAFE = 2n ** 53n - 1n
@@ -120,6 +122,49 @@ describe('GridDemandResponse: bid', () => {
     // Whole transactions (21,000 + calldata + execution); the first bid also creates the counters.
     console.log(`GridDemandResponse.bid gas, k = 3 of 4: first bid (user) ${sent.gasUsed}, aggregator for a user ${aggSent.gasUsed}, a later user bid ${laterSent.gasUsed}`)
     for (const gas of [sent.gasUsed, aggSent.gasUsed, laterSent.gasUsed]) expect(gas).toBeLessThan(320_000n)
+  })
+
+  it('takes a bid whose attestations attestRole made: a real presentation bound to chainBidTerms, addressed to the contract (CAIP-10), the challenge as nonce', async () => {
+    const w = await world()
+    const { eventId } = await w.invite('peak-1', 5400)
+    const nonce = ((await w.call(w.dr, 'challengeOf', [eventId])) as Hex).slice(2)
+    expect(nonce).toMatch(/^[0-9a-f]{32}$/)
+    // The credentials live on a memory ledger (the role-check test world); the attestors decide at its height.
+    const vw = await World.create()
+    const agg = await vw.party('aggregator-1')
+    const vc = await vw.issue('aggregator', agg.did)
+    vw.now += 60
+    const chainId = w.chain.chainId
+    const terms = chainBidTerms({ chainId, consumer: w.dr, event: eventId, role: 'aggregator', actingFor: agg.did, capacityKw: 150, priceFen: 1100 })
+    const audience = consumerAudience(chainId, w.dr)
+    const vp = await createPresentation({ holder: agg.jwt, credentials: [vc], audience, challenge: nonce, issuedAt: vw.now, validUntil: vw.now + 3600, binding: termsDigest(terms) })
+    await vw.party('someone-later')
+    const height = (await vw.ledger.head()).height
+    const time = (await vw.ledger.batch(height))!.time
+    await w.mine(Math.max(0, height - Number((await w.head()).number)))
+    const signed = await Promise.all(
+      ATTESTORS.slice(0, 3).map((key) =>
+        attestRole({
+          presentation: vp,
+          requirement: { role: 'aggregator', action: 'response.bid', capacityKw: 150 },
+          context: { resolver: vw.resolver, trustRegistry: vw.registry, audience, challenge: nonce },
+          terms,
+          height,
+          time,
+          consumer: w.dr,
+          chainId,
+          gate: w.gate,
+          expiry: w.now + 600,
+          account: privateKeyToAccount(key),
+        }),
+      ),
+    )
+    const a = signed[0]!.attestation
+    expect(a.licensedW).toBe(50_000_000n) // the aggregator credential's 50,000 kW
+    const b = { eventId, role: 1, actingFor: terms.actingFor, capacityKw: 150n, priceFen: 1100n }
+    const sent = await w.ok(BIDDER, w.dr, 'bid', [b, a, signed.map((s) => s.signature)])
+    expect(sent.events.map((e) => e.eventName)).toEqual(['BidAccepted', 'RoleAttested'])
+    expect(sent.events[0]!.args).toMatchObject({ subject: h(agg.did), actingFor: h(agg.did), role: 1, capacityKw: 150n })
   })
 
   it('rebuilds the JCS terms on chain: bidTermsDigest equals termsDigest(chainBidTerms(…)) for every role and for the largest values', async () => {
@@ -275,7 +320,7 @@ describe('GridDemandResponse: bid', () => {
     const expired = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 }, { expiry: BigInt(w.now - 1) })
     expect(await w.reverts(BIDDER, w.dr, 'bid', [expired.b, expired.a, expired.sigs])).toEqual({ errorName: 'Expired', args: [BigInt(w.now - 1), BigInt(w.now)] })
     const old = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 })
-    await w.chain.request({ method: 'hardhat_mine', params: ['0x65', '0x0'] }) // 101 blocks, the clock unmoved
+    await w.mine(101)
     const next = (await w.head()).number + 1n
     expect(await w.reverts(BIDDER, w.dr, 'bid', [old.b, old.a, old.sigs])).toEqual({ errorName: 'TooOld', args: [old.a.height, next, 100n] })
     // An attestation for another consumer is refused by the gate too (WrongConsumer), after the contract's own rules.
