@@ -8,6 +8,8 @@
  * Run: npm run demo                      report on the terminal, JSON log in a temporary directory
  *      npm run demo -- --serve           also serve the resolver endpoint (browse DIDs; Ctrl-C to stop)
  *      npm run demo -- --out DIR         keep the ledger and the log in DIR (must hold no ledger yet)
+ *      npm run demo -- --chain           the same story on an in-process EVM chain: the registry, the
+ *                                        role gate with four attestors, and the Solidity contracts
  *
  * It uses only the package's public API, as an outside service would.
  */
@@ -18,27 +20,24 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
   Ed25519KeyPair,
-  GridResolver,
   MemoryStatusIndexStore,
   StatusRegistry,
   createDid,
-  createPresentation,
   issueCredentialBatch,
   issueMandate,
   issueRoleCredential,
   publishRoleSchemas,
   publishTrustRegistry,
-  termsDigest,
   trustRegistryUrl,
   type CredentialCsvError,
   type JwtSigner,
   type RoleName,
 } from 'grid-did'
-import { SqliteLedger } from 'grid-did/ledger/sqlite'
 import { createHandler, serve, type RunningServer } from 'grid-did/server'
 import { AGGREGATORS, BASES, BLOCK_SECONDS, CASES, CLOCK, DELIVERY_RATIO, EVENT, FRONT_RUN, OVER_CAP_PRICE_FEN, PILOT_USERS, USERS, cst, yuan, type UserData } from './data.js'
-import { ResponseContract, bidTerms, type BidDecision, type Block, type Delivery, type Invitation } from './response-contract.js'
-import { SettlementContract, type Settlement } from './settlement-contract.js'
+import { EmbeddedMarket } from './embedded-market.js'
+import type { BidAsk, ClaimOutcome, Market, MarketDecision, MarketSettlement, PreparedBid } from './market.js'
+import type { Delivery, Invitation } from './response-contract.js'
 
 /** Options of {@link runDemandResponse}. */
 export interface DemandResponseOptions {
@@ -50,6 +49,11 @@ export interface DemandResponseOptions {
   hold?: (server: { url: string; utility: string }) => Promise<void>
   /** Where the report goes, line by line; default the console. */
   print?: (line: string) => void
+  /**
+   * Run the story on an in-process EVM dev chain instead: the did:grid registry, the role gate with
+   * four attestors (threshold three) and the Solidity demand-response and settlement contracts.
+   */
+  chain?: boolean
 }
 
 /** A participant of the story. */
@@ -62,7 +66,7 @@ export interface Participant {
 }
 
 /** A bid as logged: the contract's decision, who made it, and which part of the story it is. */
-export interface LoggedBid extends BidDecision {
+export interface LoggedBid extends MarketDecision {
   participant: string
   /** Key of the user acted for, when not the bidder itself. */
   actingForKey?: string
@@ -82,6 +86,10 @@ export interface PayeeTotal {
 
 /** The run's JSON log (also written to `logFile`). */
 export interface DemandResponseLog {
+  /** `embedded` (`npm run demo`) or `chain` (`--chain`). */
+  market: Market['kind']
+  /** On chain: the chain id and the contracts' and attestors' addresses. */
+  chain?: Record<string, string>
   ledger: string
   logFile: string
   resolverUrl?: string
@@ -92,7 +100,9 @@ export interface DemandResponseLog {
   event: Invitation & { times: Record<'invitedAt' | 'bidsCloseAt' | 'start' | 'end', string> }
   bids: LoggedBid[]
   deliveries: Delivery[]
-  settlement: Settlement & { payees: PayeeTotal[] }
+  /** On chain: what came of each aggregator's claim to be paid under its mandate. */
+  claims?: ClaimOutcome[]
+  settlement: MarketSettlement & { payees: PayeeTotal[] }
   totals: {
     bids: number
     accepted: number
@@ -126,17 +136,19 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
   if (existsSync(ledgerFile)) throw new Error(`${ledgerFile} exists: the demo runs on a fresh store, so give it a directory without a ledger`)
 
   // The simulated chain: one clock for the ledger's anchoring times and for every block the
-  // contracts execute in; heights are the ledger's own.
+  // contracts execute in (on the EVM chain, every block's timestamp); heights are the ledger's own.
   let now = CLOCK.setup
-  const ledger = new SqliteLedger(ledgerFile, { create: true, clock: () => now })
-  const resolver = new GridResolver({ networks: { sgcc: ledger } })
-  const block = async (): Promise<Block> => ({ time: now, height: (await ledger.head()).finalizedHeight })
+  const clock = () => now
+  const market: Market = options.chain
+    ? await (await import('./chain-market.js')).ChainMarket.create({ dir, ledgerFile, now: clock })
+    : new EmbeddedMarket(ledgerFile, clock)
+  const { ledger, resolver } = market
   const step = (text: string) => print(`\n${text}`)
   const show = (label: string, value: string | number) => print(`   ${label.padEnd(24)} ${value}`)
   let server: RunningServer | undefined
 
   try {
-    print(`did:grid demand response — embedded ledger at ${ledgerFile}`)
+    print(`did:grid demand response — ${market.title}`)
 
     // -------------------------------------------------------------------------------------------
     step(`1. ${cst(now)}  The provincial utility creates its DID and publishes the role schemas and its trust registry.`)
@@ -156,6 +168,8 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     const trustRegistry = trustRegistryUrl(utility.did)
     show('utility', utility.did)
     show('trust registry', trustRegistry)
+    const deployed = await market.start(author, trustRegistry)
+    for (const [what, value] of Object.entries(deployed)) show(what, value)
     if (options.serve) {
       const port = typeof options.serve === 'object' ? (options.serve.port ?? 0) : 0
       server = await serve(createHandler({ resolver, testIdentifiers: [utility.did] }), { port, log: false })
@@ -225,31 +239,28 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     print(`   ${cst(now)}  ${CASES.suspended} is under a meter-tampering inquiry: the utility suspends its credential.`)
 
     // -------------------------------------------------------------------------------------------
-    const response = new ResponseContract({ resolver, trustRegistry, address: `${utility.did}#response-contract` })
     now = EVENT.invitedAt
-    const invitation = response.invite(EVENT, await block())
+    const invitation = await market.invite(EVENT)
     step(`6. ${cst(now)}  Peak shaving ${cst(EVENT.start).slice(11, 16)}-${cst(EVENT.end).slice(11, 16)} is invited 4 hours ahead, capped at ${yuan(EVENT.priceCapFen)} yuan/kWh; bids until ${cst(EVENT.bidsCloseAt).slice(11, 16)}.`)
     show('contract (audience)', invitation.audience)
     show('challenge', invitation.challenge)
 
     const bids: LoggedBid[] = []
-    const presentations = new Map<number, string>()
-    type Terms = { role: RoleName; onBehalfOf?: string; capacityKw: number; priceFen: number }
-    // A bidder signs the terms it bids: its presentation is bound to their digest.
-    const present = (bidder: string, terms: Terms, credentials: string[]) =>
-      createPresentation({
-        holder: party(bidder).signer, credentials, audience: invitation.audience, challenge: invitation.challenge, issuedAt: now,
-        binding: termsDigest(bidTerms(EVENT.id, terms)),
-      })
-    const submit = async (bidder: string, terms: Terms, credentials: string[], note?: string, copied?: string) => {
+    const prepared = new Map<number, PreparedBid>()
+    const present = (bidder: string, ask: BidAsk, credentials: string[]) => market.present(party(bidder), ask, credentials)
+    /** In the next block, sends the bid `make` makes ready (or a copy of one under other terms, `ask`). */
+    const send = async (make: () => Promise<PreparedBid> | PreparedBid, ask: BidAsk | undefined, note?: string) => {
       now += BLOCK_SECONDS
-      const presentation = copied ?? (await present(bidder, terms, credentials))
-      const decision = await response.bid(EVENT.id, { presentation, ...terms }, await block())
-      const actingForKey = terms.onBehalfOf ? byDid.get(terms.onBehalfOf)?.key : undefined
-      bids.push({ ...decision, participant: bidder, ...(actingForKey ? { actingForKey } : {}), ...(note ? { note } : {}) })
-      presentations.set(decision.n, presentation)
+      const bid = await make()
+      const decision = await market.send(bid, ask)
+      const onBehalfOf = (ask ?? bid.ask).onBehalfOf
+      const actingForKey = onBehalfOf ? byDid.get(onBehalfOf)?.key : undefined
+      bids.push({ ...decision, participant: bid.bidder.key, ...(actingForKey ? { actingForKey } : {}), ...(note ? { note } : {}) })
+      prepared.set(decision.n, bid)
       return decision
     }
+    const submit = (bidder: string, ask: BidAsk, credentials: string[], note?: string) =>
+      send(async () => market.prepare(party(bidder), ask, await present(bidder, ask, credentials)), undefined, note)
     const notes: Record<string, string> = {
       [CASES.revoked]: 'revoked',
       [CASES.suspended]: 'while suspended',
@@ -260,19 +271,20 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     for (const u of USERS.slice(30)) {
       if (u.key === CASES.late) continue
       if (u.key === CASES.frontRun) {
-        // An eavesdropper copies U36's pending presentation into a bid of its own making, 800 kW at
-        // 1 fen, and gets it into the block before: the binding refuses it, and U36's bid still stands.
-        const terms = { role: 'user' as const, capacityKw: u.bid.capacityKw, priceFen: u.bid.priceFen }
-        const pending = await present(u.key, terms, [credential.get(u.key)!])
-        await submit(u.key, { role: 'user', capacityKw: FRONT_RUN.capacityKw, priceFen: FRONT_RUN.priceFen }, [], 'front-run: copied, other terms', pending)
-        await submit(u.key, terms, [], 'its own terms, after the copy', pending)
+        // An eavesdropper copies U36's pending bid into one of its own making, 800 kW at 1 fen, and
+        // gets it into the block before: the binding refuses it, and U36's bid still stands.
+        const ask = { role: 'user' as const, capacityKw: u.bid.capacityKw, priceFen: u.bid.priceFen }
+        const pending = await market.prepare(party(u.key), ask, await present(u.key, ask, [credential.get(u.key)!]))
+        await send(() => pending, { role: 'user', capacityKw: FRONT_RUN.capacityKw, priceFen: FRONT_RUN.priceFen }, 'front-run: copied, other terms')
+        await send(() => pending, undefined, 'its own terms, after the copy')
         continue
       }
       await submit(u.key, { role: 'user', capacityKw: u.bid.capacityKw, priceFen: u.key === CASES.overCap ? OVER_CAP_PRICE_FEN : u.bid.priceFen }, [credential.get(u.key)!], notes[u.key])
     }
     // Someone resubmits U35's presentation, terms and all, while it is still fresh: the role check alone would pass it.
     const victim = bids.find((b) => b.participant === CASES.replayed)!
-    await submit(CASES.replayed, { role: 'user', capacityKw: victim.capacityKw, priceFen: victim.priceFen }, [], 'replayed presentation', presentations.get(victim.n))
+    const original = prepared.get(victim.n)!
+    await send(() => market.prepare(original.bidder, original.ask, original.presentation), undefined, 'replayed presentation')
     // The aggregators bid for their mandated users, one bid per user: its own credential, the mandate, the user's credential.
     for (const a of AGGREGATORS) {
       for (const u of USERS.filter((x) => x.mandate?.aggregator === a.key)) {
@@ -295,7 +307,7 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     const late = USERS.find((u) => u.key === CASES.late)!
     await submit(late.key, { role: 'user', capacityKw: late.bid.capacityKw, priceFen: late.bid.priceFen }, [credential.get(late.key)!], 'after the bids closed')
 
-    step(`7. ${bids.length} bids, each decided by the response contract (role check + its own rules) in the block it arrived in.`)
+    step(`7. ${bids.length} bids, each decided by ${market.kind === 'chain' ? 'the attestors (role check) and the demand-response contract (its own rules, then the gate)' : 'the response contract (role check + its own rules)'} in the block it arrived in.`)
     printBids(print, bids, parties)
 
     // -------------------------------------------------------------------------------------------
@@ -303,24 +315,20 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     const hours = (EVENT.end - EVENT.start) / 3600
     for (const b of bids.filter((x) => x.accepted)) {
       const who = b.actingForKey ?? b.participant
-      response.recordDelivery(b.n, Math.round(b.capacityKw * hours * DELIVERY_RATIO[who]!), await block())
+      await market.recordDelivery(b, Math.round(b.capacityKw * hours * DELIVERY_RATIO[who]!))
     }
-    step(`8. ${cst(now)}  Metering: the delivered response of ${response.deliveries.size} accepted bids is recorded.`)
+    step(`8. ${cst(now)}  Metering: the delivered response of ${market.deliveries.length} accepted bids is recorded.`)
 
     now = CLOCK.settlement
-    const settlement = new SettlementContract({ resolver, trustRegistry, address: `${utility.did}#settlement-contract`, publisher: { ...author, ...target } })
-    const { challenge } = settlement.open(invitation, await block())
+    await market.openSettlement()
     // Each aggregator claims the subsidies of the bids it made under a mandate.
-    const claims = new Map<number, string>()
     now += BLOCK_SECONDS
+    const claims: ClaimOutcome[] = []
     for (const b of bids.filter((x) => x.accepted && x.actingForKey)) {
-      claims.set(b.n, await createPresentation({
-        holder: party(b.participant).signer, credentials: [credential.get(b.participant)!, mandate.get(b.actingForKey!)!, credential.get(b.actingForKey!)!],
-        audience: settlement.address, challenge, issuedAt: now,
-      }))
+      claims.push(await market.claim(b, party(b.participant), [credential.get(b.participant)!, mandate.get(b.actingForKey!)!, credential.get(b.actingForKey!)!]))
     }
     now += BLOCK_SECONDS
-    const settled = await settlement.settle(invitation, response.bids, response.deliveries, claims, await block())
+    const settled = await market.settle()
     const payees = payeeTotals(settled, byDid)
     step(`9. ${cst(now)}  Settlement (pay as bid, delivered kWh up to the commitment, nothing below half of it).`)
     printSettlement(print, settled, payees, parties)
@@ -341,13 +349,16 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     show('bids', `${totals.bids}: ${totals.accepted} accepted, ${totals.rejected} rejected`)
     show('energy', `${kwh(totals.committedWh)} kWh committed, ${totals.deliveredKwh} delivered, ${kwh(totals.payableWh)} paid for`)
     show('subsidies', `${yuan(totals.subsidyFen)} yuan: users ${yuan(totals.subsidyFenByPayeeRole.user!)}, aggregators ${yuan(totals.subsidyFenByPayeeRole.aggregator!)}, production bases ${yuan(totals.subsidyFenByPayeeRole['production-base']!)}`)
+    if (market.kind === 'chain') printGas(show, bids, claims, settled)
     show('settlement Merkle root', settled.merkleRoot)
     show('anchored as', `${settled.resource} (version ${settled.anchored.versionId}, height ${settled.anchored.height})`)
     const check = await resolver.resolveResource(settled.resource)
     show('resolves to root', String(check.version.content.merkleRoot))
 
     const log: DemandResponseLog = {
-      ledger: ledgerFile,
+      market: market.kind,
+      ...(Object.keys(deployed).length > 0 ? { chain: deployed } : {}),
+      ledger: market.ledgerFile,
       logFile: join(dir, 'demand-response-log.json'),
       ...(server ? { resolverUrl: server.url } : {}),
       utility: utility.did,
@@ -356,7 +367,8 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
       onboarding: { pilot: { issued: pilot.issued.length, errors: pilot.errors }, batch: { issued: batch.issued.length, errors: batch.errors } },
       event: { ...invitation, times: { invitedAt: cst(invitation.invitedAt), bidsCloseAt: cst(invitation.bidsCloseAt), start: cst(invitation.start), end: cst(invitation.end) } },
       bids,
-      deliveries: [...response.deliveries.values()],
+      deliveries: [...market.deliveries],
+      ...(market.kind === 'chain' ? { claims } : {}),
       settlement: { ...settled, payees },
       totals,
       durationMs: Math.round(performance.now() - started),
@@ -365,7 +377,7 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     writeFileSync(log.logFile, `${JSON.stringify(log, null, 2)}\n`)
     show('JSON log', log.logFile)
     show('wall time', `${(log.durationMs / 1000).toFixed(1)} s`)
-    if (!server) print('\nTo browse the DIDs, credentials\' status lists and the settlement root while the run is up: npm run demo -- --serve')
+    if (!server) print(`\nTo browse the DIDs, credentials' status lists and the settlement root while the run is up: npm run demo -- ${market.kind === 'chain' ? '--chain ' : ''}--serve`)
     if (server && options.hold) {
       print('\nThe resolver endpoint is still serving the run\'s ledger. Try:')
       for (const url of [utility.did, `${utility.did}/resources/trust-registry`, settled.resource, party(CASES.revoked).did]) print(`   curl ${server.url}/1.0/identifiers/${url}`)
@@ -374,7 +386,7 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     return log
   } finally {
     await server?.close()
-    await ledger.close()
+    await market.close()
   }
 }
 
@@ -402,7 +414,7 @@ function userCsv(users: readonly UserData[], parties: Map<string, Party>, typo?:
   return [USER_HEADER, ...rows].join('\n')
 }
 
-function payeeTotals(settled: Settlement, byDid: Map<string, Party>): PayeeTotal[] {
+function payeeTotals(settled: MarketSettlement, byDid: Map<string, Party>): PayeeTotal[] {
   const totals = new Map<string, PayeeTotal>()
   for (const r of settled.records) {
     const p = byDid.get(r.payee)!
@@ -420,19 +432,35 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
 const kwh = (wh: number) => String(wh / 1000)
 const label = (p: Party | undefined) => (p ? `${p.key} ${p.name}` : '?')
 
+/** One row per bid; on chain with the bid transaction's gas, and the attestors' signatures it carried. */
 function printBids(print: (line: string) => void, bids: readonly LoggedBid[], parties: Map<string, Party>): void {
-  print(`   ${'#'.padStart(2)}  ${'time'.padEnd(8)}  ${'participant'.padEnd(28)}  ${'role'.padEnd(15)}  ${'for'.padEnd(3)}  ${'kW'.padStart(5)}  ${'yuan/kWh'.padStart(8)}  decision  reasons`)
+  const chain = bids.some((b) => b.gasUsed !== undefined)
+  const gasHeader = chain ? `${'gas'.padStart(7)}  sigs  ` : ''
+  print(`   ${'#'.padStart(2)}  ${'time'.padEnd(8)}  ${'participant'.padEnd(28)}  ${'role'.padEnd(15)}  ${'for'.padEnd(3)}  ${'kW'.padStart(5)}  ${'yuan/kWh'.padStart(8)}  ${gasHeader}decision  reasons`)
   for (const b of bids) {
     const who = parties.get(b.participant)
     const forWhom = b.actingForKey ?? '-'
-    const reasons = [...new Set(b.reasons.map((r) => `${r.by === 'contract' ? 'contract' : 'check'}: ${r.code}`))].join(', ')
+    const reasons = [...new Set(b.reasons.map((r) => `${r.by === 'role-check' ? 'check' : r.by}: ${r.code}`))].join(', ')
+    const gas = chain ? `${String(b.gasUsed ?? '-').padStart(7)}  ${String(b.signatures ?? 0).padStart(4)}  ` : ''
     print(
-      `   ${String(b.n).padStart(2)}  ${cst(b.time).slice(11)}  ${label(who).padEnd(28)}  ${b.role.padEnd(15)}  ${forWhom.padEnd(3)}  ${String(b.capacityKw).padStart(5)}  ${yuan(b.priceFen).padStart(8)}  ${b.accepted ? 'ACCEPTED' : 'REJECTED'}  ${reasons}${b.note ? `${reasons ? '  ' : ''}(${b.note})` : ''}`.trimEnd(),
+      `   ${String(b.n).padStart(2)}  ${cst(b.time).slice(11)}  ${label(who).padEnd(28)}  ${b.role.padEnd(15)}  ${forWhom.padEnd(3)}  ${String(b.capacityKw).padStart(5)}  ${yuan(b.priceFen).padStart(8)}  ${gas}${b.accepted ? 'ACCEPTED' : 'REJECTED'}  ${reasons}${b.note ? `${reasons ? '  ' : ''}(${b.note})` : ''}`.trimEnd(),
     )
   }
 }
 
-function printSettlement(print: (line: string) => void, settled: Settlement, payees: readonly PayeeTotal[], parties: Map<string, Party>): void {
+/** The gas the chain run spent: per bid (accepted and reverted), per claim, and the settlement. */
+function printGas(show: (label: string, value: string | number) => void, bids: readonly LoggedBid[], claims: readonly ClaimOutcome[], settled: MarketSettlement): void {
+  const stats = (values: number[]) => (values.length === 0 ? '-' : `${Math.round(sum(values) / values.length)} on average (${Math.min(...values)}-${Math.max(...values)}), ${values.length} transactions`)
+  const gasOf = (list: readonly { gasUsed?: number }[]) => list.flatMap((x) => (x.gasUsed === undefined ? [] : [x.gasUsed]))
+  show('gas per accepted bid', stats(gasOf(bids.filter((b) => b.accepted))))
+  show('gas per reverted bid', stats(gasOf(bids.filter((b) => !b.accepted))))
+  show('gas per claim', stats(gasOf(claims.filter((c) => c.accepted))))
+  const refused = claims.filter((c) => !c.accepted)
+  if (refused.length > 0) show('claims refused', refused.map((c) => `bid ${c.bid}: ${[...new Set(c.reasons.map((r) => `${r.by === 'role-check' ? 'check' : r.by}: ${r.code}`))].join(', ')} (${c.gasUsed} gas)`).join('; '))
+  if (settled.gasUsed !== undefined) show('gas of the settlement', `${settled.gasUsed} (${settled.records.length} records, Merkle root on chain)`)
+}
+
+function printSettlement(print: (line: string) => void, settled: MarketSettlement, payees: readonly PayeeTotal[], parties: Map<string, Party>): void {
   const unpaid = settled.records.filter((r) => r.payableWh === 0)
   const refused = settled.payeeChecks.filter((c) => !c.allowed)
   print(`   ${'payee'.padEnd(32)}  ${'role'.padEnd(15)}  ${'bids'.padStart(4)}  ${'kWh paid'.padStart(8)}  ${'subsidy (yuan)'.padStart(14)}`)
@@ -444,14 +472,17 @@ function printSettlement(print: (line: string) => void, settled: Settlement, pay
   for (const c of refused) print(`   paid to the user, not ${keyOf(c.aggregator)}: ${keyOf(c.user)}'s mandate check for settlement.receive says ${c.reasons.join(', ')}`)
 }
 
-/** The CLI: `--serve` (with `--port N`), `--out DIR`. Expected errors are one line, exit 1. */
+/** The CLI: `--serve` (with `--port N`), `--out DIR`, `--chain`. Expected errors are one line, exit 1. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { serve: { type: 'boolean', default: false }, port: { type: 'string' }, out: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: { serve: { type: 'boolean', default: false }, port: { type: 'string' }, out: { type: 'string' }, chain: { type: 'boolean', default: false } },
+  })
   const port = values.port === undefined ? 0 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError('--port must be 0-65535')
   await runDemandResponse({
     ...(values.out ? { dir: resolve(values.out) } : {}),
     ...(values.serve ? { serve: { port } } : {}),
+    ...(values.chain ? { chain: true } : {}),
     hold: () => {
       console.log('\nPress Ctrl-C to stop.')
       return new Promise<void>((done) => process.once('SIGINT', () => done()))
