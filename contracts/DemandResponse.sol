@@ -135,7 +135,7 @@ contract GridDemandResponse {
     }
 
     /// @notice Places a bid under an attested role decision. Checks, in order: the event, the bidding
-    /// window, the price, the capacity, the terms' digest, the attestation's fields, one bid per user
+    /// window, the price, the capacity, the terms' digest, the attestation's fields, a presentation already used (the gate's Replayed), one bid per user
     /// acted for, an aggregator's licensed capacity; then the gate verifies the signatures, the
     /// freshness and replay (its errors bubble up unchanged).
     /// @param b The bid's terms.
@@ -155,6 +155,9 @@ contract GridDemandResponse {
         if (a.action != RESPONSE_BID) revert AttestationMismatch("action");
         if (a.actingFor != b.actingFor) revert AttestationMismatch("actingFor");
         if (a.capacityW != uint256(b.capacityKw) * 1000) revert AttestationMismatch("capacityW");
+        // A resubmitted bid (same presentation, so the same terms and user) is named for what it is
+        // before DuplicateBid would hide it; the gate's own check below stays the authority.
+        if (gate.used(address(this), a.presentation)) revert GridRoleGate.Replayed(address(this), a.presentation);
         if (bidFor[b.eventId][b.actingFor] != 0) revert DuplicateBid(b.eventId, b.actingFor);
         uint256 totalKw = 0;
         if (b.role == Role.Aggregator) {

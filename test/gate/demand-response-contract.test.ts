@@ -316,6 +316,8 @@ describe('GridDemandResponse: bid', () => {
     // The same presentation attested again for the other event's terms: every contract rule passes, the gate refuses it.
     const second = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER, capacityKw: 120, priceFen: 1200 }, { presentation: first.a.presentation })
     expect(await w.reverts(BIDDER, w.dr, 'bid', [second.b, second.a, second.sigs])).toEqual({ errorName: 'Replayed', args: [w.dr, first.a.presentation] })
+    // The accepted bid resubmitted as it was (same terms, same user): named a replay, not a second bid.
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [first.b, first.a, first.sigs])).toEqual({ errorName: 'Replayed', args: [w.dr, first.a.presentation] })
 
     const expired = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 }, { expiry: BigInt(w.now - 1) })
     expect(await w.reverts(BIDDER, w.dr, 'bid', [expired.b, expired.a, expired.sigs])).toEqual({ errorName: 'Expired', args: [BigInt(w.now - 1), BigInt(w.now)] })
