@@ -1,6 +1,6 @@
 // The layer graph of ARCHITECTURE.md, enforced (`npm run lint:deps`, part of `npm test`).
 // Layers, bottom to top; a module imports only its own layer and the layers below it.
-const LAYERS = ['lib', 'method', 'ledger', 'resolver', 'vc', 'server', 'gate', 'cli']
+const LAYERS = ['lib', 'method', 'ledger', 'resolver', 'vc', 'gate', 'server', 'cli']
 
 const above = (i) => LAYERS.slice(i + 1)
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
@@ -23,10 +23,10 @@ module.exports = {
     },
     {
       name: 'errors-at-the-bottom',
-      comment: 'src/errors.ts is the code catalogue every layer uses: it imports no layer',
+      comment: 'src/errors.ts is the code catalogue every layer above lib uses: it imports only lib',
       severity: 'error',
       from: { path: '^src/errors\\.ts$' },
-      to: { path: '^src/(lib|method|ledger|resolver|vc|server|gate|cli)/' },
+      to: { path: '^src/(method|ledger|resolver|vc|server|gate|cli)/' },
     },
     {
       name: 'core-entry-stays-light',
