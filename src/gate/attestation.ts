@@ -245,6 +245,8 @@ export async function attestRole(options: AttestRoleOptions): Promise<SignedAtte
   if (!decision.allowed || reasons.length > 0 || binding === undefined || decision.subject === undefined) {
     throw new AttestationRefusedError(reasons, height)
   }
+  // An attestation never outlives what it attests: the presentation's and its credentials' `exp`.
+  const lifetimes = [BigInt(expiry), ...expiriesOf(presentation).map(BigInt)]
   const attestation: RoleAttestation = {
     consumer: getAddress(consumer),
     subject: hashString(decision.subject),
@@ -256,10 +258,27 @@ export async function attestRole(options: AttestRoleOptions): Promise<SignedAtte
     terms: binding as Hex,
     presentation: hashString(presentation),
     height: BigInt(height),
-    expiry: BigInt(expiry),
+    expiry: lifetimes.reduce((a, b) => (b < a ? b : a)),
   }
   const signature = await account.signTypedData(roleAttestationTypedData({ chainId, gate }, attestation))
   return { attestation, signature, attestor: account.address, decision }
+}
+
+/** The `exp` of a (verified) presentation and of every credential it carries, Unix seconds. */
+function expiriesOf(presentation: string): number[] {
+  const jws = decodeJws(presentation, Number.MAX_SAFE_INTEGER)
+  if (typeof jws === 'string') return []
+  const out: number[] = []
+  const exp = (payload: Record<string, unknown>) => {
+    if (typeof payload.exp === 'number') out.push(payload.exp)
+  }
+  exp(jws.payload)
+  const list = (jws.payload.vp as { verifiableCredential?: unknown } | undefined)?.verifiableCredential
+  for (const vc of Array.isArray(list) ? list : []) {
+    const decoded = decodeJws(vc, Number.MAX_SAFE_INTEGER)
+    if (typeof decoded !== 'string') exp(decoded.payload)
+  }
+  return out
 }
 
 /** Half the order of secp256k1: the gate refuses an `s` above it (EIP-2), as it refuses a `v` other than 27 or 28 and `r` = 0. */
@@ -289,7 +308,12 @@ export async function recoverAttestors(domain: GateDomain, attestation: RoleAtte
   for (const signature of signatures) {
     if (typeof signature !== 'string' || !SIGNATURE.test(signature)) throw new TypeError('each signature must be 65 bytes as 0x and 130 hex digits')
     assertGateSignature(signature)
-    out.push(await recoverTypedDataAddress({ ...typed, signature: signature as Hex }))
+    try {
+      out.push(await recoverTypedDataAddress({ ...typed, signature: signature as Hex }))
+    } catch (err) {
+      // An r that is no x-coordinate of the curve: the gate's ecrecover fails too (BadSignature).
+      throw new TypeError('a signature the gate refuses (BadSignature): it recovers no public key', { cause: err })
+    }
   }
   return out
 }

@@ -31,6 +31,13 @@ export interface AttestorOptions {
   networks?: readonly string[]
   /** Longest life of an attestation past the time of its block, seconds (default 600). */
   maxTtlSeconds?: number
+  /**
+   * Clock skew tolerated for the presentation's and credentials' `iat`/`nbf`/`exp` against the
+   * block's time, seconds (0–3600, default 60): a presentation made just now is usually a little
+   * younger than the last block. A consortium-wide constant: attestors with different skews may
+   * disagree on a presentation at the edge.
+   */
+  clockSkewSeconds?: number
 }
 
 /** What an attestor is asked (the body of `POST /1.0/attestations`). */
@@ -99,6 +106,8 @@ export function createAttestor(options: AttestorOptions): Attestor {
   if (typeof trustRegistry !== 'string') throw new TypeError('trustRegistry must be the did:grid URL of the trust registry')
   const ttl = options.maxTtlSeconds ?? 600
   if (!Number.isSafeInteger(ttl) || ttl < 1) throw new RangeError('maxTtlSeconds must be a positive integer')
+  const clockSkew = options.clockSkewSeconds ?? 60
+  if (!Number.isSafeInteger(clockSkew) || clockSkew < 0 || clockSkew > 3600) throw new RangeError('clockSkewSeconds must be 0-3600 seconds')
   const networks = options.networks ?? [parseDidUrl(trustRegistry).network]
   if (!Array.isArray(networks) || networks.length === 0 || !networks.every((n) => typeof n === 'string')) throw new TypeError('networks must be network names')
   const gate = getAddress(options.gate)
@@ -131,7 +140,7 @@ export function createAttestor(options: AttestorOptions): Attestor {
       const signed = await attestRole({
         presentation,
         requirement,
-        context: { resolver, trustRegistry, audience: consumerAudience(chainId, consumer), challenge },
+        context: { resolver, trustRegistry, audience: consumerAudience(chainId, consumer), challenge, clockSkew },
         ...(terms !== undefined ? { terms } : binding !== undefined ? { terms: binding as Hex } : {}),
         height,
         time,

@@ -8,6 +8,7 @@ import {
   ROLE_ATTESTATION_TYPE,
   attestRole,
   recoverAttestors,
+  verifyAttestation,
   roleAttestationDigest,
   roleAttestationTypedData,
   type AttestRoleOptions,
@@ -189,6 +190,32 @@ describe('attestRole: an allowed presentation', () => {
     expect(attestation.actingFor).toBe(attestation.subject)
   })
 
+  it("never outlives what it attests: the expiry is capped at the presentation's exp and at its credentials' exp", async () => {
+    const w = await World.create()
+    const user = await w.party('user-1')
+    const shortVc = await w.issue('user', user.did, undefined, 1) // the credential ends a day after issuance
+    const longVc = await w.issue('user', user.did)
+    w.now += 60
+    const vpOf = (credentials: string[], validUntil: number) =>
+      createPresentation({ holder: user.jwt, credentials, audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, validUntil, binding: termsDigest(TERMS) })
+    const shortExp = w.now + 120
+    const shortVp = await vpOf([longVc], shortExp)
+    const shortCredentialVp = await vpOf([shortVc], w.now + 30 * 86_400)
+    await w.party('user-1-later')
+    const height = await head(w)
+    const time = (await w.ledger.batch(height))!.time
+    const far = time + 90 * 86_400
+    const a = await attestRole(await ask(w, shortVp, height, { expiry: far }))
+    expect(a.attestation.expiry).toBe(BigInt(shortExp))
+    const b = await attestRole(await ask(w, shortCredentialVp, height, { expiry: far }))
+    const credentialExp = JSON.parse(Buffer.from(shortVc.split('.')[1]!, 'base64url').toString()).exp as number
+    expect(b.attestation.expiry).toBe(BigInt(credentialExp))
+    expect(credentialExp).toBeLessThan(far)
+    // An asked expiry earlier than both is kept.
+    const c = await attestRole(await ask(w, shortVp, height, { expiry: time + 60 }))
+    expect(c.attestation.expiry).toBe(BigInt(time + 60))
+  })
+
   it('a licence that is not a whole number of watts is attested rounded down (1.001 kW is 1,001 W; 12.3456 kW is 12,345 W), never refused as malformed', async () => {
     const w = await World.create()
     const terms = { ...TERMS, role: 'aggregator' }
@@ -354,6 +381,13 @@ describe('recoverAttestors', () => {
     for (const bad of [malleated, `${valid.slice(0, 130)}00` as Hex, `0x${'00'.repeat(32)}${valid.slice(66)}` as Hex]) {
       await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, [bad])).rejects.toThrow(refused)
     }
+    // r = 5 is no x-coordinate of secp256k1 (5³ + 7 is not a square mod p): ecrecover fails, and so does the gate.
+    const offCurve = `0x${'5'.padStart(64, '0')}${valid.slice(66)}` as Hex
+    await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, [offCurve])).rejects.toThrow(
+      new TypeError('a signature the gate refuses (BadSignature): it recovers no public key'),
+    )
+    const verdict = await verifyAttestation({ chainId: CHAIN_ID, gate: GATE }, attestation, [valid, offCurve], { attestors: [signer.address], threshold: 1 })
+    expect(verdict.reasons).toEqual([{ code: 'bad-signature', message: 'signature 1: a signature the gate refuses (BadSignature): it recovers no public key' }])
   })
 })
 

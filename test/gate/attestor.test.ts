@@ -9,7 +9,7 @@ import { getAddress, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttestationRefusedError, createAttestor, createAttestorHandler, recoverAttestors, type RoleAttestation } from 'grid-did/gate'
-import { GridError, HeightNotReachedError, LedgerUnavailableError, termsDigest, type RoleRequirement } from '../../src/index.js'
+import { GridError, HeightNotReachedError, LedgerUnavailableError, createPresentation, termsDigest, type RoleRequirement } from '../../src/index.js'
 import { ChainIndex } from '../../src/ledger/chain-index.js'
 import { EvmLedger } from '../../src/ledger/evm.js'
 import { serve, type RunningServer } from '../../src/server/node.js'
@@ -163,6 +163,25 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
   })
 
   // Last: it stops the chain's JSON-RPC server.
+  it('tolerates a presentation made a little after the last block (clockSkewSeconds, default 60), and no more', async () => {
+    const user = await w.party('user-skew')
+    const vc = await w.issue('user', user.did)
+    await index.sync()
+    const time = await index.chain.blockTime((await index.head()).height)
+    const made = (issuedAt: number) =>
+      createPresentation({ holder: user.jwt, credentials: [vc], audience: AUDIENCE, challenge: CHALLENGE, binding: termsDigest(TERMS), issuedAt, validUntil: issuedAt + 3_600 })
+    const attestor = createAttestor({ index, account: ACCOUNT, gate: GATE, chainId: 1337, trustRegistry: w.trustRegistry })
+    const strict = createAttestor({ index, account: ACCOUNT, gate: GATE, chainId: 1337, trustRegistry: w.trustRegistry, clockSkewSeconds: 0 })
+    const soon = await made(time + 30)
+    expect((await attestor.attest(ask({ presentation: soon }) as never)).decision.allowed).toBe(true)
+    const tooSoon = (await strict.attest(ask({ presentation: soon }) as never).catch((e: unknown) => e)) as AttestationRefusedError
+    expect(tooSoon).toBeInstanceOf(AttestationRefusedError)
+    expect(tooSoon.reasons.map((r) => r.code)).toContain('presentation-not-yet-valid')
+    const future = (await attestor.attest(ask({ presentation: await made(time + 61) }) as never).catch((e: unknown) => e)) as AttestationRefusedError
+    expect(future.code).toBe('ERR_GRID_ATTESTATION_REFUSED')
+    expect(future.reasons.map((r) => r.code)).toContain('presentation-not-yet-valid')
+  })
+
   it('with the chain unreachable the answer is 503 ERR_GRID_LEDGER_UNAVAILABLE, never a 403; the library throws the ledger error', async () => {
     await w.rpc.close()
     const res = await post(ask({ presentation: revokedVp }))
@@ -189,6 +208,7 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     expect(() => createAttestor({ ...base, gate: '0x12' })).toThrow(new TypeError('gate must be an address'))
     expect(() => createAttestor({ ...base, chainId: 0 })).toThrow(new RangeError('chainId must be a positive integer'))
     expect(() => createAttestor({ ...base, maxTtlSeconds: 0 })).toThrow(new RangeError('maxTtlSeconds must be a positive integer'))
+    expect(() => createAttestor({ ...base, clockSkewSeconds: 3601 })).toThrow(new RangeError('clockSkewSeconds must be 0-3600 seconds'))
     expect(() => createAttestor({ ...base, account: {} as never })).toThrow(new TypeError('account must be a viem LocalAccount'))
     expect(() => createAttestorHandler({ attestor: createAttestor(base), maxBodyBytes: 0 })).toThrow(new RangeError('options.maxBodyBytes must be a positive integer'))
     expect(() => createAttestorHandler({} as never)).toThrow(new TypeError('options.attestor must be an Attestor (createAttestor)'))
