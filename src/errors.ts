@@ -6,7 +6,13 @@
  * @see ../spec/did-grid.md#errors
  */
 
-/** Stable error codes. Open enum: later versions may add codes. */
+/**
+ * Every error code of the package, a closed union, so `switch (err.code)` narrows and a typo does not
+ * compile. Each code thrown is the `static code` of one {@link GridError} subclass (of this file, or
+ * of the CLI's `cli/errors.ts`); the last group is only ever the `error` member of an attestor
+ * service's problem answer. The spec's error table lists exactly these (test/spec-codes.test.ts).
+ * @see ../spec/did-grid.md#errors
+ */
 export type GridErrorCode =
   | 'ERR_GRID_INVALID_DID'
   | 'ERR_GRID_INVALID_DID_URL'
@@ -25,13 +31,22 @@ export type GridErrorCode =
   | 'ERR_GRID_RESOURCE_CONFLICT'
   | 'ERR_GRID_INVALID_CLAIMS'
   | 'ERR_GRID_INVALID_CREDENTIAL'
+  | 'ERR_GRID_ATTESTATION_REFUSED'
+  // The CLI's (src/cli/errors.ts).
+  | 'ERR_GRID_USAGE'
+  | 'ERR_GRID_CLI'
   | 'ERR_GRID_HOME_NOT_FOUND'
   | 'ERR_GRID_KEYSTORE_MISMATCH'
   | 'ERR_GRID_KEYSTORE_PARAMS'
   | 'ERR_GRID_HOME_LOCKED'
   | 'ERR_GRID_TRUST_REGISTRY_EXISTS'
-  | 'ERR_GRID_ATTESTATION_REFUSED'
-  | (string & {})
+  // Answered by the attestor service only (src/gate/attestor-handler.ts), never thrown.
+  | 'ERR_GRID_BAD_REQUEST'
+  | 'ERR_GRID_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_GRID_BODY_TOO_LARGE'
+  | 'ERR_GRID_NOT_FOUND'
+  | 'ERR_GRID_METHOD_NOT_ALLOWED'
+  | 'ERR_GRID_INTERNAL'
 
 /**
  * Base class of every error thrown on purpose by grid-did.
@@ -45,7 +60,7 @@ export type GridErrorCode =
  * @see ../spec/did-grid.md#errors
  */
 export class GridError extends Error {
-  /** Stable, machine-readable code (`ERR_GRID_…`). */
+  /** Stable, machine-readable code (`ERR_GRID_…`); a subclass's is its `static code`. */
   readonly code: GridErrorCode
 
   constructor(code: GridErrorCode, message: string, options?: { cause?: unknown }) {
@@ -61,8 +76,11 @@ export class GridError extends Error {
  * @see ../spec/did-grid.md#identifier-syntax
  */
 export class InvalidDidError extends GridError {
+  static readonly code = 'ERR_GRID_INVALID_DID'
+  declare readonly code: typeof InvalidDidError.code
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_INVALID_DID', message, options)
+    super(InvalidDidError.code, message, options)
   }
 }
 
@@ -72,8 +90,11 @@ export class InvalidDidError extends GridError {
  * @see ../spec/did-grid.md#did-urls
  */
 export class InvalidDidUrlError extends GridError {
+  static readonly code = 'ERR_GRID_INVALID_DID_URL'
+  declare readonly code: typeof InvalidDidUrlError.code
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_INVALID_DID_URL', message, options)
+    super(InvalidDidUrlError.code, message, options)
   }
 }
 
@@ -83,12 +104,15 @@ export class InvalidDidUrlError extends GridError {
  * @see ../spec/did-grid.md#keys
  */
 export class InvalidKeyError extends GridError {
+  static readonly code = 'ERR_GRID_INVALID_KEY'
+  declare readonly code: typeof InvalidKeyError.code
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_INVALID_KEY', message, options)
+    super(InvalidKeyError.code, message, options)
   }
 }
 
-/** Why an operation was refused or skipped. Open enum. */
+/** Why an operation was refused or skipped: a closed union; the spec's operation fault table lists exactly these. */
 export type OperationFaultReason =
   | 'malformed'
   | 'oversized'
@@ -102,7 +126,6 @@ export type OperationFaultReason =
   | 'invalid-patch'
   | 'duplicate'
   | 'type-changed'
-  | (string & {})
 
 /**
  * An operation is malformed, oversized, badly signed or does not apply to the current state.
@@ -111,10 +134,13 @@ export type OperationFaultReason =
  * @see ../spec/did-grid.md#operations
  */
 export class InvalidOperationError extends GridError {
+  static readonly code = 'ERR_GRID_INVALID_OPERATION'
+  declare readonly code: typeof InvalidOperationError.code
+
   readonly reason: OperationFaultReason
 
   constructor(reason: OperationFaultReason, message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_INVALID_OPERATION', message, options)
+    super(InvalidOperationError.code, message, options)
     this.reason = reason
   }
 }
@@ -133,10 +159,13 @@ export interface RejectedOperation {
  * @see ../spec/did-grid.md#anchoring
  */
 export class LedgerRejectedError extends GridError {
+  static readonly code = 'ERR_GRID_LEDGER_REJECTED'
+  declare readonly code: typeof LedgerRejectedError.code
+
   readonly rejected: readonly RejectedOperation[]
 
   constructor(message: string, rejected: readonly RejectedOperation[], options?: { cause?: unknown }) {
-    super('ERR_GRID_LEDGER_REJECTED', message, options)
+    super(LedgerRejectedError.code, message, options)
     this.rejected = rejected
   }
 }
@@ -147,8 +176,11 @@ export class LedgerRejectedError extends GridError {
  * @see ../spec/did-grid.md#resolution
  */
 export class LedgerUnavailableError extends GridError {
+  static readonly code = 'ERR_GRID_LEDGER_UNAVAILABLE'
+  declare readonly code: typeof LedgerUnavailableError.code
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_LEDGER_UNAVAILABLE', message, options)
+    super(LedgerUnavailableError.code, message, options)
   }
 }
 
@@ -157,8 +189,11 @@ export class LedgerUnavailableError extends GridError {
  * @example `await ledger.close(); await ledger.head()` throws this.
  */
 export class LedgerClosedError extends GridError {
+  static readonly code = 'ERR_GRID_LEDGER_CLOSED'
+  declare readonly code: typeof LedgerClosedError.code
+
   constructor(message = 'the ledger is closed') {
-    super('ERR_GRID_LEDGER_CLOSED', message)
+    super(LedgerClosedError.code, message)
   }
 }
 
@@ -167,8 +202,11 @@ export class LedgerClosedError extends GridError {
  * @example Opening a store whose schema version is from the future throws this.
  */
 export class LedgerCorruptError extends GridError {
+  static readonly code = 'ERR_GRID_LEDGER_CORRUPT'
+  declare readonly code: typeof LedgerCorruptError.code
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_LEDGER_CORRUPT', message, options)
+    super(LedgerCorruptError.code, message, options)
   }
 }
 
@@ -179,8 +217,11 @@ export class LedgerCorruptError extends GridError {
  * @see ../spec/did-grid.md#evm-registry
  */
 export class LedgerForbiddenError extends GridError {
+  static readonly code = 'ERR_GRID_LEDGER_FORBIDDEN'
+  declare readonly code: typeof LedgerForbiddenError.code
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_LEDGER_FORBIDDEN', message, options)
+    super(LedgerForbiddenError.code, message, options)
   }
 }
 
@@ -189,8 +230,11 @@ export class LedgerForbiddenError extends GridError {
  * @example `await resolver.resolveState(unknownDid)` throws this.
  */
 export class DidNotFoundError extends GridError {
+  static readonly code = 'ERR_GRID_DID_NOT_FOUND'
+  declare readonly code: typeof DidNotFoundError.code
+
   constructor(did: string) {
-    super('ERR_GRID_DID_NOT_FOUND', `${did} was not found on the ledger`)
+    super(DidNotFoundError.code, `${did} was not found on the ledger`)
   }
 }
 
@@ -199,8 +243,11 @@ export class DidNotFoundError extends GridError {
  * @example `update(stateOfDeactivatedDid, …)` throws this.
  */
 export class DidDeactivatedError extends GridError {
+  static readonly code = 'ERR_GRID_DID_DEACTIVATED'
+  declare readonly code: typeof DidDeactivatedError.code
+
   constructor(did: string) {
-    super('ERR_GRID_DID_DEACTIVATED', `${did} is deactivated`)
+    super(DidDeactivatedError.code, `${did} is deactivated`)
   }
 }
 
@@ -209,8 +256,11 @@ export class DidDeactivatedError extends GridError {
  * @example `await resolver.resolveState('did:grid:other:…')` throws this when only `sgcc` is configured.
  */
 export class UnknownNetworkError extends GridError {
+  static readonly code = 'ERR_GRID_UNKNOWN_NETWORK'
+  declare readonly code: typeof UnknownNetworkError.code
+
   constructor(network: string) {
-    super('ERR_GRID_UNKNOWN_NETWORK', `no ledger is configured for the network "${network}"`)
+    super(UnknownNetworkError.code, `no ledger is configured for the network "${network}"`)
   }
 }
 
@@ -220,8 +270,11 @@ export class UnknownNetworkError extends GridError {
  * @see ../spec/did-grid.md#did-linked-resources
  */
 export class ResourceNotFoundError extends GridError {
+  static readonly code = 'ERR_GRID_RESOURCE_NOT_FOUND'
+  declare readonly code: typeof ResourceNotFoundError.code
+
   constructor(url: string, selector?: string) {
-    super('ERR_GRID_RESOURCE_NOT_FOUND', selector ? `${url} has no version matching ${selector}` : `${url} was not found on the ledger`)
+    super(ResourceNotFoundError.code, selector ? `${url} has no version matching ${selector}` : `${url} was not found on the ledger`)
   }
 }
 
@@ -232,11 +285,14 @@ export class ResourceNotFoundError extends GridError {
  * @see ../spec/did-grid.md#the-role-check
  */
 export class HeightNotReachedError extends GridError {
+  static readonly code = 'ERR_GRID_HEIGHT_NOT_REACHED'
+  declare readonly code: typeof HeightNotReachedError.code
+
   readonly height: number
   readonly finalizedHeight: number
 
   constructor(height: number, finalizedHeight: number) {
-    super('ERR_GRID_HEIGHT_NOT_REACHED', `ledger height ${height} is above the finalized height ${finalizedHeight}`)
+    super(HeightNotReachedError.code, `ledger height ${height} is above the finalized height ${finalizedHeight}`)
     this.height = height
     this.finalizedHeight = finalizedHeight
   }
@@ -249,8 +305,11 @@ export class HeightNotReachedError extends GridError {
  * @see ../spec/did-grid.md#did-linked-resources
  */
 export class ResourceConflictError extends GridError {
+  static readonly code = 'ERR_GRID_RESOURCE_CONFLICT'
+  declare readonly code: typeof ResourceConflictError.code
+
   constructor(url: string) {
-    super('ERR_GRID_RESOURCE_CONFLICT', `${url} changed under concurrent writers; retry`)
+    super(ResourceConflictError.code, `${url} changed under concurrent writers; retry`)
   }
 }
 
@@ -261,10 +320,13 @@ export class ResourceConflictError extends GridError {
  * @see ../spec/did-grid.md#role-credentials
  */
 export class InvalidClaimsError extends GridError {
+  static readonly code = 'ERR_GRID_INVALID_CLAIMS'
+  declare readonly code: typeof InvalidClaimsError.code
+
   readonly errors: readonly string[]
 
   constructor(kind: string, errors: readonly string[]) {
-    super('ERR_GRID_INVALID_CLAIMS', `${kind} claims do not match the schema: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`)
+    super(InvalidClaimsError.code, `${kind} claims do not match the schema: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`)
     this.errors = errors
   }
 }
@@ -276,8 +338,11 @@ export class InvalidClaimsError extends GridError {
  * @see ../spec/did-grid.md#status-lists
  */
 export class InvalidCredentialError extends GridError {
+  static readonly code = 'ERR_GRID_INVALID_CREDENTIAL'
+  declare readonly code: typeof InvalidCredentialError.code
+
   constructor(message: string) {
-    super('ERR_GRID_INVALID_CREDENTIAL', message)
+    super(InvalidCredentialError.code, message)
   }
 }
 
@@ -289,12 +354,15 @@ export class InvalidCredentialError extends GridError {
  * @see ../spec/did-grid.md#role-checks-on-chain--attestations
  */
 export class AttestationRefusedError extends GridError {
+  static readonly code = 'ERR_GRID_ATTESTATION_REFUSED'
+  declare readonly code: typeof AttestationRefusedError.code
+
   readonly reasons: readonly { readonly code: string; readonly message: string }[]
   /** The ledger height the refused decision was taken at. */
   readonly height: number
 
   constructor(reasons: readonly { readonly code: string; readonly message: string }[], height: number) {
-    super('ERR_GRID_ATTESTATION_REFUSED', `the role check at height ${height} denied: ${reasons.map((r) => r.code).join(', ') || 'no reason given'}`)
+    super(AttestationRefusedError.code, `the role check at height ${height} denied: ${reasons.map((r) => r.code).join(', ') || 'no reason given'}`)
     this.reasons = reasons
     this.height = height
   }
