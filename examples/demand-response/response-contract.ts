@@ -7,7 +7,7 @@
  * It uses only the package's public API, as an outside service would.
  */
 import { createHash } from 'node:crypto'
-import { checkRole, termsDigest, type GridResolver, type Reason, type RoleName } from 'grid-did'
+import { checkRole, termsDigest, type GridResolver, type ReasonCode, type RoleName } from 'grid-did'
 
 /** The block a call is executed in. */
 export interface Block {
@@ -55,8 +55,20 @@ export interface Bid {
   priceFen: number
 }
 
+/** The contract's own rules a bid can break, beside the role check's reason codes. */
+export type BidRuleCode =
+  | 'bid-window-closed'
+  | 'price-invalid'
+  | 'price-above-cap'
+  | 'capacity-invalid'
+  | 'presentation-replayed'
+  | 'duplicate-bid'
+  | 'aggregate-capacity-exceeded'
+
 /** Why a bid was rejected, and which check said so. */
-export interface BidReason extends Reason {
+export interface BidReason {
+  code: ReasonCode | BidRuleCode
+  message: string
   by: 'role-check' | 'contract'
 }
 
@@ -167,7 +179,7 @@ export class ResponseContract {
     // check and uses nothing up, so it cannot get the genuine bid refused as a replay.
     if (check.allowed) this.#seen.add(seenKey)
     const reasons: BidReason[] = check.reasons.map((r) => ({ ...r, by: 'role-check' }))
-    const rule = (code: string, message: string) => reasons.push({ code, message, by: 'contract' })
+    const rule = (code: BidRuleCode, message: string) => reasons.push({ code, message, by: 'contract' })
     if (block.time < event.invitedAt || block.time >= event.bidsCloseAt) rule('bid-window-closed', `bids for ${event.id} are taken until ${iso(event.bidsCloseAt)}`)
     if (!Number.isSafeInteger(bid.priceFen) || bid.priceFen <= 0) rule('price-invalid', 'the price must be a positive whole number of fen per kWh')
     else if (bid.priceFen > event.priceCapFen) rule('price-above-cap', `${bid.priceFen} fen/kWh is above the cap of ${event.priceCapFen}`)

@@ -56,7 +56,8 @@ export interface PayeeCheck {
   aggregator: string
   user: string
   allowed: boolean
-  reasons: ReasonCode[]
+  /** The role check's reason codes; `no-claim` when the aggregator made no payee claim. */
+  reasons: (ReasonCode | 'no-claim')[]
 }
 
 /** The result of {@link SettlementContract.settle}. */
@@ -136,7 +137,7 @@ export class SettlementContract {
         const decision = claim
           ? await checkRole(claim, { role: 'aggregator', action: 'settlement.receive', onBehalfOf: actingFor }, { resolver, trustRegistry, audience: this.address, challenge, time: block.time, height: block.height })
           : undefined
-        const reasons = decision ? decision.reasons.map((r) => r.code) : ['no-claim']
+        const reasons: PayeeCheck['reasons'] = decision ? decision.reasons.map((r) => r.code) : ['no-claim']
         // The claim must come from the bidder itself: another aggregator's valid mandate is not this bid's.
         const allowed = decision?.allowed === true && decision.subject === participant
         payeeChecks.push({ bid: bid.n, aggregator: participant, user: actingFor, allowed, reasons })

@@ -2,22 +2,31 @@ import { GridError } from '../errors.js'
 
 /** A mistake in how the command was called: exit code 2, one line, no stack. */
 export class UsageError extends GridError {
+  static readonly code = 'ERR_GRID_USAGE'
+  declare readonly code: typeof UsageError.code
+
   constructor(message: string) {
-    super('ERR_GRID_USAGE', message)
+    super(UsageError.code, message)
   }
 }
 
 /** An expected failure of a command (bad passphrase, missing file, denied check): exit code 1, one line. */
 export class CliError extends GridError {
+  static readonly code = 'ERR_GRID_CLI'
+  declare readonly code: typeof CliError.code
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRID_CLI', message, options)
+    super(CliError.code, message, options)
   }
 }
 
 /** The home a read-only command or `serve` names does not exist: exit code 1, one line naming the path. */
 export class HomeNotFoundError extends GridError {
+  static readonly code = 'ERR_GRID_HOME_NOT_FOUND'
+  declare readonly code: typeof HomeNotFoundError.code
+
   constructor(path: string) {
-    super('ERR_GRID_HOME_NOT_FOUND', `no grid-did home at ${path} (check --home or $GRID_DID_HOME; a command that writes, such as "did create", makes one)`)
+    super(HomeNotFoundError.code, `no grid-did home at ${path} (check --home or $GRID_DID_HOME; a command that writes, such as "did create", makes one)`)
   }
 }
 
@@ -27,7 +36,11 @@ export class HomeNotFoundError extends GridError {
  * the accepted bounds (`ERR_GRID_KEYSTORE_PARAMS`, refused before scrypt runs). Exit code 1.
  */
 export class KeystoreError extends GridError {
-  constructor(code: 'ERR_GRID_KEYSTORE_MISMATCH' | 'ERR_GRID_KEYSTORE_PARAMS', message: string) {
+  /** The class's two codes (it has no single `static code`): an altered file, or bounds refused. */
+  static readonly codes = ['ERR_GRID_KEYSTORE_MISMATCH', 'ERR_GRID_KEYSTORE_PARAMS'] as const
+  declare readonly code: (typeof KeystoreError.codes)[number]
+
+  constructor(code: (typeof KeystoreError.codes)[number], message: string) {
     super(code, message)
   }
 }
@@ -37,9 +50,12 @@ export class KeystoreError extends GridError {
  * (`$GRID_DID_LOCK_WAIT`). Nothing was done; run the command again. Exit code 1.
  */
 export class HomeLockedError extends GridError {
+  static readonly code = 'ERR_GRID_HOME_LOCKED'
+  declare readonly code: typeof HomeLockedError.code
+
   constructor(dir: string, waitedMs: number) {
     super(
-      'ERR_GRID_HOME_LOCKED',
+      HomeLockedError.code,
       `the home ${dir} is in use by another grid-did command that writes to it (waited ${Math.round(waitedMs / 1000)} s; $GRID_DID_LOCK_WAIT sets how long); run this one again when it has finished`,
     )
   }
@@ -52,9 +68,12 @@ export class HomeLockedError extends GridError {
  * replaces it. Exit code 1.
  */
 export class TrustRegistryExistsError extends GridError {
+  static readonly code = 'ERR_GRID_TRUST_REGISTRY_EXISTS'
+  declare readonly code: typeof TrustRegistryExistsError.code
+
   constructor(url: string) {
     super(
-      'ERR_GRID_TRUST_REGISTRY_EXISTS',
+      TrustRegistryExistsError.code,
       `${url} already exists; "trust init" would replace it with one naming only the utility, dropping the issuers "trust add" added (use "trust add" to change it, or "trust init --force" to replace it)`,
     )
   }

@@ -1,5 +1,6 @@
 import { createVerifiableCredentialJwt, createVerifiablePresentationJwt } from 'did-jwt-vc'
 import { InvalidClaimsError } from '../errors.js'
+import { MAX_TIME } from '../lib/time.js'
 import { parseDid } from '../method/did.js'
 import type { OperationSigner } from '../method/keys.js'
 import { isBinding } from './binding.js'
@@ -225,6 +226,6 @@ function kidOf(signer: JwtSigner): string {
 /** Unix seconds of a time input. */
 function seconds(value: TimeInput, name: string): number {
   const s = value instanceof Date ? Math.floor(value.getTime() / 1000) : value
-  if (!Number.isSafeInteger(s) || s < 0 || s > 253_402_300_799) throw new RangeError(`${name} must be a Date or Unix seconds`)
+  if (!Number.isSafeInteger(s) || s < 0 || s > MAX_TIME) throw new RangeError(`${name} must be a Date or Unix seconds`)
   return s
 }

@@ -138,6 +138,11 @@ export interface ParsedTrustRegistry {
   schemas: Map<CredentialKind, string>
 }
 
+/**
+ * Parsed registries per anchored version. A WeakMap, not an `Lru`: the key is the frozen content
+ * object the resolver shares for one version, so an entry lives exactly as long as the resolver keeps
+ * that version (its cache is the bound), and the parse is a pure function of that immutable content.
+ */
 const parsed = new WeakMap<object, ParsedTrustRegistry | string>()
 
 /** Parses anchored registry content once per version (content objects are shared and frozen). */

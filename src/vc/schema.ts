@@ -9,6 +9,11 @@ import { isUnifiedSocialCreditCode } from './uscc.js'
  * shares and freezes) compiles once, in an ajv instance of its own that remembers nothing else: the
  * result of a check never depends on which schemas a node happened to compile before. Schemas are
  * self-contained — no `$id`, no `$ref` outside the document, no `$async` — for the same reason.
+ *
+ * A WeakMap, not an `Lru`: the key is the schema object itself (a built-in constant, or the frozen
+ * content the resolver shares for one anchored version), so an entry lives exactly as long as its
+ * schema — the resolver's own cache is the bound — and the validator is a pure function of that
+ * immutable schema, so sharing it between checks and resolvers changes no answer.
  * @internal
  */
 const compiled = new WeakMap<object, ValidateFunction | Error>()
