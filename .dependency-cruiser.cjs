@@ -25,7 +25,7 @@ module.exports = {
       name: 'errors-at-the-bottom',
       comment: 'src/errors.ts is the code catalogue every layer above lib uses: it imports only lib',
       severity: 'error',
-      from: { path: '^src/errors\\.ts$' },
+      from: { path: '^src/errors(\\.ts$|/)' },
       to: { path: '^src/(method|ledger|resolver|vc|server|gate|cli)/' },
     },
     {
