@@ -1,4 +1,5 @@
-// Field checks of the operation shape validator. Every object has an exact key set: unknown fields
+// Field checks of the operation shape validator (./validate-operation.ts), shared with the decoder
+// (./decode-operation.ts); internal to src/method. Every object has an exact key set: unknown fields
 // are malformed, so nobody but the signer can make a second valid encoding of an operation.
 import { CID } from 'multiformats/cid'
 import { InvalidKeyError, InvalidOperationError, type OperationFaultReason } from '../errors.js'

@@ -1,8 +1,8 @@
 // The shape validator of operations: which fields each operation type, document and patch has, and
 // what each may hold. Every object has an exact key set (see ./operation-fields.ts).
+import { InvalidKeyError } from '../errors.js'
 import { isNetworkName } from './did.js'
 import { decodeMultikey } from './keys.js'
-import { InvalidKeyError } from '../errors.js'
 import { LIMITS } from './limits.js'
 import {
   VERIFICATION_RELATIONSHIPS,
