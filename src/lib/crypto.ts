@@ -18,7 +18,17 @@ import { hmac as nobleHmac } from '@noble/hashes/hmac.js'
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js'
 import type * as NodeCrypto from 'node:crypto'
 
-edHashes.sha512 = (message) => nobleSha512(message) as ReturnType<NonNullable<typeof edHashes.sha512>>
+/**
+ * @noble/ed25519's synchronous API takes its SHA-512 from the library's `hashes` object. It is set
+ * here, at the first use inside our own functions, never at import: the package declares
+ * `"sideEffects": false`, so importing this module must change nothing. A SHA-512 already set is
+ * kept (every correct SHA-512 gives the same bytes).
+ */
+function nobleSync(): void {
+  if (edHashes.sha512 === undefined) {
+    edHashes.sha512 = (message) => nobleSha512(message) as ReturnType<NonNullable<typeof edHashes.sha512>>
+  }
+}
 
 type Backend = 'native' | 'js'
 
@@ -197,11 +207,13 @@ export function ed25519Signer(seed: Uint8Array, backend: Backend = defaultBacken
     }
   }
   const copy = Uint8Array.from(seed)
+  nobleSync()
   return (message) => nobleSign(message, copy)
 }
 
 /** Ed25519 public key from a 32-byte seed. */
 export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+  nobleSync()
   return getPublicKey(seed)
 }
 

@@ -1,5 +1,6 @@
 import { READ_PAGE_SIZE, readPages } from '../ledger/pages.js'
 import type { Checkpoint, Ledger, LogPosition } from '../ledger/types.js'
+import { Lru } from '../lib/lru.js'
 import type { GridDid } from '../method/did.js'
 import { resourceSuffix } from '../method/operation.js'
 import { ResourceFold } from '../method/resource.js'
@@ -77,8 +78,8 @@ type View = DidView | ResourceView
  * @internal
  */
 export class ViewCache {
-  readonly #max: number
-  readonly #views = new Map<string, View>()
+  /** Undefined when caching is off (`max` 0). */
+  readonly #views: Lru<string, View> | undefined
   readonly #inflight = new Map<string, Promise<View>>()
 
   readonly #every: number
@@ -92,7 +93,7 @@ export class ViewCache {
    * `pageSize`: operations per read.
    */
   constructor(max: number, checkpointEvery: number, checkpointSecret: Uint8Array, pageSize = READ_PAGE_SIZE) {
-    this.#max = max
+    this.#views = max === 0 ? undefined : new Lru({ maxEntries: max })
     this.#every = checkpointEvery
     this.#secret = checkpointSecret
     this.#page = pageSize
@@ -132,21 +133,22 @@ export class ViewCache {
 
   async #get<V extends View>(key: string, target: number, usable: (view: V) => boolean, extend: (cached: V | undefined) => Promise<V>): Promise<V> {
     for (;;) {
-      const cached = this.#views.get(key) as V | undefined
+      // peek: only a view that answers becomes the most recently used (#touch).
+      const cached = this.#views?.peek(key) as V | undefined
       if (cached && cached.height === target && usable(cached)) {
         this.#touch(key, cached)
         return cached
       }
       // A head below the view means the ledger was rolled back or replaced: start over. A view
       // continued from a checkpoint cannot answer for history: rebuild it from the whole log.
-      if (cached && (cached.height > target || !usable(cached))) this.#views.delete(key)
+      if (cached && (cached.height > target || !usable(cached))) this.#views?.delete(key)
       const pending = this.#inflight.get(key)
       if (!pending) break
       // Another call is extending this view; wait for it, then look again.
       await pending.catch(() => undefined)
     }
-    if (this.#max === 0) return extend(undefined)
-    const load = extend(this.#views.get(key) as V | undefined).then((view) => {
+    if (this.#views === undefined) return extend(undefined)
+    const load = extend(this.#views.peek(key) as V | undefined).then((view) => {
       this.#touch(key, view)
       return view
     })
@@ -269,9 +271,8 @@ export class ViewCache {
     return view
   }
 
+  /** Keeps `view` as the most recently used; beyond `max` views the least recently used goes. */
   #touch(key: string, view: View): void {
-    this.#views.delete(key)
-    this.#views.set(key, view)
-    if (this.#views.size > this.#max) this.#views.delete(this.#views.keys().next().value!)
+    this.#views?.set(key, view)
   }
 }
