@@ -250,4 +250,14 @@ contract GridDemandResponse {
     function bidsOf(bytes32 eventId) external view returns (uint256[] memory) {
         return _eventBids[eventId];
     }
+
+    /// @notice How many bids an event accepted (for reading `bidsOf` a page at a time).
+    function bidCountOf(bytes32 eventId) external view returns (uint256) {
+        return _eventBids[eventId].length;
+    }
+
+    /// @notice The number of the event's `i`-th accepted bid (0-based, bid order).
+    function eventBidAt(bytes32 eventId, uint256 i) external view returns (uint256) {
+        return _eventBids[eventId][i];
+    }
 }

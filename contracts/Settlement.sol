@@ -40,6 +40,13 @@ contract GridSettlement {
         bool settled;
     }
 
+    /// @notice A settlement in progress: the next index into the event's bids, records and fen so far.
+    struct Progress {
+        uint256 next;
+        uint256 records;
+        uint256 totalFen;
+    }
+
     uint256 private constant MAX_SAFE_INTEGER = 2 ** 53 - 1;
     bytes32 private constant AGGREGATOR = keccak256("aggregator");
     bytes32 private constant SETTLEMENT_RECEIVE = keccak256("settlement.receive");
@@ -58,6 +65,9 @@ contract GridSettlement {
     mapping(bytes32 => uint256) public owed;
     /// @notice The Merkle root of each settled event's records.
     mapping(bytes32 => bytes32) public roots;
+    mapping(bytes32 => Progress) private _progress;
+    /// @dev The Merkle frontier of a settlement in progress (see _append).
+    mapping(bytes32 => bytes32[]) private _frontier;
 
     event SettlementOpened(bytes32 indexed eventId, bytes16 challenge);
     event Claimed(uint256 indexed n, bytes32 indexed aggregator);
@@ -77,6 +87,7 @@ contract GridSettlement {
     error AttestationMismatch(string field);
     error NothingToSettle(bytes32 eventId);
     error AmountTooLarge(uint256 n, uint256 value);
+    error EmptyBatch();
 
     modifier onlyOperator() {
         if (msg.sender != operator) revert NotOperator(msg.sender);
@@ -128,31 +139,81 @@ contract GridSettlement {
         gate.verify(a, signatures);
     }
 
-    /// @notice Settles an event: one record per accepted bid with a delivery, in bid order; credits
-    /// each payee and stores the records' Merkle root. Reverts NothingToSettle without records.
+    /// @notice Settles an event in one transaction: every remaining accepted bid (see settleBatch).
     function settle(bytes32 eventId) external onlyOperator {
+        _settle(eventId, type(uint256).max);
+    }
+
+    /// @notice Settles the event's next `maxBids` accepted bids in bid order, so that an event of any
+    /// size settles within the block gas limit: one record per bid with a delivery, each payee
+    /// credited and `Paid` emitted. The transaction that reaches the last bid stores the records'
+    /// Merkle root and emits `Settled` (NothingToSettle when the event has no record). Deliveries
+    /// must be recorded before settling starts: a bid already passed is not revisited.
+    /// @return done Whether the settlement is complete.
+    function settleBatch(bytes32 eventId, uint256 maxBids) external onlyOperator returns (bool done) {
+        if (maxBids == 0) revert EmptyBatch();
+        return _settle(eventId, maxBids);
+    }
+
+    /// @notice How far an event's settlement in progress has come: the next bid index, records and
+    /// fen so far (all 0 before the first batch and once settled).
+    function progressOf(bytes32 eventId) external view returns (Progress memory) {
+        return _progress[eventId];
+    }
+
+    /// @dev A batch's running state, in memory (few stack slots).
+    struct Batch {
+        uint256 depth;
+        uint256 records;
+        uint256 totalFen;
+    }
+
+    function _settle(bytes32 eventId, uint256 maxBids) private returns (bool done) {
         Settlement storage s = _settlements[eventId];
         if (!s.opened) revert NotOpen(eventId);
         if (s.settled) revert AlreadySettled(eventId);
-        s.settled = true;
+        Progress storage p = _progress[eventId];
         GridDemandResponse.Event memory e = demandResponse.events(eventId);
-        uint256[] memory numbers = demandResponse.bidsOf(eventId);
-        bytes32[] memory leaves = new bytes32[](numbers.length);
-        uint256 count = 0;
-        uint256 totalFen = 0;
-        for (uint256 i = 0; i < numbers.length; i++) {
-            GridDemandResponse.Delivery memory d = demandResponse.deliveries(numbers[i]);
-            if (!d.recorded) continue;
-            Record memory r = _record(e, numbers[i], d.deliveredKwh);
-            owed[r.payee] += r.subsidyFen;
-            totalFen += r.subsidyFen;
-            leaves[count++] = sha256(abi.encodePacked(bytes1(0x00), keccak256(abi.encode(r))));
-            emit Paid(eventId, r.bid, r.payee, r.viaMandate, r.payableWh, r.subsidyFen);
+        uint256 total = demandResponse.bidCountOf(eventId);
+        uint256 end = total - p.next < maxBids ? total : p.next + maxBids;
+        // The Merkle frontier in memory for this batch (at most one node per bit of the record count).
+        bytes32[] storage kept = _frontier[eventId];
+        bytes32[] memory frontier = new bytes32[](256);
+        Batch memory b = Batch(kept.length, p.records, p.totalFen);
+        for (uint256 i = 0; i < b.depth; i++) frontier[i] = kept[i];
+        for (uint256 i = p.next; i < end; i++) _settleBid(e, demandResponse.eventBidAt(eventId, i), frontier, b);
+        done = end == total;
+        if (!done) {
+            p.next = end;
+            p.records = b.records;
+            p.totalFen = b.totalFen;
+            for (uint256 i = 0; i < b.depth; i++) {
+                if (i < kept.length) kept[i] = frontier[i];
+                else kept.push(frontier[i]);
+            }
+            while (kept.length > b.depth) kept.pop();
+            return false;
         }
-        if (count == 0) revert NothingToSettle(eventId);
-        bytes32 root = _merkleRoot(leaves, count);
+        if (b.records == 0) revert NothingToSettle(eventId);
+        delete _progress[eventId];
+        delete _frontier[eventId];
+        s.settled = true;
+        bytes32 root = frontier[b.depth - 1];
+        for (uint256 i = b.depth - 1; i > 0; i--) root = sha256(abi.encodePacked(bytes1(0x01), frontier[i - 1], root));
         roots[eventId] = root;
-        emit Settled(eventId, root, count, totalFen);
+        emit Settled(eventId, root, b.records, b.totalFen);
+    }
+
+    /// @dev One bid of a batch: its record when it has a delivery, the payee credited, the leaf appended.
+    function _settleBid(GridDemandResponse.Event memory e, uint256 n, bytes32[] memory frontier, Batch memory b) private {
+        GridDemandResponse.Delivery memory d = demandResponse.deliveries(n);
+        if (!d.recorded) return;
+        Record memory r = _record(e, n, d.deliveredKwh);
+        owed[r.payee] += r.subsidyFen;
+        b.totalFen += r.subsidyFen;
+        b.depth = _append(frontier, b.depth, b.records, sha256(abi.encodePacked(bytes1(0x00), keccak256(abi.encode(r)))));
+        b.records += 1;
+        emit Paid(r.eventId, r.bid, r.payee, r.viaMandate, r.payableWh, r.subsidyFen);
     }
 
     /// @notice The digest an aggregator's claim presentation must be bound to: SHA-256 of the RFC 8785
@@ -222,17 +283,18 @@ contract GridSettlement {
         return uint64(value);
     }
 
-    /// @dev RFC 6962 Merkle tree hash over the first `count` leaf hashes, computed bottom-up in place:
-    /// pairing neighbours and promoting an odd last node unchanged gives the same root as the RFC's
-    /// split at the largest power of two below the count.
-    function _merkleRoot(bytes32[] memory level, uint256 count) private pure returns (bytes32) {
-        while (count > 1) {
-            uint256 next = 0;
-            for (uint256 i = 0; i < count; i += 2) {
-                level[next++] = i + 1 < count ? sha256(abi.encodePacked(bytes1(0x01), level[i], level[i + 1])) : level[i];
-            }
-            count = next;
+    /// @dev Appends leaf number `count` (0-based) to an RFC 6962 Merkle frontier: the roots of the
+    /// perfect subtrees the leaves so far decompose into, largest first (one per set bit of `count`).
+    /// Each trailing set bit of `count` is a full subtree of the new leaf's size to merge with. Folding
+    /// the frontier from the right gives the RFC's tree hash (its split at the largest power of two
+    /// below the count). Returns the new depth.
+    function _append(bytes32[] memory frontier, uint256 depth, uint256 count, bytes32 leaf) private pure returns (uint256) {
+        bytes32 node = leaf;
+        for (uint256 k = count; k & 1 == 1; k >>= 1) {
+            depth -= 1;
+            node = sha256(abi.encodePacked(bytes1(0x01), frontier[depth], node));
         }
-        return level[0];
+        frontier[depth] = node;
+        return depth + 1;
     }
 }

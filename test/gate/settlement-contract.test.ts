@@ -228,6 +228,69 @@ describe('GridSettlement: settle', () => {
     expect(sent.gasUsed).toBeLessThan(450_000n)
   })
 
+  it('settles in batches (settleBatch) to the same records, credits and Merkle root as one settle, keeping only a frontier between them', async () => {
+    const { w, e } = await scenario()
+    const ev = e.eventId
+    await w.ok(OPERATOR, w.settlement, 'open', [ev])
+    const c3 = await w.claim({ eventId: ev, n: 3, subject: AGG, actingFor: 'did:grid:z6MkU3' })
+    await w.ok(BIDDER, w.settlement, 'claim', [3n, c3.a, c3.sigs])
+    expect(await w.reverts(OPERATOR, w.settlement, 'settleBatch', [ev, 0n])).toEqual({ errorName: 'EmptyBatch', args: [] })
+    expect(await w.reverts(OUTSIDER, w.settlement, 'settleBatch', [ev, 1n])).toEqual({ errorName: 'NotOperator', args: [addr(OUTSIDER)] })
+    const records = PLAN.flatMap((p, i) => (p.deliveredKwh === undefined ? [] : [expected(ev, i + 1, p, i + 1 === 3)]))
+    const paid: unknown[] = []
+    // 8 bids (bid 6 has no delivery): 3 + 1 + 2 + 5 (the last batch asks for more than remain).
+    for (const [size, next, count] of [[3n, 3n, 3n], [1n, 4n, 4n], [2n, 6n, 5n]] as const) {
+      const sent = await w.ok(OPERATOR, w.settlement, 'settleBatch', [ev, size])
+      paid.push(...sent.events)
+      expect(sent.events.every((x) => x.eventName === 'Paid')).toBe(true)
+      expect(await w.call(w.settlement, 'progressOf', [ev])).toMatchObject({ next, records: count })
+      expect(await w.call(w.settlement, 'roots', [ev])).toBe(`0x${'00'.repeat(32)}`)
+    }
+    const last = await w.ok(OPERATOR, w.settlement, 'settleBatch', [ev, 5n])
+    paid.push(...last.events)
+    const totalFen = records.reduce((sum, r) => sum + r.subsidyFen, 0)
+    const root = chainSettlementRoot(records)
+    expect(paid).toEqual([
+      ...records.map((r) => ({
+        address: w.settlement,
+        eventName: 'Paid',
+        args: { eventId: ev, n: BigInt(r.bid), payee: r.payee, viaMandate: r.viaMandate, payableWh: BigInt(r.payableWh), subsidyFen: BigInt(r.subsidyFen) },
+      })),
+      { address: w.settlement, eventName: 'Settled', args: { eventId: ev, merkleRoot: root, records: 7n, totalFen: BigInt(totalFen) } },
+    ])
+    expect(await w.call(w.settlement, 'roots', [ev])).toBe(root)
+    expect(await w.call(w.settlement, 'owed', [h(AGG)])).toBe(752n)
+    expect(await w.call(w.settlement, 'owed', [h('did:grid:z6MkU7')])).toBe(4000n)
+    expect(await w.reverts(OPERATOR, w.settlement, 'settleBatch', [ev, 1n])).toEqual({ errorName: 'AlreadySettled', args: [ev] })
+  })
+
+  it('the frontier gives the RFC 6962 root for every record count from 1 to 9, one bid per transaction', async () => {
+    // Nine events with 1 to 9 bids; each settled one bid per transaction, so the frontier is stored
+    // and reloaded between every two records.
+    const w = await ChainWorld.create()
+    worlds.push(w)
+    const events: { eventId: Hex; end: number; plans: { n: number; p: Planned }[] }[] = []
+    for (let count = 1; count <= 9; count++) events.push({ ...(await w.invite(`peak-n${count}`, SECONDS, CAP)), plans: [] })
+    w.now += 60
+    let n = 0
+    for (const e of events) {
+      for (let i = 0; i < events.indexOf(e) + 1; i++) {
+        const p: Planned = { role: 'user', subject: `did:grid:z6MkN${events.indexOf(e)}x${i}`, capacityKw: 1 + i, priceFen: 100 + 7 * i, deliveredKwh: 1 + i }
+        const { b, a, sigs } = await w.bid({ eventId: e.eventId, ...p, licensedKw: 0 })
+        await w.ok(BIDDER, w.dr, 'bid', [b, a, sigs])
+        e.plans.push({ n: ++n, p })
+      }
+    }
+    w.now = Math.max(...events.map((e) => e.end))
+    for (const e of events) for (const { n: bid, p } of e.plans) await w.ok(OPERATOR, w.dr, 'recordDelivery', [BigInt(bid), BigInt(p.deliveredKwh!)])
+    for (const e of events) {
+      await w.ok(OPERATOR, w.settlement, 'open', [e.eventId])
+      for (let i = 0; i < e.plans.length; i++) await w.ok(OPERATOR, w.settlement, 'settleBatch', [e.eventId, 1n])
+      const records = e.plans.map(({ n: bid, p }) => expected(e.eventId, bid, p, false))
+      expect(await w.call(w.settlement, 'roots', [e.eventId]), `${records.length} records`).toBe(chainSettlementRoot(records))
+    }
+  })
+
   it('the TS mirror: a leaf is keccak256(abi.encode(record)), and a changed field changes the root', () => {
     const r: ChainSettlementRecord = {
       eventId: h('peak-1'),
