@@ -1,10 +1,13 @@
 import { base32 } from 'multiformats/bases/base32'
-import { toEventSelector, type AbiEvent, type Hex } from 'viem'
+import { toEventSelector, type Abi, type AbiEvent, type Hex } from 'viem'
 import { toHex } from '../../lib/bytes.js'
 import { REGISTRY_ARTIFACT } from '../registry-artifact.js'
 
 /** The bundled registry's ABI. */
 export const ABI = REGISTRY_ARTIFACT.abi
+
+/** The same ABI, untyped: for calls whose function name and arguments are chosen at run time. */
+export const DYNAMIC_ABI: Abi = ABI
 
 /** The registry `VERSION` this library reads. */
 export const REGISTRY_VERSION = 1n

@@ -1,8 +1,8 @@
-import { createClient, decodeFunctionResult, encodeFunctionData, type Address, type Hex, type Transport } from 'viem'
+import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type Transport } from 'viem'
 import { GridError, LedgerClosedError, LedgerUnavailableError } from '../../errors.js'
 import type { LedgerHead } from '../types.js'
-import { ABI, REGISTRY_VERSION } from './abi.js'
-import { unavailable } from './rpc.js'
+import { DYNAMIC_ABI, REGISTRY_VERSION } from './abi.js'
+import { rpcClientOf, unavailable } from './rpc.js'
 
 /** The registry's view functions the adapter calls. */
 export type RegistryView = 'changes' | 'anchoredAt' | 'admin' | 'isWriter' | 'VERSION' | 'deployedAt'
@@ -16,13 +16,13 @@ export class RegistryConnection {
   readonly registry: Address
   /** Blocks on top of a block before it counts as final. */
   readonly confirmations: number
-  readonly #client: ReturnType<typeof createClient>
+  readonly #client: ReturnType<typeof rpcClientOf>
   #ready: Promise<{ chainId: number; deployedAt: number }> | undefined
   #closed = false
 
   constructor(registry: Address, transport: Transport, confirmations: number) {
     this.registry = registry
-    this.#client = createClient({ transport })
+    this.#client = rpcClientOf(transport)
     this.confirmations = confirmations
   }
 
@@ -47,14 +47,14 @@ export class RegistryConnection {
 
   /** A raw JSON-RPC call: the transport's error as it is, for callers that decode it. */
   request(method: string, params: readonly unknown[]): Promise<unknown> {
-    return this.#client.request({ method, params } as never)
+    return this.#client.request({ method, params })
   }
 
   async view(functionName: RegistryView, args: readonly unknown[]): Promise<unknown> {
-    const data = encodeFunctionData({ abi: ABI, functionName, args } as never)
+    const data = encodeFunctionData({ abi: DYNAMIC_ABI, functionName, args })
     const result = (await this.rpc('eth_call', [{ to: this.registry, data }, 'latest'])) as Hex
     if (result === '0x') throw new LedgerUnavailableError(`no did:grid registry at ${this.registry}`)
-    return decodeFunctionResult({ abi: ABI, functionName, data: result } as never)
+    return decodeFunctionResult({ abi: DYNAMIC_ABI, functionName, data: result })
   }
 
   /** Chain id and deployment block, read once; also proves a registry lives at the address. */

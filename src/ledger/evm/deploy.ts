@@ -1,10 +1,10 @@
-import { createClient, encodeDeployData, getAddress, type Abi, type Address, type Hex } from 'viem'
+import { encodeDeployData, getAddress, type Abi, type Address, type Hex } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { LedgerUnavailableError } from '../../errors.js'
 import type { Eip1193Provider } from '../eip1193.js'
 import { REGISTRY_ARTIFACT } from '../registry-artifact.js'
 import { accountOf, addressOf } from './options.js'
-import { finalReceipt, transportOf, unavailable } from './rpc.js'
+import { finalReceipt, rpcClientOf, transportOf, unavailable } from './rpc.js'
 import type { RegistryArtifact } from './types.js'
 
 /** Options of {@link deployRegistry}. */
@@ -54,10 +54,10 @@ export async function deployArtifact(
   if (typeof artifact?.bytecode !== 'string' || !/^0x(?:[0-9a-f]{2})+$/i.test(artifact.bytecode) || !Array.isArray(artifact.abi)) {
     throw new TypeError('artifact must have an abi array and 0x-hex bytecode')
   }
-  const client = createClient({ transport: transportOf(options.rpc, options.timeoutMs) })
+  const client = rpcClientOf(transportOf(options.rpc, options.timeoutMs))
   const call = async (method: string, params: readonly unknown[]) => {
     try {
-      return await client.request({ method, params } as never)
+      return await client.request({ method, params })
     } catch (cause) {
       throw unavailable(method, cause)
     }

@@ -1,10 +1,18 @@
-import { custom, http, type Hex } from 'viem'
+import { createClient, custom, http, rpcSchema, type Hex, type Transport } from 'viem'
 import { GridError, LedgerUnavailableError } from '../../errors.js'
 import { messageOf } from '../../lib/message.js'
 import type { Eip1193Provider } from '../eip1193.js'
 
 /** A JSON-RPC call: method and positional parameters in, the node's result out. */
 export type RpcCall = (method: string, params: readonly unknown[]) => Promise<unknown>
+
+/** Any JSON-RPC method with positional parameters: the adapter names its methods and reads their results itself. */
+type AnyRpcSchema = [{ Method: string; Parameters?: readonly unknown[]; ReturnType: unknown }]
+
+/** A viem client over `transport` whose `request` takes any method (no cast at each call). */
+export function rpcClientOf(transport: Transport) {
+  return createClient({ transport, rpcSchema: rpcSchema<AnyRpcSchema>() })
+}
 
 /** viem's transport for an `rpc` option: HTTP(S) with two retries, or an EIP-1193 provider as is. */
 export function transportOf(rpc: string | Eip1193Provider, timeoutMs = 60_000) {
