@@ -8,6 +8,7 @@ import type { Receipt, Submittable } from '../types.js'
 import { ABI, hexOf, keyOf } from './abi.js'
 import type { RegistryConnection } from './connection.js'
 import type { RegistryReader } from './read.js'
+import { addressOf } from './options.js'
 import { finalReceipt, revertData, unavailable } from './rpc.js'
 
 /** Limits and timing of a {@link RegistryWriter}. */
@@ -133,7 +134,7 @@ export class RegistryWriter {
   /** Asks whether the account may anchor (one view call), so a refused writer sends nothing. */
   async #checkWriter(): Promise<void> {
     const address = this.#account!.address
-    if (!(await this.isWriter(address))) throw new LedgerForbiddenError(`account ${address} is not an allow-listed writer of registry ${this.#chain.registry}`)
+    if (!(await this.isWriter(addressOf(address)))) throw new LedgerForbiddenError(`account ${address} is not an allow-listed writer of registry ${this.#chain.registry}`)
   }
 
   /**
