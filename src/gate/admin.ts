@@ -1,21 +1,9 @@
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  createPublicClient,
-  createWalletClient,
-  custom,
-  getAddress,
-  http,
-  isAddress,
-  type Address,
-  type Hex,
-  type LocalAccount,
-  type Transport,
-} from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import { GridError, LedgerForbiddenError, LedgerRejectedError, LedgerUnavailableError } from '../errors.js'
+import { BaseError, ContractFunctionRevertedError, getAddress, isAddress, type Address, type Hex, type LocalAccount } from 'viem'
+import { LedgerForbiddenError, LedgerRejectedError, LedgerUnavailableError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
-import type { Eip1193Provider } from '../ledger/evm.js'
+import type { Eip1193Provider } from '../ledger/eip1193.js'
+import { onNode, publicClientOf, walletClientOf } from '../ledger/evm/clients.js'
+import { accountOf } from '../ledger/evm/options.js'
 import { recoverAttestors, type GateDomain, type RoleAttestation } from './attestation.js'
 import { GATE_ARTIFACT } from './gate-artifact.js'
 
@@ -68,12 +56,12 @@ export interface GateState {
  */
 export async function readGate(options: GateTarget & { fromBlock?: number; maxLogsRange?: number }): Promise<GateState> {
   const gate = addressOf(options?.gate, 'gate')
-  const client = publicClient(options.rpc)
+  const client = publicClientOf(options.rpc)
   const range = options.maxLogsRange ?? 5_000
   const from = options.fromBlock ?? 0
   if (!Number.isSafeInteger(range) || range < 1) throw new RangeError('maxLogsRange must be a positive integer')
   if (!Number.isSafeInteger(from) || from < 0) throw new RangeError('fromBlock must be a non-negative integer')
-  return node('readGate', async () => {
+  return onNode('readGate', async () => {
     const code = await client.getCode({ address: gate })
     if (code === undefined || code === '0x') throw new LedgerUnavailableError(`no contract at ${gate}`)
     const view = (functionName: string, args: readonly unknown[] = []) => client.readContract({ address: gate, abi: ABI, functionName, args } as never) as Promise<unknown>
@@ -236,32 +224,9 @@ export async function verifyAttestation(
 
 // -------------------------------------------------------------------------------------------------
 
-function transportOf(rpc: string | Eip1193Provider): Transport {
-  if (typeof rpc === 'string') {
-    if (!/^https?:\/\//.test(rpc)) throw new TypeError(`rpc must be an http(s) URL or an EIP-1193 provider, got ${JSON.stringify(rpc)}`)
-    return http(rpc, { retryCount: 2 })
-  }
-  if (typeof rpc?.request !== 'function') throw new TypeError('rpc must be an http(s) URL or an EIP-1193 provider')
-  return custom(rpc, { retryCount: 0 })
-}
-
-function publicClient(rpc: string | Eip1193Provider) {
-  return createPublicClient({ transport: transportOf(rpc), pollingInterval: typeof rpc === 'string' ? 250 : 10 })
-}
-
 function addressOf(value: unknown, name: string): Address {
   if (typeof value !== 'string' || !isAddress(value, { strict: false })) throw new TypeError(`${name} must be a 0x-prefixed 20-byte address`)
   return getAddress(value)
-}
-
-/** Runs a node call; whatever fails that is not already ours is the node's failure. */
-async function node<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (cause) {
-    if (cause instanceof GridError) throw cause
-    throw new LedgerUnavailableError(`${what} failed: ${messageOf(cause).split('\n')[0]}`, { cause })
-  }
 }
 
 /**
@@ -271,10 +236,10 @@ async function node<T>(what: string, call: () => Promise<T>): Promise<T> {
 async function transact(target: GateAdminTarget, functionName: 'addAttestor' | 'removeAttestor' | 'setThreshold' | 'setMaxAge', args: readonly unknown[]): Promise<GateTransaction> {
   if (typeof target !== 'object' || target === null) throw new TypeError('target must be { rpc, account, gate }')
   const gate = addressOf(target.gate, 'gate')
-  const account = typeof target.account === 'string' ? privateKeyOf(target.account) : target.account
+  const account = typeof target.account === 'string' ? accountOf(target.account) : target.account
   if (typeof account?.signTransaction !== 'function') throw new TypeError('account must be a 0x-prefixed 32-byte private key or a viem local account')
-  const client = publicClient(target.rpc)
-  const wallet = createWalletClient({ account, transport: transportOf(target.rpc) })
+  const client = publicClientOf(target.rpc)
+  const wallet = walletClientOf(target.rpc, account)
   const call = { address: gate, abi: ABI, functionName, args, account } as never
   try {
     await client.simulateContract(call)
@@ -288,15 +253,10 @@ async function transact(target: GateAdminTarget, functionName: 'addAttestor' | '
     }
     throw new LedgerUnavailableError(`${functionName} failed: ${messageOf(cause).split('\n')[0]}`, { cause })
   }
-  return node(functionName, async () => {
+  return onNode(functionName, async () => {
     const hash = await wallet.writeContract({ ...(call as object), chain: null, type: 'legacy', gasPrice: 0n } as never)
     const receipt = await client.waitForTransactionReceipt({ hash, timeout: target.timeoutMs ?? 60_000 })
     if (receipt.status !== 'success') throw new LedgerUnavailableError(`${functionName} transaction ${hash} reverted in block ${receipt.blockNumber}`)
     return { transactionHash: hash, blockNumber: Number(receipt.blockNumber) }
   })
-}
-
-function privateKeyOf(key: string): LocalAccount {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new TypeError('account must be a 0x-prefixed 32-byte private key or a viem local account')
-  return privateKeyToAccount(key as Hex)
 }

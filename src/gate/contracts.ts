@@ -1,5 +1,7 @@
 import { isAddress, type Address, type Hex, type LocalAccount } from 'viem'
-import { deployArtifact, type Eip1193Provider, type RegistryArtifact } from '../ledger/evm.js'
+import type { Eip1193Provider } from '../ledger/eip1193.js'
+import { deployArtifact } from '../ledger/evm/deploy.js'
+import type { RegistryArtifact } from '../ledger/evm/types.js'
 import { DEMAND_RESPONSE_ARTIFACT } from './demand-response-artifact.js'
 import { SETTLEMENT_ARTIFACT } from './settlement-artifact.js'
 

@@ -1,5 +1,7 @@
 import type { Address, Hex, LocalAccount } from 'viem'
-import { deployArtifact, type Eip1193Provider, type RegistryArtifact } from '../ledger/evm.js'
+import type { Eip1193Provider } from '../ledger/eip1193.js'
+import { deployArtifact } from '../ledger/evm/deploy.js'
+import type { RegistryArtifact } from '../ledger/evm/types.js'
 import { GATE_ARTIFACT } from './gate-artifact.js'
 
 /** Options of {@link deployGate}. */

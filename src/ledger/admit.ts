@@ -1,4 +1,5 @@
 import { LedgerRejectedError, type RejectedOperation } from '../errors.js'
+import { MAX_TIME } from '../lib/time.js'
 import { LIMITS } from '../method/limits.js'
 import { decodeOperation, operationFault, type EncodedOperation } from '../method/operation.js'
 import type { ReadOptions, Submittable } from './types.js'
@@ -49,8 +50,6 @@ export function admitBatch(operations: readonly Submittable[]): { unique: Encode
   }
   return { unique, indexOf }
 }
-
-const MAX_TIME = 253_402_300_799
 
 /** The ledger clock: whole Unix seconds, never going backwards. */
 export function nextTime(clock: () => number, last: number): number {

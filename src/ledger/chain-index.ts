@@ -1,7 +1,7 @@
 import { LedgerCorruptError } from '../errors.js'
 import type { EncodedOperation } from '../method/operation.js'
 import type { EvmLedger } from './evm.js'
-import { SqliteLedger, type SqliteLedgerOptions } from './sqlite-ledger.js'
+import { SqliteLedger, type SqliteLedgerOptions } from './sqlite/ledger.js'
 import type { LedgerHead, Receipt, Submittable } from './types.js'
 
 /** Options of {@link ChainIndex}. */

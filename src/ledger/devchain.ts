@@ -13,9 +13,9 @@ import {
   l1HardforkFromString,
   l1ProviderFactory,
 } from '@nomicfoundation/edr'
-import type { Eip1193Provider } from './evm.js'
+import type { Eip1193Provider } from './eip1193.js'
 
-export type { Eip1193Provider } from './evm.js'
+export type { Eip1193Provider } from './eip1193.js'
 
 /** Options of {@link createDevChain}. */
 export interface DevChainOptions {

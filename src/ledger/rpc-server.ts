@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listen } from '../lib/listen.js'
-import type { Eip1193Provider } from './devchain.js'
+import type { Eip1193Provider } from './eip1193.js'
 
 /** Options of {@link serveRpc}. */
 export interface RpcServerOptions {

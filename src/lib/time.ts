@@ -3,5 +3,8 @@ export function isoSeconds(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
-/** 9999-12-31T23:59:59Z in Unix seconds: the latest time that renders as an XML Schema dateTime. */
+/**
+ * The latest time, Unix seconds, that renders as an XML Schema dateTime with a four-digit year:
+ * 9999-12-31T23:59:59Z.
+ */
 export const MAX_TIME = 253_402_300_799
