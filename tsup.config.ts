@@ -11,6 +11,8 @@ export default defineConfig([
       'ledger/evm': 'src/ledger/evm.ts',
       'ledger/devchain': 'src/ledger/devchain.ts',
       'server/node': 'src/server/node.ts',
+      // The endpoint as a `Request → Response` function, without node:http (other runtimes, tests).
+      'server/handler': 'src/server/handler.ts',
       'gate/index': 'src/gate/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -6,6 +6,7 @@ export default defineConfig({
     alias: [
       { find: /^grid-did$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
       { find: /^grid-did\/server$/, replacement: fileURLToPath(new URL('./src/server/node.ts', import.meta.url)) },
+      { find: /^grid-did\/server\/handler$/, replacement: fileURLToPath(new URL('./src/server/handler.ts', import.meta.url)) },
       { find: /^grid-did\/gate$/, replacement: fileURLToPath(new URL('./src/gate/index.ts', import.meta.url)) },
       { find: /^grid-did\/ledger\/(sqlite|evm|devchain)$/, replacement: fileURLToPath(new URL('./src/ledger/$1.ts', import.meta.url)) },
     ],

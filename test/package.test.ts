@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { isBuiltin } from 'node:module'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
@@ -12,11 +14,11 @@ const run = (args: string[], input?: string) =>
 describe('package', () => {
 
   it('emits ESM, CommonJS and declarations for every entry point', () => {
-    for (const entry of ['index', 'ledger/sqlite', 'ledger/evm', 'ledger/devchain', 'server/node', 'gate/index']) {
+    for (const entry of ['index', 'ledger/sqlite', 'ledger/evm', 'ledger/devchain', 'server/node', 'server/handler', 'gate/index']) {
       for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true)
     }
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './ledger/evm', './ledger/devchain', './server', './gate', './package.json'])
+    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './ledger/evm', './ledger/devchain', './server', './server/handler', './gate', './package.json'])
   })
 
   const script = (mod: 'esm' | 'cjs') => `
@@ -78,5 +80,57 @@ describe('package', () => {
     }
     visit('index.js')
     expect(seen.size).toBeGreaterThan(1)
+  })
+
+  // grid-did/server/handler: createHandler without node:http, for runtimes that bring their own server.
+  it('keeps node:* out of the runtime-neutral handler entry (grid-did/server/handler) and the chunks it loads', () => {
+    // Every file of the entry's graph in dist, ESM and CommonJS: static, side-effect and dynamic imports.
+    const graph = (entry: string, pattern: RegExp) => {
+      const files = new Map<string, string[]>()
+      const visit = (file: string) => {
+        if (files.has(file)) return
+        const code = readFileSync(join(root, 'dist', file), 'utf8')
+        const specifiers = [...code.matchAll(pattern)].map((m) => m[1]!)
+        files.set(file, specifiers)
+        for (const s of specifiers) if (s.startsWith('.')) visit(join(dirname(file), s))
+      }
+      visit(entry)
+      return files
+    }
+    const esm = graph('server/handler.js', /(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g)
+    const cjs = graph('server/handler.cjs', /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)
+    for (const files of [esm, cjs]) {
+      expect(files.size).toBeGreaterThan(1)
+      for (const [file, specifiers] of files) expect(specifiers.filter((s) => s.startsWith('node:') || isBuiltin(s)), file).toEqual([])
+    }
+
+    // And loaded for real, with a loader hook that refuses node:http and its kin to everyone, and every
+    // Node built-in to the package's own files (dependencies may pick their Node builds: another
+    // runtime gives them their portable ones).
+    const dist = pathToFileURL(join(root, 'dist') + '/').href
+    const hook = `data:text/javascript,${encodeURIComponent(
+      "import { isBuiltin } from 'node:module';" +
+        'export async function resolve(specifier, context, next) {' +
+        ` if (isBuiltin(specifier) && (/^(node:)?(http|https|http2|net|tls)$/.test(specifier) || (context.parentURL ?? '').startsWith(${JSON.stringify(dist)})))` +
+        "   throw new Error('blocked built-in ' + specifier + ' from ' + context.parentURL);" +
+        ' return next(specifier, context) }',
+    )}`
+    const out = JSON.parse(
+      run(
+        ['--input-type=module'],
+        `
+        import { register } from 'node:module'
+        register(${JSON.stringify(hook)})
+        const blocked = await import('node:http').then(() => false, (err) => /blocked built-in node:http/.test(err.message))
+        const { createHandler, negotiate } = await import('grid-did/server/handler')
+        const grid = await import('grid-did')
+        const ledger = new grid.MemoryLedger()
+        const handler = createHandler({ resolver: new grid.GridResolver({ networks: { pkg: ledger } }) })
+        const res = await handler(new Request('http://x/1.0/methods'))
+        process.stdout.write(JSON.stringify({ blocked, status: res.status, body: await res.json(), negotiated: negotiate('application/did+json').kind }))
+        `,
+      ),
+    )
+    expect(out).toEqual({ blocked: true, status: 200, body: ['grid'], negotiated: 'document' })
   })
 })

@@ -1,6 +1,8 @@
 import { AttestationRefusedError, GridError, HeightNotReachedError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
-import { problemJson, readBody, type Handler } from '../server/handler.js'
+import { readRequestBody } from '../server/body.js'
+import type { Handler } from '../server/endpoint.js'
+import { problemJson } from '../server/problem.js'
 import { roleAttestationTypedData } from './attestation.js'
 import type { AttestationRequest, Attestor } from './attestor.js'
 
@@ -77,7 +79,7 @@ export function createAttestorHandler(options: AttestorHandlerOptions): Handler 
     }
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     if (type !== 'application/json') return problem(415, 'Unsupported Media Type', 'ERR_GRID_UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json')
-    const text = await readBody(request, maxBody)
+    const text = await readRequestBody(request, maxBody)
     if (typeof text === 'number') return problem(413, 'Content Too Large', 'ERR_GRID_BODY_TOO_LARGE', `the request body is larger than ${maxBody} bytes`)
     const parsed = parseRequest(text)
     if (typeof parsed === 'string') return problem(400, 'Bad Request', 'ERR_GRID_BAD_REQUEST', parsed)

@@ -3,7 +3,9 @@ import { listen } from '../lib/listen.js'
 import type { Socket } from 'node:net'
 import { Readable } from 'node:stream'
 import { messageOf } from '../lib/message.js'
-import { endpointOf, type EndpointReply, type EndpointRequest, type Handler } from './handler.js'
+import { Lru } from '../lib/lru.js'
+import { readBody } from './body.js'
+import { endpointOf, type EndpointReply, type EndpointRequest, type Handler } from './endpoint.js'
 
 export { createHandler, negotiate } from './handler.js'
 export type { Handler, HandlerOptions } from './handler.js'
@@ -35,9 +37,9 @@ export interface RunningServer {
 
 /**
  * Runs a {@link Handler} on `node:http`: what `grid-did serve` uses, exported for services.
- * Calls a handler made by {@link createHandler} directly (no WHATWG `Request`/`Response` per
- * request) and any other through a `Request` and `Response`; applies receive timeouts and logs one
- * line per request.
+ * Calls the endpoint a handler made by {@link createHandler} carries (no WHATWG `Request`/`Response`
+ * per request) and any other handler through a `Request` and `Response`; applies receive timeouts
+ * and logs one line per request.
  * @example
  * ```ts
  * const { url, close } = await serve(createHandler({ resolver }), { port: 8080 })
@@ -49,7 +51,7 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   const host = options.host ?? '127.0.0.1'
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log
   const grace = options.shutdownGraceMs ?? 5_000
-  // A handler made by createHandler is called without building a WHATWG Request and Response.
+  // A handler made by createHandler carries its endpoint: called without building a WHATWG Request and Response.
   const endpoint = endpointOf(handler)
   const targets = new Targets(host)
   const answer: (req: IncomingMessage) => Promise<EndpointReply> = endpoint
@@ -174,10 +176,10 @@ type Target = EndpointRequest['url']
 /**
  * Request targets parsed as `new URL` parses them, remembered by their raw text: clients repeat the
  * same few, and parsing is a visible share of a cached answer's cost. Bounded: 1,000 targets of up
- * to 1,024 characters, forgotten all at once when full.
+ * to 1,024 characters, the least recently used forgotten first.
  */
 class Targets {
-  readonly #parsed = new Map<string, Target>()
+  readonly #parsed = new Lru<string, Target>({ maxEntries: 1_000 })
   readonly #origin: string
 
   constructor(host: string) {
@@ -200,10 +202,7 @@ class Targets {
       throw new MalformedRequest(`the request target is not a valid URL: ${messageOf(err)}`)
     }
     target = Object.freeze({ href: url.href, pathname: url.pathname, search: url.search })
-    if (raw.length <= 1_024) {
-      if (this.#parsed.size >= 1_000) this.#parsed.clear()
-      this.#parsed.set(raw, target)
-    }
+    if (raw.length <= 1_024) this.#parsed.set(raw, target)
     return target
   }
 
@@ -232,53 +231,8 @@ class NodeRequest implements EndpointRequest {
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
   }
 
-  /**
-   * The body as text, or `max` when it is larger (as the WHATWG adapter reads it). A larger body is
-   * left unread, not cancelled: cancelling would destroy the socket before the 413 is sent.
-   */
-  async text(max: number): Promise<string | number> {
-    if (Number(this.#req.headers['content-length'] ?? 0) > max) return max
-    const bytes = await readAtMost(this.#req, max)
-    return bytes ? new TextDecoder().decode(bytes) : max
+  /** The body as text, or `max` when it is larger: {@link readBody}, which leaves a larger body unread. */
+  text(max: number): Promise<string | number> {
+    return readBody(this.#req, this.#req.headers['content-length'], max)
   }
-}
-
-/**
- * Reads a request body to its end, or stops (pausing the request, which stays unread) once it
- * exceeds `max` bytes: undefined then. Rejects when the connection fails or closes first.
- */
-function readAtMost(req: IncomingMessage, max: number): Promise<Uint8Array | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const stop = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('close', onClose)
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= max) return void chunks.push(chunk)
-      stop()
-      req.pause()
-      resolve(undefined)
-    }
-    const onEnd = () => {
-      stop()
-      resolve(Buffer.concat(chunks, size))
-    }
-    const onError = (err: Error) => {
-      stop()
-      reject(err)
-    }
-    const onClose = () => {
-      stop()
-      reject(new Error('the connection closed before the request body was complete'))
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-    req.on('close', onClose)
-  })
 }

@@ -1,0 +1,82 @@
+import { messageOf } from '../lib/message.js'
+import type { GridResolver } from '../resolver/resolver.js'
+import { json, type Answer } from './answer.js'
+import type { EndpointRequest } from './endpoint.js'
+import { identifiers, type IdentifiersContext } from './identifiers.js'
+import { DOCUMENT_TYPES, RESULT_TYPES, URI_LIST } from './negotiate.js'
+import { problem } from './problem.js'
+import { PREFIX } from './target.js'
+
+/** What the routes work with, made once per handler. */
+export interface RouterOptions {
+  resolver: GridResolver
+  /** Longest accepted request URL, characters. */
+  maxUrl: number
+  /** DIDs listed by `GET /1.0/testIdentifiers`. */
+  testIdentifiers: readonly string[]
+  identifiers: IdentifiersContext
+}
+
+/**
+ * The endpoint's routes: `OPTIONS` anywhere, `GET`/`HEAD` on `/health` and the `/1.0/…` metadata
+ * routes, and `GET`/`HEAD`/`POST` on `/1.0/identifiers/…`; 405, 404 and 414 otherwise. The answers
+ * that need no I/O come back without a promise.
+ */
+export function createRouter(options: RouterOptions): (request: EndpointRequest) => Answer | Promise<Answer> {
+  const { resolver, maxUrl, identifiers: context } = options
+  const tests = { grid: [...options.testIdentifiers] }
+  return (request) => {
+    const url = request.url
+    if (url.href.length > maxUrl) return problem(414, 'URI Too Long', `the request URL is longer than ${maxUrl} characters`)
+    const path = url.pathname
+    if (request.method === 'OPTIONS') return { status: 204, headers: {}, body: null }
+    const isIdentifiers = path.startsWith(PREFIX)
+    const allowed = isIdentifiers ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD']
+    if (!allowed.includes(request.method)) {
+      return problem(405, 'Method Not Allowed', `${request.method} is not allowed on ${path.slice(0, 100)}`, { allow: allowed.join(', ') })
+    }
+    switch (path) {
+      case '/health':
+        return health(resolver)
+      case '/1.0/methods':
+        return json(['grid'])
+      case '/1.0/testIdentifiers':
+        return json(tests)
+      case '/1.0/properties':
+        return json({ grid: { networks: resolver.networks, contentTypes: [...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES), URI_LIST] } })
+      case '/1.0/traits':
+        return json({ grid: TRAITS })
+    }
+    if (!isIdentifiers) return problem(404, 'Not Found', `no route ${path.slice(0, 100)}`)
+    return identifiers(request, context)
+  }
+}
+
+/** DIF DID traits of did:grid. */
+const TRAITS = {
+  updatable: true,
+  deactivatable: true,
+  deletable: false,
+  rotatable: true,
+  enumerable: false,
+  historyAvailable: true,
+  humanReadable: false,
+  locationIndependent: true,
+  selfCertifying: true,
+}
+
+/** `GET /health`: each network's head, 503 `degraded` when one cannot be read. */
+async function health(resolver: GridResolver): Promise<Answer> {
+  const networks: Record<string, unknown> = {}
+  let ok = true
+  for (const name of resolver.networks) {
+    try {
+      const head = await resolver.head(name)
+      networks[name] = { height: head.height, finalizedHeight: head.finalizedHeight, time: head.time }
+    } catch (err) {
+      ok = false
+      networks[name] = { error: messageOf(err) }
+    }
+  }
+  return json({ status: ok ? 'ok' : 'degraded', networks }, ok ? 200 : 503)
+}
