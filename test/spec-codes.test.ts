@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import * as cliErrors from '../src/cli/errors.js'
 import * as errors from '../src/errors.js'
 import type { GridErrorCode, OperationFaultReason } from '../src/errors.js'
-import type { AttestorErrorCode } from '../src/gate/attestor-handler.js'
+import type { AttestorErrorCode } from '../src/server/attestor-handler.js'
 import { REASON_CODES, TOKEN_REASONS, type ReasonCode } from '../src/vc/reasons.js'
 
 const ROOT = join(import.meta.dirname, '..')

@@ -123,7 +123,7 @@ export function registerGateCommands(program: Command, io: Io, ctx: Context): vo
       const ledger = ctx.globals().ledger ?? process.env.GRID_DID_LEDGER
       if (!ledger || ledger === 'embedded') throw new UsageError(FOLLOWS)
       const signer = await account(o.key)
-      const [{ createAttestor }, { createAttestorHandler }, { serve }] = await Promise.all([import('../gate/attestor.js'), import('../gate/attestor-handler.js'), import('../server/node.js')])
+      const [{ createAttestor }, { createAttestorHandler }, { serve }] = await Promise.all([import('../gate/attestor.js'), import('../server/attestor-handler.js'), import('../server/node.js')])
       const home = await ctx.openHome({ create: false, onSyncError: (err) => io.stderr(`sync failed: ${printable(err instanceof Error ? err.message : String(err))}\n`) })
       let running: Awaited<ReturnType<typeof serve>> | undefined
       try {

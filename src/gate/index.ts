@@ -28,7 +28,5 @@ export type { ChainSettlementRecord } from './settlement.js'
 // Attestor service (helper "attestor").
 export { createAttestor } from './attestor.js'
 export type { AttestationRequest, Attestor, AttestorIndex, AttestorOptions } from './attestor.js'
-export { createAttestorHandler } from './attestor-handler.js'
-export type { AttestorErrorCode, AttestorHandlerOptions } from './attestor-handler.js'
 export { addAttestor, readGate, removeAttestor, setMaxAge, setThreshold, verifyAttestation } from './admin.js'
 export type { AttestationVerification, GateAdminTarget, GateState, GateTarget, GateTransaction, VerifyAttestationOptions } from './admin.js'

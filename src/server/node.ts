@@ -9,6 +9,8 @@ import { endpointOf, type EndpointReply, type EndpointRequest, type Handler } fr
 
 export { createHandler, negotiate } from './handler.js'
 export type { Handler, HandlerOptions } from './handler.js'
+export { createAttestorHandler } from './attestor-handler.js'
+export type { AttestorErrorCode, AttestorHandlerOptions } from './attestor-handler.js'
 
 /** Options of {@link serve}. */
 export interface ServeOptions {

@@ -8,11 +8,11 @@ import { join } from 'node:path'
 import { getAddress, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AttestationRefusedError, createAttestor, createAttestorHandler, recoverAttestors, type RoleAttestation } from 'grid-did/gate'
+import { AttestationRefusedError, createAttestor, recoverAttestors, type RoleAttestation } from 'grid-did/gate'
 import { GridError, HeightNotReachedError, LedgerUnavailableError, createPresentation, termsDigest, type RoleRequirement } from '../../src/index.js'
 import { ChainIndex } from '../../src/ledger/chain-index.js'
 import { EvmLedger } from '../../src/ledger/evm.js'
-import { serve, type RunningServer } from '../../src/server/node.js'
+import { createAttestorHandler, serve, type RunningServer } from '../../src/server/node.js'
 import { LedgerWorld } from './ledger-world.js'
 
 const ACCOUNT = privateKeyToAccount(`0x${'a7'.repeat(32)}`)

@@ -1,10 +1,10 @@
 import { AttestationRefusedError, GridError, HeightNotReachedError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
-import { readRequestBody } from '../server/body.js'
-import type { Handler } from '../server/endpoint.js'
-import { problemJson } from '../server/problem.js'
-import { roleAttestationTypedData } from './attestation.js'
-import type { AttestationRequest, Attestor } from './attestor.js'
+import { readRequestBody } from './body.js'
+import type { Handler } from './endpoint.js'
+import { problemJson } from './problem.js'
+import { roleAttestationTypedData } from '../gate/role-attestation.js'
+import type { AttestationRequest, Attestor } from '../gate/attestor.js'
 
 /** Options of {@link createAttestorHandler}. */
 export interface AttestorHandlerOptions {
