@@ -1,7 +1,8 @@
+import type { PrivateKeyAccount } from 'viem/accounts'
 import { keystoreAddress, openAccountKeystore } from './keystore.js'
 
 /** An admin, deployer or attestor account (viem) from an EVM account keystore, checked against the address the file shows. */
-export async function accountFromKeystore(file: string, passphrase: () => Promise<string>) {
+export async function accountFromKeystore(file: string, passphrase: () => Promise<string>): Promise<PrivateKeyAccount> {
   const { privateKeyToAccount } = await import('viem/accounts')
   return privateKeyToAccount(openAccountKeystore(file, await passphrase(), (k) => privateKeyToAccount(k).address))
 }

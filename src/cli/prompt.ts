@@ -45,7 +45,7 @@ function readFromTerminal(input: SecretInput): Promise<string> {
     const decoder = new StringDecoder('utf8')
     const wasRaw = input.isRaw === true
     let secret: string[] = []
-    let escape: 'none' | 'start' | 'csi' = 'none'
+    let escape: 'none' | 'start' | 'csi' | 'ss3' = 'none'
     const finish = (error: Error | undefined) => {
       input.removeListener('data', onData)
       input.removeListener('end', onEnd)
@@ -57,9 +57,14 @@ function readFromTerminal(input: SecretInput): Promise<string> {
     }
     const onData = (chunk: string | Buffer) => {
       for (const c of typeof chunk === 'string' ? chunk : decoder.write(chunk)) {
-        // ESC [ parameters… final byte (0x40–0x7e), or ESC and one character.
+        // Keys that send escape sequences (arrows, Home, F1…): ESC [ parameters… final byte
+        // (0x40–0x7e), ESC O and one character, or ESC and one character.
         if (escape === 'start') {
-          escape = c === '[' ? 'csi' : 'none'
+          escape = c === '[' ? 'csi' : c === 'O' ? 'ss3' : 'none'
+          continue
+        }
+        if (escape === 'ss3') {
+          escape = 'none'
           continue
         }
         if (escape === 'csi') {
@@ -110,9 +115,10 @@ function readLine(input: SecretInput): Promise<string> {
         return
       }
       line += typeof chunk === 'string' ? chunk.slice(0, at) : decoder.end(chunk.subarray(0, at))
+      // Put back only once this reader is gone, or the stream would hand the rest straight back to it.
+      finish(undefined)
       const rest = chunk.slice(at + 1)
       if (rest.length > 0) input.unshift(rest)
-      finish(undefined)
     }
     const onEnd = () => {
       line += decoder.end()

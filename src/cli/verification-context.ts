@@ -12,7 +12,10 @@ export function utilityOf(home: Home, given: string | undefined): string {
   return parseDid(utility).did
 }
 
-/** What `vc verify` and `role check` verify against: the home's resolver, the utility's trust registry, `--at` (default now), the finalized height. */
+/**
+ * What `vc verify` and `role check` verify against: the home's resolver, the utility's trust
+ * registry, `--at` (default now) and the ledger's finalized height.
+ */
 export async function verificationContext(home: Home, at: string | undefined, utility: string | undefined): Promise<VerificationContext> {
   const u = utilityOf(home, utility)
   const head = await home.ledger.head()

@@ -23,7 +23,6 @@ import { utilityOf, verificationContext as context } from '../verification-conte
 
 /** `grid-did vc …`: issue role credentials (one or a CSV batch) and mandates, verify, revoke, suspend, reinstate. */
 export function registerVcCommands(program: Command, { io, passphrase, read, write, setExit }: CommandContext): void {
-  // ---------------------------------------------------------------------------------------------
   const vc = program.command('vc').description('role credentials and mandates')
   vc.command('issue')
     .description('issue a role credential; prints the JWT')
