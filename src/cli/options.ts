@@ -66,3 +66,9 @@ export function bindingOption(value: string | undefined): string | undefined {
   if (value !== undefined && !isBinding(value)) throw new UsageError('--binding must be 0x and 64 lowercase hex digits (the termsDigest of the terms)')
   return value
 }
+
+/** `--gate`: the role gate's address. */
+export function gateAddress(value: string): string {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new UsageError(`--gate must be a 0x-prefixed 20-byte address, got "${printable(value)}"`)
+  return value
+}

@@ -2,9 +2,8 @@ import type { Command } from 'commander'
 import { accountFromKeystore } from '../account.js'
 import type { CommandContext } from '../context.js'
 import { UsageError } from '../errors.js'
-import { collect, numberOption, portOption } from '../options.js'
+import { collect, gateAddress, numberOption, portOption } from '../options.js'
 import { printable } from '../printable.js'
-import { gateAddress } from './gate.js'
 
 const FOLLOWS = '`attest serve` follows a chain: pass --ledger evm:<rpc-url>#<registry> (or set $GRID_DID_LEDGER)'
 

@@ -2,8 +2,7 @@ import type { Command } from 'commander'
 import { accountFromKeystore, addressArg } from '../account.js'
 import type { CommandContext } from '../context.js'
 import { UsageError } from '../errors.js'
-import { collect, numberOption } from '../options.js'
-import { printable } from '../printable.js'
+import { collect, gateAddress, numberOption } from '../options.js'
 
 /** `grid-did gate …`: deploy the role gate, show it, govern its attestors, threshold and maximum decision age. */
 export function registerGateCommands(program: Command, ctx: CommandContext): void {
@@ -83,10 +82,4 @@ export function registerGateCommands(program: Command, ctx: CommandContext): voi
     const { setMaxAge } = await import('../../gate/admin.js')
     await after(o, await setMaxAge(await target(o), blocks), `max age set to ${blocks} blocks`)
   })
-}
-
-/** `--gate`: the role gate's address. */
-export function gateAddress(value: string): string {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new UsageError(`--gate must be a 0x-prefixed 20-byte address, got "${printable(value)}"`)
-  return value
 }
