@@ -2,28 +2,11 @@ import { Command, CommanderError, Option } from 'commander'
 import { GridError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
 import { CliError, UsageError } from './errors.js'
-import { registerCommands } from './commands.js'
+import { registerCommands } from './commands/index.js'
+import { nodeIo, type Io } from './io.js'
 import { printable } from './printable.js'
 
-/** Where a command writes: stdout for results, stderr for progress and errors. */
-export interface Io {
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  /** Whether stderr is an interactive terminal (progress bars, prompts). */
-  interactive: boolean
-  readStdin: () => Promise<string>
-}
-
-const nodeIo: Io = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  interactive: process.stderr.isTTY === true,
-  readStdin: async () => {
-    const chunks: Buffer[] = []
-    for await (const c of process.stdin) chunks.push(c as Buffer)
-    return Buffer.concat(chunks).toString('utf8')
-  },
-}
+export type { Io } from './io.js'
 
 /**
  * Runs the CLI; resolves to the exit code: 0 success (or allowed), 1 failure (or denied), 2 usage
