@@ -66,7 +66,11 @@ export async function floodBench(ctx: BenchContext): Promise<void> {
     const party = () => newParty(ledger)
     const utility = await party()
     const schemas = await publishRoleSchemas({ did: utility.did, signer: utility.signer }, { ledger, resolver })
-    const registry = await publishTrustRegistry({ did: utility.did, signer: utility.signer }, { ledger, resolver }, { roles: { user: { issuers: [utility.did], schema: schemas.user } } })
+    const registry = await publishTrustRegistry(
+      { did: utility.did, signer: utility.signer },
+      { ledger, resolver },
+      { roles: { user: { issuers: [utility.did], schema: schemas.user } } },
+    )
     const status = new StatusRegistry({ did: utility.did, signer: utility.signer, ledger, resolver, store: new MemoryStatusIndexStore() })
     const user = await party()
     const credential = await issueRoleCredential({
@@ -76,7 +80,13 @@ export async function floodBench(ctx: BenchContext): Promise<void> {
       schema: schemas.user,
       status,
       validUntil: new Date(Date.now() + 365 * 86_400_000),
-      claims: { accountNumber: '3301060001', meterIds: ['M-330106-01'], voltageLevel: '10kV', contractedCapacityKva: 800, region: '330106' },
+      claims: {
+        accountNumber: '3301060001',
+        meterIds: ['M-330106-01'],
+        voltageLevel: '10kV',
+        contractedCapacityKva: 800,
+        region: '330106',
+      },
     })
     const audience = `${utility.did}#response-contract`
     const challenge = 'bench-flood-0001'
@@ -97,14 +107,28 @@ export async function floodBench(ctx: BenchContext): Promise<void> {
     const n = Math.round(1500 * ctx.scale)
     const junk: Uint8Array[] = []
     for (let i = 0; i < n; i++) {
-      const op = await publishResource({ did: utility.did, resourceId: 'trust-registry', resourceType: registry.resourceType, content: { junk: i, pad: 'x'.repeat(PAD) }, prev: registry.cid, signer: stranger })
+      const op = await publishResource({
+        did: utility.did,
+        resourceId: 'trust-registry',
+        resourceType: registry.resourceType,
+        content: { junk: i, pad: 'x'.repeat(PAD) },
+        prev: registry.cid,
+        signer: stranger,
+      })
       junk.push(op.bytes)
       if (junk.length === 100 || i === n - 1) await ledger.submit(junk.splice(0))
     }
     const flooded = await measure(await request())
     if (!clean.allowed || !flooded.allowed) throw new Error('the benchmark presentation is denied')
     // The floor: verifying one junk version once (decode, canonical form, signature).
-    const sample = await publishResource({ did: utility.did, resourceId: 'trust-registry', resourceType: registry.resourceType, content: { junk: -1, pad: 'x'.repeat(PAD) }, prev: registry.cid, signer: stranger })
+    const sample = await publishResource({
+      did: utility.did,
+      resourceId: 'trust-registry',
+      resourceType: registry.resourceType,
+      content: { junk: -1, pad: 'x'.repeat(PAD) },
+      prev: registry.cid,
+      signer: stranger,
+    })
     const verifyMs = await medianMs(200, () => decodeOperation(sample.bytes))
     await ledger.close()
 
@@ -115,11 +139,43 @@ export async function floodBench(ctx: BenchContext): Promise<void> {
       `flood: ${n} junk versions of ${sample.bytes.length} bytes; cold check ${clean.ms.toFixed(1)} → ${flooded.ms.toFixed(1)} ms, ` +
         `peak RSS growth ${clean.rssMb.toFixed(1)} → ${flooded.rssMb.toFixed(1)} MB, peak live memory ${clean.liveMb.toFixed(1)} → ${flooded.liveMb.toFixed(1)} MB`,
     )
-    ctx.record({ name: `cold role check, ${n.toLocaleString('en')} junk trust-registry versions`, value: flooded.ms, unit: 'ms', baseline: 'the same cold check, no junk', baselineValue: clean.ms, target: 'reported', met: null })
-    ctx.record({ name: 'cold role check: time per junk version', value: perJunkMs * 1000, unit: 'µs', baseline: 'decodeOperation of one junk version (the floor)', baselineValue: verifyMs * 1000, target: '≤ 3× the floor', met: perJunkMs <= 3 * verifyMs })
+    ctx.record({
+      name: `cold role check, ${n.toLocaleString('en')} junk trust-registry versions`,
+      value: flooded.ms,
+      unit: 'ms',
+      baseline: 'the same cold check, no junk',
+      baselineValue: clean.ms,
+      target: 'reported',
+      met: null,
+    })
+    ctx.record({
+      name: 'cold role check: time per junk version',
+      value: perJunkMs * 1000,
+      unit: 'µs',
+      baseline: 'decodeOperation of one junk version (the floor)',
+      baselineValue: verifyMs * 1000,
+      target: '≤ 3× the floor',
+      met: perJunkMs <= 3 * verifyMs,
+    })
     const junkMb = (n * sample.bytes.length) / 2 ** 20
-    ctx.record({ name: `cold role check: peak RSS growth, ${n.toLocaleString('en')} junk versions`, value: flooded.rssMb, unit: 'MB', baseline: 'the same cold check, no junk', baselineValue: Math.max(clean.rssMb, 0.01), target: 'reported', met: null })
-    ctx.record({ name: 'cold role check: peak RSS growth per junk version', value: perJunkKb, unit: 'KB', baseline: 'size of one junk version', baselineValue: sample.bytes.length / 1024, target: 'reported', met: null })
+    ctx.record({
+      name: `cold role check: peak RSS growth, ${n.toLocaleString('en')} junk versions`,
+      value: flooded.rssMb,
+      unit: 'MB',
+      baseline: 'the same cold check, no junk',
+      baselineValue: Math.max(clean.rssMb, 0.01),
+      target: 'reported',
+      met: null,
+    })
+    ctx.record({
+      name: 'cold role check: peak RSS growth per junk version',
+      value: perJunkKb,
+      unit: 'KB',
+      baseline: 'size of one junk version',
+      baselineValue: sample.bytes.length / 1024,
+      target: 'reported',
+      met: null,
+    })
     ctx.record({
       name: `cold role check: peak live memory, ${n.toLocaleString('en')} junk versions`,
       value: flooded.liveMb,
@@ -129,7 +185,15 @@ export async function floodBench(ctx: BenchContext): Promise<void> {
       target: `bounded: ≤ 32 MB whatever the junk (${Math.round(junkMb)} MB)`,
       met: flooded.liveMb <= 32,
     })
-    ctx.record({ name: 'cold role check: peak live memory per junk version', value: livePerJunkKb, unit: 'KB', baseline: 'size of one junk version', baselineValue: sample.bytes.length / 1024, target: 'reported', met: null })
+    ctx.record({
+      name: 'cold role check: peak live memory per junk version',
+      value: livePerJunkKb,
+      unit: 'KB',
+      baseline: 'size of one junk version',
+      baselineValue: sample.bytes.length / 1024,
+      target: 'reported',
+      met: null,
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -141,12 +205,20 @@ async function measure(request: MeasureRequest): Promise<Measured> {
   for (let i = 0; i < RUNS; i++) runs.push(await measureInChild(request, false))
   const live = await measureInChild(request, true)
   const median = (pick: (m: Measured) => number) => runs.map(pick).sort((a, b) => a - b)[Math.floor(RUNS / 2)]!
-  return { ms: median((m) => m.ms), rssMb: median((m) => m.rssMb), liveMb: live.liveMb, allowed: live.allowed && runs.every((m) => m.allowed) }
+  return {
+    ms: median((m) => m.ms),
+    rssMb: median((m) => m.rssMb),
+    liveMb: live.liveMb,
+    allowed: live.allowed && runs.every((m) => m.allowed),
+  }
 }
 
 function measureInChild(request: MeasureRequest, live: boolean): Promise<Measured> {
   const execArgv = ['--import', 'tsx', ...(live ? ['--expose-gc'] : [])]
-  const child = fork(fileURLToPath(import.meta.url), [MEASURE_FLAG, ...(live ? ['live'] : [])], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(fileURLToPath(import.meta.url), [MEASURE_FLAG, ...(live ? ['live'] : [])], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   return new Promise<Measured>((resolve, reject) => {
     let result: Measured | undefined
     child.on('message', (m: Measured | { error: string }) => {
@@ -177,7 +249,11 @@ if (process.argv[2] === MEASURE_FLAG && process.send) {
       const sampler = gc && setInterval(() => (peak = Math.max(peak, liveBytes())), 2)
       const before = process.resourceUsage().maxRSS
       const t = performance.now()
-      const result = await checkRole(r.vp, { role: 'user', action: 'response.bid' }, { resolver, trustRegistry: r.trustRegistry, audience: r.audience, challenge: r.challenge, time: r.time, height: r.height })
+      const result = await checkRole(
+        r.vp,
+        { role: 'user', action: 'response.bid' },
+        { resolver, trustRegistry: r.trustRegistry, audience: r.audience, challenge: r.challenge, time: r.time, height: r.height },
+      )
       const ms = performance.now() - t
       const rssMb = (process.resourceUsage().maxRSS - before) / 1024
       if (sampler) clearInterval(sampler)

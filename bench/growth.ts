@@ -70,7 +70,8 @@ async function depthRows(ctx: BenchContext, dir: string): Promise<void> {
 
     const coldMs = async (did: string, versionId: number, runs: number, resolver = cold) => {
       const check = await resolver.resolve(did)
-      if (check.didDocumentMetadata.versionId !== String(versionId)) throw new Error(`${did}: resolved ${JSON.stringify(check.didResolutionMetadata)}`)
+      if (check.didDocumentMetadata.versionId !== String(versionId))
+        throw new Error(`${did}: resolved ${JSON.stringify(check.didResolutionMetadata)}`)
       return medianMs(runs, () => resolver.resolve(did))
     }
     const ms = new Map<number, number>()
@@ -87,13 +88,32 @@ async function depthRows(ctx: BenchContext, dir: string): Promise<void> {
 
     const base = ms.get(1)!
     const row = (name: string, value: number, target: string, met: boolean | null) =>
-      ctx.record({ name, value: round(value), unit: 'ms', baseline: 'same, history depth 1', baselineValue: round(base), ratio: round(value / base), target, met })
+      ctx.record({
+        name,
+        value: round(value),
+        unit: 'ms',
+        baseline: 'same, history depth 1',
+        baselineValue: round(base),
+        ratio: round(value / base),
+        target,
+        met,
+      })
     for (const depth of depths.slice(1)) {
       const value = ms.get(depth)!
       const final = depth === 1000
-      row(`cold resolve (cache: false), history depth ${depth.toLocaleString('en')}`, value, final ? '≤ 5 ms' : 'reported', final ? value <= 5 : null)
+      row(
+        `cold resolve (cache: false), history depth ${depth.toLocaleString('en')}`,
+        value,
+        final ? '≤ 5 ms' : 'reported',
+        final ? value <= 5 : null,
+      )
     }
-    row(`cold resolve (cache: false), history depth 1,000, the last ${lag} after the newest checkpoint (worst case)`, lagMs, '≤ 5 ms', lagMs <= 5)
+    row(
+      `cold resolve (cache: false), history depth 1,000, the last ${lag} after the newest checkpoint (worst case)`,
+      lagMs,
+      '≤ 5 ms',
+      lagMs <= 5,
+    )
     ctx.record({
       name: 'cold resolve (cache: false, checkpoints: false), history depth 1,000',
       value: round(fullMs),
@@ -126,7 +146,9 @@ async function storeRows(ctx: BenchContext, dir: string): Promise<void> {
   let t = performance.now()
   await seedInChild(ctx, smallPath, small, samples)
   await seedInChild(ctx, bigPath, big, samples)
-  ctx.log(`growth: seeded ${small.toLocaleString('en')} + ${big.toLocaleString('en')} DIDs in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  ctx.log(
+    `growth: seeded ${small.toLocaleString('en')} + ${big.toLocaleString('en')} DIDs in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  )
 
   // Resident memory with each store open and every sampled DID resolved once.
   const rss = async (path: string) => {
@@ -134,7 +156,8 @@ async function storeRows(ctx: BenchContext, dir: string): Promise<void> {
     const resolver = new GridResolver({ networks: { [NETWORK]: ledger }, cache: false })
     for (const s of samples) {
       const r = await resolver.resolve(s.did)
-      if (r.didDocumentMetadata.versionId !== String(SAMPLE_UPDATES + 1)) throw new Error(`${s.did}: ${JSON.stringify(r.didResolutionMetadata)}`)
+      if (r.didDocumentMetadata.versionId !== String(SAMPLE_UPDATES + 1))
+        throw new Error(`${s.did}: ${JSON.stringify(r.didResolutionMetadata)}`)
     }
     const mb = process.memoryUsage().rss / 2 ** 20
     await ledger.close()
@@ -171,7 +194,9 @@ async function storeRows(ctx: BenchContext, dir: string): Promise<void> {
     }
     const msSmall = median(timesSmall)
     const msBig = median(timesBig)
-    ctx.log(`growth: cold resolve, ${small} DIDs ${msSmall.toFixed(3)} ms, ${big} DIDs ${msBig.toFixed(3)} ms (${timesBig.length} samples each)`)
+    ctx.log(
+      `growth: cold resolve, ${small} DIDs ${msSmall.toFixed(3)} ms, ${big} DIDs ${msBig.toFixed(3)} ms (${timesBig.length} samples each)`,
+    )
     ctx.record({
       name: `cold resolve (cache: false), ${SAMPLE_UPDATES} updates, ${big.toLocaleString('en')} DIDs in store`,
       value: round(msBig),
@@ -206,7 +231,11 @@ async function chainOf(updates: number): Promise<{ did: string; ops: EncodedOper
     network: NETWORK,
     updateKey: key,
     recoveryKey: recovery,
-    document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: key.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+    document: {
+      verificationMethods: [
+        { id: 'key-1', type: 'Multikey', publicKeyMultibase: key.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] },
+      ],
+    },
   })
   const ops: EncodedOperation[] = [create]
   let head = create.cid
@@ -249,7 +278,10 @@ type SeedMessage = { log: string } | { done: { batches: number; operations: numb
 
 function seedInChild(ctx: BenchContext, path: string, dids: number, samples: { ops: Uint8Array[] }[]): Promise<void> {
   const request: SeedRequest = { path, dids, samples: samples.map((s) => s.ops.map((b) => Buffer.from(b).toString('base64'))) }
-  const child = fork(fileURLToPath(import.meta.url), [SEED_FLAG], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(fileURLToPath(import.meta.url), [SEED_FLAG], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   return new Promise<void>((resolve, reject) => {
     let done = false
     child.on('message', (m: SeedMessage) => {
@@ -257,7 +289,9 @@ function seedInChild(ctx: BenchContext, path: string, dids: number, samples: { o
       else if ('error' in m) reject(new Error(`seeding ${path} failed: ${m.error}`))
       else {
         done = true
-        ctx.log(`growth: seeded ${path}: ${m.done.operations.toLocaleString('en')} operations in ${m.done.batches} batches, ${m.done.seconds.toFixed(1)} s`)
+        ctx.log(
+          `growth: seeded ${path}: ${m.done.operations.toLocaleString('en')} operations in ${m.done.batches} batches, ${m.done.seconds.toFixed(1)} s`,
+        )
       }
     })
     child.on('error', reject)
@@ -322,7 +356,10 @@ interface SignedBatch {
   digests: ArrayBuffer
 }
 
-async function seedStore(request: SeedRequest, log: (line: string) => void): Promise<{ batches: number; operations: number; seconds: number }> {
+async function seedStore(
+  request: SeedRequest,
+  log: (line: string) => void,
+): Promise<{ batches: number; operations: number; seconds: number }> {
   const started = performance.now()
   const samples = request.samples.map((ops) => ops.map((b) => decodeOperation(new Uint8Array(Buffer.from(b, 'base64')))))
   const fillers = request.dids - samples.length

@@ -55,9 +55,18 @@ export async function httpBench(ctx: BenchContext): Promise<void> {
 
     const runs: { bare: LoadResult[]; ours: LoadResult[] } = { bare: [], ours: [] }
     for (let round = 0; round < 2; round++) {
-      for (const [side, url] of [['bare', bare.url], ['ours', ours.url]] as const) {
+      for (const [side, url] of [
+        ['bare', bare.url],
+        ['ours', ours.url],
+      ] as const) {
         // Each server is warmed up once, before its first measured run.
-        const { result } = await load({ url: `${url}${path}`, headers, connections: CONNECTIONS, duration: seconds, warmup: round === 0 ? 1 : 0 })
+        const { result } = await load({
+          url: `${url}${path}`,
+          headers,
+          connections: CONNECTIONS,
+          duration: seconds,
+          warmup: round === 0 ? 1 : 0,
+        })
         runs[side].push(checked(`${side} run ${round + 1}`, result))
         ctx.log(`http: ${side} run ${round + 1}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`)
       }
@@ -98,7 +107,9 @@ export async function httpBench(ctx: BenchContext): Promise<void> {
     const firstPeak = Math.max(before, ...samples.slice(0, half))
     const secondPeak = Math.max(...samples.slice(half))
     const mb = (x: number) => x / 2 ** 20
-    ctx.log(`http: ${amount} requests in ${result.duration} s; RSS ${mb(before).toFixed(1)} MB before, peak ${mb(firstPeak).toFixed(1)} MB (1st half), ${mb(secondPeak).toFixed(1)} MB (2nd half)`)
+    ctx.log(
+      `http: ${amount} requests in ${result.duration} s; RSS ${mb(before).toFixed(1)} MB before, peak ${mb(firstPeak).toFixed(1)} MB (1st half), ${mb(secondPeak).toFixed(1)} MB (2nd half)`,
+    )
     ctx.record({
       name: `resident memory (peak RSS) of the endpoint's process during ${amount >= 1_000_000 ? `${amount / 1_000_000}M` : `${amount / 1_000}k`} requests`,
       value: mb(Math.max(firstPeak, secondPeak)),
@@ -166,7 +177,9 @@ function load(job: LoadJob, during?: () => () => void): Promise<{ result: LoadRe
 /** `result`, after checking that every request succeeded. */
 function checked(label: string, result: LoadResult): LoadResult {
   if (result.errors + result.timeouts + result.non2xx > 0 || result.requests.total === 0) {
-    throw new Error(`${label}: ${result.requests.total} requests, ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`)
+    throw new Error(
+      `${label}: ${result.requests.total} requests, ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
+    )
   }
   return result
 }

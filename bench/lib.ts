@@ -60,7 +60,11 @@ export async function newParty(ledger: Ledger): Promise<JwtSigner> {
     network: 'sgcc',
     updateKey: Ed25519KeyPair.generate(),
     recoveryKey: Ed25519KeyPair.generate(),
-    document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: signer.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+    document: {
+      verificationMethods: [
+        { id: 'key-1', type: 'Multikey', publicKeyMultibase: signer.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] },
+      ],
+    },
   })
   await ledger.submit([op.bytes])
   return { did: op.did, keyId: 'key-1', signer }

@@ -29,9 +29,16 @@ const ctx: BenchContext = {
   quick,
   scale: quick ? 0.2 : 1,
   record(row) {
-    const full: Row = { ...row, value: round(row.value), baselineValue: round(row.baselineValue), ratio: round(row.ratio ?? row.value / row.baselineValue) }
+    const full: Row = {
+      ...row,
+      value: round(row.value),
+      baselineValue: round(row.baselineValue),
+      ratio: round(row.ratio ?? row.value / row.baselineValue),
+    }
     rows.push(full)
-    process.stderr.write(`  ${full.name}: ${full.value} ${full.unit} (${full.ratio}× ${full.baseline})${full.met === null ? '' : full.met ? ' — met' : ' — MISSED'}\n`)
+    process.stderr.write(
+      `  ${full.name}: ${full.value} ${full.unit} (${full.ratio}× ${full.baseline})${full.met === null ? '' : full.met ? ' — met' : ' — MISSED'}\n`,
+    )
   },
   log: (line) => process.stderr.write(`  ${line}\n`),
 }
@@ -44,10 +51,26 @@ async function basicsBench(c: BenchContext): Promise<void> {
   const n = Math.round(2000 * c.scale)
   const native = await rate(n * 5, () => ed25519Verify(sig, msg, key.publicKey, 'native'))
   const js = await rate(n, () => ed25519Verify(sig, msg, key.publicKey, 'js'))
-  c.record({ name: 'Ed25519 verify, native path', value: native, unit: 'ops/s', baseline: 'pure-JS path (@noble/ed25519), same rule set', baselineValue: js, target: 'reported', met: null })
+  c.record({
+    name: 'Ed25519 verify, native path',
+    value: native,
+    unit: 'ops/s',
+    baseline: 'pure-JS path (@noble/ed25519), same rule set',
+    baselineValue: js,
+    target: 'reported',
+    met: null,
+  })
   const op = (await didWithUpdates(1)).ops[1]!
   const check = await rate(n * 5, () => decodeOperation(op.bytes))
-  c.record({ name: 'decodeOperation (size, JCS, shape, signature)', value: check, unit: 'ops/s', baseline: 'native Ed25519 verify alone', baselineValue: native, target: 'reported', met: null })
+  c.record({
+    name: 'decodeOperation (size, JCS, shape, signature)',
+    value: check,
+    unit: 'ops/s',
+    baseline: 'native Ed25519 verify alone',
+    baselineValue: native,
+    target: 'reported',
+    met: null,
+  })
 }
 
 const modules: [string, (c: BenchContext) => Promise<void>][] = [
@@ -67,14 +90,24 @@ for (const [name, run] of modules) {
   process.stderr.write(`${name}: ${((performance.now() - t) / 1000).toFixed(1)} s\n`)
 }
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` }
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+}
 const seconds = Math.round((performance.now() - started) / 1000)
 const fmt = (x: number) => x.toLocaleString('en')
-console.log(`\ngrid-did benchmarks${quick ? ' (--quick)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${seconds} s\n`)
+console.log(
+  `\ngrid-did benchmarks${quick ? ' (--quick)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${seconds} s\n`,
+)
 console.log('| benchmark | value | baseline (same run) | baseline value | ratio | target | met |')
 console.log('|---|---:|---|---:|---:|---|:-:|')
 for (const r of rows) {
-  console.log(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.baseline} | ${fmt(r.baselineValue)} ${r.unit} | ${r.ratio}× | ${r.target} | ${r.met === null ? '–' : r.met ? 'yes' : '**no**'} |`)
+  console.log(
+    `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.baseline} | ${fmt(r.baselineValue)} ${r.unit} | ${r.ratio}× | ${r.target} | ${r.met === null ? '–' : r.met ? 'yes' : '**no**'} |`,
+  )
 }
 const file = join(import.meta.dirname, 'results.json')
 writeFileSync(file, `${JSON.stringify({ machine, quick, date: new Date().toISOString(), seconds, rows }, null, 2)}\n`)

@@ -26,7 +26,8 @@ const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'grid-did-quickstart-'
 const ledger = new SqliteLedger(join(dir, 'ledger.db'), { create: true })
 const resolver = new GridResolver({ networks: { sgcc: ledger } })
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
-const show = (label: string, value: unknown) => console.log(`   ${label.padEnd(22)} ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+const show = (label: string, value: unknown) =>
+  console.log(`   ${label.padEnd(22)} ${typeof value === 'string' ? value : JSON.stringify(value)}`)
 
 console.log(`did:grid quickstart — embedded ledger at ${join(dir, 'ledger.db')}`)
 
@@ -51,7 +52,10 @@ show('anchored at', `height ${created!.height}, position ${created!.position}, b
 
 step(2, 'Resolve it (W3C DID Resolution result).')
 let result = await resolver.resolve(did)
-show('verificationMethod', result.didDocument!.verificationMethod!.map((vm) => vm.id.split('#')[1]))
+show(
+  'verificationMethod',
+  result.didDocument!.verificationMethod!.map((vm) => vm.id.split('#')[1]),
+)
 show('assertionMethod', result.didDocument!.assertionMethod)
 show('versionId', result.didDocumentMetadata.versionId)
 
@@ -68,7 +72,10 @@ const update = await updateDid(await resolver.resolveState(did), updateKey, {
 })
 await ledger.submit([update.bytes])
 result = await resolver.resolve(did)
-show('services', result.didDocument!.service!.map((s) => s.id.split('#')[1]))
+show(
+  'services',
+  result.didDocument!.service!.map((s) => s.id.split('#')[1]),
+)
 show('versionId', result.didDocumentMetadata.versionId)
 
 step(4, 'Rotate the update key; the old key can no longer change the DID.')
@@ -79,7 +86,10 @@ await ledger.submit([stale.bytes])
 result = await resolver.resolve(did)
 show('versionId', result.didDocumentMetadata.versionId)
 show('update with old key', 'anchored, but skipped by every resolver (unauthorized)')
-show('services still', result.didDocument!.service!.map((s) => s.id.split('#')[1]))
+show(
+  'services still',
+  result.didDocument!.service!.map((s) => s.id.split('#')[1]),
+)
 
 step(5, 'Resolve the DID as it was created (versionId=1), through did-resolver.')
 const didResolver = new Resolver(getResolver(resolver))
@@ -100,13 +110,19 @@ await ledger.submit([
     await updateDid(await resolver.resolveState(did), newUpdateKey, {
       patches: [
         { action: 'remove-verification-method', id: 'key-1' },
-        { action: 'add-verification-method', method: { id: 'evil', type: 'Multikey', publicKeyMultibase: thief.publicKeyMultibase, purposes: ['assertionMethod'] } },
+        {
+          action: 'add-verification-method',
+          method: { id: 'evil', type: 'Multikey', publicKeyMultibase: thief.publicKeyMultibase, purposes: ['assertionMethod'] },
+        },
       ],
       newUpdateKey: thief,
     })
   ).bytes,
 ])
-show('after theft', (await resolver.resolve(did)).didDocument!.verificationMethod!.map((vm) => vm.id.split('#')[1]))
+show(
+  'after theft',
+  (await resolver.resolve(did)).didDocument!.verificationMethod!.map((vm) => vm.id.split('#')[1]),
+)
 const freshUpdate = Ed25519KeyPair.generate()
 const freshRecovery = Ed25519KeyPair.generate()
 const recover = await recoverDid(await resolver.resolveState(did), recoveryKey, {
@@ -121,7 +137,10 @@ const recover = await recoverDid(await resolver.resolveState(did), recoveryKey, 
 // The thief tries again in the same batch, after the recovery: its key is no longer the update key.
 const retry = await updateDid(await resolver.resolveState(did), thief, { patches: [{ action: 'remove-verification-method', id: 'evil' }] })
 await ledger.submit([recover.bytes, retry.bytes])
-show('after recovery', (await resolver.resolve(did)).didDocument!.verificationMethod!.map((vm) => vm.id.split('#')[1]))
+show(
+  'after recovery',
+  (await resolver.resolve(did)).didDocument!.verificationMethod!.map((vm) => vm.id.split('#')[1]),
+)
 
 step(8, 'Deactivate (recovery key; final).')
 await ledger.submit([(await deactivateDid(await resolver.resolveState(did), freshRecovery)).bytes])

@@ -32,7 +32,10 @@ export function compileSettlement(evmVersion: EvmVersion) {
 
 type Output = {
   errors?: { severity: string; formattedMessage: string }[]
-  contracts: Record<string, Record<string, { abi: { type: string; name?: string }[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>
+  contracts: Record<
+    string,
+    Record<string, { abi: { type: string; name?: string }[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+  >
 }
 
 /**
@@ -47,7 +50,10 @@ function compileContract(name: string, files: readonly string[], evmVersion: Evm
     evmVersion,
     optimizer: { enabled: true, runs: 200 },
     metadata: { bytecodeHash: 'none' as const },
-    outputSelection: { [files[0]!]: { [name]: ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] }, ...(withGateErrors ? { 'GridRoleGate.sol': { GridRoleGate: ['abi'] } } : {}) },
+    outputSelection: {
+      [files[0]!]: { [name]: ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] },
+      ...(withGateErrors ? { 'GridRoleGate.sol': { GridRoleGate: ['abi'] } } : {}),
+    },
   }
   const output = JSON.parse(solc.compile(JSON.stringify({ language: 'Solidity', sources, settings }))) as Output
   const problems = (output.errors ?? []).filter((e) => e.severity === 'error' || e.severity === 'warning')
@@ -56,7 +62,9 @@ function compileContract(name: string, files: readonly string[], evmVersion: Evm
   let abi = contract.abi
   if (withGateErrors) {
     const own = new Set(abi.filter((item) => item.type === 'error').map((item) => item.name))
-    const gateErrors = output.contracts['GridRoleGate.sol']!.GridRoleGate!.abi.filter((item) => item.type === 'error' && !own.has(item.name))
+    const gateErrors = output.contracts['GridRoleGate.sol']!.GridRoleGate!.abi.filter(
+      (item) => item.type === 'error' && !own.has(item.name),
+    )
     abi = [...abi, ...gateErrors]
   }
   return {

@@ -75,7 +75,12 @@ export async function lifecycleVectors() {
     nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
     document: {
       verificationMethods: [
-        { id: 'key-1', type: 'Multikey', publicKeyMultibase: k['signing-1'].publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] },
+        {
+          id: 'key-1',
+          type: 'Multikey',
+          publicKeyMultibase: k['signing-1'].publicKeyMultibase,
+          purposes: ['authentication', 'assertionMethod'],
+        },
       ],
     },
   })
@@ -85,7 +90,10 @@ export async function lifecycleVectors() {
     'update',
     await updateDid(await resolver.resolveState(did), k['update-1'], {
       patches: [
-        { action: 'add-verification-method', method: { id: 'key-2', type: 'Multikey', publicKeyMultibase: k['signing-2'].publicKeyMultibase, purposes: ['assertionMethod'] } },
+        {
+          action: 'add-verification-method',
+          method: { id: 'key-2', type: 'Multikey', publicKeyMultibase: k['signing-2'].publicKeyMultibase, purposes: ['assertionMethod'] },
+        },
         { action: 'add-service', service: { id: 'dr', type: 'DemandResponseEndpoint', serviceEndpoint: 'https://dr.sgcc.example/api/' } },
       ],
     }),
@@ -98,7 +106,12 @@ export async function lifecycleVectors() {
       newRecoveryKey: k['recovery-2'],
       document: {
         verificationMethods: [
-          { id: 'key-3', type: 'Multikey', publicKeyMultibase: k['signing-2'].publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] },
+          {
+            id: 'key-3',
+            type: 'Multikey',
+            publicKeyMultibase: k['signing-2'].publicKeyMultibase,
+            purposes: ['authentication', 'assertionMethod'],
+          },
         ],
       },
     }),
@@ -135,18 +148,78 @@ function addLToS(sigHex: string): string {
 
 /** The 12 edge cases of "Taming the many EdDSAs" (Chalkias et al., 2020) plus our own. */
 const SPECCHECK: [string, string, string, string][] = [
-  ['small-order A, small-order R, S = 0', '8c93255d71dcab10e8f379c26200f3c7bd5f09d9bc3068d3ef4edeb4853022b6', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000'],
-  ['small-order A, mixed-order R', '9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa', 'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04'],
-  ['mixed-order A, small-order R', 'aebf3f2601a0c8c5d39cc7d8911642f740b78168218da8471772b35f9d35b9ab', 'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e'],
-  ['mixed-order A and R, passes cofactored and cofactorless', '9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79', 'cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d', '9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009'],
-  ['mixed-order A and R, passes cofactored only', 'e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c', 'cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d', '160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09'],
-  ['mixed-order A and R, passes cofactored only (k not reduced)', 'e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c', 'cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d', '21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405'],
-  ['S > L (S + L of a valid S)', '85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40', '442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623', 'e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514'],
-  ['S >> L (high bits set)', '85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40', '442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623', '8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22'],
-  ['non-canonical R (small order), passes cofactored', '9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41', 'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff03be9678ac102edcd92b0210bb34d7428d12ffc5df5f37e359941266a4e35f0f'],
-  ['non-canonical R (small order), passes with reduced R in hash', '9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41', 'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffca8c5b64cd208982aa38d4936621a4775aa233aa0505711d8fdcfdaa943d4908'],
-  ['non-canonical A (small order), passes with reduced A in hash', 'e96b7021eb39c1a163b6da4e3093dcd3f21387da4cc4572be588fafae23c155b', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', 'a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04'],
-  ['non-canonical A (small order), passes with unreduced A in hash', '39a591f5321bbe07fd5a23dc2f39d025d74526615746727ceefd6e82ae65c06f', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', 'a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04'],
+  [
+    'small-order A, small-order R, S = 0',
+    '8c93255d71dcab10e8f379c26200f3c7bd5f09d9bc3068d3ef4edeb4853022b6',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000',
+  ],
+  [
+    'small-order A, mixed-order R',
+    '9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+    'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04',
+  ],
+  [
+    'mixed-order A, small-order R',
+    'aebf3f2601a0c8c5d39cc7d8911642f740b78168218da8471772b35f9d35b9ab',
+    'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e',
+  ],
+  [
+    'mixed-order A and R, passes cofactored and cofactorless',
+    '9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79',
+    'cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d',
+    '9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009',
+  ],
+  [
+    'mixed-order A and R, passes cofactored only',
+    'e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c',
+    'cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d',
+    '160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09',
+  ],
+  [
+    'mixed-order A and R, passes cofactored only (k not reduced)',
+    'e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c',
+    'cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d',
+    '21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405',
+  ],
+  [
+    'S > L (S + L of a valid S)',
+    '85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40',
+    '442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623',
+    'e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514',
+  ],
+  [
+    'S >> L (high bits set)',
+    '85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40',
+    '442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623',
+    '8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22',
+  ],
+  [
+    'non-canonical R (small order), passes cofactored',
+    '9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41',
+    'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff03be9678ac102edcd92b0210bb34d7428d12ffc5df5f37e359941266a4e35f0f',
+  ],
+  [
+    'non-canonical R (small order), passes with reduced R in hash',
+    '9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41',
+    'f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffca8c5b64cd208982aa38d4936621a4775aa233aa0505711d8fdcfdaa943d4908',
+  ],
+  [
+    'non-canonical A (small order), passes with reduced A in hash',
+    'e96b7021eb39c1a163b6da4e3093dcd3f21387da4cc4572be588fafae23c155b',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    'a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04',
+  ],
+  [
+    'non-canonical A (small order), passes with unreduced A in hash',
+    '39a591f5321bbe07fd5a23dc2f39d025d74526615746727ceefd6e82ae65c06f',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    'a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04',
+  ],
 ]
 
 /** Ed25519 accept/reject vectors under the did:grid rule set. `valid` is what both backends return. */
@@ -155,13 +228,14 @@ export function ed25519Vectors() {
     name: 'RFC 8032 §7.1 TEST 1 (empty message)',
     message: '',
     publicKey: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
-    signature: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+    signature:
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
   }
   const k = keys()['signing-1']
   const msg = Buffer.from('did:grid vector message').toString('hex')
   const good = toHex(k.signSync(hex(msg)))
   const pub = toHex(k.publicKey)
-  const flipped = good.slice(0, 10) + ((parseInt(good.slice(10, 12), 16) ^ 1).toString(16).padStart(2, '0')) + good.slice(12)
+  const flipped = good.slice(0, 10) + (parseInt(good.slice(10, 12), 16) ^ 1).toString(16).padStart(2, '0') + good.slice(12)
   const cases = [
     rfc8032,
     { name: 'valid signature by test key signing-1', message: msg, publicKey: pub, signature: good },
@@ -223,7 +297,16 @@ export async function credentialVectors() {
       updateKey: kp(`${name}-update`),
       recoveryKey: kp(`${name}-recovery`),
       nonce: `${name}-nonce`.padEnd(22, 'A'),
-      document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: signing.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+      document: {
+        verificationMethods: [
+          {
+            id: 'key-1',
+            type: 'Multikey',
+            publicKeyMultibase: signing.publicKeyMultibase,
+            purposes: ['authentication', 'assertionMethod'],
+          },
+        ],
+      },
     })
     await ledger.submit([op.bytes])
     return { did: op.did, jwt: { did: op.did, keyId: 'key-1', signer: signing }, signing }
@@ -249,10 +332,18 @@ export async function credentialVectors() {
     },
   })
   await ledger.submit([registry.bytes])
-  const entries = (['revocation', 'suspension'] as const).map((purpose) => statusEntry(`${utility.did}/resources/status-${purpose}-1`, purpose, 94567))
+  const entries = (['revocation', 'suspension'] as const).map((purpose) =>
+    statusEntry(`${utility.did}/resources/status-${purpose}-1`, purpose, 94567),
+  )
   for (const e of entries) {
     const content = statusListContent(e.statusListCredential, utility.did, e.statusPurpose, await new Bitstring(131_072).encode())
-    await anchorResource({ did: utility.did, signer: utility.signing }, target, `status-${e.statusPurpose}-1`, 'BitstringStatusListCredential', content)
+    await anchorResource(
+      { did: utility.did, signer: utility.signing },
+      target,
+      `status-${e.statusPurpose}-1`,
+      'BitstringStatusListCredential',
+      content,
+    )
   }
   t += 3600
   const times = { issuedAt: t, validUntil: t + 365 * 86_400 }
@@ -275,7 +366,12 @@ export async function credentialVectors() {
     subject: aggregator.did,
     schema: schemas.aggregator,
     status: aggEntries,
-    claims: { organizationName: 'Zhejiang Load Aggregation Co.', unifiedSocialCreditCode: '91350100M000100Y43', licensedRegions: ['330100', '330106'], maxAggregatedCapacityKw: 50_000 },
+    claims: {
+      organizationName: 'Zhejiang Load Aggregation Co.',
+      unifiedSocialCreditCode: '91350100M000100Y43',
+      licensedRegions: ['330100', '330106'],
+      maxAggregatedCapacityKw: 50_000,
+    },
   })
   const mandate = await issueMandate({
     ...times,
@@ -289,15 +385,33 @@ export async function credentialVectors() {
   })
   const audience = `${utility.did}#response-contract`
   const challenge = 'event-2026-03-01-peak-0001'
-  const at = { resolver, trustRegistry: trustRegistryUrl(utility.did), audience, challenge, time: t + 60, height: (await ledger.head()).height }
-  const present = (holder: typeof user, credentials: string[]) => createPresentation({ holder: holder.jwt, credentials, audience, challenge, issuedAt: t + 30 })
+  const at = {
+    resolver,
+    trustRegistry: trustRegistryUrl(utility.did),
+    audience,
+    challenge,
+    time: t + 60,
+    height: (await ledger.head()).height,
+  }
+  const present = (holder: typeof user, credentials: string[]) =>
+    createPresentation({ holder: holder.jwt, credentials, audience, challenge, issuedAt: t + 30 })
   const userVp = await present(user, [userCredential])
   const aggregatorVp = await present(aggregator, [aggregatorCredential, mandate, userCredential])
   const allowedSelf = await checkRole(userVp, { role: 'user', action: 'response.bid', capacityKw: 300 }, at)
-  const allowedMandate = await checkRole(aggregatorVp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 150 }, at)
-  const overMandate = await checkRole(aggregatorVp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 250 }, at)
+  const allowedMandate = await checkRole(
+    aggregatorVp,
+    { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 150 },
+    at,
+  )
+  const overMandate = await checkRole(
+    aggregatorVp,
+    { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 250 },
+    at,
+  )
   t += 3600
-  await new StatusRegistry({ did: utility.did, signer: utility.signing, ledger, resolver, store: new MemoryStatusIndexStore() }).revoke(userCredential)
+  await new StatusRegistry({ did: utility.did, signer: utility.signing, ledger, resolver, store: new MemoryStatusIndexStore() }).revoke(
+    userCredential,
+  )
   const revokedAt = { ...at, time: t + 60, height: (await ledger.head()).height }
   const revoked = await checkRole(await present(user, [userCredential]), { role: 'user', action: 'response.bid' }, { ...revokedAt })
   const revokedList = await resolver.dereference(entries[0]!.statusListCredential)
@@ -305,7 +419,11 @@ export async function credentialVectors() {
     description:
       'Role credentials on network sgcc, clock from 2026-03-01T00:00:00Z: a utility publishes its schemas, trust registry and status lists as DID-linked resources, issues a user and an aggregator credential, the user mandates the aggregator; presentations and role-check decisions, before and after the user credential is revoked.',
     dids: { utility: utility.did, user: user.did, aggregator: aggregator.did },
-    trustRegistry: { ...opVector('trust registry', registry), url: trustRegistryUrl(utility.did), indexKey: resourceSuffix(utility.did, 'trust-registry') },
+    trustRegistry: {
+      ...opVector('trust registry', registry),
+      url: trustRegistryUrl(utility.did),
+      indexKey: resourceSuffix(utility.did, 'trust-registry'),
+    },
     schemaUser: (await resolver.resolveResource(schemas.user)).version.content,
     userCredential: decodeJwt(userCredential),
     aggregatorCredential: decodeJwt(aggregatorCredential),
@@ -313,8 +431,14 @@ export async function credentialVectors() {
     aggregatorPresentation: decodeJwt(aggregatorVp),
     decisions: {
       userForItself: { ...allowedSelf, requirement: { role: 'user', action: 'response.bid', capacityKw: 300 } },
-      aggregatorUnderMandate: { ...allowedMandate, requirement: { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 150 } },
-      aggregatorOverMandate: { ...overMandate, requirement: { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 250 } },
+      aggregatorUnderMandate: {
+        ...allowedMandate,
+        requirement: { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 150 },
+      },
+      aggregatorOverMandate: {
+        ...overMandate,
+        requirement: { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did, capacityKw: 250 },
+      },
       userRevoked: { ...revoked, requirement: { role: 'user', action: 'response.bid' } },
     },
     revokedList: { contentMetadata: revokedList.contentMetadata, content: revokedList.contentStream },

@@ -4,12 +4,20 @@
  * `didResolutionMetadata.error` instead (DID Resolution §Errors). One catalogue of codes
  * (`errors/codes.ts`); the classes grouped by what failed, one file a group.
  *
- * @see ../spec/did-grid.md#errors
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#errors
  */
 export type { GridErrorCode, OperationFaultReason } from './errors/codes.js'
 export { GridError } from './errors/grid-error.js'
 export { InvalidDidError, InvalidDidUrlError, InvalidKeyError, InvalidOperationError } from './errors/invalid-input.js'
-export { LedgerRejectedError, LedgerUnavailableError, LedgerClosedError, LedgerCorruptError, LedgerForbiddenError, HeightNotReachedError, type RejectedOperation } from './errors/ledger.js'
+export {
+  LedgerRejectedError,
+  LedgerUnavailableError,
+  LedgerClosedError,
+  LedgerCorruptError,
+  LedgerForbiddenError,
+  HeightNotReachedError,
+  type RejectedOperation,
+} from './errors/ledger.js'
 export { DidNotFoundError, DidDeactivatedError, UnknownNetworkError } from './errors/did.js'
 export { ResourceNotFoundError, ResourceConflictError } from './errors/resource.js'
 export { InvalidClaimsError, InvalidCredentialError, AttestationRefusedError } from './errors/credentials.js'

@@ -4,7 +4,15 @@ export type { GridDid, GridDidUrl } from './method/did.js'
 export { LIMITS } from './method/limits.js'
 export { Ed25519KeyPair, decodeMultikey, encodeMultikey } from './method/keys.js'
 export type { MultikeyType, OperationSigner } from './method/keys.js'
-export { SIGNING_DOMAIN, VERIFICATION_RELATIONSHIPS, decodeOperation, operationCid, resourceSuffix, signOperation, signingInput } from './method/operation.js'
+export {
+  SIGNING_DOMAIN,
+  VERIFICATION_RELATIONSHIPS,
+  decodeOperation,
+  operationCid,
+  resourceSuffix,
+  signOperation,
+  signingInput,
+} from './method/operation.js'
 export type {
   CreateOperation,
   DeactivateOperation,

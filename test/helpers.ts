@@ -1,5 +1,13 @@
 import { expect } from 'vitest'
-import { Ed25519KeyPair, InvalidOperationError, createDid, type GridError, type AnchoredOperation, type DocumentContent, type EncodedOperation } from '../src/index.js'
+import {
+  Ed25519KeyPair,
+  InvalidOperationError,
+  createDid,
+  type GridError,
+  type AnchoredOperation,
+  type DocumentContent,
+  type EncodedOperation,
+} from '../src/index.js'
 import { toBase64url, utf8Encode } from '../src/lib/bytes.js'
 import { canonicalize, type JsonValue } from '../src/lib/jcs.js'
 import { signingInput, type Operation } from '../src/method/operation.js'
@@ -64,7 +72,12 @@ export function expectFault(fn: () => unknown, reason: string, message: string |
 }
 
 /** Asserts that `promise` rejects with an error of class `cls`, this `code` and a matching message; returns it. */
-export async function expectRejects(promise: Promise<unknown>, cls: abstract new (...args: never[]) => GridError, code: string, message: RegExp): Promise<GridError> {
+export async function expectRejects(
+  promise: Promise<unknown>,
+  cls: abstract new (...args: never[]) => GridError,
+  code: string,
+  message: RegExp,
+): Promise<GridError> {
   let caught: unknown
   try {
     await promise

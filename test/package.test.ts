@@ -12,13 +12,21 @@ const run = (args: string[], input?: string) =>
 // The published artefacts (built by test/global-setup.ts exactly as `npm run build` does), used the
 // way consumers use them: ESM import and CommonJS require of the package name (self-reference).
 describe('package', () => {
-
   it('emits ESM, CommonJS and declarations for every entry point', () => {
     for (const entry of ['index', 'ledger/sqlite', 'ledger/evm', 'ledger/devchain', 'server/node', 'server/handler', 'gate/index']) {
       for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true)
     }
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    expect(Object.keys(pkg.exports)).toEqual(['.', './ledger/sqlite', './ledger/evm', './ledger/devchain', './server', './server/handler', './gate', './package.json'])
+    expect(Object.keys(pkg.exports)).toEqual([
+      '.',
+      './ledger/sqlite',
+      './ledger/evm',
+      './ledger/devchain',
+      './server',
+      './server/handler',
+      './gate',
+      './package.json',
+    ])
   })
 
   const script = (mod: 'esm' | 'cjs') => `
@@ -101,7 +109,11 @@ describe('package', () => {
     const cjs = graph('server/handler.cjs', /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)
     for (const files of [esm, cjs]) {
       expect(files.size).toBeGreaterThan(1)
-      for (const [file, specifiers] of files) expect(specifiers.filter((s) => s.startsWith('node:') || isBuiltin(s)), file).toEqual([])
+      for (const [file, specifiers] of files)
+        expect(
+          specifiers.filter((s) => s.startsWith('node:') || isBuiltin(s)),
+          file,
+        ).toEqual([])
     }
 
     // And loaded for real, with a loader hook that refuses node:http and its kin to everyone, and every

@@ -83,7 +83,12 @@ function table(heading: string, nth = 0): string[][] {
       continue
     }
     if (!current) tables.push((current = []))
-    current.push(line.slice(1, -1).split(' | ').map((cell) => cell.trim().replace(/^`|`$/g, '')))
+    current.push(
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
+    )
   }
   const rows = tables[nth]
   if (!rows) throw new Error(`no table ${nth} under ${heading}`)
@@ -127,8 +132,7 @@ const INSTANCES: Record<string, errors.GridError> = {
 }
 const CLASSES = new Map<string, { code?: string; codes?: readonly string[] }>(
   Object.entries({ ...errors, ...cliErrors }).filter(
-    (entry): entry is [string, typeof errors.GridError] =>
-      typeof entry[1] === 'function' && entry[1].prototype instanceof errors.GridError,
+    (entry): entry is [string, typeof errors.GridError] => typeof entry[1] === 'function' && entry[1].prototype instanceof errors.GridError,
   ) as [string, { code?: string; codes?: readonly string[] }][],
 )
 
@@ -168,7 +172,8 @@ describe('the catalogue of error codes', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name)
         if (entry.isDirectory()) walk(path)
-        else if (entry.name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/ERR_GRID_[A-Z0-9_]*[A-Z0-9]/g)) seen.add(m[0])
+        else if (entry.name.endsWith('.ts'))
+          for (const m of readFileSync(path, 'utf8').matchAll(/ERR_GRID_[A-Z0-9_]*[A-Z0-9]/g)) seen.add(m[0])
       }
     }
     walk(join(ROOT, 'src'))

@@ -3,12 +3,14 @@
  * value at that JSON Pointer (RFC 6901) in test/vectors/FILE, and every section anchor that code
  * comments link to (`did-grid.md#…`) must exist as a heading.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..')
 const SPEC_PATH = join(ROOT, 'spec', 'did-grid.md')
+/** Where the spec is published: `@see` links in the source point there (package.json `repository`). */
+const SPEC_URL = 'https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md'
 const VECTORS_DIR = join(ROOT, 'test', 'vectors')
 
 const spec = readFileSync(SPEC_PATH, 'utf8')
@@ -80,7 +82,7 @@ function resolvePointer(document: unknown, pointer: string): unknown {
       }
       value = value[Number(token)]
     } else if (typeof value === 'object' && value !== null) {
-      if (!Object.prototype.hasOwnProperty.call(value, token)) throw new Error(`JSON Pointer "${pointer}": no member "${token}"`)
+      if (!Object.hasOwn(value, token)) throw new Error(`JSON Pointer "${pointer}": no member "${token}"`)
       value = (value as Record<string, unknown>)[token]
     } else {
       throw new Error(`JSON Pointer "${pointer}": cannot descend into a ${typeof value} at "${token}"`)
@@ -158,6 +160,29 @@ describe('spec/did-grid.md', () => {
     const slugs = headingSlugs()
     const missing = REQUIRED_ANCHORS.filter((a) => !slugs.has(a))
     expect(missing).toEqual([])
+  })
+
+  it('every @see in src/ is an absolute URL (it survives in the published .d.ts), and each link into the spec names a heading', () => {
+    const slugs = headingSlugs()
+    const sees: { file: string; target: string }[] = []
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name)
+        if (entry.isDirectory()) walk(path)
+        else if (entry.name.endsWith('.ts')) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/@see\s+(\S+)/g))
+            sees.push({ file: path.slice(ROOT.length + 1), target: m[1]! })
+        }
+      }
+    }
+    walk(join(ROOT, 'src'))
+    expect(sees.length).toBeGreaterThan(100)
+    expect(sees.filter((s) => !/^https:\/\//.test(s.target))).toEqual([])
+    const intoSpec = sees.filter((s) => s.target.startsWith(`${SPEC_URL}#`))
+    expect(intoSpec.length).toBeGreaterThan(100)
+    expect(intoSpec.filter((s) => !slugs.has(s.target.slice(SPEC_URL.length + 1)))).toEqual([])
+    // Links to this repository go to the spec only, through its published URL.
+    expect(sees.filter((s) => s.target.includes('grid-did/grid-did') && !s.target.startsWith(`${SPEC_URL}#`))).toEqual([])
   })
 
   it('links only to anchors that exist', () => {

@@ -25,7 +25,12 @@ describe('test vectors', () => {
     }
     const history = foldOperations(
       did,
-      v.operations.map((op: { canonical: string }, i: number) => ({ bytes: utf8Encode(op.canonical), height: i + 1, position: 0, time: 1_767_225_600 + i * 3600 })),
+      v.operations.map((op: { canonical: string }, i: number) => ({
+        bytes: utf8Encode(op.canonical),
+        height: i + 1,
+        position: 0,
+        time: 1_767_225_600 + i * 3600,
+      })),
     )
     expect(history.skipped).toEqual([])
     expect(history.versions.map((x) => x.type)).toEqual(['create', 'update', 'update', 'recover', 'deactivate'])

@@ -30,7 +30,9 @@ async function measure(baseline: Baseline, n: number): Promise<{ perSecond: numb
   for (let i = 0; i < n; i++) last = await baseline.resolve()
   const perSecond = (n / (performance.now() - t)) * 1000
   baseline.check(last!)
-  const calls = [...(baseline.calls ?? [])].map(([method, count]) => `${method} ×${round((count - (before.get(method) ?? 0)) / n)}`).join(', ')
+  const calls = [...(baseline.calls ?? [])]
+    .map(([method, count]) => `${method} ×${round((count - (before.get(method) ?? 0)) / n)}`)
+    .join(', ')
   return { perSecond, calls: calls || 'none' }
 }
 const round = (x: number) => Math.round(x * 100) / 100

@@ -68,7 +68,11 @@ export interface EthrBaseline {
  * With one block per transaction, every change sits in its own block, as did:grid updates do.
  * Resolves once before returning and throws if the document does not carry exactly those changes.
  */
-export async function ethrBaseline(chain: Eip1193Provider & { chainId: number }, changes: number, options: EthrBaselineOptions = {}): Promise<EthrBaseline> {
+export async function ethrBaseline(
+  chain: Eip1193Provider & { chainId: number },
+  changes: number,
+  options: EthrBaselineOptions = {},
+): Promise<EthrBaseline> {
   if (!Number.isSafeInteger(changes) || changes < 0) throw new RangeError(`changes must be a non-negative integer, got ${changes}`)
   const deployer = privateKeyToAccount(generatePrivateKey())
   const { contractAddress } = await send(chain, deployer, undefined, encodeDeployData({ abi: ARTIFACT.abi, bytecode: ARTIFACT.bytecode }))
@@ -95,10 +99,20 @@ export async function ethrBaseline(chain: Eip1193Provider & { chainId: number },
   }
   // staticNetwork: no eth_chainId probe before calls (the network is given).
   const Provider = options.ethersQueue ? BrowserProvider : UnqueuedBrowserProvider
-  const provider = new Provider(counted, { chainId: chain.chainId, name: NETWORK }, { staticNetwork: true, cacheTimeout: options.cacheTimeout ?? 250 })
+  const provider = new Provider(
+    counted,
+    { chainId: chain.chainId, name: NETWORK },
+    { staticNetwork: true, cacheTimeout: options.cacheTimeout ?? 250 },
+  )
   const resolver = new Resolver(getResolver({ networks: [{ name: NETWORK, chainId: chain.chainId, provider, registry }] }))
   const did = `did:ethr:${NETWORK}:${identity.address}`
-  const baseline: EthrBaseline = { did, registry, resolve: () => resolver.resolve(did), check: (result) => checkDocument(did, expected, result), calls }
+  const baseline: EthrBaseline = {
+    did,
+    registry,
+    resolve: () => resolver.resolve(did),
+    check: (result) => checkDocument(did, expected, result),
+    calls,
+  }
   baseline.check(await baseline.resolve())
   calls.clear()
   return baseline
@@ -142,7 +156,11 @@ function expectedChanges(changes: number): Change[] {
     if (i % 2 === 0) {
       const publicKey = Ed25519KeyPair.generate().publicKey
       // The resolver writes ethers' encodeBase64: standard alphabet, padded.
-      return { name: 'did/pub/Ed25519/veriKey/base64', value: toHex(publicKey), expect: { kind: 'key', publicKeyBase64: Buffer.from(publicKey).toString('base64') } }
+      return {
+        name: 'did/pub/Ed25519/veriKey/base64',
+        value: toHex(publicKey),
+        expect: { kind: 'key', publicKeyBase64: Buffer.from(publicKey).toString('base64') },
+      }
     }
     const serviceEndpoint = `https://msg-${i}.example/inbox`
     return { name: 'did/svc/MessagingService', value: stringToHex(serviceEndpoint), expect: { kind: 'service', serviceEndpoint } }
@@ -162,23 +180,45 @@ function checkDocument(did: string, changes: readonly Change[], result: DIDResol
   const services = doc.service ?? []
   const assertion = new Set(doc.assertionMethod ?? [])
   const got = [
-    ...keys.map((vm) => (vm.type === 'Ed25519VerificationKey2018' && assertion.has(vm.id) ? `key ${String(vm.publicKeyBase64)}` : `bad method ${JSON.stringify(vm)}`)),
+    ...keys.map((vm) =>
+      vm.type === 'Ed25519VerificationKey2018' && assertion.has(vm.id)
+        ? `key ${String(vm.publicKeyBase64)}`
+        : `bad method ${JSON.stringify(vm)}`,
+    ),
     ...services.map((s) => (s.type === 'MessagingService' ? `service ${String(s.serviceEndpoint)}` : `bad service ${JSON.stringify(s)}`)),
   ].sort()
   const want = changes.map(({ expect: e }) => (e.kind === 'key' ? `key ${e.publicKeyBase64}` : `service ${e.serviceEndpoint}`)).sort()
   if (got.length !== want.length || got.some((g, i) => g !== want[i])) {
-    throw new Error(`did:ethr document of ${did} does not carry the ${changes.length} changes written:\n got  ${got.join('\n      ')}\n want ${want.join('\n      ')}`)
+    throw new Error(
+      `did:ethr document of ${did} does not carry the ${changes.length} changes written:\n got  ${got.join('\n      ')}\n want ${want.join('\n      ')}`,
+    )
   }
 }
 
 /** Signs a legacy transaction at gas price 0 with `account`, sends it and returns its (automined) receipt. */
-async function send(chain: Eip1193Provider & { chainId: number }, account: PrivateKeyAccount, to: Address | undefined, data: Hex): Promise<{ contractAddress: Hex | null }> {
+async function send(
+  chain: Eip1193Provider & { chainId: number },
+  account: PrivateKeyAccount,
+  to: Address | undefined,
+  data: Hex,
+): Promise<{ contractAddress: Hex | null }> {
   const call = { from: account.address, ...(to ? { to } : {}), data, gasPrice: '0x0' }
   const gas = BigInt((await chain.request({ method: 'eth_estimateGas', params: [call] })) as Hex)
   const nonce = Number(await chain.request({ method: 'eth_getTransactionCount', params: [account.address, 'pending'] }))
-  const raw = await account.signTransaction({ type: 'legacy', chainId: chain.chainId, nonce, gas: (gas * 5n) / 4n, gasPrice: 0n, ...(to ? { to } : {}), data })
+  const raw = await account.signTransaction({
+    type: 'legacy',
+    chainId: chain.chainId,
+    nonce,
+    gas: (gas * 5n) / 4n,
+    gasPrice: 0n,
+    ...(to ? { to } : {}),
+    data,
+  })
   const hash = await chain.request({ method: 'eth_sendRawTransaction', params: [raw] })
-  const receipt = (await chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as { status: Hex; contractAddress: Hex | null } | null
+  const receipt = (await chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
+    status: Hex
+    contractAddress: Hex | null
+  } | null
   if (!receipt || receipt.status !== '0x1') throw new Error(`transaction ${String(hash)} ${receipt ? 'reverted' : 'was not mined'}`)
   return receipt
 }

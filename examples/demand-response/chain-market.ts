@@ -80,7 +80,8 @@ export class ChainMarket implements Market {
     const world = await ChainWorld.create(options)
     try {
       const demandResponse = (await deployDemandResponse({ rpc: world.provider, account: world.operator, gate: world.gate })).address
-      const settlement = (await deploySettlement({ rpc: world.provider, account: world.operator, gate: world.gate, demandResponse })).address
+      const settlement = (await deploySettlement({ rpc: world.provider, account: world.operator, gate: world.gate, demandResponse }))
+        .address
       return new ChainMarket(world, options.ledgerFile, options.now, demandResponse, settlement)
     } catch (err) {
       await world.close()
@@ -113,12 +114,22 @@ export class ChainMarket implements Market {
   async invite(event: EventTerms): Promise<Invitation> {
     const eventId = hashString(event.id)
     const sent = await this.#expect(
-      this.world.transact(this.world.operator, this.demandResponse, DR_ABI, 'invite', [eventId, BigInt(event.bidsCloseAt), BigInt(event.start), BigInt(event.end), BigInt(event.priceCapFen)]),
+      this.world.transact(this.world.operator, this.demandResponse, DR_ABI, 'invite', [
+        eventId,
+        BigInt(event.bidsCloseAt),
+        BigInt(event.start),
+        BigInt(event.end),
+        BigInt(event.priceCapFen),
+      ]),
     )
     const challenge = (sent.events.find((e) => e.eventName === 'Invited')!.args.challenge as Hex).slice(2)
     this.#event = {
-      ...event, eventId, invitedAt: this.#now(), invitedHeight: sent.blockNumber,
-      audience: consumerAudience(this.world.chainId, this.demandResponse), challenge,
+      ...event,
+      eventId,
+      invitedAt: this.#now(),
+      invitedHeight: sent.blockNumber,
+      audience: consumerAudience(this.world.chainId, this.demandResponse),
+      challenge,
     }
     return this.#event
   }
@@ -126,15 +137,24 @@ export class ChainMarket implements Market {
   #terms(bidder: Bidder, ask: BidAsk) {
     const event = this.#current()
     return chainBidTerms({
-      chainId: this.world.chainId, consumer: this.demandResponse, event: event.eventId, role: ask.role,
-      actingFor: ask.onBehalfOf ?? bidder.did, capacityKw: ask.capacityKw, priceFen: ask.priceFen,
+      chainId: this.world.chainId,
+      consumer: this.demandResponse,
+      event: event.eventId,
+      role: ask.role,
+      actingFor: ask.onBehalfOf ?? bidder.did,
+      capacityKw: ask.capacityKw,
+      priceFen: ask.priceFen,
     })
   }
 
   present(bidder: Bidder, ask: BidAsk, credentials: string[]): Promise<string> {
     const event = this.#current()
     return createPresentation({
-      holder: bidder.signer, credentials, audience: event.audience, challenge: event.challenge, issuedAt: this.#now(),
+      holder: bidder.signer,
+      credentials,
+      audience: event.audience,
+      challenge: event.challenge,
+      issuedAt: this.#now(),
       binding: termsDigest(this.#terms(bidder, ask)),
     })
   }
@@ -142,9 +162,33 @@ export class ChainMarket implements Market {
   /** Asks the four attestors at the current finalized height; without their signatures, the bidder fills in the attestation itself. */
   async prepare(bidder: Bidder, ask: BidAsk, presentation: string): Promise<ChainPrepared> {
     const terms = this.#terms(bidder, ask)
-    const requirement: RoleRequirement = { role: ask.role, action: 'response.bid', ...(ask.onBehalfOf ? { onBehalfOf: ask.onBehalfOf } : {}), capacityKw: ask.capacityKw }
-    const collected = await this.world.collect({ presentation, requirement, trustRegistry: this.#trustRegistry, consumer: this.demandResponse, challenge: this.#current().challenge, terms })
-    const attestation = collected.attestation ?? (await this.#unsigned(bidder.did, ask.onBehalfOf ?? bidder.did, ask.role, 'response.bid', capacityWatts(ask.capacityKw), termsDigest(terms) as Hex, presentation, this.demandResponse, collected.height))
+    const requirement: RoleRequirement = {
+      role: ask.role,
+      action: 'response.bid',
+      ...(ask.onBehalfOf ? { onBehalfOf: ask.onBehalfOf } : {}),
+      capacityKw: ask.capacityKw,
+    }
+    const collected = await this.world.collect({
+      presentation,
+      requirement,
+      trustRegistry: this.#trustRegistry,
+      consumer: this.demandResponse,
+      challenge: this.#current().challenge,
+      terms,
+    })
+    const attestation =
+      collected.attestation ??
+      (await this.#unsigned(
+        bidder.did,
+        ask.onBehalfOf ?? bidder.did,
+        ask.role,
+        'response.bid',
+        capacityWatts(ask.capacityKw),
+        termsDigest(terms) as Hex,
+        presentation,
+        this.demandResponse,
+        collected.height,
+      ))
     return { bidder, ask, presentation, attestation, collected }
   }
 
@@ -159,7 +203,13 @@ export class ChainMarket implements Market {
     const signatures = bid.collected.signatures.slice(0, this.world.threshold)
     const from = copied ? this.#account('eavesdropper') : this.#account(bid.bidder.key)
     const sent = await this.world.transact(from, this.demandResponse, DR_ABI, 'bid', [
-      { eventId: event.eventId, role: ROLE_INDEX[ask.role], actingFor: hashString(actingFor), capacityKw: BigInt(ask.capacityKw), priceFen: BigInt(ask.priceFen) },
+      {
+        eventId: event.eventId,
+        role: ROLE_INDEX[ask.role],
+        actingFor: hashString(actingFor),
+        capacityKw: BigInt(ask.capacityKw),
+        priceFen: BigInt(ask.priceFen),
+      },
       bid.attestation,
       signatures,
     ])
@@ -193,14 +243,18 @@ export class ChainMarket implements Market {
 
   async recordDelivery(bid: MarketDecision, deliveredKwh: number): Promise<Delivery> {
     if (bid.chainBid === undefined) throw new Error(`bid ${bid.n} was not accepted`)
-    const sent = await this.#expect(this.world.transact(this.world.operator, this.demandResponse, DR_ABI, 'recordDelivery', [BigInt(bid.chainBid), BigInt(deliveredKwh)]))
+    const sent = await this.#expect(
+      this.world.transact(this.world.operator, this.demandResponse, DR_ABI, 'recordDelivery', [BigInt(bid.chainBid), BigInt(deliveredKwh)]),
+    )
     const delivery: Delivery = { bid: bid.chainBid, deliveredKwh, time: this.#now(), height: sent.blockNumber }
     this.#deliveries.push(delivery)
     return delivery
   }
 
   async openSettlement(): Promise<void> {
-    const sent = await this.#expect(this.world.transact(this.world.operator, this.settlement, SETTLEMENT_ABI, 'open', [this.#current().eventId]))
+    const sent = await this.#expect(
+      this.world.transact(this.world.operator, this.settlement, SETTLEMENT_ABI, 'open', [this.#current().eventId]),
+    )
     this.#settlementChallenge = (sent.events.find((e) => e.eventName === 'SettlementOpened')!.args.challenge as Hex).slice(2)
   }
 
@@ -210,18 +264,51 @@ export class ChainMarket implements Market {
     if (n === undefined || !bid.actingFor) throw new Error(`bid ${bid.n} was not accepted under a mandate`)
     const terms = chainClaimTerms({ chainId: this.world.chainId, consumer: this.settlement, event: this.#current().eventId, bid: n })
     const presentation = await createPresentation({
-      holder: aggregator.signer, credentials, audience: consumerAudience(this.world.chainId, this.settlement), challenge: this.#settlementChallenge,
-      issuedAt: this.#now(), binding: termsDigest(terms),
+      holder: aggregator.signer,
+      credentials,
+      audience: consumerAudience(this.world.chainId, this.settlement),
+      challenge: this.#settlementChallenge,
+      issuedAt: this.#now(),
+      binding: termsDigest(terms),
     })
     const requirement: RoleRequirement = { role: 'aggregator', action: 'settlement.receive', onBehalfOf: bid.actingFor }
-    const collected = await this.world.collect({ presentation, requirement, trustRegistry: this.#trustRegistry, consumer: this.settlement, challenge: this.#settlementChallenge, terms })
-    const attestation = collected.attestation ?? (await this.#unsigned(aggregator.did, bid.actingFor, 'aggregator', 'settlement.receive', 0n, termsDigest(terms) as Hex, presentation, this.settlement, collected.height))
+    const collected = await this.world.collect({
+      presentation,
+      requirement,
+      trustRegistry: this.#trustRegistry,
+      consumer: this.settlement,
+      challenge: this.#settlementChallenge,
+      terms,
+    })
+    const attestation =
+      collected.attestation ??
+      (await this.#unsigned(
+        aggregator.did,
+        bid.actingFor,
+        'aggregator',
+        'settlement.receive',
+        0n,
+        termsDigest(terms) as Hex,
+        presentation,
+        this.settlement,
+        collected.height,
+      ))
     const signatures = collected.signatures.slice(0, this.world.threshold)
-    const sent = await this.world.transact(this.#account(aggregator.key), this.settlement, SETTLEMENT_ABI, 'claim', [BigInt(n), attestation, signatures])
+    const sent = await this.world.transact(this.#account(aggregator.key), this.settlement, SETTLEMENT_ABI, 'claim', [
+      BigInt(n),
+      attestation,
+      signatures,
+    ])
     const reasons = chainReasons(collected, sent)
     // As in the embedded settlement, the payee check's reasons are the role check's; the contract's only when the attestors signed.
     const checkReasons = reasons.some((r) => r.by === 'role-check') ? reasons.filter((r) => r.by === 'role-check') : reasons
-    this.#payeeChecks.push({ bid: n, aggregator: aggregator.did, user: bid.actingFor, allowed: sent.ok, reasons: checkReasons.map((r) => r.code) as PayeeCheck['reasons'] })
+    this.#payeeChecks.push({
+      bid: n,
+      aggregator: aggregator.did,
+      user: bid.actingFor,
+      allowed: sent.ok,
+      reasons: checkReasons.map((r) => r.code) as PayeeCheck['reasons'],
+    })
     return { bid: n, accepted: sent.ok, reasons, transaction: sent.hash, gasUsed: sent.gasUsed }
   }
 
@@ -239,7 +326,13 @@ export class ChainMarket implements Market {
     const records: SettlementRecord[] = []
     const chainRecords: ChainSettlementRecord[] = []
     for (const paid of sent.events.filter((e) => e.eventName === 'Paid')) {
-      const { n, payee, viaMandate, payableWh, subsidyFen } = paid.args as { n: bigint; payee: Hex; viaMandate: boolean; payableWh: bigint; subsidyFen: bigint }
+      const { n, payee, viaMandate, payableWh, subsidyFen } = paid.args as {
+        n: bigint
+        payee: Hex
+        viaMandate: boolean
+        payableWh: bigint
+        subsidyFen: bigint
+      }
       const bid = this.#accepted.get(Number(n))!
       const participant = bid.holder!
       const actingFor = bid.actingFor!
@@ -251,7 +344,11 @@ export class ChainMarket implements Market {
         role: bid.role,
         actingFor,
         payee: this.#dids.get(payee) ?? payee,
-        payeeBasis: viaMandate ? 'mandate' : participant === actingFor ? 'self' : `user:${[...new Set(check?.reasons ?? ['no-claim'])].join(',')}`,
+        payeeBasis: viaMandate
+          ? 'mandate'
+          : participant === actingFor
+            ? 'self'
+            : `user:${[...new Set(check?.reasons ?? ['no-claim'])].join(',')}`,
         committedWh: Number(divideHalfEven(BigInt(bid.capacityKw) * seconds * 5n, 18n)),
         deliveredKwh: delivered.get(Number(n))!,
         payableWh: Number(payableWh),
@@ -260,12 +357,23 @@ export class ChainMarket implements Market {
       }
       records.push(record)
       chainRecords.push({
-        eventId: event.eventId, bid: record.bid, participant: hashString(participant), role: bid.role, actingFor: hashString(actingFor), payee,
-        viaMandate, committedWh: record.committedWh, deliveredKwh: record.deliveredKwh, payableWh: record.payableWh, priceFen: record.priceFen, subsidyFen: record.subsidyFen,
+        eventId: event.eventId,
+        bid: record.bid,
+        participant: hashString(participant),
+        role: bid.role,
+        actingFor: hashString(actingFor),
+        payee,
+        viaMandate,
+        committedWh: record.committedWh,
+        deliveredKwh: record.deliveredKwh,
+        payableWh: record.payableWh,
+        priceFen: record.priceFen,
+        subsidyFen: record.subsidyFen,
       })
     }
     // Anyone holding the records re-derives the contract's root: here, before anchoring it.
-    if (chainSettlementRoot(chainRecords) !== settled.merkleRoot) throw new Error(`the records rebuilt from the chain do not give its root ${settled.merkleRoot}`)
+    if (chainSettlementRoot(chainRecords) !== settled.merkleRoot)
+      throw new Error(`the records rebuilt from the chain do not give its root ${settled.merkleRoot}`)
     const stored = (await this.world.read(this.settlement, SETTLEMENT_ABI, 'roots', [event.eventId])) as Hex
     const merkleRoot = settled.merkleRoot.slice(2)
     const totalFen = Number(settled.totalFen)
@@ -310,10 +418,29 @@ export class ChainMarket implements Market {
   }
 
   /** What a bidder without signatures sends: the attestation as the attestors would have written it, unsigned. */
-  async #unsigned(subject: string, actingFor: string, role: RoleName, action: string, capacityW: bigint, terms: Hex, presentation: string, consumer: Address, height: number): Promise<RoleAttestation> {
+  async #unsigned(
+    subject: string,
+    actingFor: string,
+    role: RoleName,
+    action: string,
+    capacityW: bigint,
+    terms: Hex,
+    presentation: string,
+    consumer: Address,
+    height: number,
+  ): Promise<RoleAttestation> {
     return {
-      consumer, subject: hashString(subject), actingFor: hashString(actingFor), role: hashString(role), action: hashString(action), capacityW, licensedW: 0n,
-      terms, presentation: hashString(presentation), height: BigInt(height), expiry: BigInt(this.#now() + this.world.ttlSeconds),
+      consumer,
+      subject: hashString(subject),
+      actingFor: hashString(actingFor),
+      role: hashString(role),
+      action: hashString(action),
+      capacityW,
+      licensedW: 0n,
+      terms,
+      presentation: hashString(presentation),
+      height: BigInt(height),
+      expiry: BigInt(this.#now() + this.world.ttlSeconds),
     }
   }
 

@@ -40,7 +40,8 @@ export function revertReason(revert: NonNullable<Sent['revert']>): MarketReason 
 /** The attestors' refusals as reasons: each distinct one once. */
 export function refusalReasons(collected: Collected): MarketReason[] {
   const seen = new Map<string, MarketReason>()
-  for (const r of collected.refusals) for (const { code, message } of r.reasons) seen.set(`${code}\n${message}`, { by: 'role-check', code, message })
+  for (const r of collected.refusals)
+    for (const { code, message } of r.reasons) seen.set(`${code}\n${message}`, { by: 'role-check', code, message })
   return [...seen.values()]
 }
 

@@ -85,7 +85,12 @@ class Attestor {
     return attestRole({
       presentation: request.presentation,
       requirement: request.requirement,
-      context: { resolver: this.resolver, trustRegistry: request.trustRegistry, audience: consumerAudience(world.chainId, request.consumer), challenge: request.challenge },
+      context: {
+        resolver: this.resolver,
+        trustRegistry: request.trustRegistry,
+        audience: consumerAudience(world.chainId, request.consumer),
+        challenge: request.challenge,
+      },
       terms: request.terms,
       height,
       time,
@@ -180,9 +185,26 @@ export class ChainWorld {
       // every subject and status list, and those reads (and the --serve endpoint's) come from SQLite
       // instead of eth_getLogs walks; it is also what a utility runs beside its node.
       const index = new ChainIndex(ledgerFile, new EvmLedger({ rpc: provider, registry, account: writer }), { create: true })
-      const attestors = Array.from({ length: options.attestors ?? 4 }, (_, i) => new Attestor(join(dir, `attestor-${i + 1}.db`), provider, registry))
-      const gate = (await deployGate({ rpc: provider, account: gateAdmin, attestors: attestors.map((a) => a.address), threshold, maxAgeBlocks })).address
-      return new ChainWorld({ chain, provider, registry, gate, threshold, maxAgeBlocks, ttlSeconds: options.ttlSeconds ?? 600, index, attestors, operator, now })
+      const attestors = Array.from(
+        { length: options.attestors ?? 4 },
+        (_, i) => new Attestor(join(dir, `attestor-${i + 1}.db`), provider, registry),
+      )
+      const gate = (
+        await deployGate({ rpc: provider, account: gateAdmin, attestors: attestors.map((a) => a.address), threshold, maxAgeBlocks })
+      ).address
+      return new ChainWorld({
+        chain,
+        provider,
+        registry,
+        gate,
+        threshold,
+        maxAgeBlocks,
+        ttlSeconds: options.ttlSeconds ?? 600,
+        index,
+        attestors,
+        operator,
+        now,
+      })
     } catch (err) {
       await chain.close()
       throw err
@@ -204,11 +226,31 @@ export class ChainWorld {
     const data = encodeFunctionData({ abi, functionName, args } as never)
     const request = (method: string, params: readonly unknown[]) => this.provider.request({ method, params })
     const nonce = Number(await request('eth_getTransactionCount', [from.address, 'pending']))
-    const raw = await from.signTransaction({ type: 'legacy', chainId: this.chainId, nonce, gas: 20_000_000n, gasPrice: 0n, to, data, value: 0n })
+    const raw = await from.signTransaction({
+      type: 'legacy',
+      chainId: this.chainId,
+      nonce,
+      gas: 20_000_000n,
+      gasPrice: 0n,
+      to,
+      data,
+      value: 0n,
+    })
     const hash = (await request('eth_sendRawTransaction', [raw])) as Hex
-    const receipt = (await request('eth_getTransactionReceipt', [hash])) as { status: Hex; gasUsed: Hex; blockNumber: Hex; logs: { address: Hex; topics: [Hex, ...Hex[]]; data: Hex }[] } | null
+    const receipt = (await request('eth_getTransactionReceipt', [hash])) as {
+      status: Hex
+      gasUsed: Hex
+      blockNumber: Hex
+      logs: { address: Hex; topics: [Hex, ...Hex[]]; data: Hex }[]
+    } | null
     if (!receipt) throw new Error(`transaction ${hash} was not mined`)
-    const sent: Sent = { hash, ok: receipt.status === '0x1', gasUsed: Number(receipt.gasUsed), blockNumber: Number(receipt.blockNumber), events: [] }
+    const sent: Sent = {
+      hash,
+      ok: receipt.status === '0x1',
+      gasUsed: Number(receipt.gasUsed),
+      blockNumber: Number(receipt.blockNumber),
+      events: [],
+    }
     for (const log of receipt.logs) {
       try {
         const { eventName, args: decoded } = decodeEventLog({ abi, topics: log.topics, data: log.data })
@@ -218,7 +260,10 @@ export class ChainWorld {
       }
     }
     if (!sent.ok) {
-      const trace = (await request('debug_traceTransaction', [hash, { disableStack: true, disableMemory: true, disableStorage: true }])) as { returnValue?: string }
+      const trace = (await request('debug_traceTransaction', [
+        hash,
+        { disableStack: true, disableMemory: true, disableStorage: true },
+      ])) as { returnValue?: string }
       const value = trace.returnValue ?? ''
       const revertData = (value.startsWith('0x') ? value : `0x${value}`) as Hex
       try {

@@ -74,8 +74,26 @@ const NINGBO = { '330203': 'Haishu', '330205': 'Jiangbei', '330206': 'Beilun', '
 const OTHERS = { '330302': 'Lucheng', '330402': 'Nanhu', '331002': 'Jiaojiang' } as const
 const DISTRICTS: Record<string, string> = { ...HANGZHOU, ...NINGBO, ...OTHERS }
 const INDUSTRIES = [
-  'Textile', 'Cold Storage', 'Plastics', 'Paper Mill', 'Foundry', 'Data Center', 'Brewery', 'Ceramics', 'Printing', 'Glassworks',
-  'Dyeing', 'Pharma', 'Electroplating', 'Machining', 'Food Processing', 'Furniture', 'Packaging', 'Chemical Fibre', 'Auto Parts', 'Bearings',
+  'Textile',
+  'Cold Storage',
+  'Plastics',
+  'Paper Mill',
+  'Foundry',
+  'Data Center',
+  'Brewery',
+  'Ceramics',
+  'Printing',
+  'Glassworks',
+  'Dyeing',
+  'Pharma',
+  'Electroplating',
+  'Machining',
+  'Food Processing',
+  'Furniture',
+  'Packaging',
+  'Chemical Fibre',
+  'Auto Parts',
+  'Bearings',
 ] as const
 /** Standard transformer ratings, kVA. */
 const TRANSFORMERS = [250, 315, 400, 500, 630, 800, 1000, 1250, 1600, 2000] as const
@@ -126,9 +144,24 @@ export interface BaseData {
 
 /** Haitong Motor Group's three production bases. The Taizhou base bids more than its maximum load. */
 export const BASES: readonly BaseData[] = [
-  { key: 'B1', name: 'Haitong Motor Beilun', claims: { groupId: 'haitong-motor', baseId: 'haitong-ningbo-1', region: '330206', maxLoadKw: 12_000, priorityClass: 2 }, bid: { capacityKw: 3_000, priceFen: 1000 } },
-  { key: 'B2', name: 'Haitong Motor Yuhang', claims: { groupId: 'haitong-motor', baseId: 'haitong-hangzhou-2', region: '330110', maxLoadKw: 8_000, priorityClass: 3 }, bid: { capacityKw: 2_000, priceFen: 950 } },
-  { key: 'B3', name: 'Haitong Motor Jiaojiang', claims: { groupId: 'haitong-motor', baseId: 'haitong-taizhou-3', region: '331002', maxLoadKw: 6_000, priorityClass: 4 }, bid: { capacityKw: 7_500, priceFen: 1000 } },
+  {
+    key: 'B1',
+    name: 'Haitong Motor Beilun',
+    claims: { groupId: 'haitong-motor', baseId: 'haitong-ningbo-1', region: '330206', maxLoadKw: 12_000, priorityClass: 2 },
+    bid: { capacityKw: 3_000, priceFen: 1000 },
+  },
+  {
+    key: 'B2',
+    name: 'Haitong Motor Yuhang',
+    claims: { groupId: 'haitong-motor', baseId: 'haitong-hangzhou-2', region: '330110', maxLoadKw: 8_000, priorityClass: 3 },
+    bid: { capacityKw: 2_000, priceFen: 950 },
+  },
+  {
+    key: 'B3',
+    name: 'Haitong Motor Jiaojiang',
+    claims: { groupId: 'haitong-motor', baseId: 'haitong-taizhou-3', region: '331002', maxLoadKw: 6_000, priorityClass: 4 },
+    bid: { capacityKw: 7_500, priceFen: 1000 },
+  },
 ]
 
 export interface UserData {
@@ -169,7 +202,12 @@ export const USERS: readonly UserData[] = Array.from({ length: 50 }, (_, i): Use
       bid: { capacityKw: roundTo(maxKw * (0.6 + 0.4 * random()), 10), priceFen: n <= 15 ? 1200 : 1150 },
     }
   }
-  return { key, name, claims, bid: { capacityKw: roundTo(contractedCapacityKva * (0.15 + 0.2 * random()), 10), priceFen: 800 + 50 * Math.floor(random() * 13) } }
+  return {
+    key,
+    name,
+    claims,
+    bid: { capacityKw: roundTo(contractedCapacityKva * (0.15 + 0.2 * random()), 10), priceFen: 800 + 50 * Math.floor(random() * 13) },
+  }
 })
 
 /** The users of last year's pilot (their credentials expired on 2026-07-01). */

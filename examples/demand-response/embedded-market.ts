@@ -55,7 +55,11 @@ export class EmbeddedMarket implements Market {
     const event = this.#event()
     // A bidder signs the terms it bids: its presentation is bound to their digest.
     return createPresentation({
-      holder: bidder.signer, credentials, audience: event.audience, challenge: event.challenge, issuedAt: this.#now(),
+      holder: bidder.signer,
+      credentials,
+      audience: event.audience,
+      challenge: event.challenge,
+      issuedAt: this.#now(),
       binding: termsDigest(bidTerms(event.id, ask)),
     })
   }
@@ -74,7 +78,9 @@ export class EmbeddedMarket implements Market {
 
   async openSettlement(): Promise<void> {
     this.#settlement = new SettlementContract({
-      resolver: this.resolver, trustRegistry: this.#trustRegistry, address: `${this.#author!.did}#settlement-contract`,
+      resolver: this.resolver,
+      trustRegistry: this.#trustRegistry,
+      address: `${this.#author!.did}#settlement-contract`,
       publisher: { ...this.#author!, ledger: this.ledger, resolver: this.resolver },
     })
     this.#settlementChallenge = this.#settlement.open(this.#event(), await this.#block()).challenge
@@ -82,9 +88,16 @@ export class EmbeddedMarket implements Market {
 
   /** Here a claim is only handed in: the settlement runs the role check on it when it settles. */
   async claim(bid: MarketDecision, aggregator: Bidder, credentials: string[]): Promise<ClaimOutcome> {
-    this.#claims.set(bid.n, await createPresentation({
-      holder: aggregator.signer, credentials, audience: this.#settlement!.address, challenge: this.#settlementChallenge, issuedAt: this.#now(),
-    }))
+    this.#claims.set(
+      bid.n,
+      await createPresentation({
+        holder: aggregator.signer,
+        credentials,
+        audience: this.#settlement!.address,
+        challenge: this.#settlementChallenge,
+        issuedAt: this.#now(),
+      }),
+    )
     return { bid: bid.n, accepted: true, reasons: [] }
   }
 

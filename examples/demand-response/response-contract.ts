@@ -180,18 +180,27 @@ export class ResponseContract {
     if (check.allowed) this.#seen.add(seenKey)
     const reasons: BidReason[] = check.reasons.map((r) => ({ ...r, by: 'role-check' }))
     const rule = (code: BidRuleCode, message: string) => reasons.push({ code, message, by: 'contract' })
-    if (block.time < event.invitedAt || block.time >= event.bidsCloseAt) rule('bid-window-closed', `bids for ${event.id} are taken until ${iso(event.bidsCloseAt)}`)
-    if (!Number.isSafeInteger(bid.priceFen) || bid.priceFen <= 0) rule('price-invalid', 'the price must be a positive whole number of fen per kWh')
+    if (block.time < event.invitedAt || block.time >= event.bidsCloseAt)
+      rule('bid-window-closed', `bids for ${event.id} are taken until ${iso(event.bidsCloseAt)}`)
+    if (!Number.isSafeInteger(bid.priceFen) || bid.priceFen <= 0)
+      rule('price-invalid', 'the price must be a positive whole number of fen per kWh')
     else if (bid.priceFen > event.priceCapFen) rule('price-above-cap', `${bid.priceFen} fen/kWh is above the cap of ${event.priceCapFen}`)
-    if (!Number.isSafeInteger(bid.capacityKw) || bid.capacityKw <= 0) rule('capacity-invalid', 'the capacity must be a positive whole number of kW')
+    if (!Number.isSafeInteger(bid.capacityKw) || bid.capacityKw <= 0)
+      rule('capacity-invalid', 'the capacity must be a positive whole number of kW')
     if (replayed) rule('presentation-replayed', 'this presentation was already used by a bid: a presentation is good for one bid')
     else if (check.allowed && this.#accepted(eventId).some((b) => b.actingFor === check.actingFor)) {
       rule('duplicate-bid', `${check.actingFor} already has an accepted bid in ${event.id}`)
     }
     const aggregateCap = bid.role === 'aggregator' ? check.claims?.maxAggregatedCapacityKw : undefined
     if (typeof aggregateCap === 'number' && reasons.length === 0) {
-      const total = this.#accepted(eventId).filter((b) => b.holder === check.subject && b.role === 'aggregator').reduce((kw, b) => kw + b.capacityKw, 0)
-      if (total + bid.capacityKw > aggregateCap) rule('aggregate-capacity-exceeded', `the aggregator's accepted bids would total ${total + bid.capacityKw} kW, above its ${aggregateCap} kW`)
+      const total = this.#accepted(eventId)
+        .filter((b) => b.holder === check.subject && b.role === 'aggregator')
+        .reduce((kw, b) => kw + b.capacityKw, 0)
+      if (total + bid.capacityKw > aggregateCap)
+        rule(
+          'aggregate-capacity-exceeded',
+          `the aggregator's accepted bids would total ${total + bid.capacityKw} kW, above its ${aggregateCap} kW`,
+        )
     }
 
     const decision: BidDecision = {

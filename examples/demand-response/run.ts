@@ -34,7 +34,22 @@ import {
   type RoleName,
 } from 'grid-did'
 import { createHandler, serve, type RunningServer } from 'grid-did/server'
-import { AGGREGATORS, BASES, BLOCK_SECONDS, CASES, CLOCK, DELIVERY_RATIO, EVENT, FRONT_RUN, OVER_CAP_PRICE_FEN, PILOT_USERS, USERS, cst, yuan, type UserData } from './data.js'
+import {
+  AGGREGATORS,
+  BASES,
+  BLOCK_SECONDS,
+  CASES,
+  CLOCK,
+  DELIVERY_RATIO,
+  EVENT,
+  FRONT_RUN,
+  OVER_CAP_PRICE_FEN,
+  PILOT_USERS,
+  USERS,
+  cst,
+  yuan,
+  type UserData,
+} from './data.js'
 import { EmbeddedMarket } from './embedded-market.js'
 import type { BidAsk, ClaimOutcome, Market, MarketDecision, MarketSettlement, PreparedBid } from './market.js'
 import type { Delivery, Invitation } from './response-contract.js'
@@ -133,7 +148,8 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'grid-did-demand-response-'))
   mkdirSync(dir, { recursive: true })
   const ledgerFile = join(dir, 'ledger.db')
-  if (existsSync(ledgerFile)) throw new Error(`${ledgerFile} exists: the demo runs on a fresh store, so give it a directory without a ledger`)
+  if (existsSync(ledgerFile))
+    throw new Error(`${ledgerFile} exists: the demo runs on a fresh store, so give it a directory without a ledger`)
 
   // The simulated chain: one clock for the ledger's anchoring times and for every block the
   // contracts execute in (on the EVM chain, every block's timestamp); heights are the ledger's own.
@@ -177,7 +193,7 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     }
 
     // -------------------------------------------------------------------------------------------
-    step('2. Haitong Motor Group\'s 3 production bases, 50 electricity users and 2 load aggregators create their DIDs.')
+    step("2. Haitong Motor Group's 3 production bases, 50 electricity users and 2 load aggregators create their DIDs.")
     const made = await Promise.all([
       ...BASES.map((b) => newParty(b.key, b.name, 'production-base')),
       ...USERS.map((u) => newParty(u.key, u.name, 'user')),
@@ -195,15 +211,32 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     now = CLOCK.pilot
     step(`3. ${cst(now)}  Last year's pilot: ${PILOT_USERS.length} users get one-year credentials through the CSV batch path.`)
     const pilot = await issueCredentialBatch({
-      issuer, role: 'user', schema: schemas.user, status, resolver, issuedAt: now, validUntil: CLOCK.pilotUntil,
-      csv: userCsv(USERS.filter((u) => PILOT_USERS.includes(u.key)), parties),
+      issuer,
+      role: 'user',
+      schema: schemas.user,
+      status,
+      resolver,
+      issuedAt: now,
+      validUntil: CLOCK.pilotUntil,
+      csv: userCsv(
+        USERS.filter((u) => PILOT_USERS.includes(u.key)),
+        parties,
+      ),
     })
     show('issued', `${pilot.issued.length}, valid until ${cst(CLOCK.pilotUntil)}`)
 
     now = CLOCK.onboarding
-    step(`4. ${cst(now)}  This year's onboarding: all 50 users from one CSV; the aggregators and production bases one by one; 30 users mandate an aggregator.`)
+    step(
+      `4. ${cst(now)}  This year's onboarding: all 50 users from one CSV; the aggregators and production bases one by one; 30 users mandate an aggregator.`,
+    )
     const batch = await issueCredentialBatch({
-      issuer, role: 'user', schema: schemas.user, status, resolver, issuedAt: now, validUntil: CLOCK.credentialsUntil,
+      issuer,
+      role: 'user',
+      schema: schemas.user,
+      status,
+      resolver,
+      issuedAt: now,
+      validUntil: CLOCK.credentialsUntil,
       csv: userCsv(USERS, parties, CASES.expired),
     })
     show('users issued', `${batch.issued.length} of ${USERS.length}, valid until ${cst(CLOCK.credentialsUntil)}`)
@@ -214,20 +247,55 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     for (const i of pilot.issued) credential.set(byDid.get(i.subject)!.key, i.jwt)
     for (const i of batch.issued) credential.set(byDid.get(i.subject)!.key, i.jwt)
     for (const a of AGGREGATORS) {
-      credential.set(a.key, await issueRoleCredential({ issuer, role: 'aggregator', subject: party(a.key).did, claims: a.claims, schema: schemas.aggregator, status, issuedAt: now, validUntil: CLOCK.credentialsUntil }))
+      credential.set(
+        a.key,
+        await issueRoleCredential({
+          issuer,
+          role: 'aggregator',
+          subject: party(a.key).did,
+          claims: a.claims,
+          schema: schemas.aggregator,
+          status,
+          issuedAt: now,
+          validUntil: CLOCK.credentialsUntil,
+        }),
+      )
     }
     for (const b of BASES) {
-      credential.set(b.key, await issueRoleCredential({ issuer, role: 'production-base', subject: party(b.key).did, claims: b.claims, schema: schemas['production-base'], status, issuedAt: now, validUntil: CLOCK.credentialsUntil }))
+      credential.set(
+        b.key,
+        await issueRoleCredential({
+          issuer,
+          role: 'production-base',
+          subject: party(b.key).did,
+          claims: b.claims,
+          schema: schemas['production-base'],
+          status,
+          issuedAt: now,
+          validUntil: CLOCK.credentialsUntil,
+        }),
+      )
     }
-    show('aggregators', AGGREGATORS.map((a) => `${a.key} ${a.claims.organizationName} (licensed ${a.claims.licensedRegions.join(', ')})`).join('; '))
+    show(
+      'aggregators',
+      AGGREGATORS.map((a) => `${a.key} ${a.claims.organizationName} (licensed ${a.claims.licensedRegions.join(', ')})`).join('; '),
+    )
     show('production bases', BASES.map((b) => `${b.key} ${b.claims.baseId} (max load ${b.claims.maxLoadKw} kW)`).join('; '))
     const mandate = new Map<string, string>()
     for (const u of USERS) {
       if (!u.mandate) continue
-      mandate.set(u.key, await issueMandate({
-        user: party(u.key).signer, aggregator: party(u.mandate.aggregator).did, actions: u.mandate.actions, maxKw: u.mandate.maxKw,
-        schema: schemas.mandate, issuedAt: now, validUntil: CLOCK.mandatesUntil,
-      }))
+      mandate.set(
+        u.key,
+        await issueMandate({
+          user: party(u.key).signer,
+          aggregator: party(u.mandate.aggregator).did,
+          actions: u.mandate.actions,
+          maxKw: u.mandate.maxKw,
+          schema: schemas.mandate,
+          issuedAt: now,
+          validUntil: CLOCK.mandatesUntil,
+        }),
+      )
     }
     show('mandates', `U01-U15 → A1, U16-U30 → A2 (U30's covers bidding only, not settlement)`)
 
@@ -241,7 +309,9 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     // -------------------------------------------------------------------------------------------
     now = EVENT.invitedAt
     const invitation = await market.invite(EVENT)
-    step(`6. ${cst(now)}  Peak shaving ${cst(EVENT.start).slice(11, 16)}-${cst(EVENT.end).slice(11, 16)} is invited 4 hours ahead, capped at ${yuan(EVENT.priceCapFen)} yuan/kWh; bids until ${cst(EVENT.bidsCloseAt).slice(11, 16)}.`)
+    step(
+      `6. ${cst(now)}  Peak shaving ${cst(EVENT.start).slice(11, 16)}-${cst(EVENT.end).slice(11, 16)} is invited 4 hours ahead, capped at ${yuan(EVENT.priceCapFen)} yuan/kWh; bids until ${cst(EVENT.bidsCloseAt).slice(11, 16)}.`,
+    )
     show('contract (audience)', invitation.audience)
     show('challenge', invitation.challenge)
 
@@ -275,11 +345,20 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
         // gets it into the block before: the binding refuses it, and U36's bid still stands.
         const ask = { role: 'user' as const, capacityKw: u.bid.capacityKw, priceFen: u.bid.priceFen }
         const pending = await market.prepare(party(u.key), ask, await present(u.key, ask, [credential.get(u.key)!]))
-        await send(() => pending, { role: 'user', capacityKw: FRONT_RUN.capacityKw, priceFen: FRONT_RUN.priceFen }, 'front-run: copied, other terms')
+        await send(
+          () => pending,
+          { role: 'user', capacityKw: FRONT_RUN.capacityKw, priceFen: FRONT_RUN.priceFen },
+          'front-run: copied, other terms',
+        )
         await send(() => pending, undefined, 'its own terms, after the copy')
         continue
       }
-      await submit(u.key, { role: 'user', capacityKw: u.bid.capacityKw, priceFen: u.key === CASES.overCap ? OVER_CAP_PRICE_FEN : u.bid.priceFen }, [credential.get(u.key)!], notes[u.key])
+      await submit(
+        u.key,
+        { role: 'user', capacityKw: u.bid.capacityKw, priceFen: u.key === CASES.overCap ? OVER_CAP_PRICE_FEN : u.bid.priceFen },
+        [credential.get(u.key)!],
+        notes[u.key],
+      )
     }
     // Someone resubmits U35's presentation, terms and all, while it is still fresh: the role check alone would pass it.
     const victim = bids.find((b) => b.participant === CASES.replayed)!
@@ -288,26 +367,52 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     // The aggregators bid for their mandated users, one bid per user: its own credential, the mandate, the user's credential.
     for (const a of AGGREGATORS) {
       for (const u of USERS.filter((x) => x.mandate?.aggregator === a.key)) {
-        await submit(a.key, { role: 'aggregator', onBehalfOf: party(u.key).did, capacityKw: u.bid.capacityKw, priceFen: a.priceFen }, [credential.get(a.key)!, mandate.get(u.key)!, credential.get(u.key)!])
+        await submit(a.key, { role: 'aggregator', onBehalfOf: party(u.key).did, capacityKw: u.bid.capacityKw, priceFen: a.priceFen }, [
+          credential.get(a.key)!,
+          mandate.get(u.key)!,
+          credential.get(u.key)!,
+        ])
       }
       if (a.key === 'A1') {
         const u = USERS.find((x) => x.key === CASES.noMandate)!
-        await submit(a.key, { role: 'aggregator', onBehalfOf: party(u.key).did, capacityKw: u.bid.capacityKw, priceFen: a.priceFen }, [credential.get(a.key)!, credential.get(u.key)!], 'no mandate')
+        await submit(
+          a.key,
+          { role: 'aggregator', onBehalfOf: party(u.key).did, capacityKw: u.bid.capacityKw, priceFen: a.priceFen },
+          [credential.get(a.key)!, credential.get(u.key)!],
+          'no mandate',
+        )
       }
     }
     for (const b of BASES) {
-      await submit(b.key, { role: 'production-base', capacityKw: b.bid.capacityKw, priceFen: b.bid.priceFen }, [credential.get(b.key)!], b.bid.capacityKw > b.claims.maxLoadKw ? 'above its maximum load' : undefined)
+      await submit(
+        b.key,
+        { role: 'production-base', capacityKw: b.bid.capacityKw, priceFen: b.bid.priceFen },
+        [credential.get(b.key)!],
+        b.bid.capacityKw > b.claims.maxLoadKw ? 'above its maximum load' : undefined,
+      )
     }
     now = CLOCK.reinstatement
     await status.reinstate(credential.get(CASES.suspended)!)
     now += 10 * 60
     const again = USERS.find((u) => u.key === CASES.suspended)!
-    await submit(again.key, { role: 'user', capacityKw: again.bid.capacityKw, priceFen: again.bid.priceFen }, [credential.get(again.key)!], 'after reinstatement')
+    await submit(
+      again.key,
+      { role: 'user', capacityKw: again.bid.capacityKw, priceFen: again.bid.priceFen },
+      [credential.get(again.key)!],
+      'after reinstatement',
+    )
     now = EVENT.bidsCloseAt + 5 * 60 - BLOCK_SECONDS
     const late = USERS.find((u) => u.key === CASES.late)!
-    await submit(late.key, { role: 'user', capacityKw: late.bid.capacityKw, priceFen: late.bid.priceFen }, [credential.get(late.key)!], 'after the bids closed')
+    await submit(
+      late.key,
+      { role: 'user', capacityKw: late.bid.capacityKw, priceFen: late.bid.priceFen },
+      [credential.get(late.key)!],
+      'after the bids closed',
+    )
 
-    step(`7. ${bids.length} bids, each decided by ${market.kind === 'chain' ? 'the attestors (role check) and the demand-response contract (its own rules, then the gate)' : 'the response contract (role check + its own rules)'} in the block it arrived in.`)
+    step(
+      `7. ${bids.length} bids, each decided by ${market.kind === 'chain' ? 'the attestors (role check) and the demand-response contract (its own rules, then the gate)' : 'the response contract (role check + its own rules)'} in the block it arrived in.`,
+    )
     printBids(print, bids, parties)
 
     // -------------------------------------------------------------------------------------------
@@ -325,7 +430,13 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     now += BLOCK_SECONDS
     const claims: ClaimOutcome[] = []
     for (const b of bids.filter((x) => x.accepted && x.actingForKey)) {
-      claims.push(await market.claim(b, party(b.participant), [credential.get(b.participant)!, mandate.get(b.actingForKey!)!, credential.get(b.actingForKey!)!]))
+      claims.push(
+        await market.claim(b, party(b.participant), [
+          credential.get(b.participant)!,
+          mandate.get(b.actingForKey!)!,
+          credential.get(b.actingForKey!)!,
+        ]),
+      )
     }
     now += BLOCK_SECONDS
     const settled = await market.settle()
@@ -342,13 +453,19 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
       payableWh: sum(settled.records.map((r) => r.payableWh)),
       subsidyFen: settled.totalFen,
       subsidyFenByPayeeRole: Object.fromEntries(
-        ['user', 'aggregator', 'production-base'].map((role) => [role, sum(payees.filter((p) => p.role === role).map((p) => p.subsidyFen))]),
+        ['user', 'aggregator', 'production-base'].map((role) => [
+          role,
+          sum(payees.filter((p) => p.role === role).map((p) => p.subsidyFen)),
+        ]),
       ),
     }
     print('')
     show('bids', `${totals.bids}: ${totals.accepted} accepted, ${totals.rejected} rejected`)
     show('energy', `${kwh(totals.committedWh)} kWh committed, ${totals.deliveredKwh} delivered, ${kwh(totals.payableWh)} paid for`)
-    show('subsidies', `${yuan(totals.subsidyFen)} yuan: users ${yuan(totals.subsidyFenByPayeeRole.user!)}, aggregators ${yuan(totals.subsidyFenByPayeeRole.aggregator!)}, production bases ${yuan(totals.subsidyFenByPayeeRole['production-base']!)}`)
+    show(
+      'subsidies',
+      `${yuan(totals.subsidyFen)} yuan: users ${yuan(totals.subsidyFenByPayeeRole.user!)}, aggregators ${yuan(totals.subsidyFenByPayeeRole.aggregator!)}, production bases ${yuan(totals.subsidyFenByPayeeRole['production-base']!)}`,
+    )
     if (market.kind === 'chain') printGas(show, bids, claims, settled)
     show('settlement Merkle root', settled.merkleRoot)
     show('anchored as', `${settled.resource} (version ${settled.anchored.versionId}, height ${settled.anchored.height})`)
@@ -364,8 +481,19 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
       utility: utility.did,
       trustRegistry,
       participants: [...parties.values()].map(({ key, name, role, did }) => ({ key, name, role, did })),
-      onboarding: { pilot: { issued: pilot.issued.length, errors: pilot.errors }, batch: { issued: batch.issued.length, errors: batch.errors } },
-      event: { ...invitation, times: { invitedAt: cst(invitation.invitedAt), bidsCloseAt: cst(invitation.bidsCloseAt), start: cst(invitation.start), end: cst(invitation.end) } },
+      onboarding: {
+        pilot: { issued: pilot.issued.length, errors: pilot.errors },
+        batch: { issued: batch.issued.length, errors: batch.errors },
+      },
+      event: {
+        ...invitation,
+        times: {
+          invitedAt: cst(invitation.invitedAt),
+          bidsCloseAt: cst(invitation.bidsCloseAt),
+          start: cst(invitation.start),
+          end: cst(invitation.end),
+        },
+      },
       bids,
       deliveries: [...market.deliveries],
       ...(market.kind === 'chain' ? { claims } : {}),
@@ -377,10 +505,14 @@ export async function runDemandResponse(options: DemandResponseOptions = {}): Pr
     writeFileSync(log.logFile, `${JSON.stringify(log, null, 2)}\n`)
     show('JSON log', log.logFile)
     show('wall time', `${(log.durationMs / 1000).toFixed(1)} s`)
-    if (!server) print(`\nTo browse the DIDs, credentials' status lists and the settlement root while the run is up: npm run demo -- ${market.kind === 'chain' ? '--chain ' : ''}--serve`)
+    if (!server)
+      print(
+        `\nTo browse the DIDs, credentials' status lists and the settlement root while the run is up: npm run demo -- ${market.kind === 'chain' ? '--chain ' : ''}--serve`,
+      )
     if (server && options.hold) {
-      print('\nThe resolver endpoint is still serving the run\'s ledger. Try:')
-      for (const url of [utility.did, `${utility.did}/resources/trust-registry`, settled.resource, party(CASES.revoked).did]) print(`   curl ${server.url}/1.0/identifiers/${url}`)
+      print("\nThe resolver endpoint is still serving the run's ledger. Try:")
+      for (const url of [utility.did, `${utility.did}/resources/trust-registry`, settled.resource, party(CASES.revoked).did])
+        print(`   curl ${server.url}/1.0/identifiers/${url}`)
       await options.hold({ url: server.url, utility: utility.did })
     }
     return log
@@ -397,7 +529,11 @@ async function newParty(key: string, name: string, role: Participant['role']) {
     network: 'sgcc',
     updateKey: Ed25519KeyPair.generate(),
     recoveryKey: Ed25519KeyPair.generate(),
-    document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: signing.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+    document: {
+      verificationMethods: [
+        { id: 'key-1', type: 'Multikey', publicKeyMultibase: signing.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] },
+      ],
+    },
   })
   const signer: JwtSigner = { did: op.did, keyId: 'key-1', signer: signing }
   const party: Party = { key, name, role, did: op.did, signer }
@@ -436,7 +572,9 @@ const label = (p: Party | undefined) => (p ? `${p.key} ${p.name}` : '?')
 function printBids(print: (line: string) => void, bids: readonly LoggedBid[], parties: Map<string, Party>): void {
   const chain = bids.some((b) => b.gasUsed !== undefined)
   const gasHeader = chain ? `${'gas'.padStart(7)}  sigs  ` : ''
-  print(`   ${'#'.padStart(2)}  ${'time'.padEnd(8)}  ${'participant'.padEnd(28)}  ${'role'.padEnd(15)}  ${'for'.padEnd(3)}  ${'kW'.padStart(5)}  ${'yuan/kWh'.padStart(8)}  ${gasHeader}decision  reasons`)
+  print(
+    `   ${'#'.padStart(2)}  ${'time'.padEnd(8)}  ${'participant'.padEnd(28)}  ${'role'.padEnd(15)}  ${'for'.padEnd(3)}  ${'kW'.padStart(5)}  ${'yuan/kWh'.padStart(8)}  ${gasHeader}decision  reasons`,
+  )
   for (const b of bids) {
     const who = parties.get(b.participant)
     const forWhom = b.actingForKey ?? '-'
@@ -449,33 +587,71 @@ function printBids(print: (line: string) => void, bids: readonly LoggedBid[], pa
 }
 
 /** The gas the chain run spent: per bid (accepted and reverted), per claim, and the settlement. */
-function printGas(show: (label: string, value: string | number) => void, bids: readonly LoggedBid[], claims: readonly ClaimOutcome[], settled: MarketSettlement): void {
-  const stats = (values: number[]) => (values.length === 0 ? '-' : `${Math.round(sum(values) / values.length)} on average (${Math.min(...values)}-${Math.max(...values)}), ${values.length} transactions`)
+function printGas(
+  show: (label: string, value: string | number) => void,
+  bids: readonly LoggedBid[],
+  claims: readonly ClaimOutcome[],
+  settled: MarketSettlement,
+): void {
+  const stats = (values: number[]) =>
+    values.length === 0
+      ? '-'
+      : `${Math.round(sum(values) / values.length)} on average (${Math.min(...values)}-${Math.max(...values)}), ${values.length} transactions`
   const gasOf = (list: readonly { gasUsed?: number }[]) => list.flatMap((x) => (x.gasUsed === undefined ? [] : [x.gasUsed]))
   show('gas per accepted bid', stats(gasOf(bids.filter((b) => b.accepted))))
   show('gas per reverted bid', stats(gasOf(bids.filter((b) => !b.accepted))))
   show('gas per claim', stats(gasOf(claims.filter((c) => c.accepted))))
   const refused = claims.filter((c) => !c.accepted)
-  if (refused.length > 0) show('claims refused', refused.map((c) => `bid ${c.bid}: ${[...new Set(c.reasons.map((r) => `${r.by === 'role-check' ? 'check' : r.by}: ${r.code}`))].join(', ')} (${c.gasUsed} gas)`).join('; '))
-  if (settled.gasUsed !== undefined) show('gas of the settlement', `${settled.gasUsed} (${settled.records.length} records, Merkle root on chain)`)
+  if (refused.length > 0)
+    show(
+      'claims refused',
+      refused
+        .map(
+          (c) =>
+            `bid ${c.bid}: ${[...new Set(c.reasons.map((r) => `${r.by === 'role-check' ? 'check' : r.by}: ${r.code}`))].join(', ')} (${c.gasUsed} gas)`,
+        )
+        .join('; '),
+    )
+  if (settled.gasUsed !== undefined)
+    show('gas of the settlement', `${settled.gasUsed} (${settled.records.length} records, Merkle root on chain)`)
 }
 
-function printSettlement(print: (line: string) => void, settled: MarketSettlement, payees: readonly PayeeTotal[], parties: Map<string, Party>): void {
+function printSettlement(
+  print: (line: string) => void,
+  settled: MarketSettlement,
+  payees: readonly PayeeTotal[],
+  parties: Map<string, Party>,
+): void {
   const unpaid = settled.records.filter((r) => r.payableWh === 0)
   const refused = settled.payeeChecks.filter((c) => !c.allowed)
-  print(`   ${'payee'.padEnd(32)}  ${'role'.padEnd(15)}  ${'bids'.padStart(4)}  ${'kWh paid'.padStart(8)}  ${'subsidy (yuan)'.padStart(14)}`)
+  print(
+    `   ${'payee'.padEnd(32)}  ${'role'.padEnd(15)}  ${'bids'.padStart(4)}  ${'kWh paid'.padStart(8)}  ${'subsidy (yuan)'.padStart(14)}`,
+  )
   for (const p of payees) {
-    print(`   ${label(parties.get(p.key)).padEnd(32)}  ${p.role.padEnd(15)}  ${String(p.bids).padStart(4)}  ${kwh(p.payableWh).padStart(8)}  ${yuan(p.subsidyFen).padStart(14)}`)
+    print(
+      `   ${label(parties.get(p.key)).padEnd(32)}  ${p.role.padEnd(15)}  ${String(p.bids).padStart(4)}  ${kwh(p.payableWh).padStart(8)}  ${yuan(p.subsidyFen).padStart(14)}`,
+    )
   }
   const keyOf = (did: string) => [...parties.values()].find((p) => p.did === did)?.key ?? '?'
-  if (unpaid.length > 0) print(`   under half delivered, no subsidy: ${unpaid.map((r) => `${keyOf(r.actingFor)} (${r.deliveredKwh} of ${kwh(r.committedWh)} kWh)`).join(', ')}`)
-  for (const c of refused) print(`   paid to the user, not ${keyOf(c.aggregator)}: ${keyOf(c.user)}'s mandate check for settlement.receive says ${c.reasons.join(', ')}`)
+  if (unpaid.length > 0)
+    print(
+      `   under half delivered, no subsidy: ${unpaid.map((r) => `${keyOf(r.actingFor)} (${r.deliveredKwh} of ${kwh(r.committedWh)} kWh)`).join(', ')}`,
+    )
+  for (const c of refused)
+    print(
+      `   paid to the user, not ${keyOf(c.aggregator)}: ${keyOf(c.user)}'s mandate check for settlement.receive says ${c.reasons.join(', ')}`,
+    )
 }
 
 /** The CLI: `--serve` (with `--port N`), `--out DIR`, `--chain`. Expected errors are one line, exit 1. */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { serve: { type: 'boolean', default: false }, port: { type: 'string' }, out: { type: 'string' }, chain: { type: 'boolean', default: false } },
+    options: {
+      serve: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      out: { type: 'string' },
+      chain: { type: 'boolean', default: false },
+    },
   })
   const port = values.port === undefined ? 0 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError('--port must be 0-65535')

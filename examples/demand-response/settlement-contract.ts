@@ -135,7 +135,11 @@ export class SettlementContract {
       if (actingFor !== participant) {
         const claim = claims.get(bid.n)
         const decision = claim
-          ? await checkRole(claim, { role: 'aggregator', action: 'settlement.receive', onBehalfOf: actingFor }, { resolver, trustRegistry, audience: this.address, challenge, time: block.time, height: block.height })
+          ? await checkRole(
+              claim,
+              { role: 'aggregator', action: 'settlement.receive', onBehalfOf: actingFor },
+              { resolver, trustRegistry, audience: this.address, challenge, time: block.time, height: block.height },
+            )
           : undefined
         const reasons: PayeeCheck['reasons'] = decision ? decision.reasons.map((r) => r.code) : ['no-claim']
         // The claim must come from the bidder itself: another aggregator's valid mandate is not this bid's.

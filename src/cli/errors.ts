@@ -26,7 +26,10 @@ export class HomeNotFoundError extends GridError {
   declare readonly code: typeof HomeNotFoundError.code
 
   constructor(path: string) {
-    super(HomeNotFoundError.code, `no grid-did home at ${path} (check --home or $GRID_DID_HOME; a command that writes, such as "did create", makes one)`)
+    super(
+      HomeNotFoundError.code,
+      `no grid-did home at ${path} (check --home or $GRID_DID_HOME; a command that writes, such as "did create", makes one)`,
+    )
   }
 }
 

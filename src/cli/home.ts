@@ -102,11 +102,18 @@ export class Home {
       const ledger =
         spec.kind === 'embedded'
           ? new SqliteLedger(join(path, 'ledger.db'), { create })
-          : await openChainIndex(path, spec, options.writerKey ?? process.env.GRID_DID_WRITER_KEY, options.passphrase ?? noPassphrase, options.onSyncError)
+          : await openChainIndex(
+              path,
+              spec,
+              options.writerKey ?? process.env.GRID_DID_WRITER_KEY,
+              options.passphrase ?? noPassphrase,
+              options.onSyncError,
+            )
       // A command that only reads uses the home's checkpoints but writes none (a checkpoint is only
       // ever written after 2^53 operations): `serve`, a long-running resolver, keeps them up to date.
       const writes = create || options.checkpoints === true
-      const checkpoints = options.checkpoints === false ? false : { ...(secret ? { secret } : {}), ...(writes ? {} : { every: Number.MAX_SAFE_INTEGER }) }
+      const checkpoints =
+        options.checkpoints === false ? false : { ...(secret ? { secret } : {}), ...(writes ? {} : { every: Number.MAX_SAFE_INTEGER }) }
       return new Home(path, ledger, checkpoints, lock)
     } catch (err) {
       lock?.release()
@@ -196,9 +203,9 @@ export class Home {
   }
 
   issuedTo(issuer: string, role: string, subject: string): IssuedRecord | undefined {
-    return this.#cli?.prepare('SELECT * FROM issued WHERE issuer = ? AND role = ? AND subject = ? ORDER BY rowid DESC LIMIT 1').get(issuer, role, subject) as
-      | IssuedRecord
-      | undefined
+    return this.#cli
+      ?.prepare('SELECT * FROM issued WHERE issuer = ? AND role = ? AND subject = ? ORDER BY rowid DESC LIMIT 1')
+      .get(issuer, role, subject) as IssuedRecord | undefined
   }
 
   /** Closes the stores, then releases the writer lock (if this command writes). */
@@ -237,7 +244,8 @@ function checkpointKey(dir: string, create: boolean): Uint8Array | undefined {
     }
   }
   const secret = new Uint8Array(readFileSync(path))
-  if (secret.length !== 32) throw new CliError(`${path} is damaged: a checkpoint key is 32 bytes, this one ${secret.length}; delete it to make a new one`)
+  if (secret.length !== 32)
+    throw new CliError(`${path} is damaged: a checkpoint key is 32 bytes, this one ${secret.length}; delete it to make a new one`)
   return secret
 }
 

@@ -38,13 +38,27 @@ const P = 1
  * p 1–16, at most 256 MiB (128·N·r) and at most 4× the default work (N·r·p ≤ 2^22); a 16–64 byte
  * salt; a 32-byte key.
  */
-const KDF_BOUNDS = { minN: 1 << 15, maxN: 1 << 18, maxR: 32, maxP: 16, maxMemory: 256 * 1024 * 1024, maxWork: 1 << 22, salt: [16, 64] } as const
+const KDF_BOUNDS = {
+  minN: 1 << 15,
+  maxN: 1 << 18,
+  maxR: 32,
+  maxP: 16,
+  maxMemory: 256 * 1024 * 1024,
+  maxWork: 1 << 22,
+  salt: [16, 64],
+} as const
 
 function derive(passphrase: string, salt: Buffer, n: number, r: number, p: number): Buffer {
   return scryptSync(passphrase.normalize('NFKC'), salt, 32, { N: n, r, p, maxmem: 2 * 128 * n * r })
 }
 
-function seal(path: string, secret: Uint8Array, passphrase: string, force: boolean, pub: Pick<KeystoreFile, 'kind' | 'publicKeyMultibase' | 'address'>): void {
+function seal(
+  path: string,
+  secret: Uint8Array,
+  passphrase: string,
+  force: boolean,
+  pub: Pick<KeystoreFile, 'kind' | 'publicKeyMultibase' | 'address'>,
+): void {
   if (passphrase.length < 8) throw new CliError('the passphrase must be at least 8 characters')
   const salt = randomBytes(16)
   const iv = randomBytes(12)
@@ -55,7 +69,12 @@ function seal(path: string, secret: Uint8Array, passphrase: string, force: boole
     version: 1,
     ...pub,
     kdf: { name: 'scrypt', N, r: R, p: P, salt: salt.toString('base64') },
-    cipher: { name: 'aes-256-gcm', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ciphertext: ciphertext.toString('base64') },
+    cipher: {
+      name: 'aes-256-gcm',
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      ciphertext: ciphertext.toString('base64'),
+    },
   }
   // A new file (mode 0600, whatever the old file had), fsynced before it takes the name; without
   // --force the name is taken atomically, so an existing keystore is never overwritten.
@@ -76,7 +95,10 @@ function bytesOf(value: unknown, min: number, max = min): Buffer | undefined {
 }
 
 /** The KDF and cipher inputs of a keystore, refused before scrypt runs when outside {@link KDF_BOUNDS}. */
-function inputsOf(path: string, file: KeystoreFile): { n: number; r: number; p: number; salt: Buffer; iv: Buffer; tag: Buffer; ciphertext: Buffer } {
+function inputsOf(
+  path: string,
+  file: KeystoreFile,
+): { n: number; r: number; p: number; salt: Buffer; iv: Buffer; tag: Buffer; ciphertext: Buffer } {
   const { N: n, r, p, dkLen } = file.kdf
   const b = KDF_BOUNDS
   const integer = (x: unknown, max: number) => Number.isSafeInteger(x) && (x as number) >= 1 && (x as number) <= max
@@ -99,7 +121,11 @@ function inputsOf(path: string, file: KeystoreFile): { n: number; r: number; p: 
   const iv = bytesOf(file.cipher.iv, 12)
   const tag = bytesOf(file.cipher.tag, 16)
   const ciphertext = bytesOf(file.cipher.ciphertext, 32)
-  if (!salt || !iv || !tag || !ciphertext) throw new KeystoreError('ERR_GRID_KEYSTORE_PARAMS', `${path} has a malformed salt, iv, tag or ciphertext (16-64, 12, 16 and 32 bytes of base64)`)
+  if (!salt || !iv || !tag || !ciphertext)
+    throw new KeystoreError(
+      'ERR_GRID_KEYSTORE_PARAMS',
+      `${path} has a malformed salt, iv, tag or ciphertext (16-64, 12, 16 and 32 bytes of base64)`,
+    )
   return { n, r, p, salt, iv, tag, ciphertext }
 }
 
@@ -134,13 +160,18 @@ function readFile(path: string, kind: 'ed25519' | 'evm-account'): KeystoreFile {
   }
   const actual = file.kind === 'evm-account' ? 'evm-account' : 'ed25519'
   if (actual !== kind) {
-    throw new CliError(actual === 'evm-account' ? `${path} holds an EVM account, not an Ed25519 key` : `${path} holds an Ed25519 key, not an EVM account`)
+    throw new CliError(
+      actual === 'evm-account' ? `${path} holds an EVM account, not an Ed25519 key` : `${path} holds an Ed25519 key, not an EVM account`,
+    )
   }
   return file
 }
 
 function mismatch(path: string, what: string): KeystoreError {
-  return new KeystoreError('ERR_GRID_KEYSTORE_MISMATCH', `the ${what} written in ${path} is not the one of its secret key: the file was altered; it is not used`)
+  return new KeystoreError(
+    'ERR_GRID_KEYSTORE_MISMATCH',
+    `the ${what} written in ${path} is not the one of its secret key: the file was altered; it is not used`,
+  )
 }
 
 /** Writes a new Ed25519 keystore; refuses to overwrite an existing file unless `force`. */

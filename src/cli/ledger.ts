@@ -14,7 +14,9 @@ export function parseLedgerSpec(value: string | undefined, named: Record<string,
   if (value === undefined || value === '' || value === 'embedded') return { kind: 'embedded' }
   const text = value.startsWith('evm:') ? value : named[value]
   if (text === undefined) {
-    throw new UsageError(`--ledger must be "embedded", evm:<rpc-url>#<registry-address>, or a name in config.json "ledgers"; got "${value}"`)
+    throw new UsageError(
+      `--ledger must be "embedded", evm:<rpc-url>#<registry-address>, or a name in config.json "ledgers"; got "${value}"`,
+    )
   }
   const match = /^evm:(https?:\/\/[^#\s]+)#(0x[0-9a-fA-F]{40})$/.exec(text)
   if (!match) throw new UsageError(`a chain ledger is evm:<http(s) rpc-url>#<0x registry address>, got "${text}"`)
@@ -25,7 +27,13 @@ export function parseLedgerSpec(value: string | undefined, named: Record<string,
  * The chain's local index in the home (one file per registry), syncing from an EvmLedger whose
  * writer account signs with `writerKey`, unlocked only when a transaction is signed.
  */
-export async function openChainIndex(dir: string, spec: Extract<LedgerSpec, { kind: 'evm' }>, writerKey: string | undefined, passphrase: () => Promise<string>, onSyncError?: (err: unknown) => void): Promise<Ledger & { sync(): Promise<unknown>; start(ms: number): void; readonly lastError: unknown }> {
+export async function openChainIndex(
+  dir: string,
+  spec: Extract<LedgerSpec, { kind: 'evm' }>,
+  writerKey: string | undefined,
+  passphrase: () => Promise<string>,
+  onSyncError?: (err: unknown) => void,
+): Promise<Ledger & { sync(): Promise<unknown>; start(ms: number): void; readonly lastError: unknown }> {
   const [{ EvmLedger }, { ChainIndex }, { privateKeyToAccount, toAccount }] = await Promise.all([
     import('../ledger/evm.js'),
     import('../ledger/chain-index.js'),
@@ -35,7 +43,10 @@ export async function openChainIndex(dir: string, spec: Extract<LedgerSpec, { ki
   if (writerKey) {
     const address = keystoreAddress(writerKey) as `0x${string}`
     let unlocked: ReturnType<typeof privateKeyToAccount> | undefined
-    const unlock = async () => (unlocked ??= privateKeyToAccount(openAccountKeystore(writerKey, await writerPassphrase(passphrase), (k) => privateKeyToAccount(k).address)))
+    const unlock = async () =>
+      (unlocked ??= privateKeyToAccount(
+        openAccountKeystore(writerKey, await writerPassphrase(passphrase), (k) => privateKeyToAccount(k).address),
+      ))
     account = toAccount({
       address,
       signTransaction: async (tx, options) => (await unlock()).signTransaction(tx, options),
@@ -44,7 +55,10 @@ export async function openChainIndex(dir: string, spec: Extract<LedgerSpec, { ki
     })
   }
   const chain = new EvmLedger({ rpc: spec.rpc, registry: spec.registry, ...(account ? { account } : {}) })
-  const index = new ChainIndex(join(dir, `chain-${chain.registry.toLowerCase()}.db`), chain, { create: true, ...(onSyncError ? { onError: onSyncError } : {}) })
+  const index = new ChainIndex(join(dir, `chain-${chain.registry.toLowerCase()}.db`), chain, {
+    create: true,
+    ...(onSyncError ? { onError: onSyncError } : {}),
+  })
   try {
     await index.sync()
   } catch (err) {

@@ -15,7 +15,8 @@ const DEFAULT_WAIT_S = 60
 export function lockWaitMs(env = process.env.GRID_DID_LOCK_WAIT): number {
   if (env === undefined || env === '') return DEFAULT_WAIT_S * 1000
   const seconds = Number(env)
-  if (!/^\d+(\.\d+)?$/.test(env) || !Number.isFinite(seconds) || seconds > 86_400) throw new UsageError(`$GRID_DID_LOCK_WAIT must be a number of seconds from 0 to 86400, got "${env}"`)
+  if (!/^\d+(\.\d+)?$/.test(env) || !Number.isFinite(seconds) || seconds > 86_400)
+    throw new UsageError(`$GRID_DID_LOCK_WAIT must be a number of seconds from 0 to 86400, got "${env}"`)
   return seconds * 1000
 }
 

@@ -19,7 +19,12 @@ export async function main(argv: readonly string[], io: Io = nodeIo): Promise<nu
   program
     .description('did:grid — DIDs, role credentials and the resolver endpoint for electricity utilities')
     .addOption(new Option('--home <dir>', 'store directory (default $GRID_DID_HOME or ./.grid-did)'))
-    .addOption(new Option('--ledger <spec>', 'embedded | evm:<rpc-url>#<registry> | a name in config.json "ledgers" (default $GRID_DID_LEDGER or embedded)'))
+    .addOption(
+      new Option(
+        '--ledger <spec>',
+        'embedded | evm:<rpc-url>#<registry> | a name in config.json "ledgers" (default $GRID_DID_LEDGER or embedded)',
+      ),
+    )
     .addOption(new Option('--writer-key <file>', 'EVM account keystore that signs anchoring transactions (default $GRID_DID_WRITER_KEY)'))
     .option('--json', 'machine-readable output')
     .exitOverride()

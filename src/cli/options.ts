@@ -20,7 +20,11 @@ export function portOption(value: string): number {
  * greatest; `integer` refuses a fraction.
  * @throws {UsageError} naming `flag` (exit code 2) for anything else.
  */
-export function numberOption(value: string | undefined, flag: string, bounds: { min?: number; exclusive?: boolean; max?: number; integer?: boolean } = {}): number {
+export function numberOption(
+  value: string | undefined,
+  flag: string,
+  bounds: { min?: number; exclusive?: boolean; max?: number; integer?: boolean } = {},
+): number {
   const { min = 0, exclusive = false, max = Number.MAX_SAFE_INTEGER, integer = false } = bounds
   const what = `${integer ? 'an integer' : 'a decimal number'} ${exclusive ? `above ${min}` : `from ${min}`}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`
   const n = Number(value)
@@ -46,11 +50,23 @@ export function roleOf(value: string): RoleName {
 export function time(value: string, name: string): number {
   const m = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(Z|([+-])(\d\d):(\d\d)))?$/.exec(value)
   if (!m) throw new UsageError(`${name} must be an ISO 8601 date or date and time with Z or an offset, got "${printable(value)}"`)
-  const [year, month, day, hour = 0, minute = 0, second = 0, , , offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((c) => (c === undefined ? undefined : Number(c)))
+  const [year, month, day, hour = 0, minute = 0, second = 0, , , offsetHours = 0, offsetMinutes = 0] = m
+    .slice(1)
+    .map((c) => (c === undefined ? undefined : Number(c)))
   const lastDay = new Date(0)
   lastDay.setUTCFullYear(year!, month!, 0) // day 0 of the next month (years 0–99 too, unlike Date.UTC)
   const daysInMonth = lastDay.getUTCDate()
-  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+  if (
+    month! < 1 ||
+    month! > 12 ||
+    day! < 1 ||
+    day! > daysInMonth ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
     throw new UsageError(`${name} is not a valid date or time: "${value}"`)
   }
   return Math.floor(Date.parse(value) / 1000)
@@ -63,7 +79,8 @@ export function expiry(value: string | undefined): number {
 
 /** `--binding`: a presentation's binding, `0x` and 64 lowercase hex digits. */
 export function bindingOption(value: string | undefined): string | undefined {
-  if (value !== undefined && !isBinding(value)) throw new UsageError('--binding must be 0x and 64 lowercase hex digits (the termsDigest of the terms)')
+  if (value !== undefined && !isBinding(value))
+    throw new UsageError('--binding must be 0x and 64 lowercase hex digits (the termsDigest of the terms)')
   return value
 }
 

@@ -19,5 +19,10 @@ export function utilityOf(home: Home, given: string | undefined): string {
 export async function verificationContext(home: Home, at: string | undefined, utility: string | undefined): Promise<VerificationContext> {
   const u = utilityOf(home, utility)
   const head = await home.ledger.head()
-  return { resolver: home.resolver, trustRegistry: trustRegistryUrl(u), time: at ? time(at, '--at') : Math.floor(Date.now() / 1000), height: head.finalizedHeight }
+  return {
+    resolver: home.resolver,
+    trustRegistry: trustRegistryUrl(u),
+    time: at ? time(at, '--at') : Math.floor(Date.now() / 1000),
+    height: head.finalizedHeight,
+  }
 }

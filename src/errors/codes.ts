@@ -5,7 +5,7 @@
  * compile. Each code thrown is the `static code` of one {@link GridError} subclass (in `src/errors/`,
  * or the CLI's in `src/cli/errors.ts`); the last group is only ever the `error` member of an attestor
  * service's problem answer. The spec's error table lists exactly these (test/spec-codes.test.ts).
- * @see ../../spec/did-grid.md#errors
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#errors
  */
 export type GridErrorCode =
   | 'ERR_GRID_INVALID_DID'

@@ -6,7 +6,7 @@ import { GridError } from './grid-error.js'
  * Claims do not match their role's JSON Schema (checked before anything is signed).
  * `errors` lists each violation as `/path: message`.
  * @example `issueRoleCredential({ role: 'aggregator', claims: { unifiedSocialCreditCode: 'bad', … } })` throws this.
- * @see ../../spec/did-grid.md#role-credentials
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-credentials
  */
 export class InvalidClaimsError extends GridError {
   static readonly code = 'ERR_GRID_INVALID_CLAIMS'
@@ -15,7 +15,10 @@ export class InvalidClaimsError extends GridError {
   readonly errors: readonly string[]
 
   constructor(kind: string, errors: readonly string[]) {
-    super(InvalidClaimsError.code, `${kind} claims do not match the schema: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`)
+    super(
+      InvalidClaimsError.code,
+      `${kind} claims do not match the schema: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`,
+    )
     this.errors = errors
   }
 }
@@ -24,7 +27,7 @@ export class InvalidClaimsError extends GridError {
  * A credential given to an issuer-side operation (revoke, suspend, reinstate) is not one this issuer
  * can change: not a JWT, another issuer's, or without status entries in this issuer's lists.
  * @example `registry.revoke(someoneElsesJwt)` throws this.
- * @see ../../spec/did-grid.md#status-lists
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#status-lists
  */
 export class InvalidCredentialError extends GridError {
   static readonly code = 'ERR_GRID_INVALID_CREDENTIAL'
@@ -40,7 +43,7 @@ export class InvalidCredentialError extends GridError {
  * presentation is bound to no terms). `reasons` are the denial's reason codes and messages, as
  * {@link checkRole} reports them; nothing was signed. A decision, not an outage.
  * @example `attestRole({ presentation: vpWithRevokedCredential, … })` throws this with a `status-revoked` reason.
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export class AttestationRefusedError extends GridError {
   static readonly code = 'ERR_GRID_ATTESTATION_REFUSED'
@@ -51,7 +54,10 @@ export class AttestationRefusedError extends GridError {
   readonly height: number
 
   constructor(reasons: readonly { readonly code: string; readonly message: string }[], height: number) {
-    super(AttestationRefusedError.code, `the role check at height ${height} denied: ${reasons.map((r) => r.code).join(', ') || 'no reason given'}`)
+    super(
+      AttestationRefusedError.code,
+      `the role check at height ${height} denied: ${reasons.map((r) => r.code).join(', ') || 'no reason given'}`,
+    )
     this.reasons = reasons
     this.height = height
   }

@@ -9,7 +9,7 @@ import type { GridErrorCode } from './codes.js'
  *   if (err instanceof GridError && err.code === 'ERR_GRID_INVALID_DID') console.error(err.message)
  * }
  * ```
- * @see ../../spec/did-grid.md#errors
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#errors
  */
 export class GridError extends Error {
   /** Stable, machine-readable code (`ERR_GRID_…`); a subclass's is its `static code`. */

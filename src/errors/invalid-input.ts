@@ -6,7 +6,7 @@ import { GridError } from './grid-error.js'
 /**
  * A string is not a valid `did:grid` DID.
  * @example `parseDid('did:grid:Main:abc')` throws this with a message naming the bad part.
- * @see ../../spec/did-grid.md#identifier-syntax
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#identifier-syntax
  */
 export class InvalidDidError extends GridError {
   static readonly code = 'ERR_GRID_INVALID_DID'
@@ -20,7 +20,7 @@ export class InvalidDidError extends GridError {
 /**
  * A string is not a valid `did:grid` DID URL (path, query or fragment is malformed).
  * @example `parseDidUrl('did:grid:main:…#bad fragment')` throws this.
- * @see ../../spec/did-grid.md#did-urls
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-urls
  */
 export class InvalidDidUrlError extends GridError {
   static readonly code = 'ERR_GRID_INVALID_DID_URL'
@@ -34,7 +34,7 @@ export class InvalidDidUrlError extends GridError {
 /**
  * Key material is malformed: wrong multibase, wrong multicodec, non-canonical or small-order point.
  * @example `decodeMultikey('z6LS…')` where an Ed25519 key is required throws this.
- * @see ../../spec/did-grid.md#keys
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#keys
  */
 export class InvalidKeyError extends GridError {
   static readonly code = 'ERR_GRID_INVALID_KEY'
@@ -49,7 +49,7 @@ export class InvalidKeyError extends GridError {
  * An operation is malformed, oversized, badly signed or does not apply to the current state.
  * `reason` says which rule it broke.
  * @example `decodeOperation(bytes)` throws this with `reason: 'bad-signature'` for a forged operation.
- * @see ../../spec/did-grid.md#operations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#operations
  */
 export class InvalidOperationError extends GridError {
   static readonly code = 'ERR_GRID_INVALID_OPERATION'

@@ -14,7 +14,7 @@ export interface RejectedOperation {
 /**
  * A ledger refused a submission. Batches are atomic: nothing of the batch was anchored.
  * @example `await ledger.submit([forged])` throws this with `rejected[0].reason === 'bad-signature'`.
- * @see ../../spec/did-grid.md#anchoring
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#anchoring
  */
 export class LedgerRejectedError extends GridError {
   static readonly code = 'ERR_GRID_LEDGER_REJECTED'
@@ -31,7 +31,7 @@ export class LedgerRejectedError extends GridError {
 /**
  * The ledger could not be reached or failed while reading or writing. Never means "not found".
  * @example A resolver turns this into `didResolutionMetadata.error === 'internalError'`.
- * @see ../../spec/did-grid.md#resolution
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution
  */
 export class LedgerUnavailableError extends GridError {
   static readonly code = 'ERR_GRID_LEDGER_UNAVAILABLE'
@@ -72,7 +72,7 @@ export class LedgerCorruptError extends GridError {
  * The ledger refuses this writer: the chain adapter has no account, or its account is not on the
  * registry's writer allow-list. Nothing was anchored; an admin must add the account.
  * @example `await new EvmLedger({ rpc, registry }).submit(ops)` (no `account`) throws this.
- * @see ../../spec/did-grid.md#evm-registry
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#evm-registry
  */
 export class LedgerForbiddenError extends GridError {
   static readonly code = 'ERR_GRID_LEDGER_FORBIDDEN'
@@ -87,7 +87,7 @@ export class LedgerForbiddenError extends GridError {
  * A read pinned to a ledger height above what this node has finalized. The answer is not known
  * yet: it is neither "not found" nor a denial. Retry once the node has caught up.
  * @example `checkRole(vp, requirement, { height: head + 5, … })` throws this.
- * @see ../../spec/did-grid.md#the-role-check
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#the-role-check
  */
 export class HeightNotReachedError extends GridError {
   static readonly code = 'ERR_GRID_HEIGHT_NOT_REACHED'

@@ -5,7 +5,7 @@ import { GridError } from './grid-error.js'
 /**
  * No DID-linked resource exists at the URL, or none matches the version selector.
  * @example `await resolver.resolveResource(`${did}/resources/missing`)` throws this.
- * @see ../../spec/did-grid.md#did-linked-resources
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-linked-resources
  */
 export class ResourceNotFoundError extends GridError {
   static readonly code = 'ERR_GRID_RESOURCE_NOT_FOUND'
@@ -20,7 +20,7 @@ export class ResourceNotFoundError extends GridError {
  * A resource version could not be anchored because other writers kept changing the resource first.
  * Nothing was lost: the ledger holds their versions; retry with the new latest version.
  * @example Two services revoking in the same status list at once may see this after three attempts.
- * @see ../../spec/did-grid.md#did-linked-resources
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-linked-resources
  */
 export class ResourceConflictError extends GridError {
   static readonly code = 'ERR_GRID_RESOURCE_CONFLICT'

@@ -52,7 +52,7 @@ export interface GateState {
  * ```ts
  * const { attestors, threshold, maxAge } = await readGate({ rpc: 'http://127.0.0.1:8545', gate })
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export async function readGate(options: GateTarget & { fromBlock?: number; maxLogsRange?: number }): Promise<GateState> {
   const gate = addressOf(options?.gate, 'gate')
@@ -64,12 +64,23 @@ export async function readGate(options: GateTarget & { fromBlock?: number; maxLo
   return onNode('readGate', async () => {
     const code = await client.getCode({ address: gate })
     if (code === undefined || code === '0x') throw new LedgerUnavailableError(`no contract at ${gate}`)
-    const view = (functionName: string, args: readonly unknown[] = []) => client.readContract({ address: gate, abi: ABI, functionName, args } as never) as Promise<unknown>
-    const [admin, pendingAdmin, threshold, maxAge] = await Promise.all([view('admin'), view('pendingAdmin'), view('threshold'), view('maxAge')])
+    const view = (functionName: string, args: readonly unknown[] = []) =>
+      client.readContract({ address: gate, abi: ABI, functionName, args } as never) as Promise<unknown>
+    const [admin, pendingAdmin, threshold, maxAge] = await Promise.all([
+      view('admin'),
+      view('pendingAdmin'),
+      view('threshold'),
+      view('maxAge'),
+    ])
     const latest = Number(await client.getBlockNumber())
     const order: Address[] = []
     for (let lo = from; lo <= latest; lo += range) {
-      const logs = await client.getLogs({ address: gate, events: [ADDED, REMOVED] as never, fromBlock: BigInt(lo), toBlock: BigInt(Math.min(latest, lo + range - 1)) })
+      const logs = await client.getLogs({
+        address: gate,
+        events: [ADDED, REMOVED] as never,
+        fromBlock: BigInt(lo),
+        toBlock: BigInt(Math.min(latest, lo + range - 1)),
+      })
       for (const log of logs as unknown as { eventName: string; args: { attestor: Address } }[]) {
         const at = order.indexOf(log.args.attestor)
         if (at >= 0) order.splice(at, 1)
@@ -104,7 +115,7 @@ export interface GateTransaction {
  * ```ts
  * await addAttestor({ rpc, account: adminKey, gate }, '0x…')
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export function addAttestor(target: GateAdminTarget, attestor: string): Promise<GateTransaction> {
   return transact(target, 'addAttestor', [addressOf(attestor, 'attestor')])
@@ -117,7 +128,7 @@ export function addAttestor(target: GateAdminTarget, attestor: string): Promise<
  * ```ts
  * await removeAttestor({ rpc, account: adminKey, gate }, '0x…')
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export function removeAttestor(target: GateAdminTarget, attestor: string): Promise<GateTransaction> {
   return transact(target, 'removeAttestor', [addressOf(attestor, 'attestor')])
@@ -129,7 +140,7 @@ export function removeAttestor(target: GateAdminTarget, attestor: string): Promi
  * ```ts
  * await setThreshold({ rpc, account: adminKey, gate }, 3)
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export function setThreshold(target: GateAdminTarget, threshold: number): Promise<GateTransaction> {
   if (!Number.isSafeInteger(threshold) || threshold < 1) throw new RangeError('threshold must be a positive integer')
@@ -142,10 +153,11 @@ export function setThreshold(target: GateAdminTarget, threshold: number): Promis
  * ```ts
  * await setMaxAge({ rpc, account: adminKey, gate }, 20)
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export function setMaxAge(target: GateAdminTarget, maxAgeBlocks: number): Promise<GateTransaction> {
-  if (!Number.isSafeInteger(maxAgeBlocks) || maxAgeBlocks < 1 || maxAgeBlocks > Number.MAX_SAFE_INTEGER) throw new RangeError('maxAgeBlocks must be a positive integer')
+  if (!Number.isSafeInteger(maxAgeBlocks) || maxAgeBlocks < 1 || maxAgeBlocks > Number.MAX_SAFE_INTEGER)
+    throw new RangeError('maxAgeBlocks must be a positive integer')
   return transact(target, 'setMaxAge', [BigInt(maxAgeBlocks)])
 }
 
@@ -182,7 +194,7 @@ export interface AttestationVerification {
  * const state = await readGate({ rpc, gate })
  * const { ok, signers, reasons } = await verifyAttestation({ chainId, gate }, attestation, signatures, state)
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export async function verifyAttestation(
   domain: GateDomain,
@@ -195,8 +207,13 @@ export async function verifyAttestation(
   const registered = new Set(options.attestors.map((a) => addressOf(a, 'each attestor')))
   const { threshold, maxAge, blockNumber, time } = options
   if (!Number.isSafeInteger(threshold) || threshold < 1) throw new RangeError('options.threshold must be a positive integer')
-  for (const [name, value] of [['maxAge', maxAge], ['blockNumber', blockNumber], ['time', time]] as const) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new RangeError(`options.${name} must be a non-negative integer`)
+  for (const [name, value] of [
+    ['maxAge', maxAge],
+    ['blockNumber', blockNumber],
+    ['time', time],
+  ] as const) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0))
+      throw new RangeError(`options.${name} must be a non-negative integer`)
   }
   if (!Array.isArray(signatures)) throw new TypeError('signatures must be an array')
   const reasons: AttestationVerification['reasons'] = []
@@ -212,20 +229,27 @@ export async function verifyAttestation(
     }
     if (registered.has(signer) && !signers.includes(signer)) signers.push(signer)
   }
-  if (signers.length < threshold) reasons.push({ code: 'not-enough-signatures', message: `${signers.length} distinct registered attestors signed; the gate needs ${threshold}` })
+  if (signers.length < threshold)
+    reasons.push({
+      code: 'not-enough-signatures',
+      message: `${signers.length} distinct registered attestors signed; the gate needs ${threshold}`,
+    })
   if (blockNumber !== undefined) {
     const height = Number(attestation.height)
     if (height > blockNumber) reasons.push({ code: 'height-ahead', message: `decided at height ${height}, above block ${blockNumber}` })
-    else if (maxAge !== undefined && blockNumber - height > maxAge) reasons.push({ code: 'too-old', message: `decided at height ${height}, more than ${maxAge} blocks before block ${blockNumber}` })
+    else if (maxAge !== undefined && blockNumber - height > maxAge)
+      reasons.push({ code: 'too-old', message: `decided at height ${height}, more than ${maxAge} blocks before block ${blockNumber}` })
   }
-  if (time !== undefined && BigInt(time) > attestation.expiry) reasons.push({ code: 'expired', message: `expired at ${attestation.expiry}, before ${time}` })
+  if (time !== undefined && BigInt(time) > attestation.expiry)
+    reasons.push({ code: 'expired', message: `expired at ${attestation.expiry}, before ${time}` })
   return { ok: reasons.length === 0, signers, reasons }
 }
 
 // -------------------------------------------------------------------------------------------------
 
 function addressOf(value: unknown, name: string): Address {
-  if (typeof value !== 'string' || !isAddress(value, { strict: false })) throw new TypeError(`${name} must be a 0x-prefixed 20-byte address`)
+  if (typeof value !== 'string' || !isAddress(value, { strict: false }))
+    throw new TypeError(`${name} must be a 0x-prefixed 20-byte address`)
   return getAddress(value)
 }
 
@@ -233,11 +257,16 @@ function addressOf(value: unknown, name: string): Address {
  * Simulates the admin call (so a refusal is decoded and nothing is sent), then signs it locally
  * (legacy, gas price 0, as the registry's writes) and waits for its receipt.
  */
-async function transact(target: GateAdminTarget, functionName: 'addAttestor' | 'removeAttestor' | 'setThreshold' | 'setMaxAge', args: readonly unknown[]): Promise<GateTransaction> {
+async function transact(
+  target: GateAdminTarget,
+  functionName: 'addAttestor' | 'removeAttestor' | 'setThreshold' | 'setMaxAge',
+  args: readonly unknown[],
+): Promise<GateTransaction> {
   if (typeof target !== 'object' || target === null) throw new TypeError('target must be { rpc, account, gate }')
   const gate = addressOf(target.gate, 'gate')
   const account = typeof target.account === 'string' ? accountOf(target.account) : target.account
-  if (typeof account?.signTransaction !== 'function') throw new TypeError('account must be a 0x-prefixed 32-byte private key or a viem local account')
+  if (typeof account?.signTransaction !== 'function')
+    throw new TypeError('account must be a 0x-prefixed 32-byte private key or a viem local account')
   const client = publicClientOf(target.rpc)
   const wallet = walletClientOf(target.rpc, account)
   const call = { address: gate, abi: ABI, functionName, args, account } as never
@@ -248,7 +277,8 @@ async function transact(target: GateAdminTarget, functionName: 'addAttestor' | '
     if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
       const { errorName, args: values = [] } = revert.data
       const text = `${errorName}(${values.map(String).join(', ')})`
-      if (errorName === 'NotAdmin') throw new LedgerForbiddenError(`account ${account.address} is not the admin of gate ${gate} (${text})`, { cause })
+      if (errorName === 'NotAdmin')
+        throw new LedgerForbiddenError(`account ${account.address} is not the admin of gate ${gate} (${text})`, { cause })
       throw new LedgerRejectedError(`gate ${gate} refused ${functionName}: ${text}`, [], { cause })
     }
     throw new LedgerUnavailableError(`${functionName} failed: ${messageOf(cause).split('\n')[0]}`, { cause })
@@ -256,7 +286,8 @@ async function transact(target: GateAdminTarget, functionName: 'addAttestor' | '
   return onNode(functionName, async () => {
     const hash = await wallet.writeContract({ ...(call as object), chain: null, type: 'legacy', gasPrice: 0n } as never)
     const receipt = await client.waitForTransactionReceipt({ hash, timeout: target.timeoutMs ?? 60_000 })
-    if (receipt.status !== 'success') throw new LedgerUnavailableError(`${functionName} transaction ${hash} reverted in block ${receipt.blockNumber}`)
+    if (receipt.status !== 'success')
+      throw new LedgerUnavailableError(`${functionName} transaction ${hash} reverted in block ${receipt.blockNumber}`)
     return { transactionHash: hash, blockNumber: Number(receipt.blockNumber) }
   })
 }

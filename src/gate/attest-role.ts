@@ -72,7 +72,7 @@ export interface SignedAttestation {
  * const { attestation, signature } = await attestRole({ presentation: vp, requirement, context, height, time,
  *   consumer: demandResponse, chainId: 1337, gate, expiry: time + 600, account })
  * ```
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export async function attestRole(options: AttestRoleOptions): Promise<SignedAttestation> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
@@ -83,7 +83,8 @@ export async function attestRole(options: AttestRoleOptions): Promise<SignedAtte
   if (!Number.isSafeInteger(time) || time < 0) throw new RangeError('time must be Unix seconds')
   if (!Number.isSafeInteger(expiry) || expiry < 0) throw new RangeError('expiry must be Unix seconds')
   if (typeof consumer !== 'string' || !isAddress(consumer, { strict: false })) throw new TypeError('consumer must be an address')
-  if (typeof account !== 'object' || account === null || typeof account.signTypedData !== 'function') throw new TypeError('account must be a viem LocalAccount')
+  if (typeof account !== 'object' || account === null || typeof account.signTypedData !== 'function')
+    throw new TypeError('account must be a viem LocalAccount')
   checkDomain({ chainId, gate })
   const capacityW = capacityWatts(requirement?.capacityKw)
 
@@ -102,7 +103,10 @@ export async function attestRole(options: AttestRoleOptions): Promise<SignedAtte
   const reasons = [...decision.reasons]
   // An attestation names the terms it authorises: a presentation bound to none is never attested.
   if (binding === undefined && !reasons.some((r) => r.code.startsWith('binding-') || r.code === 'presentation-malformed')) {
-    reasons.push({ code: 'binding-missing', message: 'the presentation is bound to no terms: an attestation names the terms it authorises' })
+    reasons.push({
+      code: 'binding-missing',
+      message: 'the presentation is bound to no terms: an attestation names the terms it authorises',
+    })
   }
   if (!decision.allowed || reasons.length > 0 || binding === undefined || decision.subject === undefined) {
     throw new AttestationRefusedError(reasons, height)

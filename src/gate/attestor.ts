@@ -94,13 +94,15 @@ export interface Attestor {
  * const attestor = createAttestor({ index, account, gate, chainId: 1337, trustRegistry })
  * const { attestation, signature } = await attestor.attest({ presentation, requirement, consumer, challenge, terms })
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export function createAttestor(options: AttestorOptions): Attestor {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   const { index, account, chainId, trustRegistry } = options
-  if (typeof index?.head !== 'function' || typeof index.chain?.blockTime !== 'function') throw new TypeError('index must be a ledger that follows a chain (a ChainIndex)')
-  if (typeof account !== 'object' || account === null || typeof account.signTypedData !== 'function') throw new TypeError('account must be a viem LocalAccount')
+  if (typeof index?.head !== 'function' || typeof index.chain?.blockTime !== 'function')
+    throw new TypeError('index must be a ledger that follows a chain (a ChainIndex)')
+  if (typeof account !== 'object' || account === null || typeof account.signTypedData !== 'function')
+    throw new TypeError('account must be a viem LocalAccount')
   if (typeof options.gate !== 'string' || !isAddress(options.gate, { strict: false })) throw new TypeError('gate must be an address')
   if (!Number.isSafeInteger(chainId) || chainId <= 0) throw new RangeError('chainId must be a positive integer')
   if (typeof trustRegistry !== 'string') throw new TypeError('trustRegistry must be the did:grid URL of the trust registry')
@@ -109,7 +111,8 @@ export function createAttestor(options: AttestorOptions): Attestor {
   const clockSkew = options.clockSkewSeconds ?? 60
   if (!Number.isSafeInteger(clockSkew) || clockSkew < 0 || clockSkew > 3600) throw new RangeError('clockSkewSeconds must be 0-3600 seconds')
   const networks = options.networks ?? [parseDidUrl(trustRegistry).network]
-  if (!Array.isArray(networks) || networks.length === 0 || !networks.every((n) => typeof n === 'string')) throw new TypeError('networks must be network names')
+  if (!Array.isArray(networks) || networks.length === 0 || !networks.every((n) => typeof n === 'string'))
+    throw new TypeError('networks must be network names')
   const gate = getAddress(options.gate)
   const resolver = new GridResolver({ networks: Object.fromEntries(networks.map((n) => [n, index])) })
   const synced = async () => (await index.head()).finalizedHeight
@@ -126,7 +129,8 @@ export function createAttestor(options: AttestorOptions): Attestor {
       if (typeof consumer !== 'string' || !isAddress(consumer, { strict: false })) throw new TypeError('consumer must be an address')
       if (typeof challenge !== 'string' || challenge.length === 0) throw new TypeError('challenge must be a non-empty string')
       if (terms !== undefined && binding !== undefined) throw new TypeError('give terms or binding, not both')
-      if (terms !== undefined && (typeof terms !== 'object' || terms === null || Array.isArray(terms))) throw new TypeError('terms must be an object')
+      if (terms !== undefined && (typeof terms !== 'object' || terms === null || Array.isArray(terms)))
+        throw new TypeError('terms must be an object')
       if (binding !== undefined && typeof binding !== 'string') throw new TypeError('binding must be a digest string')
       if (asked !== undefined && (!Number.isSafeInteger(asked) || asked < 0)) throw new RangeError('height must be a non-negative integer')
       const top = await synced()

@@ -30,7 +30,8 @@ export interface DeploySettlementOptions extends Omit<DeployDemandResponseOption
 }
 
 function checkAddress(name: string, value: unknown): void {
-  if (typeof value !== 'string' || !isAddress(value, { strict: false })) throw new TypeError(`${name} must be a 0x-prefixed 20-byte address`)
+  if (typeof value !== 'string' || !isAddress(value, { strict: false }))
+    throw new TypeError(`${name} must be a 0x-prefixed 20-byte address`)
 }
 
 /**
@@ -43,9 +44,11 @@ function checkAddress(name: string, value: unknown): void {
  * ```
  * @throws {TypeError} for a malformed gate address or options; {@link LedgerUnavailableError} when the
  *   node fails or the deployment reverts.
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
-export async function deployDemandResponse(options: DeployDemandResponseOptions): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
+export async function deployDemandResponse(
+  options: DeployDemandResponseOptions,
+): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   checkAddress('gate', options.gate)
   return deployArtifact('demand-response contract', { ...options, artifact: options.artifact ?? DEMAND_RESPONSE_ARTIFACT }, [options.gate])
@@ -61,11 +64,16 @@ export async function deployDemandResponse(options: DeployDemandResponseOptions)
  * ```
  * @throws {TypeError} for a malformed address or options; {@link LedgerUnavailableError} when the node
  *   fails or the deployment reverts.
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
-export async function deploySettlement(options: DeploySettlementOptions): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
+export async function deploySettlement(
+  options: DeploySettlementOptions,
+): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   checkAddress('gate', options.gate)
   checkAddress('demandResponse', options.demandResponse)
-  return deployArtifact('settlement contract', { ...options, artifact: options.artifact ?? SETTLEMENT_ARTIFACT }, [options.gate, options.demandResponse])
+  return deployArtifact('settlement contract', { ...options, artifact: options.artifact ?? SETTLEMENT_ARTIFACT }, [
+    options.gate,
+    options.demandResponse,
+  ])
 }

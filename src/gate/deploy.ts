@@ -32,7 +32,7 @@ export interface DeployGateOptions {
  * ```
  * @throws {TypeError} | {RangeError} for malformed options; {@link LedgerUnavailableError} when the
  *   node fails or the deployment reverts.
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export async function deployGate(options: DeployGateOptions): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
   const { attestors, threshold, maxAgeBlocks } = options
@@ -44,5 +44,9 @@ export async function deployGate(options: DeployGateOptions): Promise<{ address:
     throw new RangeError(`threshold must be an integer from 1 to the number of attestors (${attestors.length})`)
   }
   if (!Number.isSafeInteger(maxAgeBlocks) || maxAgeBlocks < 1) throw new RangeError('maxAgeBlocks must be a positive integer')
-  return deployArtifact('role gate', { ...options, artifact: options.artifact ?? GATE_ARTIFACT }, [attestors, BigInt(threshold), BigInt(maxAgeBlocks)])
+  return deployArtifact('role gate', { ...options, artifact: options.artifact ?? GATE_ARTIFACT }, [
+    attestors,
+    BigInt(threshold),
+    BigInt(maxAgeBlocks),
+  ])
 }

@@ -2,7 +2,7 @@
  * `grid-did/gate`: role decisions attested for an on-chain `GridRoleGate` (EIP-712, signed by
  * consortium attestors' EVM accounts). A subpath so that viem stays out of the core import graph.
  *
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export {
   ROLE_ATTESTATION_TYPE,

@@ -12,7 +12,9 @@ function assertGateSignature(signature: string): void {
   const s = BigInt(`0x${signature.slice(66, 130)}`)
   const v = Number.parseInt(signature.slice(130, 132), 16)
   if (r === 0n || s === 0n || s > HALF_ORDER || (v !== 27 && v !== 28)) {
-    throw new TypeError('a signature the gate refuses (BadSignature): r and s must be non-zero, s in the lower half of the curve order, v 27 or 28')
+    throw new TypeError(
+      'a signature the gate refuses (BadSignature): r and s must be non-zero, s in the lower half of the curve order, v 27 or 28',
+    )
   }
 }
 
@@ -28,7 +30,8 @@ export async function recoverAttestors(domain: GateDomain, attestation: RoleAtte
   const typed = roleAttestationTypedData(domain, attestation)
   const out: Address[] = []
   for (const signature of signatures) {
-    if (typeof signature !== 'string' || !SIGNATURE.test(signature)) throw new TypeError('each signature must be 65 bytes as 0x and 130 hex digits')
+    if (typeof signature !== 'string' || !SIGNATURE.test(signature))
+      throw new TypeError('each signature must be 65 bytes as 0x and 130 hex digits')
     assertGateSignature(signature)
     try {
       out.push(await recoverTypedDataAddress({ ...typed, signature: signature as Hex }))

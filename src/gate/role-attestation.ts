@@ -95,11 +95,18 @@ export function checkDomain(domain: GateDomain): void {
 
 function checkAttestation(a: RoleAttestation): void {
   if (typeof a !== 'object' || a === null) throw new TypeError('attestation must be an object')
-  if (typeof a.consumer !== 'string' || !isAddress(a.consumer, { strict: false })) throw new TypeError('attestation.consumer must be an address')
+  if (typeof a.consumer !== 'string' || !isAddress(a.consumer, { strict: false }))
+    throw new TypeError('attestation.consumer must be an address')
   for (const field of ['subject', 'actingFor', 'role', 'action', 'terms', 'presentation'] as const) {
-    if (typeof a[field] !== 'string' || !BYTES32.test(a[field])) throw new TypeError(`attestation.${field} must be a bytes32 (0x and 64 hex digits)`)
+    if (typeof a[field] !== 'string' || !BYTES32.test(a[field]))
+      throw new TypeError(`attestation.${field} must be a bytes32 (0x and 64 hex digits)`)
   }
-  for (const [field, max] of [['capacityW', (1n << 256n) - 1n], ['licensedW', (1n << 256n) - 1n], ['height', UINT64_MAX], ['expiry', UINT64_MAX]] as const) {
+  for (const [field, max] of [
+    ['capacityW', (1n << 256n) - 1n],
+    ['licensedW', (1n << 256n) - 1n],
+    ['height', UINT64_MAX],
+    ['expiry', UINT64_MAX],
+  ] as const) {
     if (typeof a[field] !== 'bigint') throw new TypeError(`attestation.${field} must be a bigint`)
     if (a[field] < 0n || a[field] > max) throw new RangeError(`attestation.${field} is out of range`)
   }

@@ -57,12 +57,13 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/
  * const leaf = chainSettlementLeaf({ eventId, bid: 1, participant, role: 'user', actingFor: participant, payee: participant,
  *   viaMandate: false, committedWh: 120_000, deliveredKwh: 110, payableWh: 110_000, priceFen: 1200, subsidyFen: 132_000 })
  * ```
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export function chainSettlementLeaf(record: ChainSettlementRecord): Hex {
   if (typeof record !== 'object' || record === null) throw new TypeError('record must be an object')
   for (const field of ['eventId', 'participant', 'actingFor', 'payee'] as const) {
-    if (typeof record[field] !== 'string' || !BYTES32.test(record[field])) throw new TypeError(`record.${field} must be a bytes32 (0x and 64 hex digits)`)
+    if (typeof record[field] !== 'string' || !BYTES32.test(record[field]))
+      throw new TypeError(`record.${field} must be a bytes32 (0x and 64 hex digits)`)
   }
   const role = ROLES.indexOf(record.role)
   if (role < 0) throw new RangeError(`record.role must be one of ${ROLES.join(', ')}`)
@@ -70,7 +71,8 @@ export function chainSettlementLeaf(record: ChainSettlementRecord): Hex {
   for (const field of ['bid', 'committedWh', 'deliveredKwh', 'payableWh', 'priceFen', 'subsidyFen'] as const) {
     const value = record[field]
     if (typeof value !== 'number') throw new TypeError(`record.${field} must be a number`)
-    if (!Number.isSafeInteger(value) || value < (field === 'bid' ? 1 : 0)) throw new RangeError(`record.${field} must be a safe integer ≥ ${field === 'bid' ? 1 : 0}`)
+    if (!Number.isSafeInteger(value) || value < (field === 'bid' ? 1 : 0))
+      throw new RangeError(`record.${field} must be a safe integer ≥ ${field === 'bid' ? 1 : 0}`)
   }
   return keccak256(
     encodeAbiParameters(RECORD, [
@@ -99,7 +101,7 @@ export function chainSettlementLeaf(record: ChainSettlementRecord): Hex {
  * ```ts
  * chainSettlementRoot(records) === await settlement.read.roots([eventId]) // true
  * ```
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export function chainSettlementRoot(records: readonly ChainSettlementRecord[]): Hex {
   if (!Array.isArray(records)) throw new TypeError('records must be an array')

@@ -50,7 +50,8 @@ function chainIdOf(chainId: unknown): number {
 }
 
 function addressOf(name: string, value: unknown): Address {
-  if (typeof value !== 'string' || !isAddress(value, { strict: false })) throw new TypeError(`${name} must be a 0x-prefixed 20-byte address`)
+  if (typeof value !== 'string' || !isAddress(value, { strict: false }))
+    throw new TypeError(`${name} must be a 0x-prefixed 20-byte address`)
   return value.toLowerCase() as Address
 }
 
@@ -61,7 +62,8 @@ function bytes32Of(name: string, value: unknown): Hex {
 
 function countOf(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number`)
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < 1 || value > max)
+    throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`)
   return value
 }
 
@@ -78,7 +80,7 @@ function countOf(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): n
  * const terms = chainBidTerms({ chainId: 1337, consumer: demandResponse, event, role: 'user', actingFor: user.did, capacityKw: 120, priceFen: 1200 })
  * const vp = await createPresentation({ holder, credentials, audience: consumerAudience(1337, demandResponse), challenge, binding: termsDigest(terms) })
  * ```
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export function chainBidTerms(input: {
   chainId: number
@@ -117,7 +119,7 @@ export function chainBidTerms(input: {
  * ```ts
  * const binding = termsDigest(chainClaimTerms({ chainId: 1337, consumer: settlement, event, bid: 3 }))
  * ```
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export function chainClaimTerms(input: { chainId: number; consumer: string; event: string; bid: number }): ChainClaimTerms {
   if (typeof input !== 'object' || input === null) throw new TypeError('claim terms must be an object')
@@ -138,7 +140,7 @@ export function chainClaimTerms(input: { chainId: number; consumer: string; even
  * ```ts
  * consumerAudience(1337, '0xe7f1725e7734ce288f8367e1bb143e90bb3f0512') // 'eip155:1337:0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512'
  * ```
- * @see ../../spec/did-grid.md#role-checks-on-chain--attestations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
 export function consumerAudience(chainId: number, address: string): string {
   return `eip155:${chainIdOf(chainId)}:${getAddress(addressOf('address', address))}`

@@ -41,7 +41,7 @@ export interface SyncResult {
  * const index = new ChainIndex('./.grid-did/chain-1337.db', new EvmLedger({ rpc, registry }), { create: true })
  * index.start(1000) // follow the chain every second
  * ```
- * @see ../../spec/did-grid.md#evm-registry
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#evm-registry
  */
 export class ChainIndex extends SqliteLedger {
   /** The chain this index follows. Closing the index does not close it. */

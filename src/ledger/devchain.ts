@@ -112,7 +112,8 @@ export async function createDevChain(options: DevChainOptions = {}): Promise<Dev
   const blockGasLimit = options.blockGasLimit ?? 1_000_000_000n
   if (typeof blockGasLimit !== 'bigint') throw new TypeError('options.blockGasLimit must be a bigint')
   // 21,000 is the cost of the cheapest transaction; EDR stores the limit as a u64.
-  if (blockGasLimit < 21_000n || blockGasLimit >= 2n ** 64n) throw new RangeError(`options.blockGasLimit must be in [21000, 2^64), got ${blockGasLimit}`)
+  if (blockGasLimit < 21_000n || blockGasLimit >= 2n ** 64n)
+    throw new RangeError(`options.blockGasLimit must be in [21000, 2^64), got ${blockGasLimit}`)
   const initialTimestamp = options.initialTimestamp
   if (initialTimestamp !== undefined) {
     if (typeof initialTimestamp !== 'number') throw new TypeError('options.initialTimestamp must be a number')
@@ -128,7 +129,10 @@ export async function createDevChain(options: DevChainOptions = {}): Promise<Dev
     hardfork,
     // The system contracts the hardfork expects at genesis (EIP-4788 beacon roots from Cancun, EIP-2935 from Prague).
     genesisState: l1GenesisState(l1HardforkFromString(hardfork)),
-    network: { genesisBlockGasLimit: blockGasLimit, ...(initialTimestamp === undefined ? {} : { genesisBlockTime: BigInt(initialTimestamp) }) },
+    network: {
+      genesisBlockGasLimit: blockGasLimit,
+      ...(initialTimestamp === undefined ? {} : { genesisBlockTime: BigInt(initialTimestamp) }),
+    },
     mining: { autoMine: true, blockGasLimit, memPool: { order: MineOrdering.Fifo } },
     initialBaseFeePerGas: 0n,
     minGasPrice: 0n,
@@ -147,7 +151,13 @@ export async function createDevChain(options: DevChainOptions = {}): Promise<Dev
   const logger = { enable: false, decodeConsoleLogInputsCallback: () => [], printLineCallback: () => {} }
   // No push channel here (EIP-1193 `message` events): subscriptions get an id but no notifications.
   const subscriptions = { subscriptionCallback: () => {} }
-  let provider: Provider | undefined = await (await edrContext()).createProvider(L1_CHAIN_TYPE, config, logger, subscriptions, new ContractDecoder())
+  let provider: Provider | undefined = await (await edrContext()).createProvider(
+    L1_CHAIN_TYPE,
+    config,
+    logger,
+    subscriptions,
+    new ContractDecoder(),
+  )
 
   let nextId = 1
   // EDR runs concurrent requests in any order, and automining rejects a nonce that arrives early.
@@ -212,7 +222,14 @@ function rpcError(code: number, message: string, data?: unknown): Error & { code
  */
 function fromEdrError(error: { code: number; message: string; data?: unknown }): Error {
   const data = error.data as { reason?: unknown; data?: unknown } | null | undefined
-  if (typeof data === 'object' && data !== null && typeof data.reason === 'object' && data.reason !== null && 'Revert' in data.reason && typeof data.data === 'string') {
+  if (
+    typeof data === 'object' &&
+    data !== null &&
+    typeof data.reason === 'object' &&
+    data.reason !== null &&
+    'Revert' in data.reason &&
+    typeof data.data === 'string'
+  ) {
     const reason = errorString(data.data)
     return rpcError(EXECUTION_REVERTED, reason === undefined ? 'execution reverted' : `execution reverted: ${reason}`, data.data)
   }
@@ -223,7 +240,8 @@ function fromEdrError(error: { code: number; message: string; data?: unknown }):
 function errorString(hex: string): string | undefined {
   if (!/^0x08c379a0(?:[0-9a-f]{2})*$/i.test(hex)) return undefined
   const body = hex.slice(10)
-  const word = (at: bigint) => (BigInt(body.length) >= (at + 32n) * 2n ? BigInt(`0x${body.slice(Number(at) * 2, Number(at + 32n) * 2)}`) : undefined)
+  const word = (at: bigint) =>
+    BigInt(body.length) >= (at + 32n) * 2n ? BigInt(`0x${body.slice(Number(at) * 2, Number(at + 32n) * 2)}`) : undefined
   const offset = word(0n)
   const length = offset === undefined ? undefined : word(offset)
   if (offset === undefined || length === undefined || (offset + 32n + length) * 2n > BigInt(body.length)) return undefined

@@ -23,7 +23,7 @@ interface Stored extends AnchoredOperation {
  * const ledger = new MemoryLedger()
  * const [receipt] = await ledger.submit([op.bytes])
  * ```
- * @see ../../spec/did-grid.md#anchoring
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#anchoring
  */
 export class MemoryLedger implements Ledger {
   readonly #clock: () => number

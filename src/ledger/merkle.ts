@@ -23,7 +23,7 @@ function hashWith(prefix: number, ...parts: Uint8Array[]): Uint8Array {
  *
  * @throws {RangeError} when `leaves` is empty (a batch has at least one operation).
  * @example `toHex(merkleRoot(batch.map((op) => op.digest)))`
- * @see ../../spec/did-grid.md#anchoring
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#anchoring
  */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
   if (leaves.length === 0) throw new RangeError('leaves must not be empty')

@@ -21,7 +21,7 @@ export const READ_PAGE_SIZE = 64
  *   for (const op of page) fold.push(checkOperation(op))
  * }
  * ```
- * @see ../../spec/did-grid.md#anchoring
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#anchoring
  */
 export async function* readPages(
   ledger: Pick<Ledger, 'read'>,

@@ -22,7 +22,9 @@ export interface RpcServer {
 
 type Id = string | number | null
 type Call = (args: Parameters<Eip1193Provider['request']>[0]) => Promise<unknown>
-type RpcResponse = { jsonrpc: '2.0'; id: Id; result: unknown } | { jsonrpc: '2.0'; id: Id; error: { code: number; message: string; data?: unknown } }
+type RpcResponse =
+  | { jsonrpc: '2.0'; id: Id; result: unknown }
+  | { jsonrpc: '2.0'; id: Id; error: { code: number; message: string; data?: unknown } }
 
 const GRACE_MS = 5_000
 const ALLOW = 'POST, GET, HEAD, OPTIONS'
@@ -51,10 +53,12 @@ const ALLOW = 'POST, GET, HEAD, OPTIONS'
  * @see https://www.jsonrpc.org/specification
  */
 export async function serveRpc(provider: Eip1193Provider, options: RpcServerOptions = {}): Promise<RpcServer> {
-  if (typeof provider?.request !== 'function') throw new TypeError('provider must be an EIP-1193 provider (an object with a request function)')
+  if (typeof provider?.request !== 'function')
+    throw new TypeError('provider must be an EIP-1193 provider (an object with a request function)')
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? 8545
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`options.port must be an integer in [0, 65535], got ${port}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new RangeError(`options.port must be an integer in [0, 65535], got ${port}`)
   const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024
   if (!Number.isSafeInteger(maxBody) || maxBody < 1) throw new RangeError(`options.maxBodyBytes must be a positive integer, got ${maxBody}`)
 
@@ -77,7 +81,9 @@ async function respond(req: IncomingMessage, res: ServerResponse, call: Call, ma
     const cors = corsHeaders(req)
     if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end()
     if (req.method === 'GET' || req.method === 'HEAD') {
-      return void res.writeHead(200, { ...cors, 'Content-Type': 'text/plain; charset=utf-8' }).end('JSON-RPC 2.0 endpoint: POST application/json requests here.\n')
+      return void res
+        .writeHead(200, { ...cors, 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('JSON-RPC 2.0 endpoint: POST application/json requests here.\n')
     }
     if (req.method !== 'POST') {
       return send(res, 405, { ...cors, Allow: ALLOW }, failure(null, -32600, `HTTP ${req.method} is not allowed: POST JSON-RPC requests`))
@@ -110,18 +116,23 @@ async function respond(req: IncomingMessage, res: ServerResponse, call: Call, ma
 
 /** One request object → its response, or undefined for a notification (no `id` member). */
 async function answer(item: unknown, call: Call): Promise<RpcResponse | undefined> {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return failure(null, -32600, 'Invalid Request: expected a JSON-RPC 2.0 request object')
+  if (typeof item !== 'object' || item === null || Array.isArray(item))
+    return failure(null, -32600, 'Invalid Request: expected a JSON-RPC 2.0 request object')
   const request = item as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown }
   const hasId = 'id' in request
   const id = request.id
-  if (hasId && id !== null && typeof id !== 'string' && typeof id !== 'number') return failure(null, -32600, 'Invalid Request: id must be a string, a number or null')
+  if (hasId && id !== null && typeof id !== 'string' && typeof id !== 'number')
+    return failure(null, -32600, 'Invalid Request: id must be a string, a number or null')
   const validId = (hasId ? id : null) as Id
   if (request.jsonrpc !== '2.0') return failure(validId, -32600, 'Invalid Request: jsonrpc must be "2.0"')
   if (typeof request.method !== 'string') return failure(validId, -32600, 'Invalid Request: method must be a string')
   if (request.params !== undefined && (typeof request.params !== 'object' || request.params === null)) {
     return failure(validId, -32600, 'Invalid Request: params must be an array or an object')
   }
-  const args = request.params === undefined ? { method: request.method } : { method: request.method, params: request.params as readonly unknown[] | object }
+  const args =
+    request.params === undefined
+      ? { method: request.method }
+      : { method: request.method, params: request.params as readonly unknown[] | object }
   let response: RpcResponse
   try {
     response = { jsonrpc: '2.0', id: validId, result: (await call(args)) ?? null }

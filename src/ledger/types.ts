@@ -92,7 +92,7 @@ export type Submittable = Uint8Array | { bytes: Uint8Array }
  *   position of the previous page) it returns one page, so a reader holds at most `limit` operations
  *   of a log at once however long the log is (`readPages` walks every page).
  *
- * @see ../../spec/did-grid.md#anchoring
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#anchoring
  */
 export interface Ledger {
   /** Anchors one batch; resolves once it is durable. */

@@ -2,7 +2,7 @@
  * Canonical JSON for operations: RFC 8785 (JCS) restricted to the value domain operations use —
  * strings (well-formed UTF-16), booleans, safe integers, arrays and objects. `null`, non-integer
  * and unsafe numbers are outside the domain, so no JCS number-formatting corner can arise.
- * @see ../../spec/did-grid.md#canonical-bytes
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#canonical-bytes
  */
 
 export type JsonValue = string | number | boolean | JsonValue[] | { [key: string]: JsonValue }

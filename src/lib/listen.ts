@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net'
  * idle keep-alive connections at once, let requests in flight finish, and after `graceMs` close
  * whatever is still open. `close` is idempotent.
  */
-export async function listen(server: Server, port: number, host: string, graceMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+export async function listen(
+  server: Server,
+  port: number,
+  host: string,
+  graceMs: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
   server.keepAliveTimeout = 5_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -23,6 +23,7 @@ export function uriListProblem(uri: string): string | undefined {
   if (bad) return `it contains U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at index ${bad.index}`
   const scheme = SCHEME.exec(uri)?.[1]?.toLowerCase()
   if (scheme === undefined) return 'it has no scheme'
-  if (!(URI_LIST_SCHEMES as readonly string[]).includes(scheme)) return `its scheme "${scheme.slice(0, 32)}" is not one of ${URI_LIST_SCHEMES.join(', ')}`
+  if (!(URI_LIST_SCHEMES as readonly string[]).includes(scheme))
+    return `its scheme "${scheme.slice(0, 32)}" is not one of ${URI_LIST_SCHEMES.join(', ')}`
   return undefined
 }

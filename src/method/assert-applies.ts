@@ -9,9 +9,12 @@ import type { DidState } from './state-types.js'
  * The fold's own rules, run on one operation: what honest writers check before anchoring.
  *
  * @example `faultOnState(await resolver.resolveState(did), op) // { reason: 'unauthorized', … }`
- * @see ../../spec/did-grid.md#resolution-algorithm
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution-algorithm
  */
-export function faultOnState(state: DidState | undefined, operation: EncodedOperation): { reason: OperationFaultReason; message: string } | undefined {
+export function faultOnState(
+  state: DidState | undefined,
+  operation: EncodedOperation,
+): { reason: OperationFaultReason; message: string } | undefined {
   const fold = DidFold.resume(state?.did ?? operation.did, state?.suffix ?? operation.suffix, state)
   fold.push({ bytes: operation.bytes, height: 0, position: 0, time: 0, cid: operation.cid, decoded: operation })
   const skip = fold.skipped[0]
@@ -30,7 +33,7 @@ export function faultOnState(state: DidState | undefined, operation: EncodedOper
  * assertApplies(state, op) // throws unless the update would apply
  * await ledger.submit([op.bytes])
  * ```
- * @see ../../spec/did-grid.md#resolution-algorithm
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution-algorithm
  */
 export function assertApplies(state: DidState | undefined, operation: EncodedOperation): void {
   const fault = faultOnState(state, operation)
@@ -39,5 +42,8 @@ export function assertApplies(state: DidState | undefined, operation: EncodedOpe
 
 /** The error of an operation an honest writer refuses to anchor. @internal */
 export function refusal(operation: EncodedOperation, fault: { reason: OperationFaultReason; message: string }): InvalidOperationError {
-  return new InvalidOperationError(fault.reason, `the ${operation.operation.type} of ${operation.did} would not apply, so it was not anchored: ${fault.message}`)
+  return new InvalidOperationError(
+    fault.reason,
+    `the ${operation.operation.type} of ${operation.did} would not apply, so it was not anchored: ${fault.message}`,
+  )
 }

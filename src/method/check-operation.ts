@@ -4,7 +4,7 @@ import type { AnchoredOperation, CheckedOperation } from './state-types.js'
 
 /**
  * Runs the stand-alone checks on one anchored operation without throwing.
- * @see ../../spec/did-grid.md#resolution-algorithm
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution-algorithm
  */
 export function checkOperation(record: AnchoredOperation): CheckedOperation {
   try {

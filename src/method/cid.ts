@@ -8,7 +8,7 @@ const SHA2_256 = 0x12
 
 /**
  * The CID string of operation bytes whose SHA-256 is `digest`: the one place a CID is computed.
- * @see ../../spec/did-grid.md#operations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#operations
  */
 export function cidOfDigest(digest: Uint8Array): string {
   return CID.createV1(JSON_CODEC, Digest.create(SHA2_256, digest)).toString()

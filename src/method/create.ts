@@ -30,7 +30,7 @@ export interface CreateDidOptions {
  *     publicKeyMultibase: update.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] } })
  * await ledger.submit([op.bytes]); console.log(op.did)
  * ```
- * @see ../../spec/did-grid.md#create
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#create
  */
 export async function createDid(options: CreateDidOptions): Promise<EncodedOperation<CreateOperation>> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')

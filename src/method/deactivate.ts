@@ -9,7 +9,7 @@ import type { DidState } from './state.js'
  *
  * @throws {DidDeactivatedError} when the DID is already deactivated.
  * @example `await ledger.submit([(await deactivateDid(state, recoveryKey)).bytes])`
- * @see ../../spec/did-grid.md#deactivate
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#deactivate
  */
 export async function deactivateDid(
   state: Pick<DidState, 'did' | 'recoveryHead' | 'deactivated'>,

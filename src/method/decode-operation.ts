@@ -22,7 +22,7 @@ import { checkShape } from './validate-operation.js'
  * ```ts
  * const { operation, cid, did } = decodeOperation(bytesFromLedger)
  * ```
- * @see ../../spec/did-grid.md#operations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#operations
  */
 export function decodeOperation(bytes: Uint8Array): EncodedOperation {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('operation bytes must be a Uint8Array')

@@ -32,7 +32,7 @@ export class DidFold {
    * deactivate) would have to go back from X's own CID to X's `prev`, so the operation named by
    * `prev`, which applied before X, would have to apply again first: the earliest repeat cannot
    * exist, and a repeated create meets rule 6.7. So the fold depends only on the state it starts from.
-   * @see ../../spec/did-grid.md#checkpoints
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#checkpoints
    */
   static resume(did: string, suffix: string, state: DidState | undefined): DidFold {
     const fold = new DidFold(did, suffix)

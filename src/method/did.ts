@@ -44,7 +44,7 @@ export interface GridDidUrl extends ParsedDID, GridDid {
  * ```ts
  * const { network, suffix } = parseDid('did:grid:sgcc:' + 'a'.repeat(52))
  * ```
- * @see ../../spec/did-grid.md#identifier-syntax
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#identifier-syntax
  */
 export function parseDid(did: string): GridDid {
   if (typeof did !== 'string') throw new TypeError('did must be a string')
@@ -83,7 +83,7 @@ const ANY_DID = new RegExp(`^did:[a-z0-9]+:(?:${ID_CHAR}*:)*${ID_CHAR}+$`)
  * a valid did:grid DID: see {@link parseDid}). Separates "a DID this resolver does not serve"
  * (`methodNotSupported`) from "not a DID" (`invalidDid`).
  * @example `isDidSyntax('did:example:123') // true`
- * @see ../../spec/did-grid.md#resolution-algorithm
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution-algorithm
  */
 export function isDidSyntax(text: string): boolean {
   return typeof text === 'string' && text.length <= LIMITS.didUrlLength && ANY_DID.test(text)
@@ -92,7 +92,7 @@ export function isDidSyntax(text: string): boolean {
 /**
  * Formats a DID from its network and suffix, validating both.
  * @example `formatDid('sgcc', suffix) // 'did:grid:sgcc:…'`
- * @see ../../spec/did-grid.md#identifier-syntax
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#identifier-syntax
  */
 export function formatDid(network: string, suffix: string): string {
   if (typeof network !== 'string') throw new TypeError('network must be a string')
@@ -112,7 +112,7 @@ export function formatDid(network: string, suffix: string): string {
  * const url = parseDidUrl(`${did}?versionId=2#key-1`)
  * url.params?.versionId // '2'
  * ```
- * @see ../../spec/did-grid.md#did-urls
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-urls
  */
 export function parseDidUrl(didUrl: string): GridDidUrl {
   if (typeof didUrl !== 'string') throw new TypeError('didUrl must be a string')
@@ -187,7 +187,7 @@ function parseParams(query: string): Record<string, string> {
  * Parses a `versionId` (a positive integer of 1-15 digits without leading zeros).
  * @throws {InvalidDidUrlError} when the string is not such an integer.
  * @example `parseVersionId('2') // 2`
- * @see ../../spec/did-grid.md#versioning
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#versioning
  */
 export function parseVersionId(text: string): number {
   if (typeof text !== 'string') throw new TypeError('versionId must be a string')
@@ -200,7 +200,7 @@ export function parseVersionId(text: string): number {
  * Unix seconds.
  * @throws {InvalidDidUrlError} when the string is not such a timestamp or not a real date.
  * @example `parseVersionTime('2026-01-01T00:00:00Z') // 1767225600`
- * @see ../../spec/did-grid.md#versioning
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#versioning
  */
 export function parseVersionTime(text: string): number {
   if (typeof text !== 'string') throw new TypeError('versionTime must be a string')

@@ -10,7 +10,7 @@ export const DID_CONTEXTS = ['https://www.w3.org/ns/did/v1', 'https://w3id.org/s
  * DID renders with its id only: no verification methods, relationships or services.
  *
  * @example `toDidDocument(state).verificationMethod?.[0].id // 'did:grid:sgcc:…#key-1'`
- * @see ../../spec/did-grid.md#did-documents
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-documents
  */
 export function toDidDocument(state: DidState): DIDDocument {
   const did = state.did

@@ -12,7 +12,7 @@ import type { AnchoredOperation, DidHistory } from './state-types.js'
  * ```ts
  * const { state, versions, skipped } = foldOperations(did, await ledger.read(parseDid(did).suffix))
  * ```
- * @see ../../spec/did-grid.md#resolution-algorithm
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution-algorithm
  */
 export function foldOperations(did: string, operations: Iterable<AnchoredOperation>): DidHistory {
   const parsed = parseDid(did)

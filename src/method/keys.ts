@@ -12,7 +12,7 @@ export type MultikeyType = 'Ed25519' | 'X25519'
 
 /**
  * Signs operation bytes with one Ed25519 key. APIs take a signer, never a raw private key.
- * @see ../../spec/did-grid.md#signatures
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#signatures
  */
 export interface OperationSigner {
   /** The signer's public key as a `z6Mk…` Multikey. */
@@ -26,7 +26,7 @@ export interface OperationSigner {
  * `z6Mk…` for Ed25519, `z6LS…` for X25519.
  * @throws {InvalidKeyError} when the key is not 32 bytes or not a valid Ed25519 point.
  * @example `encodeMultikey(publicKey) // 'z6Mk…'`
- * @see ../../spec/did-grid.md#keys
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#keys
  */
 export function encodeMultikey(publicKey: Uint8Array, type: MultikeyType = 'Ed25519'): string {
   if (!(publicKey instanceof Uint8Array)) throw new TypeError('publicKey must be a Uint8Array')
@@ -45,7 +45,7 @@ export function encodeMultikey(publicKey: Uint8Array, type: MultikeyType = 'Ed25
  * Decodes a Multikey `publicKeyMultibase`. Ed25519 keys must be canonical points of large order.
  * @throws {InvalidKeyError} for a wrong multibase prefix, unknown multicodec, wrong length or bad point.
  * @example `decodeMultikey('z6Mk…') // { type: 'Ed25519', publicKey: Uint8Array(32) }`
- * @see ../../spec/did-grid.md#keys
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#keys
  */
 export function decodeMultikey(multibase: string, expected?: MultikeyType): { type: MultikeyType; publicKey: Uint8Array } {
   if (typeof multibase !== 'string') throw new TypeError('publicKeyMultibase must be a string')
@@ -98,7 +98,7 @@ const validKeys = new Map<string, { type: MultikeyType; publicKey: Uint8Array }>
  * key.publicKeyMultibase // 'z6Mk…'
  * const sig = await key.sign(bytes)
  * ```
- * @see ../../spec/did-grid.md#keys
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#keys
  */
 export class Ed25519KeyPair implements OperationSigner {
   readonly #seed: Uint8Array

@@ -2,7 +2,7 @@
  * Published size limits (spec §Size limits). Operations beyond them are refused at submission and
  * skipped at resolution, so one oversized or pathological operation can never make a DID costly
  * to resolve.
- * @see ../../spec/did-grid.md#size-limits
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#size-limits
  */
 export const LIMITS = Object.freeze({
   /** Maximum canonical byte length of one signed operation. */

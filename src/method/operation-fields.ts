@@ -97,5 +97,6 @@ export function fragmentId(value: unknown, where: string): string {
 }
 
 export function typeString(value: unknown, where: string): void {
-  if (typeof value !== 'string' || !TYPE_STRING.test(value)) fail('malformed', `${where} must be 1-${LIMITS.typeLength} printable ASCII characters`)
+  if (typeof value !== 'string' || !TYPE_STRING.test(value))
+    fail('malformed', `${where} must be 1-${LIMITS.typeLength} printable ASCII characters`)
 }

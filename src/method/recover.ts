@@ -22,7 +22,7 @@ const multikey = (k: string | { publicKeyMultibase: string }) => (typeof k === '
  * ```ts
  * const op = await recoverDid(state, recoveryKey, { newUpdateKey: fresh, newRecoveryKey: freshRecovery, document })
  * ```
- * @see ../../spec/did-grid.md#recover
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#recover
  */
 export async function recoverDid(
   state: Pick<DidState, 'did' | 'recoveryHead' | 'deactivated'>,

@@ -32,7 +32,7 @@ export interface PublishResourceOptions {
  *   content: USER_SCHEMA, signer: assertionKey })
  * await ledger.submit([op.bytes])
  * ```
- * @see ../../spec/did-grid.md#did-linked-resources
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-linked-resources
  */
 export async function publishResource(options: PublishResourceOptions): Promise<EncodedOperation<ResourceOperation>> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
@@ -53,7 +53,10 @@ export async function publishResource(options: PublishResourceOptions): Promise<
  * @internal
  */
 export function mayPublishResources(owner: Pick<DidState, 'updateKey' | 'verificationMethods'>, key: string): boolean {
-  return key === owner.updateKey || owner.verificationMethods.some((vm) => vm.publicKeyMultibase === key && vm.purposes.includes('assertionMethod'))
+  return (
+    key === owner.updateKey ||
+    owner.verificationMethods.some((vm) => vm.publicKeyMultibase === key && vm.purposes.includes('assertionMethod'))
+  )
 }
 
 /** One applied version of a resource. `content` is deeply frozen and shared: copy before changing it. */
@@ -136,9 +139,13 @@ export class ResourceFold {
     const last = this.versions.at(-1)
     if (!owner) return { reason: 'no-create', message: 'the owner DID does not exist at this ledger position' }
     if (owner.deactivated) return { reason: 'after-deactivation', message: 'the owner DID is deactivated' }
-    if (!mayPublishResources(owner, op.key)) return { reason: 'unauthorized', message: "not signed by the owner's update key or an assertionMethod key" }
+    if (!mayPublishResources(owner, op.key))
+      return { reason: 'unauthorized', message: "not signed by the owner's update key or an assertionMethod key" }
     if ((op.prev ?? undefined) !== last?.cid) {
-      return { reason: 'wrong-predecessor', message: last ? 'prev is not the last applied version' : 'the first version must not have prev' }
+      return {
+        reason: 'wrong-predecessor',
+        message: last ? 'prev is not the last applied version' : 'the first version must not have prev',
+      }
     }
     if (last && op.resourceType !== last.resourceType) {
       return { reason: 'type-changed', message: `resourceType must stay "${last.resourceType}"` }
@@ -155,7 +162,7 @@ export class ResourceFold {
  * @throws {InvalidOperationError} with the fold's fault reason (`unauthorized`,
  *   `wrong-predecessor`, `type-changed`, `after-deactivation`, `no-create`) and the rule broken.
  * @example `assertResourceApplies(await resolver.resolveState(did), latest, op)`
- * @see ../../spec/did-grid.md#did-linked-resources
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-linked-resources
  */
 export function assertResourceApplies(
   owner: DidState | undefined,

@@ -10,7 +10,7 @@ import { signingInput } from './signing-input.js'
  * Signs an unsigned operation with `signer` (which sets `key`), validates the result, and returns
  * its canonical bytes, CID and DID.
  * @throws {InvalidOperationError} when the operation breaks a format rule or size limit.
- * @see ../../spec/did-grid.md#operations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#operations
  */
 export async function signOperation<T extends Operation>(
   unsigned: Omit<T, 'key' | 'sig'>,

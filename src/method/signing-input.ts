@@ -7,7 +7,7 @@ export const SIGNING_DOMAIN = 'did:grid:operation:v1'
 
 /**
  * The bytes an operation's signature covers: `SIGNING_DOMAIN || 0x00 || JCS(operation without sig)`.
- * @see ../../spec/did-grid.md#signatures
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#signatures
  */
 export function signingInput(operation: Omit<Operation, 'sig'> | Operation): Uint8Array {
   const { sig: _sig, ...unsigned } = operation as Operation

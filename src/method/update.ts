@@ -23,7 +23,7 @@ export interface UpdateDidChanges {
  *   patches: [{ action: 'add-service', service: { id: 'dr', type: 'DemandResponse', serviceEndpoint: 'https://dr.example' } }],
  * })
  * ```
- * @see ../../spec/did-grid.md#update
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#update
  */
 export async function updateDid(
   state: Pick<DidState, 'did' | 'head' | 'deactivated'>,
@@ -46,7 +46,7 @@ export async function updateDid(
 /**
  * Rotates the update key: an update with no patches and a new update key.
  * @example `await ledger.submit([(await rotateUpdateKey(state, oldKey, newKey)).bytes])`
- * @see ../../spec/did-grid.md#update
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#update
  */
 export function rotateUpdateKey(
   state: Pick<DidState, 'did' | 'head' | 'deactivated'>,

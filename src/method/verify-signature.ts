@@ -7,7 +7,7 @@ import { ed25519Verify } from '../lib/crypto.js'
  * otherwise; both give identical results on every input. Never throws for malformed input.
  *
  * @example `verifyEd25519(signature, message, publicKey) // true | false`
- * @see ../../spec/did-grid.md#signatures
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#signatures
  */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) {

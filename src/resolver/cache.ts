@@ -131,7 +131,12 @@ export class ViewCache {
     )
   }
 
-  async #get<V extends View>(key: string, target: number, usable: (view: V) => boolean, extend: (cached: V | undefined) => Promise<V>): Promise<V> {
+  async #get<V extends View>(
+    key: string,
+    target: number,
+    usable: (view: V) => boolean,
+    extend: (cached: V | undefined) => Promise<V>,
+  ): Promise<V> {
     for (;;) {
       // peek: only a view that answers becomes the most recently used (#touch).
       const cached = this.#views?.peek(key) as V | undefined
@@ -192,7 +197,13 @@ export class ViewCache {
     // of the key's operations up to here (one hidden then and restored since), that view describes
     // a log that is not this one: fold the whole log again.
     if (extending && ledger.countOperations && (await ledger.countOperations(did.suffix, target)) !== view.operations) {
-      return this.#extendDid(ledger, did, target, { height: 0, operations: 0, records: [], states: [], fold: new DidFold(did.did, did.suffix) }, need)
+      return this.#extendDid(
+        ledger,
+        did,
+        target,
+        { height: 0, operations: 0, records: [], states: [], fold: new DidFold(did.did, did.suffix) },
+        need,
+      )
     }
     if (view.checkpointed !== undefined && view.operations - view.checkpointed >= this.#every && ledger.writeCheckpoint) {
       // Best effort: a checkpoint that cannot be written costs a later cold resolve time, never an
@@ -226,7 +237,8 @@ export class ViewCache {
     }
     // Whatever can be checked is: a checkpoint of another key or DID, above the head, in another
     // format, not tagged under this resolver's secret or damaged in any way is no checkpoint.
-    if (!found || found.suffix !== did.suffix || !Number.isSafeInteger(found.height) || found.height < 0 || found.height > target) return empty
+    if (!found || found.suffix !== did.suffix || !Number.isSafeInteger(found.height) || found.height < 0 || found.height > target)
+      return empty
     if (!Number.isSafeInteger(found.operations) || found.operations < 0) return empty
     const decoded = decodeCheckpoint(this.#secret, found, did)
     if (!decoded) return empty
@@ -260,7 +272,12 @@ export class ViewCache {
     const view: ResourceView = cached ?? { height: 0, fold: new ResourceFold(did.did, resourceId) }
     const mark = view.fold.mark()
     try {
-      for await (const page of readPages(ledger, resourceSuffix(did.did, resourceId), { afterHeight: view.height, untilHeight: target }, this.#page)) {
+      for await (const page of readPages(
+        ledger,
+        resourceSuffix(did.did, resourceId),
+        { afterHeight: view.height, untilHeight: target },
+        this.#page,
+      )) {
         for (const op of page) view.fold.push(checkOperation(op), stateBefore(owner, op.height, op.position))
       }
     } catch (err) {

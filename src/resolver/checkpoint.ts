@@ -29,7 +29,13 @@ interface Body {
  * (spec §Checkpoints).
  * @internal
  */
-export function encodeCheckpoint(secret: Uint8Array, did: GridDid, height: number, operations: number, state: DidState | undefined): Checkpoint {
+export function encodeCheckpoint(
+  secret: Uint8Array,
+  did: GridDid,
+  height: number,
+  operations: number,
+  state: DidState | undefined,
+): Checkpoint {
   const body: Body = { v: FORMAT, did: did.did, height, operations, state: state ?? null }
   const json = JSON.stringify(body)
   return { suffix: did.suffix, height, operations, state: `${toHex(hmacSha256(secret, utf8Encode(json)))}.${json}` }
@@ -81,6 +87,8 @@ function isState(s: unknown, did: GridDid): s is DidState {
       (vm) => isObject(vm) && isString(vm.id) && vm.type === 'Multikey' && isString(vm.publicKeyMultibase) && isStrings(vm.purposes),
     ) &&
     Array.isArray(s.services) &&
-    s.services.every((sv) => isObject(sv) && isString(sv.id) && (isString(sv.type) || isStrings(sv.type)) && sv.serviceEndpoint !== undefined)
+    s.services.every(
+      (sv) => isObject(sv) && isString(sv.id) && (isString(sv.type) || isStrings(sv.type)) && sv.serviceEndpoint !== undefined,
+    )
   )
 }

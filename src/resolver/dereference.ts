@@ -1,5 +1,12 @@
 import type { DIDDocumentMetadata, DIDResolutionResult } from 'did-resolver'
-import { GridError, HeightNotReachedError, InvalidDidError, InvalidDidUrlError, ResourceNotFoundError, UnknownNetworkError } from '../errors.js'
+import {
+  GridError,
+  HeightNotReachedError,
+  InvalidDidError,
+  InvalidDidUrlError,
+  ResourceNotFoundError,
+  UnknownNetworkError,
+} from '../errors.js'
 import { messageOf } from '../lib/message.js'
 import { isoSeconds } from '../lib/time.js'
 import { uriListProblem } from '../lib/uri-list.js'
@@ -48,7 +55,10 @@ async function dereferenceOrFail(resolver: Dereferences, didUrl: string, options
   // A service is dereferenced to its endpoint, whose media types are its own (text/uri-list or
   // application/json): `accept` is weighed against those, not passed on as a document representation.
   const contentType = options.accept ?? DEFAULT_CONTENT_TYPE
-  const resolved = await resolver.resolve(queryless, serviceId === undefined ? { ...options, accept: contentType } : { ...options, accept: DEFAULT_CONTENT_TYPE })
+  const resolved = await resolver.resolve(
+    queryless,
+    serviceId === undefined ? { ...options, accept: contentType } : { ...options, accept: DEFAULT_CONTENT_TYPE },
+  )
   const error = resolved.didResolutionMetadata.error
   if (error || !resolved.didDocument) {
     return derefFailure(error ?? 'internalError', String(resolved.didResolutionMetadata.message ?? ''))
@@ -66,7 +76,13 @@ async function dereferenceOrFail(resolver: Dereferences, didUrl: string, options
       const refused = isUris ? notAllowed(serviceId, [endpoint].flat() as string[]) : undefined
       if (refused) return refused
       const type = isUris ? URI_LIST : 'application/json'
-      return notAcceptable(serviceId, type, options.accept) ?? { dereferencingMetadata: { contentType: type }, contentStream: endpoint, contentMetadata: meta }
+      return (
+        notAcceptable(serviceId, type, options.accept) ?? {
+          dereferencingMetadata: { contentType: type },
+          contentStream: endpoint,
+          contentMetadata: meta,
+        }
+      )
     }
     if (typeof endpoint !== 'string') return derefFailure('notFound', `service "${serviceId}" has no single URI to apply relativeRef to`)
     let target: string
@@ -82,7 +98,13 @@ async function dereferenceOrFail(resolver: Dereferences, didUrl: string, options
     if (url.fragment !== undefined) target = `${target.split('#')[0]}#${url.fragment}`
     const refused = notAllowed(serviceId, [target])
     if (refused) return refused
-    return notAcceptable(serviceId, URI_LIST, options.accept) ?? { dereferencingMetadata: { contentType: URI_LIST }, contentStream: target, contentMetadata: meta }
+    return (
+      notAcceptable(serviceId, URI_LIST, options.accept) ?? {
+        dereferencingMetadata: { contentType: URI_LIST },
+        contentStream: target,
+        contentMetadata: meta,
+      }
+    )
   }
   if (url.fragment !== undefined) {
     const id = `${url.did}#${url.fragment}`
@@ -95,7 +117,11 @@ async function dereferenceOrFail(resolver: Dereferences, didUrl: string, options
 }
 
 /** A DID URL with a path: the DID-linked resource at `/resources/<id>`, with resolveResource's errors as metadata. */
-async function dereferenceResource(resolver: Dereferences, url: GridDidUrl, options: GridResolutionOptions): Promise<DIDDereferencingResult> {
+async function dereferenceResource(
+  resolver: Dereferences,
+  url: GridDidUrl,
+  options: GridResolutionOptions,
+): Promise<DIDDereferencingResult> {
   if (resourceIdOf(url.path) === undefined) return derefFailure('notFound', `no resource at path ${url.path}`)
   let resolved: ResolvedResource
   try {

@@ -11,16 +11,11 @@ import { GridResolver, type GridResolverConfig } from './resolver.js'
  * const resolver = new Resolver(getResolver({ networks: { sgcc: ledger } }))
  * const { didDocument } = await resolver.resolve('did:grid:sgcc:…')
  * ```
- * @see ../../spec/did-grid.md#resolution
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution
  */
 export function getResolver(config: GridResolverConfig | GridResolver): { grid: DIDResolver } {
   const grid = config instanceof GridResolver ? config : new GridResolver(config)
-  const resolve = (
-    did: string,
-    parsed: ParsedDID,
-    _resolver: Resolvable,
-    options: DIDResolutionOptions,
-  ): Promise<DIDResolutionResult> => {
+  const resolve = (did: string, parsed: ParsedDID, _resolver: Resolvable, options: DIDResolutionOptions): Promise<DIDResolutionResult> => {
     const query = parsed.query ? `?${parsed.query}` : ''
     return grid.resolve(`${parsed.did ?? did}${query}`, options)
   }

@@ -25,17 +25,35 @@ export async function timeline(context: ResolverContext, did: string, ledgerHeig
  * @throws as {@link GridResolver.history}.
  * @internal
  */
-export async function history(context: ResolverContext, did: string): Promise<{ did: string; state: DidState | undefined; operations: HistoryEntry[] }> {
+export async function history(
+  context: ResolverContext,
+  did: string,
+): Promise<{ did: string; state: DidState | undefined; operations: HistoryEntry[] }> {
   const view = await viewOf(context, did, 'history')
   const applied = view.fold.versions.map(
-    (v): HistoryEntry => ({ cid: v.cid, type: v.type, height: v.height, position: v.position, time: isoSeconds(v.time), applied: true, versionId: v.versionId }),
+    (v): HistoryEntry => ({
+      cid: v.cid,
+      type: v.type,
+      height: v.height,
+      position: v.position,
+      time: isoSeconds(v.time),
+      applied: true,
+      versionId: v.versionId,
+    }),
   )
   const skipped = view.fold.skipped.map((s): HistoryEntry => {
-    const entry: HistoryEntry = { cid: s.cid, height: s.height, position: s.position, time: isoSeconds(s.time), applied: false, reason: s.reason, message: s.message }
+    const entry: HistoryEntry = {
+      cid: s.cid,
+      height: s.height,
+      position: s.position,
+      time: isoSeconds(s.time),
+      applied: false,
+      reason: s.reason,
+      message: s.message,
+    }
     if (s.type) entry.type = s.type
     return entry
   })
   const operations = [...applied, ...skipped].sort((a, b) => a.height - b.height || a.position - b.position)
   return { did: view.fold.did, state: view.fold.state, operations }
 }
-

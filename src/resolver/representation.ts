@@ -12,7 +12,11 @@ export interface Resolves {
  * (default `application/did+ld+json`). Never throws, as `resolver.resolve`.
  * @internal
  */
-export async function resolveRepresentation(resolver: Resolves, did: string, options: GridResolutionOptions): Promise<DIDResolutionRepresentationResult> {
+export async function resolveRepresentation(
+  resolver: Resolves,
+  did: string,
+  options: GridResolutionOptions,
+): Promise<DIDResolutionRepresentationResult> {
   const accept = options?.accept ?? DEFAULT_CONTENT_TYPE
   const { didResolutionMetadata, didDocument, didDocumentMetadata } = await resolver.resolve(did, { ...options, accept })
   if (didResolutionMetadata.error || !didDocument) return { didResolutionMetadata, didDocumentStream: '', didDocumentMetadata }

@@ -23,7 +23,7 @@ export interface GridResolverConfig {
    * resolver draws a random one, so it uses only the checkpoints it wrote itself (a restart ignores
    * and overwrites older ones); pass the same secret to keep them across restarts.
    * `false` neither reads nor writes any: every cold resolve re-verifies the whole log.
-   * @see ../../spec/did-grid.md#checkpoints
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#checkpoints
    */
   checkpoints?: false | { every?: number; secret?: Uint8Array }
 }
@@ -87,7 +87,6 @@ export interface DIDDereferencingResult {
   contentStream: unknown
   contentMetadata: DIDDocumentMetadata
 }
-
 
 /** A DID's history up to a ledger height (see {@link GridResolver.timeline}). */
 export interface DidTimeline {

@@ -17,13 +17,18 @@ export function resourceIdOf(path: string | undefined): string | undefined {
  * @throws as {@link GridResolver.resolveResource}.
  * @internal
  */
-export async function resolveResource(context: ResolverContext, resourceUrl: string, options: ResourceSelection): Promise<ResolvedResource> {
+export async function resolveResource(
+  context: ResolverContext,
+  resourceUrl: string,
+  options: ResourceSelection,
+): Promise<ResolvedResource> {
   const url = parseDidUrl(resourceUrl)
   const resourceId = resourceIdOf(url.path)
   if (resourceId === undefined) throw new InvalidDidUrlError(`${resourceUrl} is not a resource URL (<did>/resources/<id>)`)
   if (url.fragment !== undefined) throw new InvalidDidUrlError('a resource URL has no fragment')
   const selected = selectorOf(url.params, options)
-  if ('error' in selected) throw selected.error === 'invalidDidUrl' ? new InvalidDidUrlError(selected.message) : new RangeError(selected.message)
+  if ('error' in selected)
+    throw selected.error === 'invalidDidUrl' ? new InvalidDidUrlError(selected.message) : new RangeError(selected.message)
   const selector = selected.selector
   const ledger = context.networks.get(url.network)
   if (!ledger) throw new UnknownNetworkError(url.network)

@@ -60,7 +60,7 @@ export type {
  * const { didDocument, didDocumentMetadata } = await resolver.resolve(did)
  * const old = await resolver.resolve(did, { versionId: 1 })
  * ```
- * @see ../../spec/did-grid.md#resolution
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution
  */
 export class GridResolver {
   readonly #context: ResolverContext
@@ -120,7 +120,7 @@ export class GridResolver {
    * const { didResolutionMetadata, didDocumentStream } = await resolver.resolveRepresentation(did, { accept: 'application/did+json' })
    * didResolutionMetadata.contentType // 'application/did+json'
    * ```
-   * @see ../../spec/did-grid.md#resolution
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution
    */
   resolveRepresentation(did: string, options: GridResolutionOptions = {}): Promise<DIDResolutionRepresentationResult> {
     return resolveRepresentation(this, did, options)
@@ -172,7 +172,7 @@ export class GridResolver {
    * (`text/uri-list`, or `application/json` for a map): an `accept` naming another is
    * `representationNotSupported`. Bad options are `invalidOptions`. Never throws.
    * @example `await resolver.dereference(`${did}#key-1`) // contentStream: the verification method`
-   * @see ../../spec/did-grid.md#did-urls
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-urls
    */
   dereference(didUrl: string, options: GridResolutionOptions = {}): Promise<DIDDereferencingResult> {
     return dereference(this, didUrl, options)
@@ -193,7 +193,7 @@ export class GridResolver {
    * const { version } = await resolver.resolveResource(`${utility}/resources/trust-registry`, { ledgerHeight: 120 })
    * version.content // the registry as anchored at or below height 120
    * ```
-   * @see ../../spec/did-grid.md#did-linked-resources
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-linked-resources
    */
   resolveResource(resourceUrl: string, options: ResourceSelection = {}): Promise<ResolvedResource> {
     return resolveResource(this.#context, resourceUrl, options)

@@ -13,7 +13,10 @@ export type VersionSelector = { versionId: number } | { versionTime: number } | 
  * and two different selectors cannot be combined (a selector in the query other than the
  * options' is `invalidDidUrl`).
  */
-export function selectorOf(params: Record<string, string> | undefined, options: ResourceSelection): { selector: VersionSelector } | { error: 'invalidDidUrl' | 'invalidOptions'; message: string } {
+export function selectorOf(
+  params: Record<string, string> | undefined,
+  options: ResourceSelection,
+): { selector: VersionSelector } | { error: 'invalidDidUrl' | 'invalidOptions'; message: string } {
   let fromUrl: VersionSelector
   let fromOptions: VersionSelector
   try {
@@ -25,13 +28,17 @@ export function selectorOf(params: Record<string, string> | undefined, options: 
   try {
     fromOptions = versionSelector(pickVersion(options))
   } catch (err) {
-    if (err instanceof InvalidDidUrlError || err instanceof TypeError) return { error: 'invalidOptions', message: `resolution option ${err.message}` }
+    if (err instanceof InvalidDidUrlError || err instanceof TypeError)
+      return { error: 'invalidOptions', message: `resolution option ${err.message}` }
     throw err
   }
   // A DID URL that selects otherwise than the options is the URL's fault: a caller such as the
   // credential verifier pins ledgerHeight, and a URL taken from a credential may not override it.
   if (fromUrl && fromOptions && Object.keys(fromUrl)[0] !== Object.keys(fromOptions)[0]) {
-    return { error: 'invalidDidUrl', message: `${Object.keys(fromUrl)[0]} in the DID URL cannot be combined with the resolution option ${Object.keys(fromOptions)[0]}` }
+    return {
+      error: 'invalidDidUrl',
+      message: `${Object.keys(fromUrl)[0]} in the DID URL cannot be combined with the resolution option ${Object.keys(fromOptions)[0]}`,
+    }
   }
   return { selector: fromOptions ?? fromUrl }
 }
@@ -64,7 +71,10 @@ export function describe(selector: VersionSelector): string {
 }
 
 /** Index of the version a selector picks among applied versions in ledger order, if any. */
-export function selectIndex(versions: readonly { height: number; time: number }[], selector: NonNullable<VersionSelector>): number | undefined {
+export function selectIndex(
+  versions: readonly { height: number; time: number }[],
+  selector: NonNullable<VersionSelector>,
+): number | undefined {
   if ('versionId' in selector) return selector.versionId >= 1 && selector.versionId <= versions.length ? selector.versionId - 1 : undefined
   let found: number | undefined
   for (let i = 0; i < versions.length; i++) {

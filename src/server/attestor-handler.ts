@@ -51,7 +51,7 @@ const ROUTES: Record<string, string[]> = { '/1.0/attestations': ['POST'], '/1.0/
  * ```ts
  * const { url } = await serve(createAttestorHandler({ attestor }), { port: 8090 })
  * ```
- * @see ../../spec/did-grid.md#attestor-service
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#attestor-service
  */
 export function createAttestorHandler(options: AttestorHandlerOptions): Handler {
   if (typeof options?.attestor?.attest !== 'function') throw new TypeError('options.attestor must be an Attestor (createAttestor)')
@@ -66,7 +66,14 @@ export function createAttestorHandler(options: AttestorHandlerOptions): Handler 
     const allowed = ROUTES[path]
     if (!allowed) return problem(404, 'Not Found', 'ERR_GRID_NOT_FOUND', `no route ${path.slice(0, 100)}`)
     if (!allowed.includes(request.method)) {
-      return problem(405, 'Method Not Allowed', 'ERR_GRID_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, {}, { allow: allowed.join(', ') })
+      return problem(
+        405,
+        'Method Not Allowed',
+        'ERR_GRID_METHOD_NOT_ALLOWED',
+        `${request.method} is not allowed on ${path}`,
+        {},
+        { allow: allowed.join(', ') },
+      )
     }
     if (path === '/health') {
       // Degraded while the index cannot follow the chain: its decisions would lag behind revocations.
@@ -78,20 +85,42 @@ export function createAttestorHandler(options: AttestorHandlerOptions): Handler 
       return json(200, { address: attestor.address, chainId: attestor.chainId, gate: attestor.gate, height: await attestor.height() })
     }
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-    if (type !== 'application/json') return problem(415, 'Unsupported Media Type', 'ERR_GRID_UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json')
+    if (type !== 'application/json')
+      return problem(415, 'Unsupported Media Type', 'ERR_GRID_UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json')
     const text = await readRequestBody(request, maxBody)
-    if (typeof text === 'number') return problem(413, 'Content Too Large', 'ERR_GRID_BODY_TOO_LARGE', `the request body is larger than ${maxBody} bytes`)
+    if (typeof text === 'number')
+      return problem(413, 'Content Too Large', 'ERR_GRID_BODY_TOO_LARGE', `the request body is larger than ${maxBody} bytes`)
     const parsed = parseRequest(text)
     if (typeof parsed === 'string') return problem(400, 'Bad Request', 'ERR_GRID_BAD_REQUEST', parsed)
     const signed = await attestor.attest(parsed)
     const typedData = roleAttestationTypedData({ chainId: attestor.chainId, gate: attestor.gate }, signed.attestation)
-    return json(200, { attestation: signed.attestation, signature: signed.signature, attestor: signed.attestor, typedData, height: signed.height, time: signed.time })
+    return json(200, {
+      attestation: signed.attestation,
+      signature: signed.signature,
+      attestor: signed.attestor,
+      typedData,
+      height: signed.height,
+      time: signed.time,
+    })
   }
 
   return async (request) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const late = new Promise<Response>((resolve) => {
-      timer = setTimeout(() => resolve(problem(503, 'Service Unavailable', 'ERR_GRID_LEDGER_UNAVAILABLE', `the request took longer than ${timeoutMs} ms`, {}, { 'retry-after': '1' })), timeoutMs)
+      timer = setTimeout(
+        () =>
+          resolve(
+            problem(
+              503,
+              'Service Unavailable',
+              'ERR_GRID_LEDGER_UNAVAILABLE',
+              `the request took longer than ${timeoutMs} ms`,
+              {},
+              { 'retry-after': '1' },
+            ),
+          ),
+        timeoutMs,
+      )
     })
     try {
       return await Promise.race([route(request).catch(failure), late])
@@ -104,16 +133,39 @@ export function createAttestorHandler(options: AttestorHandlerOptions): Handler 
 /** What an error thrown while answering means to the client: never a denial unless it is one. */
 function failure(err: unknown): Response {
   if (err instanceof AttestationRefusedError) {
-    return problem(403, 'Forbidden', 'ERR_GRID_ATTESTATION_REFUSED', err.message, { reasons: err.reasons.map((r) => ({ code: r.code, message: r.message })), height: err.height })
+    return problem(403, 'Forbidden', 'ERR_GRID_ATTESTATION_REFUSED', err.message, {
+      reasons: err.reasons.map((r) => ({ code: r.code, message: r.message })),
+      height: err.height,
+    })
   }
   if (err instanceof HeightNotReachedError) {
-    return problem(409, 'Conflict', 'ERR_GRID_HEIGHT_NOT_REACHED', err.message, { height: err.height, syncedHeight: err.finalizedHeight }, { 'retry-after': '1' })
+    return problem(
+      409,
+      'Conflict',
+      'ERR_GRID_HEIGHT_NOT_REACHED',
+      err.message,
+      { height: err.height, syncedHeight: err.finalizedHeight },
+      { 'retry-after': '1' },
+    )
   }
   if (err instanceof GridError && (err.code === 'ERR_GRID_LEDGER_UNAVAILABLE' || err.code === 'ERR_GRID_LEDGER_CLOSED')) {
-    return problem(503, 'Service Unavailable', 'ERR_GRID_LEDGER_UNAVAILABLE', `the chain cannot be read: ${err.message}`, {}, { 'retry-after': '1' })
+    return problem(
+      503,
+      'Service Unavailable',
+      'ERR_GRID_LEDGER_UNAVAILABLE',
+      `the chain cannot be read: ${err.message}`,
+      {},
+      { 'retry-after': '1' },
+    )
   }
   if (err instanceof TypeError || err instanceof RangeError) return problem(400, 'Bad Request', 'ERR_GRID_BAD_REQUEST', err.message)
-  return problem(500, 'Internal Server Error', 'ERR_GRID_INTERNAL', `the request failed: ${messageOf(err)}`, err instanceof GridError ? { cause: err.code } : {})
+  return problem(
+    500,
+    'Internal Server Error',
+    'ERR_GRID_INTERNAL',
+    `the request failed: ${messageOf(err)}`,
+    err instanceof GridError ? { cause: err.code } : {},
+  )
 }
 
 /** The request body as an {@link AttestationRequest}, or what is wrong with it. */
@@ -126,18 +178,36 @@ function parseRequest(text: string): AttestationRequest | string {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the request body must be a JSON object'
   const body = value as Record<string, unknown>
-  for (const k of Object.keys(body)) if (!(FIELDS as readonly string[]).includes(k)) return `unknown field "${k.slice(0, 40)}"; known: ${FIELDS.join(', ')}`
-  for (const k of ['presentation', 'consumer', 'challenge'] as const) if (typeof body[k] !== 'string') return `${k} is required and must be a string`
-  if (typeof body.requirement !== 'object' || body.requirement === null || Array.isArray(body.requirement)) return 'requirement is required and must be an object'
-  if (body.terms === undefined && body.binding === undefined) return 'terms (an object) or binding (their digest) is required: an attestation names the terms it authorises'
-  for (const k of ['height', 'expiry'] as const) if (body[k] !== undefined && !Number.isSafeInteger(body[k])) return `${k} must be an integer`
+  for (const k of Object.keys(body))
+    if (!(FIELDS as readonly string[]).includes(k)) return `unknown field "${k.slice(0, 40)}"; known: ${FIELDS.join(', ')}`
+  for (const k of ['presentation', 'consumer', 'challenge'] as const)
+    if (typeof body[k] !== 'string') return `${k} is required and must be a string`
+  if (typeof body.requirement !== 'object' || body.requirement === null || Array.isArray(body.requirement))
+    return 'requirement is required and must be an object'
+  if (body.terms === undefined && body.binding === undefined)
+    return 'terms (an object) or binding (their digest) is required: an attestation names the terms it authorises'
+  for (const k of ['height', 'expiry'] as const)
+    if (body[k] !== undefined && !Number.isSafeInteger(body[k])) return `${k} must be an integer`
   return body as unknown as AttestationRequest
 }
 
 function json(status: number, value: unknown): Response {
-  return new Response(JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), { status, headers: { 'content-type': 'application/json' } })
+  return new Response(
+    JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    { status, headers: { 'content-type': 'application/json' } },
+  )
 }
 
-function problem(status: number, title: string, error: AttestorErrorCode, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
-  return new Response(problemJson(status, title, detail, { error, ...extra }), { status, headers: { 'content-type': 'application/problem+json', ...headers } })
+function problem(
+  status: number,
+  title: string,
+  error: AttestorErrorCode,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(problemJson(status, title, detail, { error, ...extra }), {
+    status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+  })
 }

@@ -23,7 +23,11 @@ export interface EventedBody {
  * for none.
  * @internal shared by the resolver endpoint, its `node:http` adapter and the attestor service.
  */
-export async function readBody(body: ReadableStream<Uint8Array> | EventedBody | null, contentLength: string | null | undefined, max: number): Promise<string | number> {
+export async function readBody(
+  body: ReadableStream<Uint8Array> | EventedBody | null,
+  contentLength: string | null | undefined,
+  max: number,
+): Promise<string | number> {
   if (Number(contentLength ?? 0) > max) return max
   if (!body) return ''
   const bytes = 'getReader' in body ? await readAtMost(body, max) : await readEventsAtMost(body, max)

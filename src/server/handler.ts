@@ -58,7 +58,7 @@ export interface HandlerOptions {
  * const handler = createHandler({ resolver })
  * const res = await handler(new Request(`http://localhost/1.0/identifiers/${did}`))
  * ```
- * @see ../../spec/did-grid.md#resolution
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution
  */
 export function createHandler(options: HandlerOptions): Handler {
   if (typeof options?.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a GridResolver')
@@ -69,7 +69,10 @@ export function createHandler(options: HandlerOptions): Handler {
   const cors = options.corsOrigin ?? '*'
   const testIdentifiers = [...(options.testIdentifiers ?? [])]
   const corsAnswer = corsHeaders(cors)
-  const cache = options.cache === false ? undefined : new AnswerCache(options.cache?.maxEntries ?? 1_000, options.cache?.maxBytes ?? 16 * 2 ** 20, corsAnswer)
+  const cache =
+    options.cache === false
+      ? undefined
+      : new AnswerCache(options.cache?.maxEntries ?? 1_000, options.cache?.maxBytes ?? 16 * 2 ** 20, corsAnswer)
   const route = createRouter({
     resolver,
     maxUrl,
@@ -96,7 +99,9 @@ export function createHandler(options: HandlerOptions): Handler {
     if (!(routed instanceof Promise)) return Promise.resolve(finish(request, routed))
     return new Promise((resolve) => {
       const waiting = deadlines.start(() => {
-        resolve(finish(request, problem(503, 'Service Unavailable', `the request took longer than ${timeoutMs} ms`, { 'retry-after': '1' })))
+        resolve(
+          finish(request, problem(503, 'Service Unavailable', `the request took longer than ${timeoutMs} ms`, { 'retry-after': '1' })),
+        )
       })
       routed.then(
         (answer) => {

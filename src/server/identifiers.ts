@@ -23,7 +23,10 @@ export interface IdentifiersContext {
  * `GET`/`HEAD`/`POST /1.0/identifiers/{did-or-did-url}`: resolves or dereferences, with content
  * negotiation, an `ETag` from the ledger head (`If-None-Match` → 304) and the answer cache.
  */
-export async function identifiers(request: EndpointRequest, { resolver, maxBody, cache, targets, negotiator }: IdentifiersContext): Promise<Answer> {
+export async function identifiers(
+  request: EndpointRequest,
+  { resolver, maxBody, cache, targets, negotiator }: IdentifiersContext,
+): Promise<Answer> {
   const target = targets.of(request.url)
   if (!target) return resolutionError('invalidDidUrl', 'the identifier is not valid percent-encoding')
   const didUrl = target.didUrl
@@ -60,7 +63,8 @@ export async function identifiers(request: EndpointRequest, { resolver, maxBody,
       // The resolver decides the code (invalidDid, invalidDidUrl, methodNotSupported for another
       // method's DID), in the shape of the function this request calls.
       const result = target.dereference ? await resolver.dereference(didUrl, selection) : await resolver.resolve(didUrl, selection)
-      const meta: { error?: string; message?: unknown } = 'dereferencingMetadata' in result ? result.dereferencingMetadata : result.didResolutionMetadata
+      const meta: { error?: string; message?: unknown } =
+        'dereferencingMetadata' in result ? result.dereferencingMetadata : result.didResolutionMetadata
       return resolutionError(meta.error ?? 'internalError', String(meta.message ?? ''), shape)
     }
   }

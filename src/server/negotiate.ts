@@ -41,7 +41,10 @@ export function negotiate(accept: string | null | undefined, uriList = false): N
     .filter((r) => r.q > 0)
     .sort((a, b) => b.q - a.q || a.order - b.order)
   for (const r of ranges) {
-    const profile = r.params.find((p) => p.startsWith('profile='))?.slice(8).replace(/^"|"$/g, '')
+    const profile = r.params
+      .find((p) => p.startsWith('profile='))
+      ?.slice(8)
+      .replace(/^"|"$/g, '')
     if (r.type === 'application/did-resolution') return { kind: 'result', type: RESULT_TYPES[0] }
     if (r.type === URI_LIST && uriList) return { kind: 'uri-list', type: URI_LIST }
     if (r.type === 'application/ld+json' && profile === 'https://w3id.org/did-resolution') return { kind: 'result', type: RESULT_TYPES[1] }

@@ -47,7 +47,7 @@ export interface RunningServer {
  * const { url, close } = await serve(createHandler({ resolver }), { port: 8080 })
  * process.on('SIGTERM', () => void close())
  * ```
- * @see ../../spec/did-grid.md#resolution
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#resolution
  */
 export async function serve(handler: Handler, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
@@ -59,13 +59,15 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   const answer: (req: IncomingMessage) => Promise<EndpointReply> = endpoint
     ? (req) => {
         // undici's Request refuses these methods, so the WHATWG path answers 400: so does this one.
-        if (req.method === 'TRACE' || req.method === 'TRACK') return Promise.reject(new MalformedRequest(`${req.method} is a forbidden method`))
+        if (req.method === 'TRACE' || req.method === 'TRACK')
+          return Promise.reject(new MalformedRequest(`${req.method} is a forbidden method`))
         return endpoint(new NodeRequest(req, targets.parse(req.url ?? '/')))
       }
     : (req) => viaFetch(handler, req, targets)
   const requestTimeout = options.requestTimeoutMs ?? 15_000
   const headersTimeout = options.headersTimeoutMs ?? Math.min(10_000, requestTimeout)
-  if (headersTimeout > requestTimeout) throw new RangeError(`options.headersTimeoutMs (${headersTimeout}) must be at most options.requestTimeoutMs (${requestTimeout})`)
+  if (headersTimeout > requestTimeout)
+    throw new RangeError(`options.headersTimeoutMs (${headersTimeout}) must be at most options.requestTimeoutMs (${requestTimeout})`)
   const server = createServer(
     {
       requestTimeout,
@@ -76,9 +78,15 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     },
     (req, res) => {
       // What the access log needs is read now: once the connection is gone, `req.socket` is null.
-      const seen: Seen = { started: log ? performance.now() : 0, ip: req.socket?.remoteAddress ?? '-', method: req.method ?? '-', target: (req.url ?? '').slice(0, 300), socket: req.socket }
-    // No request may end the process: whatever respond() fails at is logged and its connection
-    // closed, never left as an unhandled rejection.
+      const seen: Seen = {
+        started: log ? performance.now() : 0,
+        ip: req.socket?.remoteAddress ?? '-',
+        method: req.method ?? '-',
+        target: (req.url ?? '').slice(0, 300),
+        socket: req.socket,
+      }
+      // No request may end the process: whatever respond() fails at is logged and its connection
+      // closed, never left as an unhandled rejection.
       respond(answer, req, res, seen, log).catch((err: unknown) => {
         // An answer sent in full stays sent; one left half-written is cut off with its connection.
         if (!res.writableEnded) res.destroy()
@@ -125,7 +133,13 @@ function isGone(seen: Seen, res: ServerResponse): boolean {
   return seen.socket === null || seen.socket.destroyed || res.destroyed
 }
 
-async function respond(answer: (req: IncomingMessage) => Promise<EndpointReply>, req: IncomingMessage, res: ServerResponse, seen: Seen, log: ((line: string) => void) | false): Promise<void> {
+async function respond(
+  answer: (req: IncomingMessage) => Promise<EndpointReply>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  seen: Seen,
+  log: ((line: string) => void) | false,
+): Promise<void> {
   let status = '500'
   let bytes = 0
   try {
@@ -145,13 +159,27 @@ async function respond(answer: (req: IncomingMessage) => Promise<EndpointReply>,
     const gone = isGone(seen, res)
     status = gone ? '-' : malformed ? '400' : '500'
     const detail = malformed ? err.message : 'the request could not be answered'
-    const text = JSON.stringify({ type: 'about:blank', title: malformed ? 'Bad Request' : 'Internal Server Error', status: malformed ? 400 : 500, detail })
+    const text = JSON.stringify({
+      type: 'about:blank',
+      title: malformed ? 'Bad Request' : 'Internal Server Error',
+      status: malformed ? 400 : 500,
+      detail,
+    })
     bytes = gone ? 0 : Buffer.byteLength(text)
-    if (!res.headersSent) res.writeHead(malformed ? 400 : 500, { 'content-type': 'application/problem+json', 'content-length': String(bytes), connection: 'close' })
+    if (!res.headersSent)
+      res.writeHead(malformed ? 400 : 500, {
+        'content-type': 'application/problem+json',
+        'content-length': String(bytes),
+        connection: 'close',
+      })
     if (!res.writableEnded) res.end(text)
-    if (!malformed) quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
+    if (!malformed)
+      quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
   }
-  if (log) log(`${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} ${status} ${bytes} ${(performance.now() - seen.started).toFixed(1)}ms`)
+  if (log)
+    log(
+      `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} ${status} ${bytes} ${(performance.now() - seen.started).toFixed(1)}ms`,
+    )
 }
 
 /** Any other {@link Handler}: through a WHATWG `Request` and `Response`. */
@@ -161,7 +189,10 @@ async function viaFetch(handler: Handler, req: IncomingMessage, targets: Targets
   try {
     request = new Request(targets.parse(req.url ?? '/').href, {
       method: req.method ?? 'GET',
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])) as [string, string][],
+      headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])) as [
+        string,
+        string,
+      ][],
       ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
     } as RequestInit)
   } catch (err) {
@@ -211,7 +242,8 @@ class Targets {
   /** An absolute-form target re-based on this server's origin. */
   #absolute(raw: string): string {
     const url = new URL(raw)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`the scheme ${url.protocol.slice(0, 32)} is not http or https`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`the scheme ${url.protocol.slice(0, 32)} is not http or https`)
     return `${this.#origin}${url.pathname}${url.search}`
   }
 }

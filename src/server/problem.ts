@@ -32,7 +32,11 @@ const PROBLEM_TYPES: Record<string, string> = {
  * A DID Resolution error as an answer: its HTTP status, and a result (or dereferencing result, by
  * `key`) with DID Core's string code in the metadata and RFC 9457 problem details alongside.
  */
-export function resolutionError(error: string, message: string, key: 'didResolutionMetadata' | 'dereferencingMetadata' = 'didResolutionMetadata'): Answer {
+export function resolutionError(
+  error: string,
+  message: string,
+  key: 'didResolutionMetadata' | 'dereferencingMetadata' = 'didResolutionMetadata',
+): Answer {
   const status = STATUS[error] ?? 500
   const problemDetails = { type: PROBLEM_TYPES[error] ?? PROBLEM_TYPES.internalError, title: error, status, detail: message }
   const result: DIDResolutionResult | DIDDereferencingResult =

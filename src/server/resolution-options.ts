@@ -8,7 +8,8 @@ export function parseOptions(text: string): GridResolutionOptions | string {
   } catch {
     return 'the request body must be a JSON object of resolution options'
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the request body must be a JSON object of resolution options'
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'the request body must be a JSON object of resolution options'
   const known = ['accept', 'versionId', 'versionTime', 'ledgerHeight']
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {

@@ -4,13 +4,22 @@ import { URI_LIST, type Negotiated } from './negotiate.js'
 import { resolutionError } from './problem.js'
 
 /** Resolves `did` and answers with the result or the document, as negotiated (410 when deactivated). */
-export async function resolveAnswer(resolver: GridResolver, did: string, options: GridResolutionOptions, negotiated: Negotiated): Promise<Answer> {
+export async function resolveAnswer(
+  resolver: GridResolver,
+  did: string,
+  options: GridResolutionOptions,
+  negotiated: Negotiated,
+): Promise<Answer> {
   if (negotiated.kind === 'document') {
     // DID Core §7.1 resolveRepresentation: the body is the representation asked for.
     const result = await resolver.resolveRepresentation(did, { ...options, accept: negotiated.representation })
     const error = result.didResolutionMetadata.error
     if (error) return resolutionError(error, String(result.didResolutionMetadata.message ?? ''))
-    return { status: result.didDocumentMetadata.deactivated ? 410 : 200, headers: { 'content-type': negotiated.type }, body: result.didDocumentStream }
+    return {
+      status: result.didDocumentMetadata.deactivated ? 410 : 200,
+      headers: { 'content-type': negotiated.type },
+      body: result.didDocumentStream,
+    }
   }
   const result = await resolver.resolve(did, options)
   const error = result.didResolutionMetadata.error
@@ -23,10 +32,17 @@ export async function resolveAnswer(resolver: GridResolver, did: string, options
 }
 
 /** Dereferences `didUrl` and answers with the dereferencing result or the content, as negotiated. */
-export async function dereferenceAnswer(resolver: GridResolver, didUrl: string, options: GridResolutionOptions, negotiated: Negotiated, service: boolean): Promise<Answer> {
+export async function dereferenceAnswer(
+  resolver: GridResolver,
+  didUrl: string,
+  options: GridResolutionOptions,
+  negotiated: Negotiated,
+  service: boolean,
+): Promise<Answer> {
   // A service's endpoint has its own media types (text/uri-list, application/json): the resolver
   // weighs the one asked for against them, as it does for a library caller.
-  const accept = negotiated.kind === 'result' ? undefined : service || negotiated.kind === 'uri-list' ? negotiated.type : negotiated.representation
+  const accept =
+    negotiated.kind === 'result' ? undefined : service || negotiated.kind === 'uri-list' ? negotiated.type : negotiated.representation
   const result: DIDDereferencingResult = await resolver.dereference(didUrl, accept === undefined ? options : { ...options, accept })
   const error = result.dereferencingMetadata.error
   if (error) return resolutionError(error, String(result.dereferencingMetadata.message ?? ''), 'dereferencingMetadata')

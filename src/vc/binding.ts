@@ -24,7 +24,7 @@ export function isBinding(value: unknown): value is string {
  * const vp = await createPresentation({ holder, credentials, audience, challenge, binding })
  * // the contract: checkRole(vp, requirement, { ...context, binding: termsDigest(termsItReceived) })
  * ```
- * @see ../../spec/did-grid.md#presentations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#presentations
  */
 export function termsDigest(terms: { readonly [key: string]: unknown }): string {
   if (typeof terms !== 'object' || terms === null || Array.isArray(terms)) throw new TypeError('terms must be a JSON object')

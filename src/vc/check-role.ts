@@ -72,7 +72,7 @@ export interface RoleDecision {
  *   { resolver, trustRegistry, audience: contractId, challenge: event.nonce, binding: termsDigest(bidTerms), time: tx.time, height: tx.height })
  * if (!decision.allowed) reject(decision.reasons)
  * ```
- * @see ../../spec/did-grid.md#the-role-check
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#the-role-check
  */
 export async function checkRole(presentation: string, requirement: RoleRequirement, context: RoleCheckContext): Promise<RoleDecision> {
   checkRequirement(requirement)
@@ -152,10 +152,13 @@ export async function checkRole(presentation: string, requirement: RoleRequireme
 function checkRequirement(requirement: RoleRequirement): void {
   if (typeof requirement !== 'object' || requirement === null) throw new TypeError('requirement must be an object')
   if (!ROLES.includes(requirement.role)) throw new TypeError(`requirement.role must be one of ${ROLES.join(', ')}`)
-  if (typeof requirement.action !== 'string' || requirement.action.length === 0) throw new TypeError('requirement.action must be a non-empty string')
-  if (requirement.onBehalfOf !== undefined && typeof requirement.onBehalfOf !== 'string') throw new TypeError('requirement.onBehalfOf must be a DID')
+  if (typeof requirement.action !== 'string' || requirement.action.length === 0)
+    throw new TypeError('requirement.action must be a non-empty string')
+  if (requirement.onBehalfOf !== undefined && typeof requirement.onBehalfOf !== 'string')
+    throw new TypeError('requirement.onBehalfOf must be a DID')
   const kw = requirement.capacityKw
-  if (kw !== undefined && (typeof kw !== 'number' || !Number.isFinite(kw) || kw < 0)) throw new RangeError('requirement.capacityKw must be a non-negative number')
+  if (kw !== undefined && (typeof kw !== 'number' || !Number.isFinite(kw) || kw < 0))
+    throw new RangeError('requirement.capacityKw must be a non-negative number')
 }
 
 function capacityOf(role: RoleName, claims: Record<string, unknown> | undefined): number | undefined {

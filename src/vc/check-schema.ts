@@ -8,10 +8,16 @@ import { claimErrors } from './schema.js'
  * The credential names the schema the trust registry gives for its kind, and its claims match that
  * schema as anchored at the context height. Runs after {@link checkTrust} has read the registry.
  *
- * @see ../../spec/did-grid.md#verification
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#verification
  * @internal
  */
-export async function checkSchema(view: LedgerView, kind: CredentialKind, vc: Record<string, unknown>, subject: Record<string, unknown>, fail: Fail): Promise<void> {
+export async function checkSchema(
+  view: LedgerView,
+  kind: CredentialKind,
+  vc: Record<string, unknown>,
+  subject: Record<string, unknown>,
+  fail: Fail,
+): Promise<void> {
   const registry = (await view.registry()) as ParsedTrustRegistry // checkTrust() has read it
   const url = registry.schemas.get(kind)
   const named = (vc.credentialSchema as Record<string, unknown> | undefined)?.id

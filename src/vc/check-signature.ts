@@ -12,7 +12,7 @@ import { TOKEN_REASONS, type Fail, type Token } from './reasons.js'
  * presentation's holder) in `relationship` as of the context height — or, for credentials, at some
  * moment of the `iat` second when the key was since rotated out, unless a recovery dropped it.
  *
- * @see ../../spec/did-grid.md#verification
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#verification
  * @internal
  */
 export async function checkSignature(
@@ -35,7 +35,8 @@ export async function checkSignature(
   if (current.deactivated) return fail(codes.signerDeactivated, `${did} is deactivated`)
   // Credentials: the keys `kid` named at some moment of the `iat` second, then today's.
   const past = iat !== undefined ? historicalKeys(timeline, fragment, relationship, iat) : { keys: [], compromised: [] }
-  if (past.compromised.length > 0 && past.keys.length === 0) return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
+  if (past.compromised.length > 0 && past.keys.length === 0)
+    return fail('key-compromised', `${kid} was dropped by a recovery of ${did} after it signed`)
   const candidates = [...past.keys, keyOf(current, fragment, relationship)].filter((k): k is Uint8Array => k !== undefined)
   if (candidates.length === 0) {
     return current.verificationMethods.some((vm) => vm.id === fragment)

@@ -7,7 +7,7 @@ import { Bitstring, STATUS_LIST_RESOURCE_TYPE, readStatusListContent, type Statu
  * The credential's status entries: at most one per purpose, each in one of the issuer's own lists,
  * whose bit is clear; a role credential (not a mandate) needs both a revocation and a suspension entry.
  *
- * @see ../../spec/did-grid.md#status-lists
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#status-lists
  * @internal
  */
 export async function checkStatus(view: LedgerView, kind: CredentialKind, issuer: string, value: unknown, fail: Fail): Promise<void> {
@@ -16,21 +16,30 @@ export async function checkStatus(view: LedgerView, kind: CredentialKind, issuer
   if (entries.length > 2) return fail('status-invalid', `at most one revocation and one suspension entry, got ${entries.length}`)
   const purposes = new Set<string>()
   const perEntry = await Promise.all(
-    entries.map((e: Record<string, unknown>) => collect(async (fail) => {
-      if (typeof e !== 'object' || e === null || e.type !== 'BitstringStatusListEntry') return fail('status-invalid', 'a credentialStatus entry is not a BitstringStatusListEntry')
-      const { statusPurpose: purpose, statusListIndex: index, statusListCredential: url } = e
-      if (purpose !== 'revocation' && purpose !== 'suspension') return fail('status-invalid', `unknown statusPurpose ${quote(purpose)}`)
-      if (purposes.has(purpose)) return fail('status-invalid', `two ${purpose} entries`)
-      purposes.add(purpose)
-      if (typeof index !== 'string' || !/^(0|[1-9][0-9]{0,8})$/.test(index)) return fail('status-invalid', 'statusListIndex must be a decimal string')
-      // Only the issuer's own lists count: anyone could publish a list where nothing is revoked.
-      if (typeof url !== 'string' || !url.startsWith(`${issuer}/resources/`)) return fail('status-invalid', `the ${purpose} list is not a resource of ${issuer}`)
-      const bits = await statusList(view, url, purpose)
-      if (typeof bits === 'string') return fail('status-unavailable', bits)
-      const i = Number(index)
-      if (i >= bits.length) return fail('status-invalid', `statusListIndex ${i} is outside the ${bits.length}-entry list`)
-      if (bits.get(i)) fail(purpose === 'revocation' ? 'status-revoked' : 'status-suspended', `${purpose === 'revocation' ? 'revoked' : 'suspended'} (${url} #${i})`)
-    })),
+    entries.map((e: Record<string, unknown>) =>
+      collect(async (fail) => {
+        if (typeof e !== 'object' || e === null || e.type !== 'BitstringStatusListEntry')
+          return fail('status-invalid', 'a credentialStatus entry is not a BitstringStatusListEntry')
+        const { statusPurpose: purpose, statusListIndex: index, statusListCredential: url } = e
+        if (purpose !== 'revocation' && purpose !== 'suspension') return fail('status-invalid', `unknown statusPurpose ${quote(purpose)}`)
+        if (purposes.has(purpose)) return fail('status-invalid', `two ${purpose} entries`)
+        purposes.add(purpose)
+        if (typeof index !== 'string' || !/^(0|[1-9][0-9]{0,8})$/.test(index))
+          return fail('status-invalid', 'statusListIndex must be a decimal string')
+        // Only the issuer's own lists count: anyone could publish a list where nothing is revoked.
+        if (typeof url !== 'string' || !url.startsWith(`${issuer}/resources/`))
+          return fail('status-invalid', `the ${purpose} list is not a resource of ${issuer}`)
+        const bits = await statusList(view, url, purpose)
+        if (typeof bits === 'string') return fail('status-unavailable', bits)
+        const i = Number(index)
+        if (i >= bits.length) return fail('status-invalid', `statusListIndex ${i} is outside the ${bits.length}-entry list`)
+        if (bits.get(i))
+          fail(
+            purpose === 'revocation' ? 'status-revoked' : 'status-suspended',
+            `${purpose === 'revocation' ? 'revoked' : 'suspended'} (${url} #${i})`,
+          )
+      }),
+    ),
   )
   for (const part of perEntry) for (const r of part) fail(r.code, r.message)
   if (kind !== 'mandate') {

@@ -6,7 +6,7 @@ import type { CredentialKind } from './roles.js'
  * The trust registry lists `issuer` for the role `kind` (anyone may issue a mandate: its issuer is
  * the user it speaks for).
  *
- * @see ../../spec/did-grid.md#trust-registry
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#trust-registry
  * @internal
  */
 export async function checkTrust(view: LedgerView, kind: CredentialKind, issuer: string, fail: Fail): Promise<void> {

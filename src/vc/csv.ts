@@ -64,7 +64,7 @@ const NUMBER = /^-?\d+(\.\d+)?$/
  * rows[0].claims.meterIds  // ['M-1', 'M-2']
  * errors                   // [{ line: 3, subject: userB, reason: 'contractedCapacityKva: "8OO" is not a number' }]
  * ```
- * @see ../../spec/did-grid.md#role-credentials
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-credentials
  */
 export function parseCredentialCsv<R extends RoleName>(text: string, role: R): ParsedCredentialCsv<R> {
   if (typeof text !== 'string') throw new TypeError('text must be a string')
@@ -76,7 +76,13 @@ export function parseCredentialCsv<R extends RoleName>(text: string, role: R): P
   let records: { record: string[]; info: { lines: number } }[]
   try {
     // One line-end convention first, so csv-parse's line count is the editor's line number.
-    records = parse(text.replace(/\r\n?/g, '\n'), { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records
+    records = parse(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records
   } catch (err) {
     throw new SyntaxError((err as Error).message, { cause: err }) // csv-parse's message names the problem and its line
   }
@@ -95,7 +101,8 @@ export function parseCredentialCsv<R extends RoleName>(text: string, role: R): P
     // csv-parse counts to the row's last line; a quoted cell spanning lines moves its start back.
     const line = info.lines - record.reduce((n, cell) => n + cell.split('\n').length - 1, 0)
     const subject = record[0] ?? ''
-    const fail = (reason: string, code?: GridErrorCode) => out.errors.push({ line, ...(subject ? { subject } : {}), reason, ...(code ? { code } : {}) })
+    const fail = (reason: string, code?: GridErrorCode) =>
+      out.errors.push({ line, ...(subject ? { subject } : {}), reason, ...(code ? { code } : {}) })
     if (record.length !== columns.length) {
       fail(`expected ${columns.length} cells, got ${record.length}`)
       continue
@@ -121,7 +128,11 @@ export function parseCredentialCsv<R extends RoleName>(text: string, role: R): P
       const raw = record[i]!
       if (i === 0 || raw === '') continue
       const type = properties[name]!.type
-      if (type === 'array') claims[name] = raw.split(';').map((x) => x.trim()).filter((x) => x !== '')
+      if (type === 'array')
+        claims[name] = raw
+          .split(';')
+          .map((x) => x.trim())
+          .filter((x) => x !== '')
       else if (type === 'number' || type === 'integer') {
         if (!NUMBER.test(raw)) problems.push(`${name}: ${JSON.stringify(raw)} is not a number`)
         else if (type === 'integer' && raw.includes('.')) problems.push(`${name}: ${JSON.stringify(raw)} is not an integer`)
@@ -195,7 +206,7 @@ export interface CredentialBatchResult {
  *   role: 'user', schema: schemaUrl(utility, 'user'), status, resolver, validUntil: new Date('2027-12-31'), csv })
  * for (const e of errors) console.log(`line ${e.line}: ${e.reason}`)
  * ```
- * @see ../../spec/did-grid.md#issuance
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#issuance
  */
 export async function issueCredentialBatch<R extends RoleName>(options: IssueCredentialBatchOptions<R>): Promise<CredentialBatchResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')

@@ -9,7 +9,7 @@ import type { DidTimeline } from '../resolver/resolver.js'
  * unknowable, and a key in force at any moment of it may have signed. A key that a later recovery
  * left out is `compromised`: a recovery says the old keys may be compromised.
  *
- * @see ../../spec/did-grid.md#verification
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#verification
  * @internal
  */
 export function historicalKeys(
@@ -27,7 +27,8 @@ export function historicalKeys(
     if (!vm || !vm.purposes.includes(relationship)) continue
     let dropped = false
     for (let i = at + 1; i < versions.length && !dropped; i++) {
-      dropped = versions[i]!.type === 'recover' && !states[i]!.verificationMethods.some((v) => v.publicKeyMultibase === vm.publicKeyMultibase)
+      dropped =
+        versions[i]!.type === 'recover' && !states[i]!.verificationMethods.some((v) => v.publicKeyMultibase === vm.publicKeyMultibase)
     }
     ;(dropped ? out.compromised : out.keys).push(decodeMultikey(vm.publicKeyMultibase, 'Ed25519').publicKey)
   }

@@ -63,7 +63,7 @@ export interface IssueRoleCredentialOptions<R extends RoleName> extends Credenti
  *   role: 'user', subject: userDid, schema: schemaUrl(utility, 'user'), status, validUntil: new Date('2027-12-31'),
  *   claims: { accountNumber: '3301060001', meterIds: ['M-1'], voltageLevel: '10kV', contractedCapacityKva: 800, region: '330106' } })
  * ```
- * @see ../../spec/did-grid.md#issuance
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#issuance
  */
 export async function issueRoleCredential<R extends RoleName>(options: IssueRoleCredentialOptions<R>): Promise<string> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
@@ -98,7 +98,7 @@ export interface IssueMandateOptions extends CredentialTimes, MandateClaims {
  *   aggregator: aggDid, actions: ['response.bid', 'settlement.receive'], maxKw: 200,
  *   schema: schemaUrl(utility, 'mandate'), validUntil: new Date('2027-06-30') })
  * ```
- * @see ../../spec/did-grid.md#mandates
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#mandates
  */
 export async function issueMandate(options: IssueMandateOptions): Promise<string> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
@@ -181,14 +181,15 @@ export interface CreatePresentationOptions {
  *   audience: 'did:grid:sgcc:…#response-contract', challenge: invitation.nonce,
  *   binding: termsDigest({ event: invitation.id, role: 'user', capacityKw: 120, priceFen: 1200 }) })
  * ```
- * @see ../../spec/did-grid.md#presentations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#presentations
  */
 export async function createPresentation(options: CreatePresentationOptions): Promise<string> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   const { holder, credentials, audience, challenge } = options
   if (typeof audience !== 'string' || audience.length === 0) throw new TypeError('audience must be a non-empty string')
   if (typeof challenge !== 'string' || challenge.length === 0) throw new TypeError('challenge must be a non-empty string')
-  if (options.binding !== undefined && !isBinding(options.binding)) throw new TypeError('binding must be 0x and 64 lowercase hex digits (see termsDigest)')
+  if (options.binding !== undefined && !isBinding(options.binding))
+    throw new TypeError('binding must be 0x and 64 lowercase hex digits (see termsDigest)')
   if (!Array.isArray(credentials) || credentials.length === 0 || credentials.length > MAX_CREDENTIALS) {
     throw new TypeError(`credentials must hold 1-${MAX_CREDENTIALS} credential JWTs`)
   }
@@ -216,7 +217,8 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
 export const MAX_CREDENTIALS = 8
 
 function kidOf(signer: JwtSigner): string {
-  if (typeof signer !== 'object' || signer === null || typeof signer.keyId !== 'string') throw new TypeError('signer.keyId must be a string')
+  if (typeof signer !== 'object' || signer === null || typeof signer.keyId !== 'string')
+    throw new TypeError('signer.keyId must be a string')
   parseDid(signer.did)
   const fragment = signer.keyId.startsWith(`${signer.did}#`) ? signer.keyId.slice(signer.did.length + 1) : signer.keyId
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(fragment)) throw new TypeError('signer.keyId must be a verification method fragment such as "key-1"')

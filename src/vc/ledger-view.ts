@@ -47,11 +47,13 @@ export class LedgerView {
     let memo = this.#timelines.get(did)
     if (!memo) {
       const elsewhere = this.#offNetwork(did)
-      memo = elsewhere ? Promise.resolve(elsewhere) : this.context.resolver.timeline(did, this.context.height).catch((err: unknown) => {
-        // Not a did:grid DID or a network nobody configured: a verdict. An outage: thrown.
-        if (err instanceof InvalidDidError || err instanceof UnknownNetworkError) return `${did.slice(0, 120)}: ${err.message}`
-        throw err
-      })
+      memo = elsewhere
+        ? Promise.resolve(elsewhere)
+        : this.context.resolver.timeline(did, this.context.height).catch((err: unknown) => {
+            // Not a did:grid DID or a network nobody configured: a verdict. An outage: thrown.
+            if (err instanceof InvalidDidError || err instanceof UnknownNetworkError) return `${did.slice(0, 120)}: ${err.message}`
+            throw err
+          })
       this.#timelines.set(did, memo)
     }
     return memo
@@ -65,11 +67,15 @@ export class LedgerView {
     } catch {
       return undefined // the resolver reports a bad DID
     }
-    return network === this.#network ? undefined : `${did.slice(0, 120)} is on network ${network}; a check at a height of ${this.#network} reads only ${this.#network}`
+    return network === this.#network
+      ? undefined
+      : `${did.slice(0, 120)} is on network ${network}; a check at a height of ${this.#network} reads only ${this.#network}`
   }
 
   registry(): Promise<ParsedTrustRegistry | string> {
-    this.#registry ??= this.resource(this.context.trustRegistry, TRUST_REGISTRY_TYPE).then((content) => (typeof content === 'string' ? content : readTrustRegistry(content)))
+    this.#registry ??= this.resource(this.context.trustRegistry, TRUST_REGISTRY_TYPE).then((content) =>
+      typeof content === 'string' ? content : readTrustRegistry(content),
+    )
     return this.#registry
   }
 
@@ -93,7 +99,12 @@ export class LedgerView {
       if (type !== undefined && version.resourceType !== type) return `${url} is a ${version.resourceType}, not a ${type}`
       return version.content
     } catch (err) {
-      if (err instanceof ResourceNotFoundError || err instanceof InvalidDidUrlError || err instanceof InvalidDidError || err instanceof UnknownNetworkError) {
+      if (
+        err instanceof ResourceNotFoundError ||
+        err instanceof InvalidDidUrlError ||
+        err instanceof InvalidDidError ||
+        err instanceof UnknownNetworkError
+      ) {
         return err.message
       }
       throw err

@@ -3,7 +3,7 @@
  * code finds it here and where it is raised, and a typo does not compile. The spec's table lists
  * exactly these (test/spec-codes.test.ts).
  *
- * @see ../../spec/did-grid.md#reason-codes
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#reason-codes
  * @internal
  */
 export const REASON_CODES = [

@@ -42,7 +42,7 @@ export type ResourceContent =
  * ```ts
  * const v = await anchorResource({ did, signer }, { ledger, resolver }, 'tariffs', 'TariffTable', { peak: 15 })
  * ```
- * @see ../../spec/did-grid.md#did-linked-resources
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#did-linked-resources
  */
 export async function anchorResource(
   author: ResourceAuthor,
@@ -93,7 +93,7 @@ export function trustRegistryUrl(utility: string): string {
  * Anchors the built-in claim schemas ({@link CLAIM_SCHEMAS}) as DID-linked resources of the
  * utility's DID (`schema-user-v2`, `schema-aggregator-v1`, …), unchanged ones skipped. Returns each kind's schema URL.
  * @example `const schemas = await publishRoleSchemas({ did: utility, signer }, { ledger, resolver })`
- * @see ../../spec/did-grid.md#role-credentials
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-credentials
  */
 export async function publishRoleSchemas(author: ResourceAuthor, target: AnchorTarget): Promise<Record<CredentialKind, string>> {
   const out = {} as Record<CredentialKind, string>
@@ -121,9 +121,13 @@ export const TRUST_REGISTRY_TYPE = 'GridTrustRegistry'
  * await publishTrustRegistry({ did: utility, signer }, { ledger, resolver }, {
  *   roles: { user: { issuers: [utility], schema: schemas.user } }, mandate: { schema: schemas.mandate } })
  * ```
- * @see ../../spec/did-grid.md#trust-registry
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#trust-registry
  */
-export async function publishTrustRegistry(author: ResourceAuthor, target: AnchorTarget, registry: TrustRegistry): Promise<ResourceVersion> {
+export async function publishTrustRegistry(
+  author: ResourceAuthor,
+  target: AnchorTarget,
+  registry: TrustRegistry,
+): Promise<ResourceVersion> {
   const problem = registryProblem(registry)
   if (problem) throw new TypeError(`registry: ${problem}`)
   return anchorResource(author, target, RESOURCE_IDS.trustRegistry, TRUST_REGISTRY_TYPE, {
@@ -181,7 +185,10 @@ function registryProblem(value: unknown): string | undefined {
     }
     if (typeof e.schema !== 'string') return `roles.${role}.schema must be a URL`
   }
-  if (mandate !== undefined && (typeof mandate !== 'object' || mandate === null || typeof (mandate as Record<string, unknown>).schema !== 'string')) {
+  if (
+    mandate !== undefined &&
+    (typeof mandate !== 'object' || mandate === null || typeof (mandate as Record<string, unknown>).schema !== 'string')
+  ) {
     return 'mandate.schema must be a URL'
   }
   return undefined

@@ -31,11 +31,26 @@ export const ACTIONS = Object.freeze({
  * volts (220/380 V, 380/660 V, 1000 V), the 380 V level also as `0.4kV` (its customary name in
  * Chinese distribution), and the 3 kV–1000 kV systems in kilovolts. One spelling per level
  * otherwise, so that equal levels compare equal.
- * @see ../../spec/did-grid.md#role-credentials
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-credentials
  */
 export const VOLTAGE_LEVELS: readonly string[] = Object.freeze([
-  '220V', '380V', '660V', '1000V', '0.4kV',
-  '3kV', '6kV', '10kV', '20kV', '35kV', '66kV', '110kV', '220kV', '330kV', '500kV', '750kV', '1000kV',
+  '220V',
+  '380V',
+  '660V',
+  '1000V',
+  '0.4kV',
+  '3kV',
+  '6kV',
+  '10kV',
+  '20kV',
+  '35kV',
+  '66kV',
+  '110kV',
+  '220kV',
+  '330kV',
+  '500kV',
+  '750kV',
+  '1000kV',
 ])
 
 /** Claims of a `user` (electricity consumer) credential. */
@@ -121,7 +136,7 @@ function claimsSchema(title: string, required: string[], properties: Record<stri
  * The claim schemas of the three roles and the mandate: a public contract other utilities'
  * services read, published on the ledger as DID-linked resources (`publishRoleSchemas`).
  * `format: "unified-social-credit-code"` is the GB 32100-2015 check-character rule.
- * @see ../../spec/did-grid.md#role-credentials
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-credentials
  */
 export const CLAIM_SCHEMAS: Readonly<Record<CredentialKind, JsonSchema>> = Object.freeze({
   user: claimsSchema(

@@ -45,7 +45,8 @@ export function claimErrors(schema: Readonly<JsonSchema>, claims: unknown): stri
   const validate = validatorOf(schema)
   if (validate(claims)) return []
   return (validate.errors ?? []).map((e) => {
-    const extra = e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : ''
+    const extra =
+      e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : ''
     return `${e.instancePath || '/'}: ${e.message ?? e.keyword}${extra}`
   })
 }
@@ -61,7 +62,8 @@ function selfContainedProblem(value: unknown, depth = 0): string | undefined {
     return undefined
   }
   for (const [key, v] of Object.entries(value)) {
-    if (key === '$id' || key === '$async' || key === '$anchor' || key === '$dynamicAnchor') return `the schema must be self-contained: ${key} is not allowed`
+    if (key === '$id' || key === '$async' || key === '$anchor' || key === '$dynamicAnchor')
+      return `the schema must be self-contained: ${key} is not allowed`
     if ((key === '$ref' || key === '$dynamicRef') && (typeof v !== 'string' || !v.startsWith('#'))) {
       return `the schema must be self-contained: ${key} must point inside the document`
     }

@@ -7,7 +7,7 @@ import { readAtMost } from '../lib/stream.js'
  * multibase base64url-encoded (`u…`), where bit 0 is the most significant bit of the first byte.
  * Status lists are anchored as DID-linked resources of their issuer, so a verifier needs nothing but
  * the resolver to check status.
- * @see ../../spec/did-grid.md#status-lists
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#status-lists
  */
 
 /** Why a credential's status can change: revocation is final, suspension can be lifted. */
@@ -41,7 +41,13 @@ export function statusListResourceId(purpose: StatusPurpose, n: number): string 
 
 /** The entry for `index` in the list at `url`. */
 export function statusEntry(url: string, purpose: StatusPurpose, index: number): StatusListEntry {
-  return { id: `${url}#${index}`, type: 'BitstringStatusListEntry', statusPurpose: purpose, statusListIndex: String(index), statusListCredential: url }
+  return {
+    id: `${url}#${index}`,
+    type: 'BitstringStatusListEntry',
+    statusPurpose: purpose,
+    statusListIndex: String(index),
+    statusListCredential: url,
+  }
 }
 
 /** Bits 0…length-1, MSB-first in each byte. */
@@ -124,10 +130,15 @@ export function statusListContent(url: string, issuer: string, purpose: StatusPu
 }
 
 /** The purpose and encoded list of anchored status-list content, or a message saying what is wrong. */
-export function readStatusListContent(content: Readonly<Record<string, unknown>>, url: string): { purpose: string; encodedList: string } | string {
+export function readStatusListContent(
+  content: Readonly<Record<string, unknown>>,
+  url: string,
+): { purpose: string; encodedList: string } | string {
   const subject = content.credentialSubject as Record<string, unknown> | undefined
   if (content.id !== url) return 'the list content names another URL'
-  if (typeof subject !== 'object' || subject === null || subject.type !== 'BitstringStatusList') return 'the content is not a BitstringStatusList'
-  if (typeof subject.statusPurpose !== 'string' || typeof subject.encodedList !== 'string') return 'the list has no statusPurpose or encodedList'
+  if (typeof subject !== 'object' || subject === null || subject.type !== 'BitstringStatusList')
+    return 'the content is not a BitstringStatusList'
+  if (typeof subject.statusPurpose !== 'string' || typeof subject.encodedList !== 'string')
+    return 'the list has no statusPurpose or encodedList'
   return { purpose: subject.statusPurpose, encodedList: subject.encodedList }
 }

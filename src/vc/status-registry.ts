@@ -77,7 +77,7 @@ export interface StatusChange {
  * const jwt = await issueRoleCredential({ …, status })
  * await status.revoke(jwt)
  * ```
- * @see ../../spec/did-grid.md#status-lists
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#status-lists
  */
 export class StatusRegistry {
   readonly did: string
@@ -101,7 +101,12 @@ export class StatusRegistry {
     this.#length = options.listLength ?? STATUS_LIST_MIN_LENGTH
     // Above 262,144 entries a quarter-full list of random revocations no longer fits one 64 KiB
     // resource operation once compressed.
-    if (!Number.isSafeInteger(this.#length) || this.#length < STATUS_LIST_MIN_LENGTH || this.#length > 2 * STATUS_LIST_MIN_LENGTH || this.#length % 8 !== 0) {
+    if (
+      !Number.isSafeInteger(this.#length) ||
+      this.#length < STATUS_LIST_MIN_LENGTH ||
+      this.#length > 2 * STATUS_LIST_MIN_LENGTH ||
+      this.#length % 8 !== 0
+    ) {
       throw new RangeError(`listLength must be a multiple of 8 from ${STATUS_LIST_MIN_LENGTH} to ${2 * STATUS_LIST_MIN_LENGTH}`)
     }
     this.#fill = options.fillLimit ?? this.#length / 4
@@ -193,7 +198,11 @@ export class StatusRegistry {
     const prefix = `${this.did}/resources/status-${purpose}-`
     const entry = list.find(
       (e): e is StatusListEntry =>
-        typeof e === 'object' && e !== null && e.statusPurpose === purpose && typeof e.statusListCredential === 'string' && e.statusListCredential.startsWith(prefix),
+        typeof e === 'object' &&
+        e !== null &&
+        e.statusPurpose === purpose &&
+        typeof e.statusListCredential === 'string' &&
+        e.statusListCredential.startsWith(prefix),
     )
     // The index is checked against the anchored list's real length when the change is applied.
     if (!entry || !/^(0|[1-9][0-9]{0,8})$/.test(entry.statusListIndex)) {

@@ -13,9 +13,12 @@ export interface SubjectResolver {
  * that subject — `InvalidDidError`, `UnknownNetworkError`, `DidNotFoundError` or `DidDeactivatedError`.
  * Anything else (a ledger outage, a damaged store) is thrown: it says nothing about the subject.
  *
- * @see ../../spec/did-grid.md#issuance
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#issuance
  */
-export async function subjectFault(resolver: SubjectResolver, subject: string): Promise<InvalidDidError | UnknownNetworkError | DidNotFoundError | DidDeactivatedError | undefined> {
+export async function subjectFault(
+  resolver: SubjectResolver,
+  subject: string,
+): Promise<InvalidDidError | UnknownNetworkError | DidNotFoundError | DidDeactivatedError | undefined> {
   try {
     const state = await resolver.resolveState(subject)
     return state.deactivated ? new DidDeactivatedError(subject) : undefined

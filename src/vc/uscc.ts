@@ -2,7 +2,7 @@
  * Unified social credit codes (统一社会信用代码), GB 32100-2015: 18 characters from a 31-character
  * alphabet (digits and capitals without I, O, S, V, Z); the 18th is a check character, computed
  * modulo 31 over the first 17 with weights 3^i mod 31.
- * @see ../../spec/did-grid.md#role-credentials
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-credentials
  */
 
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY'

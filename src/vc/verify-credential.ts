@@ -39,7 +39,7 @@ export const MAX_VC = 16_384
  * const result = await verifyCredential(jwt, { resolver, trustRegistry, time: tx.time, height: tx.height })
  * if (!result.verified) console.log(result.reasons) // [{ code: 'status-revoked', message: '…' }]
  * ```
- * @see ../../spec/did-grid.md#verification
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#verification
  */
 export async function verifyCredential(jwt: string, context: VerificationContext): Promise<CredentialVerification> {
   return verifyCredentialIn(new LedgerView(context), jwt, 'credential')

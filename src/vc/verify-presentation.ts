@@ -33,10 +33,15 @@ export interface VerifiedPresentation {
  * verified on its own. Reports every failure through `fail` (a credential's reasons are in its
  * {@link CredentialVerification}); undefined when the presentation cannot be read at all.
  *
- * @see ../../spec/did-grid.md#presentations
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#presentations
  * @internal
  */
-export async function verifyPresentation(view: LedgerView, presentation: string, expected: PresentationBinding, fail: Fail): Promise<VerifiedPresentation | undefined> {
+export async function verifyPresentation(
+  view: LedgerView,
+  presentation: string,
+  expected: PresentationBinding,
+  fail: Fail,
+): Promise<VerifiedPresentation | undefined> {
   const jws = decodeJws(presentation, MAX_VP)
   if (typeof jws === 'string') {
     fail('presentation-malformed', `presentation: ${jws}`)
@@ -65,8 +70,13 @@ export async function verifyPresentation(view: LedgerView, presentation: string,
   if (p.nonce !== expected.challenge) fail('challenge-mismatch', 'presentation nonce does not match the challenge')
   // The terms: whoever sees a pending presentation must not be able to submit it with other ones.
   if (expected.binding !== undefined) {
-    if (p.binding === undefined) fail('binding-missing', `the presentation is bound to no terms; the check is for terms with digest ${expected.binding}`)
-    else if (p.binding !== expected.binding) fail('binding-mismatch', `the presentation is bound to other terms (${isBinding(p.binding) ? p.binding : quote(p.binding)}) than the check's ${expected.binding}`)
+    if (p.binding === undefined)
+      fail('binding-missing', `the presentation is bound to no terms; the check is for terms with digest ${expected.binding}`)
+    else if (p.binding !== expected.binding)
+      fail(
+        'binding-mismatch',
+        `the presentation is bound to other terms (${isBinding(p.binding) ? p.binding : quote(p.binding)}) than the check's ${expected.binding}`,
+      )
   } else if (p.binding !== undefined) {
     fail('binding-unchecked', 'the presentation is bound to terms, but the check was given none to compare (context.binding)')
   }

@@ -34,13 +34,30 @@ describe('vc issue-batch: batch-wide checks and output names', { timeout: 300_00
   let utility: string
   let subjects: string[]
   const batch = (role: string, csv: string, ...extra: string[]) =>
-    cli(['--json', 'vc', 'issue-batch', '--issuer', utility, '--key', f('utility.key'), '--role', role, '--csv', f(csv), '--out', f('out'), ...extra])
+    cli([
+      '--json',
+      'vc',
+      'issue-batch',
+      '--issuer',
+      utility,
+      '--key',
+      f('utility.key'),
+      '--role',
+      role,
+      '--csv',
+      f(csv),
+      '--out',
+      f('out'),
+      ...extra,
+    ])
   const fileOf = (role: string, subject: string) => join(f('out'), `${role}-${subject.slice('did:grid:'.length).replaceAll(':', '_')}.jwt`)
 
   beforeAll(async () => {
     await ok(['key', 'generate', '--out', f('utility.key')])
     await ok(['key', 'generate', '--out', f('utility-recovery.key')])
-    utility = (await ok(['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('utility-recovery.key')])).trim()
+    utility = (
+      await ok(['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('utility-recovery.key')])
+    ).trim()
     await ok(['trust', 'init', '--utility', utility, '--key', f('utility.key')])
     subjects = await anchorDids(home, 3)
     const users = subjects.map((s, i) => `${s},33010700${String(i).padStart(4, '0')},M-${i},380V,100,330106`)
@@ -66,7 +83,9 @@ describe('vc issue-batch: batch-wide checks and output names', { timeout: 300_00
     const bases = await batch('production-base', 'bases.csv')
     expect([bases.code, JSON.parse(bases.stdout)]).toEqual([0, { issued: 1, skipped: 0, failed: [] }])
     const baseFile = fileOf('production-base', subjects[0]!)
-    expect(readdirSync(f('out')).sort()).toEqual([...subjects.map((s) => fileOf('user', s)), baseFile].map((p) => p.slice(f('out').length + 1)).sort())
+    expect(readdirSync(f('out')).sort()).toEqual(
+      [...subjects.map((s) => fileOf('user', s)), baseFile].map((p) => p.slice(f('out').length + 1)).sort(),
+    )
     expect(readFileSync(userFile, 'utf8')).toBe(userJwt) // the user's credential is intact
     expect(await ok(['vc', 'verify', `@${userFile}`])).toMatch(/^verified: user credential urn:uuid:/)
     expect(await ok(['vc', 'verify', `@${baseFile}`])).toMatch(/^verified: production-base credential urn:uuid:/)

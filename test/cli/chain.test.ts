@@ -28,8 +28,12 @@ let env: Record<string, string> = {}
 
 function cli(args: string[], extra: Record<string, string | undefined> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, '--home', home, ...args], { cwd: dir, env: { ...process.env, GRID_DID_PASSPHRASE: PASS, ...env, ...extra } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+    execFile(
+      process.execPath,
+      [bin, '--home', home, ...args],
+      { cwd: dir, env: { ...process.env, GRID_DID_PASSPHRASE: PASS, ...env, ...extra } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
     )
   })
 }
@@ -43,7 +47,10 @@ async function ok(args: string[], extra?: Record<string, string | undefined>): P
 
 /** Starts a long-running command and resolves with its first complete JSON output. */
 function start(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; out: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [bin, '--home', home, '--json', ...args], { cwd: dir, env: { ...process.env, GRID_DID_PASSPHRASE: PASS, ...env } })
+  const child = spawn(process.execPath, [bin, '--home', home, '--json', ...args], {
+    cwd: dir,
+    env: { ...process.env, GRID_DID_PASSPHRASE: PASS, ...env },
+  })
   return new Promise((resolve, reject) => {
     let text = ''
     let err = ''
@@ -97,7 +104,9 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
     expect(ledger).toMatch(new RegExp(`^evm:${rpc.replace(/[.]/g, '\\.')}#0x[0-9a-fA-F]{40}$`))
     const noWriter = await cli(['chain', '--port', '0'], { GRID_DID_WRITER_KEY: '' })
     expect(noWriter.code).toBe(2)
-    expect(noWriter.stderr).toBe('grid-did: no writer: pass --writer ADDRESS|KEYSTORE or --writer-key FILE, or nobody could anchor on this chain')
+    expect(noWriter.stderr).toBe(
+      'grid-did: no writer: pass --writer ADDRESS|KEYSTORE or --writer-key FILE, or nobody could anchor on this chain',
+    )
     // An Ed25519 command refuses an account keystore.
     const wrongKind = await cli(['did', 'create', '--network', 'sgcc', '--key', f('writer.json'), '--recovery-key', f('user-recovery.key')])
     expect(wrongKind.code).toBe(1)
@@ -108,12 +117,36 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
     d.utility = await ok(['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('utility-recovery.key')])
     d.user = await ok(['did', 'create', '--network', 'sgcc', '--key', f('user.key'), '--recovery-key', f('user-recovery.key')])
     expect(d.user).toMatch(/^did:grid:sgcc:[a-z2-7]{51}[aq]$/)
-    expect(await ok(['did', 'update', d.user, '--key', f('user.key'), '--add-service', 'meter,MeterData,https://meter.example/u1'])).toBe(`update: ${d.user} is at version 2`)
+    expect(await ok(['did', 'update', d.user, '--key', f('user.key'), '--add-service', 'meter,MeterData,https://meter.example/u1'])).toBe(
+      `update: ${d.user} is at version 2`,
+    )
     await ok(['trust', 'init', '--utility', d.utility, '--key', f('utility.key')])
     const claims = f('user.json')
     const { writeFileSync } = await import('node:fs')
-    writeFileSync(claims, JSON.stringify({ accountNumber: '3301060001', meterIds: ['M-1'], voltageLevel: '10kV', contractedCapacityKva: 800, region: '330106' }))
-    credential = await ok(['vc', 'issue', '--issuer', d.utility, '--key', f('utility.key'), '--role', 'user', '--subject', d.user, '--claims', claims])
+    writeFileSync(
+      claims,
+      JSON.stringify({
+        accountNumber: '3301060001',
+        meterIds: ['M-1'],
+        voltageLevel: '10kV',
+        contractedCapacityKva: 800,
+        region: '330106',
+      }),
+    )
+    credential = await ok([
+      'vc',
+      'issue',
+      '--issuer',
+      d.utility,
+      '--key',
+      f('utility.key'),
+      '--role',
+      'user',
+      '--subject',
+      d.user,
+      '--claims',
+      claims,
+    ])
     expect(await ok(['vc', 'verify', credential])).toMatch(/^verified: user credential urn:uuid:/)
     const resolved = JSON.parse(await ok(['--json', 'resolve', d.user]))
     expect(resolved.didDocumentMetadata.versionId).toBe('2')
@@ -121,7 +154,11 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
     const history = await ok(['did', 'history', d.user])
     expect(history.split('\n').map((l) => l.split(' ').slice(-2).join(' '))).toEqual(['applied v1', 'applied v2'])
     // The home holds the chain's index (one file per registry), not an embedded ledger.
-    expect(readdirSync(home).filter((n) => n.endsWith('.db')).sort()).toEqual([`chain-${ledger.split('#')[1]!.toLowerCase()}.db`, 'cli.db'])
+    expect(
+      readdirSync(home)
+        .filter((n) => n.endsWith('.db'))
+        .sort(),
+    ).toEqual([`chain-${ledger.split('#')[1]!.toLowerCase()}.db`, 'cli.db'])
     const info = JSON.parse(await ok(['--json', 'ledger', 'info']))
     expect(info).toMatchObject({ ledger: 'evm', chainId: 1337, writer: { address: writer, allowed: true } })
     expect(info.indexed.height).toBe(info.head.finalizedHeight)
@@ -132,32 +169,48 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
     const create = ['did', 'create', '--network', 'sgcc', '--key', f('user.key'), '--recovery-key', f('utility-recovery.key')]
     const refused = await cli(create, { GRID_DID_WRITER_KEY: f('other.json') })
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toBe(`grid-did: account ${other} is not an allow-listed writer of registry ${ledger.split('#')[1]} (ERR_GRID_LEDGER_FORBIDDEN)`)
+    expect(refused.stderr).toBe(
+      `grid-did: account ${other} is not an allow-listed writer of registry ${ledger.split('#')[1]} (ERR_GRID_LEDGER_FORBIDDEN)`,
+    )
     const notAdmin = await cli(['ledger', 'writer', 'add', other, '--key', f('writer.json')])
     expect(notAdmin.code).toBe(1)
-    expect(notAdmin.stderr).toBe(`grid-did: account ${writer} is not the admin of registry ${ledger.split('#')[1]} (ERR_GRID_LEDGER_FORBIDDEN)`)
+    expect(notAdmin.stderr).toBe(
+      `grid-did: account ${writer} is not the admin of registry ${ledger.split('#')[1]} (ERR_GRID_LEDGER_FORBIDDEN)`,
+    )
     // A keystore whose readable address was edited never puts that address on the allow-list.
     const edited = JSON.parse(readFileSync(f('other.json'), 'utf8'))
     writeFileSync(f('edited.json'), JSON.stringify({ ...edited, address: '0x000000000000000000000000000000000000dEaD' }))
     const tampered = await cli(['ledger', 'writer', 'add', f('edited.json'), '--key', f('admin.json')])
     expect(tampered.code).toBe(1)
-    expect(tampered.stderr).toBe(`grid-did: the address written in ${f('edited.json')} is not the one of its secret key: the file was altered; it is not used (ERR_GRID_KEYSTORE_MISMATCH)`)
-    expect(await ok(['ledger', 'writer', 'add', f('other.json'), '--key', f('admin.json')])).toBe(`${other} may anchor on ${ledger.split('#')[1]}`)
+    expect(tampered.stderr).toBe(
+      `grid-did: the address written in ${f('edited.json')} is not the one of its secret key: the file was altered; it is not used (ERR_GRID_KEYSTORE_MISMATCH)`,
+    )
+    expect(await ok(['ledger', 'writer', 'add', f('other.json'), '--key', f('admin.json')])).toBe(
+      `${other} may anchor on ${ledger.split('#')[1]}`,
+    )
     expect(await ok(create, { GRID_DID_WRITER_KEY: f('other.json') })).toMatch(/^did:grid:sgcc:/)
-    expect(await ok(['ledger', 'writer', 'remove', other, '--key', f('admin.json')])).toBe(`${other} may not anchor on ${ledger.split('#')[1]}`)
-    const again = await cli(['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('user-recovery.key')], { GRID_DID_WRITER_KEY: f('other.json') })
+    expect(await ok(['ledger', 'writer', 'remove', other, '--key', f('admin.json')])).toBe(
+      `${other} may not anchor on ${ledger.split('#')[1]}`,
+    )
+    const again = await cli(['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('user-recovery.key')], {
+      GRID_DID_WRITER_KEY: f('other.json'),
+    })
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(/is not an allow-listed writer .*\(ERR_GRID_LEDGER_FORBIDDEN\)$/)
     const noWriter = await cli(create, { GRID_DID_WRITER_KEY: '' })
     expect(noWriter.code).toBe(1)
-    expect(noWriter.stderr).toMatch(/^grid-did: no writer account: .*--writer-key FILE or \$GRID_DID_WRITER_KEY.*\(ERR_GRID_LEDGER_FORBIDDEN\)$/)
+    expect(noWriter.stderr).toMatch(
+      /^grid-did: no writer account: .*--writer-key FILE or \$GRID_DID_WRITER_KEY.*\(ERR_GRID_LEDGER_FORBIDDEN\)$/,
+    )
   })
 
   it('serve follows the chain: a credential verifies through did-resolver, and a DID created meanwhile appears', async () => {
     const { child, out } = await start(['serve', '--port', '0', '--sync-interval', '50'])
     try {
       const url = String(out.url)
-      const resolver = new Resolver({ grid: async (did) => (await (await fetch(`${url}/1.0/identifiers/${encodeURIComponent(did)}`)).json()) as DIDResolutionResult })
+      const resolver = new Resolver({
+        grid: async (did) => (await (await fetch(`${url}/1.0/identifiers/${encodeURIComponent(did)}`)).json()) as DIDResolutionResult,
+      })
       expect((await didJwtVcVerifyCredential(credential, resolver, { proofPurpose: 'assertionMethod' })).verified).toBe(true)
       const late = await ok(['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('user-recovery.key')])
       let status = 0
@@ -172,15 +225,23 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
   })
 
   it('names a ledger in config.json; rejects malformed --ledger values with usage errors', async () => {
-    const deployed = JSON.parse(await ok(['--json', 'ledger', 'deploy', '--rpc', rpc, '--key', f('admin.json'), '--writer', writer, '--name', 'second']))
+    const deployed = JSON.parse(
+      await ok(['--json', 'ledger', 'deploy', '--rpc', rpc, '--key', f('admin.json'), '--writer', writer, '--name', 'second']),
+    )
     expect(deployed.address).not.toBe(ledger.split('#')[1])
     expect(deployed.ledger).toBe(`evm:${rpc}#${deployed.address}`)
     const info = JSON.parse(await ok(['--json', '--ledger', 'second', 'ledger', 'info']))
     expect(info.registry).toBe(deployed.address)
     expect(info.admin).toBe(JSON.parse(await ok(['--json', 'ledger', 'info'])).admin)
     for (const [value, message] of [
-      ['nowhere', 'grid-did: --ledger must be "embedded", evm:<rpc-url>#<registry-address>, or a name in config.json "ledgers"; got "nowhere"'],
-      ['evm:ftp://x#0x0000000000000000000000000000000000000001', 'grid-did: a chain ledger is evm:<http(s) rpc-url>#<0x registry address>, got "evm:ftp://x#0x0000000000000000000000000000000000000001"'],
+      [
+        'nowhere',
+        'grid-did: --ledger must be "embedded", evm:<rpc-url>#<registry-address>, or a name in config.json "ledgers"; got "nowhere"',
+      ],
+      [
+        'evm:ftp://x#0x0000000000000000000000000000000000000001',
+        'grid-did: a chain ledger is evm:<http(s) rpc-url>#<0x registry address>, got "evm:ftp://x#0x0000000000000000000000000000000000000001"',
+      ],
     ]) {
       const run = await cli(['--ledger', value!, 'ledger', 'info'])
       expect(run.code).toBe(2)
@@ -199,11 +260,17 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
       if (name !== '@nomicfoundation' && name !== '.bin') symlinkSync(join(root, 'node_modules', name), join(pkg, 'node_modules', name))
     }
     const run = await new Promise<Run>((resolve) =>
-      execFile(process.execPath, [join(pkg, 'dist', 'cli', 'bin.js'), '--home', home, 'chain', '--port', '0', '--writer', writer], { env: { ...process.env, GRID_DID_PASSPHRASE: PASS } }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+      execFile(
+        process.execPath,
+        [join(pkg, 'dist', 'cli', 'bin.js'), '--home', home, 'chain', '--port', '0', '--writer', writer],
+        { env: { ...process.env, GRID_DID_PASSPHRASE: PASS } },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
       ),
     )
-    expect(run.stderr).toBe('grid-did: `grid-did chain` needs the optional peer dependency @nomicfoundation/edr: npm install @nomicfoundation/edr@0.13.0')
+    expect(run.stderr).toBe(
+      'grid-did: `grid-did chain` needs the optional peer dependency @nomicfoundation/edr: npm install @nomicfoundation/edr@0.13.0',
+    )
     expect(run.code).toBe(1)
   })
 

@@ -25,7 +25,10 @@ function recorded(): Map<string, string[]> {
   const db = new Database(join(home, 'cli.db'), { readonly: true })
   try {
     const out = new Map<string, string[]>()
-    for (const { subject, jwt } of db.prepare("SELECT subject, jwt FROM issued WHERE role = 'user'").all() as { subject: string; jwt: string }[]) {
+    for (const { subject, jwt } of db.prepare("SELECT subject, jwt FROM issued WHERE role = 'user'").all() as {
+      subject: string
+      jwt: string
+    }[]) {
       out.set(subject, [...(out.get(subject) ?? []), jwt])
     }
     return out
@@ -48,7 +51,21 @@ describe('one writer at a time per home', { timeout: 300_000 }, () => {
   }, 300_000)
 
   it('two issue-batch runs at once on one home and CSV: every subject gets exactly one credential, and revoking it leaves none valid', async () => {
-    const batch = ['--json', 'vc', 'issue-batch', '--issuer', utility, '--key', f('utility.key'), '--role', 'user', '--csv', f('users.csv'), '--out', f('out')]
+    const batch = [
+      '--json',
+      'vc',
+      'issue-batch',
+      '--issuer',
+      utility,
+      '--key',
+      f('utility.key'),
+      '--role',
+      'user',
+      '--csv',
+      f('users.csv'),
+      '--out',
+      f('out'),
+    ]
     // Two real processes started together; the second waits for the first's lock (up to 600 s).
     const [a, b] = await Promise.all([cli(batch, { GRID_DID_LOCK_WAIT: '600' }), cli(batch, { GRID_DID_LOCK_WAIT: '600' })])
     for (const run of [a, b]) {
@@ -63,7 +80,10 @@ describe('one writer at a time per home', { timeout: 300_000 }, () => {
     for (const [subject, jwts] of records) expect(jwts, subject).toHaveLength(1)
     // Every output file holds that one credential.
     expect(readdirSync(f('out'))).toHaveLength(users.length)
-    for (const u of users) expect(readFileSync(join(f('out'), `user-${u.slice('did:grid:'.length).replaceAll(':', '_')}.jwt`), 'utf8')).toBe(`${records.get(u)![0]}\n`)
+    for (const u of users)
+      expect(readFileSync(join(f('out'), `user-${u.slice('did:grid:'.length).replaceAll(':', '_')}.jwt`), 'utf8')).toBe(
+        `${records.get(u)![0]}\n`,
+      )
     // Revoking the subject's credential leaves it nothing valid.
     const [jwt] = records.get(users[0]!)!
     expect(await ok(['vc', 'verify', jwt!])).toMatch(/^verified: user credential/)
@@ -79,8 +99,30 @@ describe('one writer at a time per home', { timeout: 300_000 }, () => {
     const holder = new Database(join(home, 'writer.lock'), { timeout: 0 })
     holder.exec('BEGIN EXCLUSIVE')
     try {
-      writeFileSync(f('user.json'), JSON.stringify({ accountNumber: '3301079999', meterIds: ['M-x'], voltageLevel: '380V', contractedCapacityKva: 100, region: '330106' }))
-      const issue = ['vc', 'issue', '--issuer', utility, '--key', f('utility.key'), '--role', 'user', '--subject', users[1]!, '--claims', f('user.json')]
+      writeFileSync(
+        f('user.json'),
+        JSON.stringify({
+          accountNumber: '3301079999',
+          meterIds: ['M-x'],
+          voltageLevel: '380V',
+          contractedCapacityKva: 100,
+          region: '330106',
+        }),
+      )
+      const issue = [
+        'vc',
+        'issue',
+        '--issuer',
+        utility,
+        '--key',
+        f('utility.key'),
+        '--role',
+        'user',
+        '--subject',
+        users[1]!,
+        '--claims',
+        f('user.json'),
+      ]
       const before = recorded().get(users[1]!)
       const locked = await cli(issue, { GRID_DID_LOCK_WAIT: '0' })
       expect(locked.code).toBe(1)

@@ -16,7 +16,12 @@ const dir = mkdtempSync(join(tmpdir(), 'grid-did-gate-cli-'))
 const home = join(dir, 'home')
 const f = (name: string) => join(dir, name)
 // Attestor addresses (their keys are not needed to govern the gate); all digits, so already EIP-55.
-const A = ['0x1111111111111111111111111111111111111111', '0x2222222222222222222222222222222222222222', '0x3333333333333333333333333333333333333333', '0x4444444444444444444444444444444444444444']
+const A = [
+  '0x1111111111111111111111111111111111111111',
+  '0x2222222222222222222222222222222222222222',
+  '0x3333333333333333333333333333333333333333',
+  '0x4444444444444444444444444444444444444444',
+]
 const FIFTH = '0x5555555555555555555555555555555555555555'
 
 const cli = (args: string[]): Promise<Run> => runCli(home, dir, args)
@@ -30,7 +35,10 @@ async function ok(args: string[]): Promise<string> {
 
 /** Starts a long-running command and resolves with its first complete JSON output. */
 function start(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; out: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [bin, '--home', home, '--json', ...args], { cwd: dir, env: { ...process.env, GRID_DID_PASSPHRASE: PASS } })
+  const child = spawn(process.execPath, [bin, '--home', home, '--json', ...args], {
+    cwd: dir,
+    env: { ...process.env, GRID_DID_PASSPHRASE: PASS },
+  })
   return new Promise((resolve, reject) => {
     let text = ''
     let err = ''
@@ -59,7 +67,18 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     admin = await ok(['key', 'generate', '--type', 'evm', '--out', f('admin.json')])
     outsider = await ok(['key', 'generate', '--type', 'evm', '--out', f('outsider.json')])
-    const started = await start(['chain', '--port', '0', '--writer', outsider, '--admin-key', f('admin.json'), ...A.flatMap((a) => ['--attestor', a]), '--threshold', '3'])
+    const started = await start([
+      'chain',
+      '--port',
+      '0',
+      '--writer',
+      outsider,
+      '--admin-key',
+      f('admin.json'),
+      ...A.flatMap((a) => ['--attestor', a]),
+      '--threshold',
+      '3',
+    ])
     chain = started.child
     rpc = String(started.out.rpc)
     gate = String(started.out.gate)
@@ -80,10 +99,19 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
   it('`chain --attestor … --threshold` deploys the gate beside the registry; `gate info` reads it', async () => {
     expect(gate).toMatch(/^0x[0-9a-fA-F]{40}$/)
     // The reference contracts consume this gate (their immutable `gate`).
-    for (const [name, address] of [['demandResponse', demandResponse], ['settlement', settlement]] as const) {
+    for (const [name, address] of [
+      ['demandResponse', demandResponse],
+      ['settlement', settlement],
+    ] as const) {
       expect(address, name).toMatch(/^0x[0-9a-fA-F]{40}$/)
       const data = encodeFunctionData({ abi: DEMAND_RESPONSE_ARTIFACT.abi, functionName: 'gate' })
-      const res = (await (await fetch(rpc, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ to: address, data }, 'latest'] }) })).json()) as { result: Hex }
+      const res = (await (
+        await fetch(rpc, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ to: address, data }, 'latest'] }),
+        })
+      ).json()) as { result: Hex }
       expect(decodeFunctionResult({ abi: DEMAND_RESPONSE_ARTIFACT.abi, functionName: 'gate', data: res.result })).toBe(gate)
     }
     const info = JSON.parse(await ok(['--json', 'gate', 'info', '--rpc', rpc, '--gate', gate]))
@@ -98,9 +126,15 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
 
   it('the admin adds and removes attestors and sets the threshold and the maximum age', async () => {
     const common = ['--rpc', rpc, '--gate', gate, '--key', f('admin.json')]
-    expect(await ok(['gate', 'attestor', 'add', FIFTH, ...common])).toMatch(new RegExp(`^${FIFTH} registered \\(block \\d+\\); threshold 3 of 5, max age 20 blocks$`))
-    expect(await ok(['gate', 'attestor', 'remove', A[0]!, ...common])).toMatch(/ unregistered \(block \d+\); threshold 3 of 4, max age 20 blocks$/)
-    expect(await ok(['gate', 'threshold', '4', ...common])).toMatch(/^threshold set to 4 \(block \d+\); threshold 4 of 4, max age 20 blocks$/)
+    expect(await ok(['gate', 'attestor', 'add', FIFTH, ...common])).toMatch(
+      new RegExp(`^${FIFTH} registered \\(block \\d+\\); threshold 3 of 5, max age 20 blocks$`),
+    )
+    expect(await ok(['gate', 'attestor', 'remove', A[0]!, ...common])).toMatch(
+      / unregistered \(block \d+\); threshold 3 of 4, max age 20 blocks$/,
+    )
+    expect(await ok(['gate', 'threshold', '4', ...common])).toMatch(
+      /^threshold set to 4 \(block \d+\); threshold 4 of 4, max age 20 blocks$/,
+    )
     const maxAge = JSON.parse(await ok(['--json', 'gate', 'max-age', '5', ...common]))
     expect(maxAge).toMatchObject({ threshold: 4, maxAge: 5, attestors: [...A.slice(1), FIFTH] })
     expect(maxAge.transactionHash).toMatch(/^0x[0-9a-f]{64}$/)
@@ -110,23 +144,54 @@ describe('grid-did gate', { timeout: 120_000 }, () => {
     const common = ['--rpc', rpc, '--gate', gate]
     const notAdmin = await cli(['gate', 'threshold', '2', ...common, '--key', f('outsider.json')])
     expect(notAdmin.code).toBe(1)
-    expect(notAdmin.stderr).toBe(`grid-did: account ${outsider} is not the admin of gate ${gate} (NotAdmin(${outsider})) (ERR_GRID_LEDGER_FORBIDDEN)`)
+    expect(notAdmin.stderr).toBe(
+      `grid-did: account ${outsider} is not the admin of gate ${gate} (NotAdmin(${outsider})) (ERR_GRID_LEDGER_FORBIDDEN)`,
+    )
     const tooHigh = await cli(['gate', 'threshold', '9', ...common, '--key', f('admin.json')])
     expect(tooHigh.code).toBe(1)
     expect(tooHigh.stderr).toBe(`grid-did: gate ${gate} refused setThreshold: BadThreshold(9, 4) (ERR_GRID_LEDGER_REJECTED)`)
     const zero = await cli(['gate', 'max-age', '0', ...common, '--key', f('admin.json')])
     expect(zero.code).toBe(2)
     expect(zero.stderr).toBe('grid-did: max-age must be an integer from 1, got "0"')
-    const embedded = await cli(['attest', 'serve', '--gate', gate, '--key', f('admin.json'), '--trust-registry', 'did:grid:sgcc:x/resources/trust-registry'])
+    const embedded = await cli([
+      'attest',
+      'serve',
+      '--gate',
+      gate,
+      '--key',
+      f('admin.json'),
+      '--trust-registry',
+      'did:grid:sgcc:x/resources/trust-registry',
+    ])
     expect(embedded.code).toBe(2)
-    expect(embedded.stderr).toBe('grid-did: `attest serve` follows a chain: pass --ledger evm:<rpc-url>#<registry> (or set $GRID_DID_LEDGER)')
+    expect(embedded.stderr).toBe(
+      'grid-did: `attest serve` follows a chain: pass --ledger evm:<rpc-url>#<registry> (or set $GRID_DID_LEDGER)',
+    )
     const badGate = await cli(['gate', 'info', '--rpc', rpc, '--gate', '0x12'])
     expect(badGate.code).toBe(2)
     expect(badGate.stderr).toBe('grid-did: --gate must be a 0x-prefixed 20-byte address, got "0x12"')
   })
 
   it('`gate deploy` deploys another gate with its attestors, threshold and maximum age', async () => {
-    const deployed = JSON.parse(await ok(['--json', 'gate', 'deploy', '--rpc', rpc, '--key', f('admin.json'), '--attestor', A[0]!, '--attestor', A[1]!, '--threshold', '2', '--max-age', '7']))
+    const deployed = JSON.parse(
+      await ok([
+        '--json',
+        'gate',
+        'deploy',
+        '--rpc',
+        rpc,
+        '--key',
+        f('admin.json'),
+        '--attestor',
+        A[0]!,
+        '--attestor',
+        A[1]!,
+        '--threshold',
+        '2',
+        '--max-age',
+        '7',
+      ]),
+    )
     expect(deployed.address).toMatch(/^0x[0-9a-fA-F]{40}$/)
     expect(deployed.address).not.toBe(gate)
     const info = JSON.parse(await ok(['--json', 'gate', 'info', '--rpc', rpc, '--gate', deployed.address]))

@@ -16,15 +16,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function cli(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, '--home', home, ...args], { cwd: dir, env: { ...process.env, GRID_DID_PASSPHRASE: PASS } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+    execFile(
+      process.execPath,
+      [bin, '--home', home, ...args],
+      { cwd: dir, env: { ...process.env, GRID_DID_PASSPHRASE: PASS } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
     )
   })
 }
 
 /** Runs `serve` on `home` until `body` is done. */
 async function serving(home: string, args: string[], body: (url: string) => Promise<void>): Promise<void> {
-  const child = spawn(process.execPath, [bin, '--home', home, 'serve', '--port', '0', ...args], { env: { ...process.env, GRID_DID_PASSPHRASE: PASS } })
+  const child = spawn(process.execPath, [bin, '--home', home, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, GRID_DID_PASSPHRASE: PASS },
+  })
   try {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (c: Buffer) => {
@@ -47,7 +53,13 @@ describe('the CLI home', () => {
   it('a read-only command or serve on a missing home is one line naming the path, exit 1, and makes nothing', async () => {
     const missing = join(dir, 'no-such-home')
     const did = (await newDid('home-missing')).create.did
-    for (const args of [['resolve', did], ['did', 'history', did], ['vc', 'verify', 'a.b.c'], ['ledger', 'info'], ['serve', '--port', '0']]) {
+    for (const args of [
+      ['resolve', did],
+      ['did', 'history', did],
+      ['vc', 'verify', 'a.b.c'],
+      ['ledger', 'info'],
+      ['serve', '--port', '0'],
+    ]) {
       const run = await cli(missing, args)
       expect(run.code, args.join(' ')).toBe(1)
       expect(run.stdout, args.join(' ')).toBe('')
@@ -65,7 +77,9 @@ describe('the CLI home', () => {
     rmSync(join(home, 'ledger.db'))
     const run = await cli(home, ['resolve', (await newDid('home-lost')).create.did])
     expect(run.code).toBe(1)
-    expect(run.stderr).toBe(`grid-did: no ledger at ${join(home, 'ledger.db')} (pass { create: true } to make a new one) (ERR_GRID_LEDGER_UNAVAILABLE)`)
+    expect(run.stderr).toBe(
+      `grid-did: no ledger at ${join(home, 'ledger.db')} (pass { create: true } to make a new one) (ERR_GRID_LEDGER_UNAVAILABLE)`,
+    )
     expect(existsSync(join(home, 'ledger.db'))).toBe(false)
   })
 
@@ -95,7 +109,9 @@ describe('the CLI home', () => {
     const reference = new GridResolver({ networks: { test: opened.ledger }, checkpoints: false })
     for (let i = 0; i < 33; i++) {
       const state = await reference.resolveState(d.create.did)
-      await opened.ledger.submit([await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] })])
+      await opened.ledger.submit([
+        await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] }),
+      ])
     }
     await opened.close()
     const rows = () => {

@@ -50,8 +50,20 @@ describe('CLI input and home handling', { timeout: 300_000 }, () => {
     user = await ok(['did', 'create', '--network', 'sgcc', '--key', f('user.key'), '--recovery-key', f('user-rec.key')])
     hq = await ok(['did', 'create', '--network', 'sgcc', '--key', f('hq.key'), '--recovery-key', f('hq-rec.key')])
     await ok(['trust', 'init', '--utility', utility, '--key', f('util.key')])
-    writeFileSync(f('user.json'), JSON.stringify({ accountNumber: '3301060001', meterIds: ['M-1'], voltageLevel: '10kV', contractedCapacityKva: 800, region: '330106' }))
-    writeFileSync(f('base.json'), JSON.stringify({ groupId: 'acme', baseId: 'acme-1', region: '330200', maxLoadKw: 1000, priorityClass: 2 }))
+    writeFileSync(
+      f('user.json'),
+      JSON.stringify({
+        accountNumber: '3301060001',
+        meterIds: ['M-1'],
+        voltageLevel: '10kV',
+        contractedCapacityKva: 800,
+        region: '330106',
+      }),
+    )
+    writeFileSync(
+      f('base.json'),
+      JSON.stringify({ groupId: 'acme', baseId: 'acme-1', region: '330200', maxLoadKw: 1000, priorityClass: 2 }),
+    )
   }, 300_000)
 
   it('write commands started at once on a home that does not exist yet all succeed (the lock is taken before the stores are made)', async () => {
@@ -59,7 +71,9 @@ describe('CLI input and home handling', { timeout: 300_000 }, () => {
     for (let round = 0; round < 3; round++) {
       const fresh = join(dir, `fresh-${round}`)
       const runs = await Promise.all(
-        ['util', 'user', 'hq', 'util'].map((k) => cli(['did', 'create', '--network', 'sgcc', '--key', f(`${k}.key`), '--recovery-key', f(`${k}-rec.key`)], fresh)),
+        ['util', 'user', 'hq', 'util'].map((k) =>
+          cli(['did', 'create', '--network', 'sgcc', '--key', f(`${k}.key`), '--recovery-key', f(`${k}-rec.key`)], fresh),
+        ),
       )
       for (const run of runs) {
         expect(run.stderr).toBe('')
@@ -79,14 +93,31 @@ describe('CLI input and home handling', { timeout: 300_000 }, () => {
     await ok(['resolve', `${utility}/resources/trust-registry`])
     await ok(['did', 'history', user])
     expect((await cli(['vc', 'verify', 'a.b.c'])).code).toBe(1)
-    expect((await cli(['role', 'check', 'a.b.c', '--role', 'user', '--action', 'response.bid', '--audience', 'dr', '--challenge', 'e1'])).code).toBe(1)
+    expect(
+      (await cli(['role', 'check', 'a.b.c', '--role', 'user', '--action', 'response.bid', '--audience', 'dr', '--challenge', 'e1'])).code,
+    ).toBe(1)
     expect(snapshot(home)).toEqual(before)
     expect(existsSync(join(home, 'cli.db'))).toBe(false)
   })
 
   it('trust init on a utility that has a trust registry is refused (ERR_GRID_TRUST_REGISTRY_EXISTS) and keeps the issuers trust add added; --force replaces it', async () => {
     await ok(['trust', 'add', '--key', f('util.key'), '--role', 'production-base', '--issuer', hq])
-    const jwt = await ok(['vc', 'issue', '--issuer', hq, '--key', f('hq.key'), '--role', 'production-base', '--subject', user, '--claims', f('base.json'), '--expires', '2099-12-31'])
+    const jwt = await ok([
+      'vc',
+      'issue',
+      '--issuer',
+      hq,
+      '--key',
+      f('hq.key'),
+      '--role',
+      'production-base',
+      '--subject',
+      user,
+      '--claims',
+      f('base.json'),
+      '--expires',
+      '2099-12-31',
+    ])
     expect(await ok(['vc', 'verify', jwt])).toMatch(/^verified: production-base credential/)
     const again = await cli(['trust', 'init', '--utility', utility, '--key', f('util.key')])
     expect(again.stdout).toBe('')
@@ -104,16 +135,64 @@ describe('CLI input and home handling', { timeout: 300_000 }, () => {
   })
 
   it('numeric flags are plain decimals: empty, blank, hex, exponent, signed or infinite values are usage errors naming the flag', async () => {
-    const check = (kw: string) => cli(['role', 'check', 'a.b.c', '--role', 'user', '--action', 'response.bid', '--audience', 'dr', '--challenge', 'e1', '--capacity-kw', kw])
+    const check = (kw: string) =>
+      cli([
+        'role',
+        'check',
+        'a.b.c',
+        '--role',
+        'user',
+        '--action',
+        'response.bid',
+        '--audience',
+        'dr',
+        '--challenge',
+        'e1',
+        '--capacity-kw',
+        kw,
+      ])
     for (const bad of ['', ' ', '0x1f4', '1e3', '-5', '+5', 'Infinity', '5 ', '1.', '.5', '5kW']) {
       usage(await check(bad), `--capacity-kw must be a decimal number from 0, got "${bad}"`)
     }
     // A plain decimal goes on to the check itself (denied here: the presentation is junk).
     for (const good of ['0', '150', '150.5']) expect((await check(good)).code).toBe(1)
     const mandate = (maxKw: string) =>
-      cli(['vc', 'mandate', '--user', user, '--key', f('user.key'), '--aggregator', hq, '--actions', 'response.bid', '--max-kw', maxKw, '--until', '2099-06-30'])
+      cli([
+        'vc',
+        'mandate',
+        '--user',
+        user,
+        '--key',
+        f('user.key'),
+        '--aggregator',
+        hq,
+        '--actions',
+        'response.bid',
+        '--max-kw',
+        maxKw,
+        '--until',
+        '2099-06-30',
+      ])
     for (const bad of ['', '0', '1e3', '0x10', ' 10']) usage(await mandate(bad), `--max-kw must be a decimal number above 0, got "${bad}"`)
-    expect(await ok(['--json', 'vc', 'mandate', '--user', user, '--key', f('user.key'), '--aggregator', hq, '--actions', 'response.bid', '--max-kw', '12.5', '--until', '2099-06-30'])).toMatch(/"jwt"/)
+    expect(
+      await ok([
+        '--json',
+        'vc',
+        'mandate',
+        '--user',
+        user,
+        '--key',
+        f('user.key'),
+        '--aggregator',
+        hq,
+        '--actions',
+        'response.bid',
+        '--max-kw',
+        '12.5',
+        '--until',
+        '2099-06-30',
+      ]),
+    ).toMatch(/"jwt"/)
     usage(await cli(['serve', '--port', '']), '--port must be an integer from 0 to 65535, got ""')
     usage(await cli(['serve', '--port', '8e3']), '--port must be an integer from 0 to 65535, got "8e3"')
     usage(await cli(['serve', '--port', '0', '--sync-interval', '0x20']), '--sync-interval must be an integer from 10, got "0x20"')
@@ -121,16 +200,75 @@ describe('CLI input and home handling', { timeout: 300_000 }, () => {
 
   it('impossible calendar dates and times are usage errors naming the flag, never rolled over', async () => {
     const mandate = (until: string) =>
-      cli(['vc', 'mandate', '--user', user, '--key', f('user.key'), '--aggregator', hq, '--actions', 'response.bid', '--max-kw', '10', '--until', until])
-    for (const bad of ['2027-02-30', '2027-02-29', '2027-04-31', '2027-13-01', '2027-00-10', '2027-01-00', '2027-06-30T24:00:00Z', '2027-06-30T12:60Z', '2027-06-30T12:00:60Z', '2027-06-30T12:00:00+24:00']) {
+      cli([
+        'vc',
+        'mandate',
+        '--user',
+        user,
+        '--key',
+        f('user.key'),
+        '--aggregator',
+        hq,
+        '--actions',
+        'response.bid',
+        '--max-kw',
+        '10',
+        '--until',
+        until,
+      ])
+    for (const bad of [
+      '2027-02-30',
+      '2027-02-29',
+      '2027-04-31',
+      '2027-13-01',
+      '2027-00-10',
+      '2027-01-00',
+      '2027-06-30T24:00:00Z',
+      '2027-06-30T12:60Z',
+      '2027-06-30T12:00:60Z',
+      '2027-06-30T12:00:00+24:00',
+    ]) {
       usage(await mandate(bad), `--until is not a valid date or time: "${bad}"`)
     }
     usage(await mandate('2027-6-30'), '--until must be an ISO 8601 date or date and time with Z or an offset, got "2027-6-30"')
-    const issue = await cli(['vc', 'issue', '--issuer', utility, '--key', f('util.key'), '--role', 'user', '--subject', user, '--claims', f('user.json'), '--expires', '2099-02-29'])
+    const issue = await cli([
+      'vc',
+      'issue',
+      '--issuer',
+      utility,
+      '--key',
+      f('util.key'),
+      '--role',
+      'user',
+      '--subject',
+      user,
+      '--claims',
+      f('user.json'),
+      '--expires',
+      '2099-02-29',
+    ])
     usage(issue, '--expires is not a valid date or time: "2099-02-29"')
     usage(await cli(['vc', 'verify', 'a.b.c', '--at', '2027-09-31T08:00:00Z']), '--at is not a valid date or time: "2027-09-31T08:00:00Z"')
     // Real dates pass, leap days and offsets included, and mean what they say.
-    const jwt = JSON.parse(await ok(['--json', 'vc', 'mandate', '--user', user, '--key', f('user.key'), '--aggregator', hq, '--actions', 'response.bid', '--max-kw', '10', '--until', '2096-02-29'])).jwt as string
+    const jwt = JSON.parse(
+      await ok([
+        '--json',
+        'vc',
+        'mandate',
+        '--user',
+        user,
+        '--key',
+        f('user.key'),
+        '--aggregator',
+        hq,
+        '--actions',
+        'response.bid',
+        '--max-kw',
+        '10',
+        '--until',
+        '2096-02-29',
+      ]),
+    ).jwt as string
     const exp = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).exp as number
     expect(new Date(exp * 1000).toISOString()).toBe('2096-02-29T00:00:00.000Z')
     expect((await cli(['vc', 'verify', 'a.b.c', '--at', '2028-02-29T23:59:59+05:30'])).code).toBe(1)
@@ -138,8 +276,24 @@ describe('CLI input and home handling', { timeout: 300_000 }, () => {
 
   it('control and bidi characters from input are escaped in text output and error messages', async () => {
     const header = 'subject,accountNumber,meterIds,voltageLevel,contractedCapacityKva,region'
-    writeFileSync(f('esc.csv'), `${header}\ndid:grid:\u001b[2J\u001b[31mPWNED:x,3301,M-1,10kV,800,330106\ndid:grid:\u202eevil\u0085:x,3301,M-1,10kV,800,330106\n`)
-    const batch = await cli(['vc', 'issue-batch', '--issuer', utility, '--key', f('util.key'), '--role', 'user', '--csv', f('esc.csv'), '--out', f('esc-out')])
+    writeFileSync(
+      f('esc.csv'),
+      `${header}\ndid:grid:\u001b[2J\u001b[31mPWNED:x,3301,M-1,10kV,800,330106\ndid:grid:\u202eevil\u0085:x,3301,M-1,10kV,800,330106\n`,
+    )
+    const batch = await cli([
+      'vc',
+      'issue-batch',
+      '--issuer',
+      utility,
+      '--key',
+      f('util.key'),
+      '--role',
+      'user',
+      '--csv',
+      f('esc.csv'),
+      '--out',
+      f('esc-out'),
+    ])
     expect(batch.code).toBe(1)
     expect(batch.stderr).toBe('')
     const lines = batch.stdout.split('\n')
@@ -149,7 +303,25 @@ describe('CLI input and home handling', { timeout: 300_000 }, () => {
     expect(lines[2]).toContain('\\u202eevil\\u0085')
     expect(batch.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
     // --json stays JSON: the cell comes back as it was.
-    const json = JSON.parse((await cli(['--json', 'vc', 'issue-batch', '--issuer', utility, '--key', f('util.key'), '--role', 'user', '--csv', f('esc.csv'), '--out', f('esc-out')])).stdout)
+    const json = JSON.parse(
+      (
+        await cli([
+          '--json',
+          'vc',
+          'issue-batch',
+          '--issuer',
+          utility,
+          '--key',
+          f('util.key'),
+          '--role',
+          'user',
+          '--csv',
+          f('esc.csv'),
+          '--out',
+          f('esc-out'),
+        ])
+      ).stdout,
+    )
     expect(json.failed[0].reason).toContain('"\u001b[2J\u001b[31mPWNED"')
     // An error message that echoes an argument: one line, escaped.
     const resolve = await cli(['resolve', 'did:grid:\u001b[31mx\ny:abc'])

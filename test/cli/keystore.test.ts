@@ -39,7 +39,12 @@ describe('keystores', { timeout: 300_000 }, () => {
       version: 1,
       publicKeyMultibase: 'z6MksbkDGQniX84zGq6SVrJaRTZkzLk8zWzEWJBbpn5ZyFtf',
       kdf: { name: 'scrypt', N: 32768, r: 8, p: 1, salt: 'JAssx3vr9n5ZZ2k0AsKGaA==' },
-      cipher: { name: 'aes-256-gcm', iv: 'ZrBOM4690XN18KWq', tag: 'wM2UdeP8QT7YrmOp3oVTqw==', ciphertext: 'KIZ9QGESZ+lmG7cORnhMUKxdiuF2+/TxmVVRGETR9wo=' },
+      cipher: {
+        name: 'aes-256-gcm',
+        iv: 'ZrBOM4690XN18KWq',
+        tag: 'wM2UdeP8QT7YrmOp3oVTqw==',
+        ciphertext: 'KIZ9QGESZ+lmG7cORnhMUKxdiuF2+/TxmVVRGETR9wo=',
+      },
     }
     writeFileSync(f('old.key'), JSON.stringify(old))
     expect(openKeystore(f('old.key'), PASS).publicKeyMultibase).toBe(old.publicKeyMultibase)
@@ -54,7 +59,9 @@ describe('keystores', { timeout: 300_000 }, () => {
       const err = thrown(load)
       expect(err).toBeInstanceOf(KeystoreError)
       expect((err as KeystoreError).code).toBe('ERR_GRID_KEYSTORE_MISMATCH')
-      expect(err.message).toBe(`the public key written in ${f('edited.key')} is not the one of its secret key: the file was altered; it is not used`)
+      expect(err.message).toBe(
+        `the public key written in ${f('edited.key')} is not the one of its secret key: the file was altered; it is not used`,
+      )
       expect(err.message).not.toContain(attacker)
     }
   })
@@ -108,10 +115,21 @@ describe('keystores', { timeout: 300_000 }, () => {
     for (const k of ['utility', 'recovery']) expect((await runCli(home, dir, ['key', 'generate', '--out', f(`${k}.key`)])).code).toBe(0)
     const attacker = Ed25519KeyPair.generate().publicKeyMultibase
     edit(f('recovery.key'), (json) => (json.publicKeyMultibase = attacker))
-    const run = await runCli(home, dir, ['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('recovery.key')])
+    const run = await runCli(home, dir, [
+      'did',
+      'create',
+      '--network',
+      'sgcc',
+      '--key',
+      f('utility.key'),
+      '--recovery-key',
+      f('recovery.key'),
+    ])
     expect(run.code).toBe(1)
     expect(run.stdout).toBe('')
-    expect(run.stderr).toBe(`grid-did: the public key written in ${f('recovery.key')} is not the one of its secret key: the file was altered; it is not used (ERR_GRID_KEYSTORE_MISMATCH)`)
+    expect(run.stderr).toBe(
+      `grid-did: the public key written in ${f('recovery.key')} is not the one of its secret key: the file was altered; it is not used (ERR_GRID_KEYSTORE_MISMATCH)`,
+    )
     if (existsSync(join(home, 'ledger.db'))) {
       const ledger = new SqliteLedger(join(home, 'ledger.db'))
       expect((await ledger.head()).height).toBe(0)

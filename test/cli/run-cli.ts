@@ -25,7 +25,8 @@ export function runCli(
       process.execPath,
       [bin, '--home', home, ...args],
       { cwd, env: { ...process.env, GRID_DID_PASSPHRASE: PASS, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
     )
     options.started?.(child)
   })
@@ -45,7 +46,16 @@ export async function anchorDids(home: string, count: number, network = 'sgcc'):
           network,
           updateKey: key,
           recoveryKey: Ed25519KeyPair.generate().publicKeyMultibase,
-          document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: key.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }] },
+          document: {
+            verificationMethods: [
+              {
+                id: 'key-1',
+                type: 'Multikey',
+                publicKeyMultibase: key.publicKeyMultibase,
+                purposes: ['authentication', 'assertionMethod'],
+              },
+            ],
+          },
         })
       }),
     )

@@ -28,7 +28,10 @@ describe('examples/demand-response on chain (npm run demo -- --chain)', () => {
 
   it('runs on the chain: the contracts and the gate deployed, four attestors each with its own index', () => {
     expect([chain.completed, chain.market, embedded.market]).toEqual([true, 'chain', 'embedded'])
-    expect(chain.chain).toMatchObject({ chain: 'eip155:1337', 'role gate': expect.stringMatching(/^0x[0-9a-fA-F]{40} \(3 of 4 attestors, decisions at most 20 blocks old\)$/) })
+    expect(chain.chain).toMatchObject({
+      chain: 'eip155:1337',
+      'role gate': expect.stringMatching(/^0x[0-9a-fA-F]{40} \(3 of 4 attestors, decisions at most 20 blocks old\)$/),
+    })
     for (const what of ['did:grid registry', 'demand response', 'settlement']) expect(chain.chain![what]).toMatch(/^0x[0-9a-fA-F]{40}$/)
     const attestors = chain.chain!.attestors!.split(', ')
     expect(new Set(attestors).size).toBe(4)
@@ -81,7 +84,12 @@ describe('examples/demand-response on chain (npm run demo -- --chain)', () => {
     }
     // The copied bid carried U36's three signatures under other terms; U36's own bid then went through.
     const i = chain.bids.findIndex((b) => b.note === 'front-run: copied, other terms')
-    expect([chain.bids[i]!.capacityKw, chain.bids[i]!.priceFen, chain.bids[i + 1]!.accepted, chain.bids[i + 1]!.note]).toEqual([800, 1, true, 'its own terms, after the copy'])
+    expect([chain.bids[i]!.capacityKw, chain.bids[i]!.priceFen, chain.bids[i + 1]!.accepted, chain.bids[i + 1]!.note]).toEqual([
+      800,
+      1,
+      true,
+      'its own terms, after the copy',
+    ])
     // The suspended user is refused at one height and accepted after reinstatement at a later one.
     const u42 = chain.bids.filter((b) => b.participant === 'U42')
     expect(u42.map((b) => b.accepted)).toEqual([false, true])
@@ -95,21 +103,39 @@ describe('examples/demand-response on chain (npm run demo -- --chain)', () => {
     expect(new Set(accepted.map((b) => b.chainBid))).toEqual(new Set(Array.from({ length: 48 }, (_, i) => i + 1)))
     expect(lines.some((l) => /^ {3}gas per accepted bid +\d+ on average \(\d+-\d+\), 48 transactions$/.test(l))).toBe(true)
     expect(lines.filter((l) => / (ACCEPTED|REJECTED)\b/.test(l))).toHaveLength(57)
-    expect(lines.find((l) => l.includes('(front-run: copied, other terms)'))).toMatch(/U36 .*   800      0\.01 +\d+     3  REJECTED  contract: binding-mismatch  \(front-run/)
+    expect(lines.find((l) => l.includes('(front-run: copied, other terms)'))).toMatch(
+      /U36 .* {3}800 {6}0\.01 +\d+ {5}3 {2}REJECTED {2}contract: binding-mismatch {2}\(front-run/,
+    )
   })
 
-  it('settles on chain with the embedded run\'s totals, payees and payee checks', () => {
+  it("settles on chain with the embedded run's totals, payees and payee checks", () => {
     const keyC = keyIn(chain)
     const keyE = keyIn(embedded)
     expect(chain.settlement.totalFen).toBe(embedded.settlement.totalFen)
-    expect(chain.settlement.payees.map((p) => [p.key, p.role, p.bids, p.payableWh, p.subsidyFen])).toEqual(embedded.settlement.payees.map((p) => [p.key, p.role, p.bids, p.payableWh, p.subsidyFen]))
+    expect(chain.settlement.payees.map((p) => [p.key, p.role, p.bids, p.payableWh, p.subsidyFen])).toEqual(
+      embedded.settlement.payees.map((p) => [p.key, p.role, p.bids, p.payableWh, p.subsidyFen]),
+    )
     const records = (log: DemandResponseLog, key: (did: string) => string | undefined) =>
-      log.settlement.records.map((r) => [key(r.participant), key(r.actingFor), key(r.payee), r.payeeBasis, r.committedWh, r.deliveredKwh, r.payableWh, r.priceFen, r.subsidyFen])
+      log.settlement.records.map((r) => [
+        key(r.participant),
+        key(r.actingFor),
+        key(r.payee),
+        r.payeeBasis,
+        r.committedWh,
+        r.deliveredKwh,
+        r.payableWh,
+        r.priceFen,
+        r.subsidyFen,
+      ])
     expect(records(chain, keyC)).toEqual(records(embedded, keyE))
-    expect(chain.settlement.payeeChecks.filter((c) => !c.allowed).map((c) => [keyC(c.aggregator), keyC(c.user), c.reasons])).toEqual([['A2', 'U30', ['mandate-action']]])
+    expect(chain.settlement.payeeChecks.filter((c) => !c.allowed).map((c) => [keyC(c.aggregator), keyC(c.user), c.reasons])).toEqual([
+      ['A2', 'U30', ['mandate-action']],
+    ])
     // 29 claims went through; U30's (a mandate for bidding only) was refused by the attestors and reverted.
     expect(chain.claims!.filter((c) => c.accepted)).toHaveLength(29)
-    expect(chain.claims!.filter((c) => !c.accepted).map((c) => c.reasons.map((r) => `${r.by}:${r.code}`))).toEqual([['role-check:mandate-action', 'gate:not-enough-signatures']])
+    expect(chain.claims!.filter((c) => !c.accepted).map((c) => c.reasons.map((r) => `${r.by}:${r.code}`))).toEqual([
+      ['role-check:mandate-action', 'gate:not-enough-signatures'],
+    ])
   })
 
   it('anchors the root the settlement contract stored, and the records re-derive it', async () => {
@@ -122,7 +148,12 @@ describe('examples/demand-response on chain (npm run demo -- --chain)', () => {
     try {
       const { version } = await new GridResolver({ networks: { sgcc: ledger } }).resolveResource(settlement.resource)
       expect(version.cid).toBe(settlement.anchored.cid)
-      expect(version.content).toMatchObject({ merkleRoot: settlement.chainRoot, records: 48, totalFen: 33_671_200, chain: { chainId: 1337, settlement: chain.chain!.settlement } })
+      expect(version.content).toMatchObject({
+        merkleRoot: settlement.chainRoot,
+        records: 48,
+        totalFen: 33_671_200,
+        chain: { chainId: 1337, settlement: chain.chain!.settlement },
+      })
     } finally {
       await ledger.close()
     }

@@ -94,12 +94,30 @@ describe('examples/demand-response (npm run demo)', () => {
     const i = log.bids.findIndex((b) => b.note === 'front-run: copied, other terms')
     const [copy, genuine] = [log.bids[i]!, log.bids[i + 1]!]
     // The copy names U36 as holder (it is U36's presentation) but asks 800 kW at 1 fen.
-    expect([copy.participant, key(copy.holder), copy.capacityKw, copy.priceFen, copy.accepted, copy.roleCheckAllowed]).toEqual(['U36', 'U36', 800, 1, false, false])
+    expect([copy.participant, key(copy.holder), copy.capacityKw, copy.priceFen, copy.accepted, copy.roleCheckAllowed]).toEqual([
+      'U36',
+      'U36',
+      800,
+      1,
+      false,
+      false,
+    ])
     expect(copy.reasons).toEqual([
-      { by: 'role-check', code: 'binding-mismatch', message: expect.stringMatching(/^the presentation is bound to other terms \(0x[0-9a-f]{64}\) than the check's 0x[0-9a-f]{64}$/) },
+      {
+        by: 'role-check',
+        code: 'binding-mismatch',
+        message: expect.stringMatching(/^the presentation is bound to other terms \(0x[0-9a-f]{64}\) than the check's 0x[0-9a-f]{64}$/),
+      },
     ])
     // The same presentation with the terms U36 signed, one block later: accepted, not a replay.
-    expect([genuine.participant, genuine.note, genuine.capacityKw, genuine.priceFen, genuine.accepted, genuine.reasons]).toEqual(['U36', 'its own terms, after the copy', 360, 1000, true, []])
+    expect([genuine.participant, genuine.note, genuine.capacityKw, genuine.priceFen, genuine.accepted, genuine.reasons]).toEqual([
+      'U36',
+      'its own terms, after the copy',
+      360,
+      1000,
+      true,
+      [],
+    ])
     expect(genuine.time - copy.time).toBe(6)
     // It is settled on its own terms.
     const record = log.settlement.records.find((r) => r.bid === genuine.n)!
@@ -117,7 +135,9 @@ describe('examples/demand-response (npm run demo)', () => {
       if (user === 'U30') expect([key(r.payee), r.payeeBasis]).toEqual(['U30', 'user:mandate-action'])
       else expect([key(r.payee), r.payeeBasis]).toEqual([key(r.participant), 'mandate'])
     }
-    expect(payeeChecks.filter((c) => !c.allowed).map((c) => [key(c.aggregator), key(c.user), c.reasons])).toEqual([['A2', 'U30', ['mandate-action']]])
+    expect(payeeChecks.filter((c) => !c.allowed).map((c) => [key(c.aggregator), key(c.user), c.reasons])).toEqual([
+      ['A2', 'U30', ['mandate-action']],
+    ])
     for (const r of records.filter((x) => x.role !== 'aggregator')) expect([r.payee, r.payeeBasis]).toEqual([r.participant, 'self'])
   })
 
@@ -139,11 +159,33 @@ describe('examples/demand-response (npm run demo)', () => {
       subsidyFenByPayeeRole: { user: 8_115_550, aggregator: 17_617_650, 'production-base': 7_938_000 },
     })
     expect(Object.fromEntries(log.settlement.payees.map((p) => [p.key, p.subsidyFen]))).toEqual({
-      A1: 9_817_200, A2: 7_800_450, B1: 6_000_000, B2: 1_938_000,
-      U30: 279_450, U31: 1_324_400, U32: 96_000, U33: 0, U34: 1_092_000, U35: 595_650, U36: 720_000, U37: 252_000, U38: 200_450,
-      U39: 188_750, U40: 222_000, U42: 200_000, U44: 442_850, U45: 644_000, U48: 1_445_000, U49: 163_000, U50: 250_000,
+      A1: 9_817_200,
+      A2: 7_800_450,
+      B1: 6_000_000,
+      B2: 1_938_000,
+      U30: 279_450,
+      U31: 1_324_400,
+      U32: 96_000,
+      U33: 0,
+      U34: 1_092_000,
+      U35: 595_650,
+      U36: 720_000,
+      U37: 252_000,
+      U38: 200_450,
+      U39: 188_750,
+      U40: 222_000,
+      U42: 200_000,
+      U44: 442_850,
+      U45: 644_000,
+      U48: 1_445_000,
+      U49: 163_000,
+      U50: 250_000,
     })
-    expect(log.settlement.records.filter((r) => r.payableWh === 0).map((r) => log.bids[r.bid - 1]!.actingForKey ?? log.bids[r.bid - 1]!.participant)).toEqual(['U33', 'U07', 'U12', 'U19'])
+    expect(
+      log.settlement.records
+        .filter((r) => r.payableWh === 0)
+        .map((r) => log.bids[r.bid - 1]!.actingForKey ?? log.bids[r.bid - 1]!.participant),
+    ).toEqual(['U33', 'U07', 'U12', 'U19'])
   })
 
   it("anchors the records' Merkle root on the ledger: it resolves, and matches the records in the log", async () => {
@@ -169,8 +211,10 @@ describe('examples/demand-response (npm run demo)', () => {
   it('prints a readable report: one row per bid, one per payee', () => {
     const bidRows = lines.filter((l) => / (ACCEPTED|REJECTED)\b/.test(l))
     expect(bidRows).toHaveLength(57)
-    expect(bidRows.find((l) => l.includes('(replayed presentation)'))).toMatch(/U35 .* REJECTED  contract: presentation-replayed/)
-    expect(bidRows.find((l) => l.includes('(front-run: copied, other terms)'))).toMatch(/U36 .*   800      0\.01  REJECTED  check: binding-mismatch  \(front-run/)
+    expect(bidRows.find((l) => l.includes('(replayed presentation)'))).toMatch(/U35 .* REJECTED {2}contract: presentation-replayed/)
+    expect(bidRows.find((l) => l.includes('(front-run: copied, other terms)'))).toMatch(
+      /U36 .* {3}800 {6}0\.01 {2}REJECTED {2}check: binding-mismatch {2}\(front-run/,
+    )
     expect(lines).toContain('   bids                     57: 48 accepted, 9 rejected')
     expect(lines).toContain('   subsidies                336712.00 yuan: users 81155.50, aggregators 176176.50, production bases 79380.00')
     expect(lines).toContain(`   settlement Merkle root   ${log.settlement.merkleRoot}`)

@@ -12,7 +12,10 @@ describe('examples/quickstart.ts (npm run demo:quickstart)', () => {
     const root = join(import.meta.dirname, '..', '..')
     const dir = mkdtempSync(join(tmpdir(), 'grid-did-demo-test-'))
     try {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'quickstart.ts'), dir], { cwd: root, encoding: 'utf8' })
+      const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'quickstart.ts'), dir], {
+        cwd: root,
+        encoding: 'utf8',
+      })
       const did = /DID\s+(did:grid:sgcc:[a-z2-7]{52})/.exec(out)?.[1]
       expect(did).toBeDefined()
       expect(out).toMatch(/services at v1\s+\[\]/)

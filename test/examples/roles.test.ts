@@ -11,7 +11,10 @@ describe('examples/roles.ts (npm run demo:roles)', () => {
     const root = join(import.meta.dirname, '..', '..')
     const dir = mkdtempSync(join(tmpdir(), 'grid-did-roles-test-'))
     try {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'roles.ts'), dir], { cwd: root, encoding: 'utf8' })
+      const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'roles.ts'), dir], {
+        cwd: root,
+        encoding: 'utf8',
+      })
       const decisions = out
         .split('\n')
         .filter((l) => /ALLOWED|DENIED/.test(l))

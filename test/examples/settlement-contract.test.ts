@@ -12,7 +12,10 @@ describe('examples/demand-response settlement contract: whole fen for any event 
     const users = [await w.party('u1'), await w.party('u2'), await w.party('u3')]
     const credentials = await Promise.all(users.map((u) => w.issue('user', u.did)))
     w.now += 10
-    const inv = rc.invite({ id: 'ev1', kind: 'peak', bidsCloseAt: w.now + 3600, start: w.now + 7200, end: w.now + 7200 + 5400, priceCapFen: 1600 }, await block())
+    const inv = rc.invite(
+      { id: 'ev1', kind: 'peak', bidsCloseAt: w.now + 3600, start: w.now + 7200, end: w.now + 7200 + 5400, priceCapFen: 1600 },
+      await block(),
+    )
     w.now += 10
     // 1 kW for 90 minutes is 1,500 Wh: at 1,501 fen/kWh that is 2,251.5 fen, at 1,503 it is 2,254.5.
     const terms = [
@@ -23,7 +26,14 @@ describe('examples/demand-response settlement contract: whole fen for any event 
     const bids = []
     for (const [i, t] of terms.entries()) {
       const bid = { role: 'user' as const, capacityKw: t.capacityKw, priceFen: t.priceFen }
-      const presentation = await createPresentation({ holder: users[i]!.jwt, credentials: [credentials[i]!], audience: inv.audience, challenge: inv.challenge, binding: termsDigest(bidTerms('ev1', bid)), issuedAt: w.now })
+      const presentation = await createPresentation({
+        holder: users[i]!.jwt,
+        credentials: [credentials[i]!],
+        audience: inv.audience,
+        challenge: inv.challenge,
+        binding: termsDigest(bidTerms('ev1', bid)),
+        issuedAt: w.now,
+      })
       const d = await rc.bid('ev1', { presentation, ...bid }, await block())
       expect([d.accepted, d.reasons]).toEqual([true, []])
       bids.push(d)
@@ -44,13 +54,19 @@ describe('examples/demand-response settlement contract: whole fen for any event 
       [4500, 2, 0, 1001, 0],
     ])
     expect(s.totalFen).toBe(4506)
-    for (const r of s.records) expect(Number.isSafeInteger(r.subsidyFen) && Number.isSafeInteger(r.committedWh) && Number.isSafeInteger(r.payableWh)).toBe(true)
+    for (const r of s.records)
+      expect(Number.isSafeInteger(r.subsidyFen) && Number.isSafeInteger(r.committedWh) && Number.isSafeInteger(r.payableWh)).toBe(true)
     const { version } = await w.resolver.resolveResource(s.resource)
     expect([version.cid, version.content.totalFen, version.content.merkleRoot]).toEqual([s.anchored.cid, 4506, s.merkleRoot])
   })
 
   it('divideHalfEven rounds to the nearest integer, ties to the even one', () => {
     expect([7n, 9n, 10n, 11n, 13n, 15n].map((n) => divideHalfEven(n, 2n))).toEqual([4n, 4n, 5n, 6n, 6n, 8n])
-    expect([divideHalfEven(22_515n, 10n), divideHalfEven(22_545n, 10n), divideHalfEven(22_516n, 10n), divideHalfEven(0n, 7n)]).toEqual([2252n, 2254n, 2252n, 0n])
+    expect([divideHalfEven(22_515n, 10n), divideHalfEven(22_545n, 10n), divideHalfEven(22_516n, 10n), divideHalfEven(0n, 7n)]).toEqual([
+      2252n,
+      2254n,
+      2252n,
+      0n,
+    ])
   })
 })

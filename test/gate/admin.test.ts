@@ -41,7 +41,8 @@ describe('gate governance from the package', { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     chain = await createDevChain()
-    gate = (await deployGate({ rpc: chain, account: ADMIN, attestors: ATTESTORS.map((a) => a.address), threshold: 3, maxAgeBlocks: 20 })).address
+    gate = (await deployGate({ rpc: chain, account: ADMIN, attestors: ATTESTORS.map((a) => a.address), threshold: 3, maxAgeBlocks: 20 }))
+      .address
   })
   afterAll(() => chain?.close())
 
@@ -72,8 +73,14 @@ describe('gate governance from the package', { timeout: 60_000 }, () => {
     const state = await readGate({ rpc: chain, gate })
     expect(state.attestors).toEqual([...ATTESTORS.slice(1).map((a) => a.address), FIFTH.address])
     // The governance events of the gate since the addition, decoded with its ABI.
-    const logs = (await chain.request({ method: 'eth_getLogs', params: [{ address: gate, fromBlock: `0x${added.blockNumber.toString(16)}`, toBlock: 'latest' }] })) as { topics: [Hex, ...Hex[]]; data: Hex }[]
-    const events = logs.map((l) => decodeEventLog({ abi: GATE_ARTIFACT.abi, topics: l.topics, data: l.data }) as { eventName: string; args: Record<string, unknown> })
+    const logs = (await chain.request({
+      method: 'eth_getLogs',
+      params: [{ address: gate, fromBlock: `0x${added.blockNumber.toString(16)}`, toBlock: 'latest' }],
+    })) as { topics: [Hex, ...Hex[]]; data: Hex }[]
+    const events = logs.map(
+      (l) =>
+        decodeEventLog({ abi: GATE_ARTIFACT.abi, topics: l.topics, data: l.data }) as { eventName: string; args: Record<string, unknown> },
+    )
     const admin = privateKeyToAccount(ADMIN).address
     expect(events.map((e) => [e.eventName, e.args])).toEqual([
       ['AttestorAdded', { attestor: FIFTH.address, by: admin }],
@@ -100,7 +107,9 @@ describe('gate governance from the package', { timeout: 60_000 }, () => {
     expect(tooHigh.message).toBe(`gate ${gate} refused setThreshold: BadThreshold(5, 4)`)
     expect(await chain.request({ method: 'eth_blockNumber' })).toBe(before)
     expect(() => setThreshold({ rpc: chain, account: ADMIN, gate }, 0)).toThrow(new RangeError('threshold must be a positive integer'))
-    expect(() => addAttestor({ rpc: chain, account: ADMIN, gate }, '0x12')).toThrow(new TypeError('attestor must be a 0x-prefixed 20-byte address'))
+    expect(() => addAttestor({ rpc: chain, account: ADMIN, gate }, '0x12')).toThrow(
+      new TypeError('attestor must be a 0x-prefixed 20-byte address'),
+    )
     const nothing = await failure(readGate({ rpc: chain, gate: FIFTH.address }))
     expect(nothing.code).toBe('ERR_GRID_LEDGER_UNAVAILABLE')
     expect(nothing.message).toBe(`no contract at ${FIFTH.address}`)
@@ -123,30 +132,49 @@ describe('verifyAttestation (off chain)', () => {
     height: 100n,
     expiry: 2_000_000_000n,
   }
-  const sign = (account: (typeof ATTESTORS)[number], a: RoleAttestation = attestation) => account.signTypedData(roleAttestationTypedData(domain, a) as never)
+  const sign = (account: (typeof ATTESTORS)[number], a: RoleAttestation = attestation) =>
+    account.signTypedData(roleAttestationTypedData(domain, a) as never)
   const registered = ATTESTORS.map((a) => a.address)
 
   it('counts distinct registered signers against the threshold', async () => {
     const [s1, s2, s3] = await Promise.all(ATTESTORS.slice(0, 3).map((a) => sign(a)))
-    expect(await verifyAttestation(domain, attestation, [s1!, s2!, s3!], { attestors: registered, threshold: 3 })).toEqual({ ok: true, signers: registered.slice(0, 3), reasons: [] })
+    expect(await verifyAttestation(domain, attestation, [s1!, s2!, s3!], { attestors: registered, threshold: 3 })).toEqual({
+      ok: true,
+      signers: registered.slice(0, 3),
+      reasons: [],
+    })
     const twice = await verifyAttestation(domain, attestation, [s1!, s2!, s1!, await sign(FIFTH)], { attestors: registered, threshold: 3 })
-    expect(twice).toEqual({ ok: false, signers: registered.slice(0, 2), reasons: [{ code: 'not-enough-signatures', message: '2 distinct registered attestors signed; the gate needs 3' }] })
+    expect(twice).toEqual({
+      ok: false,
+      signers: registered.slice(0, 2),
+      reasons: [{ code: 'not-enough-signatures', message: '2 distinct registered attestors signed; the gate needs 3' }],
+    })
     // A signature over other terms recovers another address: not counted.
     const other = await sign(ATTESTORS[2]!, { ...attestation, terms: h('other terms') })
-    expect((await verifyAttestation(domain, attestation, [s1!, s2!, other], { attestors: registered, threshold: 3 })).signers).toEqual(registered.slice(0, 2))
+    expect((await verifyAttestation(domain, attestation, [s1!, s2!, other], { attestors: registered, threshold: 3 })).signers).toEqual(
+      registered.slice(0, 2),
+    )
   })
 
   it('reports freshness, expiry and a signature the gate refuses with the gate errors as codes', async () => {
     const sigs = await Promise.all(ATTESTORS.slice(0, 3).map((a) => sign(a)))
     const base = { attestors: registered, threshold: 3, maxAge: 20 }
-    expect((await verifyAttestation(domain, attestation, sigs, { ...base, blockNumber: 99 })).reasons).toEqual([{ code: 'height-ahead', message: 'decided at height 100, above block 99' }])
-    expect((await verifyAttestation(domain, attestation, sigs, { ...base, blockNumber: 121 })).reasons).toEqual([{ code: 'too-old', message: 'decided at height 100, more than 20 blocks before block 121' }])
+    expect((await verifyAttestation(domain, attestation, sigs, { ...base, blockNumber: 99 })).reasons).toEqual([
+      { code: 'height-ahead', message: 'decided at height 100, above block 99' },
+    ])
+    expect((await verifyAttestation(domain, attestation, sigs, { ...base, blockNumber: 121 })).reasons).toEqual([
+      { code: 'too-old', message: 'decided at height 100, more than 20 blocks before block 121' },
+    ])
     expect((await verifyAttestation(domain, attestation, sigs, { ...base, blockNumber: 120, time: 2_000_000_000 })).ok).toBe(true)
-    expect((await verifyAttestation(domain, attestation, sigs, { ...base, time: 2_000_000_001 })).reasons).toEqual([{ code: 'expired', message: 'expired at 2000000000, before 2000000001' }])
+    expect((await verifyAttestation(domain, attestation, sigs, { ...base, time: 2_000_000_001 })).reasons).toEqual([
+      { code: 'expired', message: 'expired at 2000000000, before 2000000001' },
+    ])
     const highS = `${sigs[0]!.slice(0, 66)}${'f'.repeat(64)}${sigs[0]!.slice(130)}` as Hex
     const bad = await verifyAttestation(domain, attestation, [highS, sigs[1]!, sigs[2]!], base)
     expect(bad.ok).toBe(false)
     expect(bad.reasons.map((r) => r.code)).toEqual(['bad-signature', 'not-enough-signatures'])
-    await expect(verifyAttestation(domain, attestation, sigs, { attestors: registered, threshold: 0 })).rejects.toThrow(new RangeError('options.threshold must be a positive integer'))
+    await expect(verifyAttestation(domain, attestation, sigs, { attestors: registered, threshold: 0 })).rejects.toThrow(
+      new RangeError('options.threshold must be a positive integer'),
+    )
   })
 })

@@ -34,7 +34,13 @@ interface Attested {
 }
 
 function attestationOf(json: Record<string, string>): RoleAttestation {
-  return { ...json, capacityW: BigInt(json.capacityW!), licensedW: BigInt(json.licensedW!), height: BigInt(json.height!), expiry: BigInt(json.expiry!) } as unknown as RoleAttestation
+  return {
+    ...json,
+    capacityW: BigInt(json.capacityW!),
+    licensedW: BigInt(json.licensedW!),
+    height: BigInt(json.height!),
+    expiry: BigInt(json.expiry!),
+  } as unknown as RoleAttestation
 }
 
 /** Starts `grid-did attest serve` on its own home and resolves with its URL once it listens. */
@@ -77,7 +83,11 @@ describe('four attestor processes agree', { timeout: 120_000 }, () => {
   const askAll = (extra: Record<string, unknown>) =>
     Promise.all(
       running.map(async ({ url }) => {
-        const res = await fetch(`${url}/1.0/attestations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...request, ...extra }) })
+        const res = await fetch(`${url}/1.0/attestations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...request, ...extra }),
+        })
         return { status: res.status, body: (await res.json()) as Attested & { error?: string; reasons?: { code: string }[] } }
       }),
     )
@@ -86,10 +96,20 @@ describe('four attestor processes agree', { timeout: 120_000 }, () => {
     w = await LedgerWorld.create()
     const user = await w.party('user-1')
     vc = await w.issue('user', user.did)
-    const terms = chainBidTerms({ chainId: 1337, consumer: CONSUMER.address, event: EVENT, role: 'user', actingFor: user.did, capacityKw: 120, priceFen: 1200 })
+    const terms = chainBidTerms({
+      chainId: 1337,
+      consumer: CONSUMER.address,
+      event: EVENT,
+      role: 'user',
+      actingFor: user.did,
+      capacityKw: 120,
+      priceFen: 1200,
+    })
     const vp = await w.present(user, [vc], consumerAudience(1337, CONSUMER.address), CHALLENGE, termsDigest(terms))
     request = { presentation: vp, requirement: REQ, consumer: CONSUMER.address, challenge: CHALLENGE, terms }
-    gate = (await deployGate({ rpc: w.chain, account: ADMIN, attestors: ATTESTORS.map((a) => a.address), threshold: 3, maxAgeBlocks: 1_000 })).address
+    gate = (
+      await deployGate({ rpc: w.chain, account: ADMIN, attestors: ATTESTORS.map((a) => a.address), threshold: 3, maxAgeBlocks: 1_000 })
+    ).address
     const ledger = `evm:${w.rpc.url}#${w.registry}`
     const started = await Promise.all(
       KEYS.map((k, i) => {
@@ -97,7 +117,22 @@ describe('four attestor processes agree', { timeout: 120_000 }, () => {
         mkdirSync(home)
         const keystore = join(w.dir, `attestor-${i + 1}.json`)
         writeAccountKeystore(keystore, Buffer.from(k.slice(2), 'hex'), ATTESTORS[i]!.address, PASS)
-        return startAttestor(home, ['--ledger', ledger, 'attest', 'serve', '--gate', gate, '--key', keystore, '--trust-registry', w.trustRegistry, '--port', '0', '--sync-interval', '100'])
+        return startAttestor(home, [
+          '--ledger',
+          ledger,
+          'attest',
+          'serve',
+          '--gate',
+          gate,
+          '--key',
+          keystore,
+          '--trust-registry',
+          w.trustRegistry,
+          '--port',
+          '0',
+          '--sync-interval',
+          '100',
+        ])
       }),
     )
     running.push(...started)
@@ -169,6 +204,12 @@ describe('four attestor processes agree', { timeout: 120_000 }, () => {
     expect(earlier.map((a) => a.status)).toEqual([200, 200, 200, 200])
     expect(new Set(earlier.map((a) => JSON.stringify(a.body.typedData))).size).toBe(1)
     expect(earlier[0]!.body.attestation.height).toBe(String(h - 1))
-    expect(await recoverAttestors({ chainId: 1337, gate }, attestationOf(earlier[0]!.body.attestation), earlier.map((a) => a.body.signature))).toEqual(ATTESTORS.map((a) => a.address))
+    expect(
+      await recoverAttestors(
+        { chainId: 1337, gate },
+        attestationOf(earlier[0]!.body.attestation),
+        earlier.map((a) => a.body.signature),
+      ),
+    ).toEqual(ATTESTORS.map((a) => a.address))
   })
 })

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { concat, createPublicClient, createWalletClient, custom, encodeAbiParameters, keccak256, parseEventLogs, recoverAddress, stringToBytes, type Hex } from 'viem'
+import {
+  concat,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  encodeAbiParameters,
+  keccak256,
+  parseEventLogs,
+  recoverAddress,
+  stringToBytes,
+  type Hex,
+} from 'viem'
 import { privateKeyToAccount, type LocalAccount } from 'viem/accounts'
 import {
   AttestationRefusedError,
@@ -54,7 +65,13 @@ function present(w: World, holder: Party, credentials: string[], binding?: strin
 }
 
 /** What an attestor is asked at `height`: the time is that block's anchoring time. */
-async function ask(w: World, vp: string, height: number, extra: Partial<AttestRoleOptions> = {}, resolver = w.resolver): Promise<AttestRoleOptions> {
+async function ask(
+  w: World,
+  vp: string,
+  height: number,
+  extra: Partial<AttestRoleOptions> = {},
+  resolver = w.resolver,
+): Promise<AttestRoleOptions> {
   const block = await w.ledger.batch(height)
   if (!block) throw new Error(`no batch at ${height}`)
   return {
@@ -110,7 +127,20 @@ function digestByHand(a: RoleAttestation): Hex {
         { type: 'uint64' },
         { type: 'uint64' },
       ],
-      [typeHash, a.consumer, a.subject, a.actingFor, a.role, a.action, a.capacityW, a.licensedW, a.terms, a.presentation, a.height, a.expiry],
+      [
+        typeHash,
+        a.consumer,
+        a.subject,
+        a.actingFor,
+        a.role,
+        a.action,
+        a.capacityW,
+        a.licensedW,
+        a.terms,
+        a.presentation,
+        a.height,
+        a.expiry,
+      ],
     ),
   )
   const domainHash = keccak256(
@@ -197,7 +227,15 @@ describe('attestRole: an allowed presentation', () => {
     const longVc = await w.issue('user', user.did)
     w.now += 60
     const vpOf = (credentials: string[], validUntil: number) =>
-      createPresentation({ holder: user.jwt, credentials, audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, validUntil, binding: termsDigest(TERMS) })
+      createPresentation({
+        holder: user.jwt,
+        credentials,
+        audience: AUDIENCE,
+        challenge: CHALLENGE,
+        issuedAt: w.now,
+        validUntil,
+        binding: termsDigest(TERMS),
+      })
     const shortExp = w.now + 120
     const shortVp = await vpOf([longVc], shortExp)
     const shortCredentialVp = await vpOf([shortVc], w.now + 30 * 86_400)
@@ -220,7 +258,10 @@ describe('attestRole: an allowed presentation', () => {
     const w = await World.create()
     const terms = { ...TERMS, role: 'aggregator' }
     const requirement: RoleRequirement = { role: 'aggregator', action: 'response.bid', capacityKw: 1 }
-    for (const [kw, watts] of [[1.001, 1_001n], [12.3456, 12_345n]] as const) {
+    for (const [kw, watts] of [
+      [1.001, 1_001n],
+      [12.3456, 12_345n],
+    ] as const) {
       const agg = await w.party(`aggregator-${kw}`)
       const vc = await w.issue('aggregator', agg.did, { ...CLAIMS.aggregator, maxAggregatedCapacityKw: kw })
       w.now += 60
@@ -239,13 +280,21 @@ describe('attestRole: an allowed presentation', () => {
     w.now += 600
     const accounts = [1, 2, 3, 4].map(attestor)
     const results = await Promise.all(
-      accounts.map(async (account) => attestRole(await ask(w, vp, height, { account }, new GridResolver({ networks: { test: w.ledger } })))),
+      accounts.map(async (account) =>
+        attestRole(await ask(w, vp, height, { account }, new GridResolver({ networks: { test: w.ledger } }))),
+      ),
     )
     const domain = { chainId: CHAIN_ID, gate: GATE }
-    const typed = results.map((r) => JSON.stringify(roleAttestationTypedData(domain, r.attestation), (_, v) => (typeof v === 'bigint' ? v.toString() : v)))
+    const typed = results.map((r) =>
+      JSON.stringify(roleAttestationTypedData(domain, r.attestation), (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    )
     expect(new Set(typed).size).toBe(1)
     expect(new Set(results.map((r) => roleAttestationDigest(domain, r.attestation))).size).toBe(1)
-    const recovered = await recoverAttestors(domain, results[0]!.attestation, results.map((r) => r.signature))
+    const recovered = await recoverAttestors(
+      domain,
+      results[0]!.attestation,
+      results.map((r) => r.signature),
+    )
     expect(recovered).toEqual(accounts.map((a) => a.address))
   })
 })
@@ -377,7 +426,9 @@ describe('recoverAttestors', () => {
     const s = BigInt(`0x${valid.slice(66, 130)}`)
     const v = Number.parseInt(valid.slice(130), 16)
     const malleated = `${valid.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}` as Hex
-    const refused = new TypeError('a signature the gate refuses (BadSignature): r and s must be non-zero, s in the lower half of the curve order, v 27 or 28')
+    const refused = new TypeError(
+      'a signature the gate refuses (BadSignature): r and s must be non-zero, s in the lower half of the curve order, v 27 or 28',
+    )
     for (const bad of [malleated, `${valid.slice(0, 130)}00` as Hex, `0x${'00'.repeat(32)}${valid.slice(66)}` as Hex]) {
       await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, [bad])).rejects.toThrow(refused)
     }
@@ -386,8 +437,13 @@ describe('recoverAttestors', () => {
     await expect(recoverAttestors({ chainId: CHAIN_ID, gate: GATE }, attestation, [offCurve])).rejects.toThrow(
       new TypeError('a signature the gate refuses (BadSignature): it recovers no public key'),
     )
-    const verdict = await verifyAttestation({ chainId: CHAIN_ID, gate: GATE }, attestation, [valid, offCurve], { attestors: [signer.address], threshold: 1 })
-    expect(verdict.reasons).toEqual([{ code: 'bad-signature', message: 'signature 1: a signature the gate refuses (BadSignature): it recovers no public key' }])
+    const verdict = await verifyAttestation({ chainId: CHAIN_ID, gate: GATE }, attestation, [valid, offCurve], {
+      attestors: [signer.address],
+      threshold: 1,
+    })
+    expect(verdict.reasons).toEqual([
+      { code: 'bad-signature', message: 'signature 1: a signature the gate refuses (BadSignature): it recovers no public key' },
+    ])
   })
 })
 
@@ -403,12 +459,18 @@ describe('attestRole → GridRoleGate on an EVM (the two halves agree)', () => {
       const consumer = privateKeyToAccount(`0x${'c1'.repeat(32)}`)
       const admin = `0x${'a1'.repeat(32)}` as const
       const bad = { rpc: chain, account: admin, attestors: attestors.map((a) => a.address), threshold: 3, maxAgeBlocks: 1_000_000 }
-      await expect(deployGate({ ...bad, threshold: 5 })).rejects.toThrow(new RangeError('threshold must be an integer from 1 to the number of attestors (4)'))
-      await expect(deployGate({ ...bad, attestors: [attestors[0]!.address, attestors[0]!.address] })).rejects.toThrow(new RangeError('attestors must not repeat an address'))
+      await expect(deployGate({ ...bad, threshold: 5 })).rejects.toThrow(
+        new RangeError('threshold must be an integer from 1 to the number of attestors (4)'),
+      )
+      await expect(deployGate({ ...bad, attestors: [attestors[0]!.address, attestors[0]!.address] })).rejects.toThrow(
+        new RangeError('attestors must not repeat an address'),
+      )
       await expect(deployGate({ ...bad, maxAgeBlocks: 0 })).rejects.toThrow(new RangeError('maxAgeBlocks must be a positive integer'))
       const { address: gate } = await deployGate(bad)
       expect(await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'threshold' })).toBe(3n)
-      expect(await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'admin' })).toBe(privateKeyToAccount(admin).address)
+      expect(await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'admin' })).toBe(
+        privateKeyToAccount(admin).address,
+      )
       // The decision's height must not be above the chain's block number (on a real consortium chain they are one ledger).
       while ((await client.getBlockNumber()) < BigInt(height)) await chain.request({ method: 'evm_mine' })
       const extra = { consumer: consumer.address, chainId: chain.chainId, gate, expiry: 2 ** 40 }
@@ -416,9 +478,12 @@ describe('attestRole → GridRoleGate on an EVM (the two halves agree)', () => {
       const attestation = signed[0]!.attestation
       for (const s of signed) expect(s.attestation).toEqual(attestation)
       const signatures = signed.map((s) => s.signature)
-      const args = (sigs: Hex[]) => ({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'verify', args: [attestation, sigs], account: consumer }) as const
+      const args = (sigs: Hex[]) =>
+        ({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'verify', args: [attestation, sigs], account: consumer }) as const
 
-      expect(await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'check', args: [attestation, signatures] })).toBe(4n)
+      expect(
+        await client.readContract({ address: gate, abi: GATE_ARTIFACT.abi, functionName: 'check', args: [attestation, signatures] }),
+      ).toBe(4n)
       await expect(client.simulateContract(args(signatures.slice(0, 2)))).rejects.toThrow(/NotEnoughSignatures/)
       const hash = await wallet(consumer).writeContract({ ...args(signatures.slice(1)), chain: null, gasPrice: 0n, gas: 1_000_000n })
       const receipt = await client.waitForTransactionReceipt({ hash })

@@ -9,7 +9,14 @@ import { getAddress, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttestationRefusedError, createAttestor, recoverAttestors, type RoleAttestation } from 'grid-did/gate'
-import { GridError, HeightNotReachedError, LedgerUnavailableError, createPresentation, termsDigest, type RoleRequirement } from '../../src/index.js'
+import {
+  type GridError,
+  HeightNotReachedError,
+  LedgerUnavailableError,
+  createPresentation,
+  termsDigest,
+  type RoleRequirement,
+} from '../../src/index.js'
 import { ChainIndex } from '../../src/ledger/chain-index.js'
 import { EvmLedger } from '../../src/ledger/evm.js'
 import { createAttestorHandler, serve, type RunningServer } from '../../src/server/node.js'
@@ -25,7 +32,13 @@ const REQ: RoleRequirement = { role: 'user', action: 'response.bid', capacityKw:
 
 /** An attestation as the service sends it (integers as decimal strings) back as a RoleAttestation. */
 function attestationOf(json: Record<string, string>): RoleAttestation {
-  return { ...json, capacityW: BigInt(json.capacityW!), licensedW: BigInt(json.licensedW!), height: BigInt(json.height!), expiry: BigInt(json.expiry!) } as unknown as RoleAttestation
+  return {
+    ...json,
+    capacityW: BigInt(json.capacityW!),
+    licensedW: BigInt(json.licensedW!),
+    height: BigInt(json.height!),
+    expiry: BigInt(json.expiry!),
+  } as unknown as RoleAttestation
 }
 
 describe('the attestor service over HTTP, following the dev chain', { timeout: 60_000 }, () => {
@@ -38,7 +51,14 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
 
   const post = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     fetch(`${server.url}/1.0/attestations`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
-  const ask = (extra: Record<string, unknown> = {}) => ({ presentation: vp, requirement: REQ, consumer: CONSUMER, challenge: CHALLENGE, terms: TERMS, ...extra })
+  const ask = (extra: Record<string, unknown> = {}) => ({
+    presentation: vp,
+    requirement: REQ,
+    consumer: CONSUMER,
+    challenge: CHALLENGE,
+    terms: TERMS,
+    ...extra,
+  })
 
   beforeAll(async () => {
     w = await LedgerWorld.create()
@@ -51,7 +71,9 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     beforeRevocation = await w.height()
     await w.status.revoke(doomed)
     // The attestor's own index, reading the chain over HTTP like a consortium member's node.
-    index = new ChainIndex(join(w.dir, 'attestor.db'), new EvmLedger({ rpc: w.rpc.url, registry: w.registry, timeoutMs: 5_000 }), { create: true })
+    index = new ChainIndex(join(w.dir, 'attestor.db'), new EvmLedger({ rpc: w.rpc.url, registry: w.registry, timeoutMs: 5_000 }), {
+      create: true,
+    })
     await index.sync()
     const attestor = createAttestor({ index, account: ACCOUNT, gate: GATE, chainId: 1337, trustRegistry: w.trustRegistry })
     server = await serve(createAttestorHandler({ attestor }), { port: 0, log: false })
@@ -67,13 +89,27 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     const res = await post(ask())
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
-    const body = (await res.json()) as { attestation: Record<string, string>; signature: Hex; attestor: string; typedData: { message: Record<string, string> }; height: number; time: number }
+    const body = (await res.json()) as {
+      attestation: Record<string, string>
+      signature: Hex
+      attestor: string
+      typedData: { message: Record<string, string> }
+      height: number
+      time: number
+    }
     const height = (await index.head()).height
     const time = await index.chain.blockTime(height)
     expect(body.height).toBe(height)
     expect(body.time).toBe(time)
     expect(body.attestor).toBe(ACCOUNT.address)
-    expect(body.attestation).toMatchObject({ consumer: CONSUMER, terms: termsDigest(TERMS), capacityW: '120000', licensedW: '0', height: String(height), expiry: String(time + 600) })
+    expect(body.attestation).toMatchObject({
+      consumer: CONSUMER,
+      terms: termsDigest(TERMS),
+      capacityW: '120000',
+      licensedW: '0',
+      height: String(height),
+      expiry: String(time + 600),
+    })
     expect(body.typedData.message).toEqual(body.attestation)
     const recovered = await recoverAttestors({ chainId: 1337, gate: GATE }, attestationOf(body.attestation), [body.signature])
     expect(recovered).toEqual([ACCOUNT.address])
@@ -91,7 +127,10 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     expect(early.attestation.expiry).toBe(String(time + 60))
     const late = await post(ask({ expiry: time + 601 }))
     expect(late.status).toBe(400)
-    expect(await late.json()).toMatchObject({ error: 'ERR_GRID_BAD_REQUEST', detail: `expiry must be after the block's time ${time} and at most ${time + 600} (maxTtlSeconds 600)` })
+    expect(await late.json()).toMatchObject({
+      error: 'ERR_GRID_BAD_REQUEST',
+      detail: `expiry must be after the block's time ${time} and at most ${time + 600} (maxTtlSeconds 600)`,
+    })
   })
 
   it('GET /1.0/attestor and /health name the attestor and its synced height', async () => {
@@ -128,12 +167,37 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
   it('answers malformed JSON and missing fields 400, another content type 415, an oversized body 413, with codes', async () => {
     const cases: [Response, number, string, string][] = [
       [await post('{"presentation":'), 400, 'ERR_GRID_BAD_REQUEST', 'the request body is not valid JSON'],
-      [await post({ requirement: REQ, consumer: CONSUMER, challenge: CHALLENGE, terms: TERMS }), 400, 'ERR_GRID_BAD_REQUEST', 'presentation is required and must be a string'],
-      [await post(ask({ terms: undefined })), 400, 'ERR_GRID_BAD_REQUEST', 'terms (an object) or binding (their digest) is required: an attestation names the terms it authorises'],
-      [await post(ask({ nonce: 'x' })), 400, 'ERR_GRID_BAD_REQUEST', 'unknown field "nonce"; known: presentation, requirement, consumer, challenge, terms, binding, height, expiry'],
+      [
+        await post({ requirement: REQ, consumer: CONSUMER, challenge: CHALLENGE, terms: TERMS }),
+        400,
+        'ERR_GRID_BAD_REQUEST',
+        'presentation is required and must be a string',
+      ],
+      [
+        await post(ask({ terms: undefined })),
+        400,
+        'ERR_GRID_BAD_REQUEST',
+        'terms (an object) or binding (their digest) is required: an attestation names the terms it authorises',
+      ],
+      [
+        await post(ask({ nonce: 'x' })),
+        400,
+        'ERR_GRID_BAD_REQUEST',
+        'unknown field "nonce"; known: presentation, requirement, consumer, challenge, terms, binding, height, expiry',
+      ],
       [await post(ask({ consumer: '0x1234' })), 400, 'ERR_GRID_BAD_REQUEST', 'consumer must be an address'],
-      [await post(JSON.stringify(ask()), { 'content-type': 'text/plain' }), 415, 'ERR_GRID_UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json'],
-      [await post(ask({ presentation: 'x'.repeat(70_000) })), 413, 'ERR_GRID_BODY_TOO_LARGE', 'the request body is larger than 65536 bytes'],
+      [
+        await post(JSON.stringify(ask()), { 'content-type': 'text/plain' }),
+        415,
+        'ERR_GRID_UNSUPPORTED_MEDIA_TYPE',
+        'the request body must be application/json',
+      ],
+      [
+        await post(ask({ presentation: 'x'.repeat(70_000) })),
+        413,
+        'ERR_GRID_BODY_TOO_LARGE',
+        'the request body is larger than 65536 bytes',
+      ],
     ]
     for (const [res, status, error, detail] of cases) {
       expect(res.status, detail).toBe(status)
@@ -169,15 +233,32 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
     await index.sync()
     const time = await index.chain.blockTime((await index.head()).height)
     const made = (issuedAt: number) =>
-      createPresentation({ holder: user.jwt, credentials: [vc], audience: AUDIENCE, challenge: CHALLENGE, binding: termsDigest(TERMS), issuedAt, validUntil: issuedAt + 3_600 })
+      createPresentation({
+        holder: user.jwt,
+        credentials: [vc],
+        audience: AUDIENCE,
+        challenge: CHALLENGE,
+        binding: termsDigest(TERMS),
+        issuedAt,
+        validUntil: issuedAt + 3_600,
+      })
     const attestor = createAttestor({ index, account: ACCOUNT, gate: GATE, chainId: 1337, trustRegistry: w.trustRegistry })
-    const strict = createAttestor({ index, account: ACCOUNT, gate: GATE, chainId: 1337, trustRegistry: w.trustRegistry, clockSkewSeconds: 0 })
+    const strict = createAttestor({
+      index,
+      account: ACCOUNT,
+      gate: GATE,
+      chainId: 1337,
+      trustRegistry: w.trustRegistry,
+      clockSkewSeconds: 0,
+    })
     const soon = await made(time + 30)
     expect((await attestor.attest(ask({ presentation: soon }) as never)).decision.allowed).toBe(true)
     const tooSoon = (await strict.attest(ask({ presentation: soon }) as never).catch((e: unknown) => e)) as AttestationRefusedError
     expect(tooSoon).toBeInstanceOf(AttestationRefusedError)
     expect(tooSoon.reasons.map((r) => r.code)).toContain('presentation-not-yet-valid')
-    const future = (await attestor.attest(ask({ presentation: await made(time + 61) }) as never).catch((e: unknown) => e)) as AttestationRefusedError
+    const future = (await attestor
+      .attest(ask({ presentation: await made(time + 61) }) as never)
+      .catch((e: unknown) => e)) as AttestationRefusedError
     expect(future.code).toBe('ERR_GRID_ATTESTATION_REFUSED')
     expect(future.reasons.map((r) => r.code)).toContain('presentation-not-yet-valid')
   })
@@ -204,13 +285,17 @@ describe('the attestor service over HTTP, following the dev chain', { timeout: 6
 
   it('createAttestor and createAttestorHandler check their options', () => {
     const base = { index, account: ACCOUNT, gate: GATE, chainId: 1337, trustRegistry: w.trustRegistry }
-    expect(() => createAttestor({ ...base, index: w.resolver as never })).toThrow(new TypeError('index must be a ledger that follows a chain (a ChainIndex)'))
+    expect(() => createAttestor({ ...base, index: w.resolver as never })).toThrow(
+      new TypeError('index must be a ledger that follows a chain (a ChainIndex)'),
+    )
     expect(() => createAttestor({ ...base, gate: '0x12' })).toThrow(new TypeError('gate must be an address'))
     expect(() => createAttestor({ ...base, chainId: 0 })).toThrow(new RangeError('chainId must be a positive integer'))
     expect(() => createAttestor({ ...base, maxTtlSeconds: 0 })).toThrow(new RangeError('maxTtlSeconds must be a positive integer'))
     expect(() => createAttestor({ ...base, clockSkewSeconds: 3601 })).toThrow(new RangeError('clockSkewSeconds must be 0-3600 seconds'))
     expect(() => createAttestor({ ...base, account: {} as never })).toThrow(new TypeError('account must be a viem LocalAccount'))
-    expect(() => createAttestorHandler({ attestor: createAttestor(base), maxBodyBytes: 0 })).toThrow(new RangeError('options.maxBodyBytes must be a positive integer'))
+    expect(() => createAttestorHandler({ attestor: createAttestor(base), maxBodyBytes: 0 })).toThrow(
+      new RangeError('options.maxBodyBytes must be a positive integer'),
+    )
     expect(() => createAttestorHandler({} as never)).toThrow(new TypeError('options.attestor must be an Attestor (createAttestor)'))
   })
 })

@@ -4,7 +4,18 @@
  * functions; the chain's clock is set explicitly before every transaction. Shared by
  * demand-response-contract.test.ts and settlement-contract.test.ts.
  */
-import { decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeFunctionData, getAddress, keccak256, toHex, type Abi, type Address, type Hex } from 'viem'
+import {
+  decodeErrorResult,
+  decodeEventLog,
+  decodeFunctionResult,
+  encodeFunctionData,
+  getAddress,
+  keccak256,
+  toHex,
+  type Abi,
+  type Address,
+  type Hex,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { expect } from 'vitest'
 import {
@@ -88,7 +99,16 @@ export class ChainWorld {
     const data = encodeFunctionData({ abi: this.abiOf(to), functionName, args } as never)
     await this.chain.request({ method: 'evm_setNextBlockTimestamp', params: [toHex(this.now)] })
     const nonce = Number(await this.chain.request({ method: 'eth_getTransactionCount', params: [account.address, 'pending'] }))
-    const raw = await account.signTransaction({ type: 'legacy', chainId: this.chain.chainId, nonce, gas: 10_000_000n, gasPrice: 0n, to, data, value: 0n })
+    const raw = await account.signTransaction({
+      type: 'legacy',
+      chainId: this.chain.chainId,
+      nonce,
+      gas: 10_000_000n,
+      gasPrice: 0n,
+      to,
+      data,
+      value: 0n,
+    })
     const hash = (await this.chain.request({ method: 'eth_sendRawTransaction', params: [raw] })) as Hex
     const receipt = (await this.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
       status: Hex
@@ -101,7 +121,10 @@ export class ChainWorld {
       gasUsed: BigInt(receipt.gasUsed),
       blockNumber: BigInt(receipt.blockNumber),
       events: receipt.logs.map((log) => {
-        const decoded = decodeEventLog({ abi: this.abiOf(log.address), topics: log.topics, data: log.data }) as unknown as { eventName: string; args: Record<string, unknown> }
+        const decoded = decodeEventLog({ abi: this.abiOf(log.address), topics: log.topics, data: log.data }) as unknown as {
+          eventName: string
+          args: Record<string, unknown>
+        }
         return { address: getAddress(log.address), eventName: decoded.eventName, args: { ...decoded.args } }
       }),
     }
@@ -116,7 +139,10 @@ export class ChainWorld {
 
   async call(to: Address, functionName: string, args: readonly unknown[] = [], from?: Hex): Promise<unknown> {
     const data = encodeFunctionData({ abi: this.abiOf(to), functionName, args } as never)
-    const result = (await this.chain.request({ method: 'eth_call', params: [{ ...(from ? { from: addr(from) } : {}), to, data }, 'latest'] })) as Hex
+    const result = (await this.chain.request({
+      method: 'eth_call',
+      params: [{ ...(from ? { from: addr(from) } : {}), to, data }, 'latest'],
+    })) as Hex
     return decodeFunctionResult({ abi: this.abiOf(to), functionName, data: result } as never)
   }
 
@@ -125,7 +151,12 @@ export class ChainWorld {
    * height) gives its custom error, decoded with the contract's ABI (which lists the gate's errors
    * too); then the transaction itself is mined at `this.now` with status 0 and no events.
    */
-  async reverts(from: Hex, to: Address, functionName: string, args: readonly unknown[] = []): Promise<{ errorName: string; args: readonly unknown[] }> {
+  async reverts(
+    from: Hex,
+    to: Address,
+    functionName: string,
+    args: readonly unknown[] = [],
+  ): Promise<{ errorName: string; args: readonly unknown[] }> {
     const data = encodeFunctionData({ abi: this.abiOf(to), functionName, args } as never)
     await this.chain.request({ method: 'evm_setNextBlockTimestamp', params: [toHex(this.now)] })
     let caught: unknown
@@ -154,12 +185,19 @@ export class ChainWorld {
   }
 
   async head(): Promise<{ number: bigint; timestamp: bigint }> {
-    const block = (await this.chain.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })) as { number: Hex; timestamp: Hex }
+    const block = (await this.chain.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })) as {
+      number: Hex
+      timestamp: Hex
+    }
     return { number: BigInt(block.number), timestamp: BigInt(block.timestamp) }
   }
 
   /** Invites an event whose bids close in an hour, starting an hour later and lasting `seconds`. */
-  async invite(label: string, seconds: number, priceCapFen = 1500): Promise<{ eventId: Hex; closeAt: number; start: number; end: number; cap: number; sent: Sent }> {
+  async invite(
+    label: string,
+    seconds: number,
+    priceCapFen = 1500,
+  ): Promise<{ eventId: Hex; closeAt: number; start: number; end: number; cap: number; sent: Sent }> {
     const eventId = h(label)
     const closeAt = this.now + 3600
     const start = closeAt + 3600
@@ -179,8 +217,22 @@ export class ChainWorld {
     signers: readonly Hex[] = ATTESTORS.slice(0, 3),
   ): Promise<{ b: Bid; a: RoleAttestation; sigs: Hex[] }> {
     const actingFor = input.actingFor ?? input.subject
-    const terms = chainBidTerms({ chainId: this.chain.chainId, consumer: this.dr, event: input.eventId, role: input.role, actingFor, capacityKw: input.capacityKw, priceFen: input.priceFen })
-    const b: Bid = { eventId: input.eventId, role: ROLE_INDEX[input.role], actingFor: h(actingFor), capacityKw: BigInt(input.capacityKw), priceFen: BigInt(input.priceFen) }
+    const terms = chainBidTerms({
+      chainId: this.chain.chainId,
+      consumer: this.dr,
+      event: input.eventId,
+      role: input.role,
+      actingFor,
+      capacityKw: input.capacityKw,
+      priceFen: input.priceFen,
+    })
+    const b: Bid = {
+      eventId: input.eventId,
+      role: ROLE_INDEX[input.role],
+      actingFor: h(actingFor),
+      capacityKw: BigInt(input.capacityKw),
+      priceFen: BigInt(input.priceFen),
+    }
     const height = (await this.head()).number
     const a: RoleAttestation = {
       consumer: this.dr,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { type Abi, type Hex } from 'viem'
+import type { Abi, Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GATE_ARTIFACT, consumerAudience } from 'grid-did/gate'
 import { deployArtifact } from '../../src/ledger/evm.js'
@@ -35,7 +35,11 @@ function compile(source: string): { abi: Abi; bytecode: Hex } {
       'GridRoleGate.sol': { content: read('contracts/GridRoleGate.sol') },
       'GridTerms.sol': { content: read('contracts/GridTerms.sol') },
     },
-    settings: { evmVersion: 'paris', optimizer: { enabled: true, runs: 200 }, outputSelection: { 'PeakNotices.sol': { PeakNotices: ['abi', 'evm.bytecode.object'] } } },
+    settings: {
+      evmVersion: 'paris',
+      optimizer: { enabled: true, runs: 200 },
+      outputSelection: { 'PeakNotices.sol': { PeakNotices: ['abi', 'evm.bytecode.object'] } },
+    },
   }
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[]
@@ -84,11 +88,20 @@ describe("README: a contract of one's own consuming the gate", () => {
 
     const other = await attestation({ ...terms, region: 330100 })
     const expectedDigest = termsDigest(terms)
-    expect(await w.reverts(BIDDER, notices, 'subscribe', [region, other.a, other.sigs])).toEqual({ errorName: 'TermsMismatch', args: [expectedDigest, other.a.terms] })
+    expect(await w.reverts(BIDDER, notices, 'subscribe', [region, other.a, other.sigs])).toEqual({
+      errorName: 'TermsMismatch',
+      args: [expectedDigest, other.a.terms],
+    })
     const aggregator = await attestation(terms, 'aggregator')
-    expect(await w.reverts(BIDDER, notices, 'subscribe', [region, aggregator.a, aggregator.sigs])).toEqual({ errorName: 'AttestationMismatch', args: ['role'] })
+    expect(await w.reverts(BIDDER, notices, 'subscribe', [region, aggregator.a, aggregator.sigs])).toEqual({
+      errorName: 'AttestationMismatch',
+      args: ['role'],
+    })
     const weak = await attestation(terms, 'user', ATTESTORS.slice(0, 2))
-    expect(await w.reverts(BIDDER, notices, 'subscribe', [region, weak.a, weak.sigs])).toEqual({ errorName: 'NotEnoughSignatures', args: [2n, 3n] })
+    expect(await w.reverts(BIDDER, notices, 'subscribe', [region, weak.a, weak.sigs])).toEqual({
+      errorName: 'NotEnoughSignatures',
+      args: [2n, 3n],
+    })
     expect(await w.call(notices, 'regionOf', [h(user)])).toBe(0n)
 
     const good = await attestation(terms)

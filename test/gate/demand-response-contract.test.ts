@@ -34,7 +34,17 @@ describe('GridDemandResponse: artifact', () => {
     expect(DEMAND_RESPONSE_ARTIFACT).toEqual(compileDemandResponse('paris'))
     expect(DEMAND_RESPONSE_ARTIFACT.evmVersion).toBe('paris')
     const errors = DEMAND_RESPONSE_ARTIFACT.abi.filter((item) => item.type === 'error').map((item) => (item as { name: string }).name)
-    for (const name of ['NotEnoughSignatures', 'Replayed', 'TooOld', 'Expired', 'HeightAhead', 'WrongConsumer', 'BadSignature', 'TermsMismatch', 'DuplicateBid']) {
+    for (const name of [
+      'NotEnoughSignatures',
+      'Replayed',
+      'TooOld',
+      'Expired',
+      'HeightAhead',
+      'WrongConsumer',
+      'BadSignature',
+      'TermsMismatch',
+      'DuplicateBid',
+    ]) {
       expect(errors).toContain(name)
     }
   })
@@ -45,10 +55,17 @@ describe('GridDemandResponse: invite', () => {
     const w = await world()
     const { eventId, closeAt, start, end, sent } = await w.invite('peak-1', 5400, 1500)
     const challenge = keccak256(
-      encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256' }], [w.dr, eventId, sent.blockNumber, BigInt(w.now)]),
+      encodeAbiParameters(
+        [{ type: 'address' }, { type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256' }],
+        [w.dr, eventId, sent.blockNumber, BigInt(w.now)],
+      ),
     ).slice(0, 34) as Hex
     expect(sent.events).toEqual([
-      { address: w.dr, eventName: 'Invited', args: { eventId, challenge, bidsCloseAt: BigInt(closeAt), start: BigInt(start), end: BigInt(end), priceCapFen: 1500n } },
+      {
+        address: w.dr,
+        eventName: 'Invited',
+        args: { eventId, challenge, bidsCloseAt: BigInt(closeAt), start: BigInt(start), end: BigInt(end), priceCapFen: 1500n },
+      },
     ])
     expect(await w.call(w.dr, 'events', [eventId])).toEqual({
       invitedAt: BigInt(w.now),
@@ -66,18 +83,33 @@ describe('GridDemandResponse: invite', () => {
     const w = await world()
     const id = h('peak-1')
     const t = BigInt(w.now)
-    expect(await w.reverts(OUTSIDER, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, 1500n])).toEqual({ errorName: 'NotOperator', args: [addr(OUTSIDER)] })
+    expect(await w.reverts(OUTSIDER, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, 1500n])).toEqual({
+      errorName: 'NotOperator',
+      args: [addr(OUTSIDER)],
+    })
     for (const [close, start, end] of [
       [t, t + 20n, t + 30n], // bids must close after now
       [t + 20n, t + 10n, t + 30n], // close after start
       [t + 10n, t + 30n, t + 30n], // empty response window
     ] as const) {
-      expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, close, start, end, 1500n])).toEqual({ errorName: 'BadSchedule', args: [t, close, start, end] })
+      expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, close, start, end, 1500n])).toEqual({
+        errorName: 'BadSchedule',
+        args: [t, close, start, end],
+      })
     }
-    expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, 0n])).toEqual({ errorName: 'PriceInvalid', args: [0n] })
-    expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, MAX_SAFE + 1n])).toEqual({ errorName: 'PriceInvalid', args: [MAX_SAFE + 1n] })
+    expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, 0n])).toEqual({
+      errorName: 'PriceInvalid',
+      args: [0n],
+    })
+    expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, MAX_SAFE + 1n])).toEqual({
+      errorName: 'PriceInvalid',
+      args: [MAX_SAFE + 1n],
+    })
     await w.ok(OPERATOR, w.dr, 'invite', [id, t + 10n, t + 10n, t + 30n, MAX_SAFE])
-    expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, 1500n])).toEqual({ errorName: 'EventExists', args: [id] })
+    expect(await w.reverts(OPERATOR, w.dr, 'invite', [id, t + 10n, t + 20n, t + 30n, 1500n])).toEqual({
+      errorName: 'EventExists',
+      args: [id],
+    })
   })
 })
 
@@ -97,7 +129,14 @@ describe('GridDemandResponse: bid', () => {
       {
         address: w.gate,
         eventName: 'RoleAttested',
-        args: { consumer: w.dr, presentation: user.a.presentation, subject: h(USER), role: h('user'), action: h('response.bid'), height: user.a.height },
+        args: {
+          consumer: w.dr,
+          presentation: user.a.presentation,
+          subject: h(USER),
+          role: h('user'),
+          action: h('response.bid'),
+          height: user.a.height,
+        },
       },
     ])
     expect(await w.call(w.dr, 'bidCount')).toBe(1n)
@@ -114,13 +153,23 @@ describe('GridDemandResponse: bid', () => {
     expect(await w.call(w.dr, 'bidFor', [eventId, h(USER)])).toBe(1n)
     expect(await w.call(w.dr, 'bidsOf', [eventId])).toEqual([1n])
     // An aggregator's bid for a user under a mandate (its licence counted) costs a little more.
-    const agg = await w.bid({ eventId, role: 'aggregator', subject: AGG, actingFor: USER2, capacityKw: 150, priceFen: 1100, licensedKw: 50_000 })
+    const agg = await w.bid({
+      eventId,
+      role: 'aggregator',
+      subject: AGG,
+      actingFor: USER2,
+      capacityKw: 150,
+      priceFen: 1100,
+      licensedKw: 50_000,
+    })
     const aggSent = await w.ok(BIDDER, w.dr, 'bid', [agg.b, agg.a, agg.sigs])
     expect(await w.call(w.dr, 'aggregatedKw', [eventId, h(AGG)])).toBe(150n)
     const later = await w.bid({ eventId, role: 'user', subject: 'did:grid:z6MkUser3', capacityKw: 80, priceFen: 900 })
     const laterSent = await w.ok(BIDDER, w.dr, 'bid', [later.b, later.a, later.sigs])
     // Whole transactions (21,000 + calldata + execution); the first bid also creates the counters.
-    console.log(`GridDemandResponse.bid gas, k = 3 of 4: first bid (user) ${sent.gasUsed}, aggregator for a user ${aggSent.gasUsed}, a later user bid ${laterSent.gasUsed}`)
+    console.log(
+      `GridDemandResponse.bid gas, k = 3 of 4: first bid (user) ${sent.gasUsed}, aggregator for a user ${aggSent.gasUsed}, a later user bid ${laterSent.gasUsed}`,
+    )
     for (const gas of [sent.gasUsed, aggSent.gasUsed, laterSent.gasUsed]) expect(gas).toBeLessThan(320_000n)
   })
 
@@ -135,9 +184,25 @@ describe('GridDemandResponse: bid', () => {
     const vc = await vw.issue('aggregator', agg.did)
     vw.now += 60
     const chainId = w.chain.chainId
-    const terms = chainBidTerms({ chainId, consumer: w.dr, event: eventId, role: 'aggregator', actingFor: agg.did, capacityKw: 150, priceFen: 1100 })
+    const terms = chainBidTerms({
+      chainId,
+      consumer: w.dr,
+      event: eventId,
+      role: 'aggregator',
+      actingFor: agg.did,
+      capacityKw: 150,
+      priceFen: 1100,
+    })
     const audience = consumerAudience(chainId, w.dr)
-    const vp = await createPresentation({ holder: agg.jwt, credentials: [vc], audience, challenge: nonce, issuedAt: vw.now, validUntil: vw.now + 3600, binding: termsDigest(terms) })
+    const vp = await createPresentation({
+      holder: agg.jwt,
+      credentials: [vc],
+      audience,
+      challenge: nonce,
+      issuedAt: vw.now,
+      validUntil: vw.now + 3600,
+      binding: termsDigest(terms),
+    })
     await vw.party('someone-later')
     const height = (await vw.ledger.head()).height
     const time = (await vw.ledger.batch(height))!.time
@@ -177,9 +242,30 @@ describe('GridDemandResponse: bid', () => {
     ] as const
     // Every hex digit in every position, in the event id and the hash of the user acted for.
     for (const [i, c] of cases.entries()) {
-      const eventId = (['0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', `0x${'f0'.repeat(32)}`, `0x${'00'.repeat(32)}`, `0x${'9a'.repeat(32)}`] as const)[i] as Hex
-      const terms = chainBidTerms({ chainId: w.chain.chainId, consumer: w.dr, event: eventId, role: c.role, actingFor: USER, capacityKw: c.capacityKw, priceFen: c.priceFen })
-      const b = { eventId, role: { user: 0, aggregator: 1, 'production-base': 2 }[c.role], actingFor: h(USER), capacityKw: BigInt(c.capacityKw), priceFen: BigInt(c.priceFen) }
+      const eventId = (
+        [
+          '0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+          `0x${'f0'.repeat(32)}`,
+          `0x${'00'.repeat(32)}`,
+          `0x${'9a'.repeat(32)}`,
+        ] as const
+      )[i] as Hex
+      const terms = chainBidTerms({
+        chainId: w.chain.chainId,
+        consumer: w.dr,
+        event: eventId,
+        role: c.role,
+        actingFor: USER,
+        capacityKw: c.capacityKw,
+        priceFen: c.priceFen,
+      })
+      const b = {
+        eventId,
+        role: { user: 0, aggregator: 1, 'production-base': 2 }[c.role],
+        actingFor: h(USER),
+        capacityKw: BigInt(c.capacityKw),
+        priceFen: BigInt(c.priceFen),
+      }
       expect(await w.call(w.dr, 'bidTermsDigest', [b])).toBe(termsDigest(terms))
     }
   })
@@ -199,9 +285,15 @@ describe('GridDemandResponse: bid', () => {
     const { eventId, closeAt } = await w.invite('peak-1', 5400)
     const { b, a, sigs } = await w.bid({ eventId, role: 'user', subject: USER, capacityKw: 120, priceFen: 1200 })
     w.now = closeAt
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [b, a, sigs])).toEqual({ errorName: 'BidWindowClosed', args: [BigInt(closeAt), BigInt(closeAt)] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [b, a, sigs])).toEqual({
+      errorName: 'BidWindowClosed',
+      args: [BigInt(closeAt), BigInt(closeAt)],
+    })
     w.now = closeAt + 600
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [b, a, sigs])).toEqual({ errorName: 'BidWindowClosed', args: [BigInt(closeAt + 600), BigInt(closeAt)] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [b, a, sigs])).toEqual({
+      errorName: 'BidWindowClosed',
+      args: [BigInt(closeAt + 600), BigInt(closeAt)],
+    })
     expect(await w.call(w.dr, 'bidCount')).toBe(0n)
   })
 
@@ -233,7 +325,10 @@ describe('GridDemandResponse: bid', () => {
     for (const change of [{ priceFen: 1400n }, { capacityKw: 119n }, { actingFor: h(USER2) }, { role: 1 }, { eventId: h('peak-2') }]) {
       const changed = { ...b, ...change }
       if ('eventId' in change) await w.invite('peak-2', 5400)
-      expect(await w.reverts(OUTSIDER, w.dr, 'bid', [changed, a, sigs])).toEqual({ errorName: 'TermsMismatch', args: [await digest(changed), a.terms] })
+      expect(await w.reverts(OUTSIDER, w.dr, 'bid', [changed, a, sigs])).toEqual({
+        errorName: 'TermsMismatch',
+        args: [await digest(changed), a.terms],
+      })
     }
     // Nothing was used up: the genuine bid goes through.
     await w.ok(BIDDER, w.dr, 'bid', [b, a, sigs])
@@ -261,9 +356,23 @@ describe('GridDemandResponse: bid', () => {
     const first = await w.bid({ eventId, role: 'user', subject: USER, capacityKw: 120, priceFen: 1200 })
     await w.ok(BIDDER, w.dr, 'bid', [first.b, first.a, first.sigs])
     const again = await w.bid({ eventId, role: 'user', subject: USER, capacityKw: 100, priceFen: 1000 })
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [again.b, again.a, again.sigs])).toEqual({ errorName: 'DuplicateBid', args: [eventId, h(USER)] })
-    const viaAggregator = await w.bid({ eventId, role: 'aggregator', subject: AGG, actingFor: USER, capacityKw: 100, priceFen: 1000, licensedKw: 50_000 })
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [viaAggregator.b, viaAggregator.a, viaAggregator.sigs])).toEqual({ errorName: 'DuplicateBid', args: [eventId, h(USER)] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [again.b, again.a, again.sigs])).toEqual({
+      errorName: 'DuplicateBid',
+      args: [eventId, h(USER)],
+    })
+    const viaAggregator = await w.bid({
+      eventId,
+      role: 'aggregator',
+      subject: AGG,
+      actingFor: USER,
+      capacityKw: 100,
+      priceFen: 1000,
+      licensedKw: 50_000,
+    })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [viaAggregator.b, viaAggregator.a, viaAggregator.sigs])).toEqual({
+      errorName: 'DuplicateBid',
+      args: [eventId, h(USER)],
+    })
     const other = await w.invite('peak-2', 5400)
     const there = await w.bid({ eventId: other.eventId, role: 'user', subject: USER, capacityKw: 100, priceFen: 1000 })
     await w.ok(BIDDER, w.dr, 'bid', [there.b, there.a, there.sigs])
@@ -277,12 +386,18 @@ describe('GridDemandResponse: bid', () => {
     const b1 = await agg('did:grid:z6MkU1', 200)
     await w.ok(BIDDER, w.dr, 'bid', [b1.b, b1.a, b1.sigs])
     const over = await agg('did:grid:z6MkU2', 150)
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [over.b, over.a, over.sigs])).toEqual({ errorName: 'AggregateCapacityExceeded', args: [350n, 300n] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [over.b, over.a, over.sigs])).toEqual({
+      errorName: 'AggregateCapacityExceeded',
+      args: [350n, 300n],
+    })
     const exact = await agg('did:grid:z6MkU2', 100) // 300 kW in all: exactly the licence
     await w.ok(BIDDER, w.dr, 'bid', [exact.b, exact.a, exact.sigs])
     expect(await w.call(w.dr, 'aggregatedKw', [eventId, h(AGG)])).toBe(300n)
     const one = await agg('did:grid:z6MkU3', 1)
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [one.b, one.a, one.sigs])).toEqual({ errorName: 'AggregateCapacityExceeded', args: [301n, 300n] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [one.b, one.a, one.sigs])).toEqual({
+      errorName: 'AggregateCapacityExceeded',
+      args: [301n, 300n],
+    })
     // Another aggregator has its own total; an attestation without a licence (0) sets no bound.
     const another = await agg('did:grid:z6MkU3', 250, 'did:grid:z6MkAggregator2')
     await w.ok(BIDDER, w.dr, 'bid', [another.b, another.a, another.sigs])
@@ -298,7 +413,10 @@ describe('GridDemandResponse: bid', () => {
     expect(await w.reverts(BIDDER, w.dr, 'bid', [b, a, []])).toEqual({ errorName: 'NotEnoughSignatures', args: [0n, 3n] })
     // An attestor signing for another gate or a stranger does not count either.
     const [stranger] = await w.sign(a, [`0x${'55'.repeat(32)}`])
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [b, a, [...sigs.slice(0, 2), stranger!]])).toEqual({ errorName: 'NotEnoughSignatures', args: [2n, 3n] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [b, a, [...sigs.slice(0, 2), stranger!]])).toEqual({
+      errorName: 'NotEnoughSignatures',
+      args: [2n, 3n],
+    })
     expect(await w.call(w.dr, 'bidCount')).toBe(0n)
     expect(await w.call(w.dr, 'bidFor', [eventId, h(USER)])).toBe(0n)
     expect(await w.call(w.dr, 'bidsOf', [eventId])).toEqual([])
@@ -314,20 +432,44 @@ describe('GridDemandResponse: bid', () => {
     const first = await w.bid({ eventId: e1.eventId, role: 'user', subject: USER, capacityKw: 120, priceFen: 1200 })
     await w.ok(BIDDER, w.dr, 'bid', [first.b, first.a, first.sigs])
     // The same presentation attested again for the other event's terms: every contract rule passes, the gate refuses it.
-    const second = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER, capacityKw: 120, priceFen: 1200 }, { presentation: first.a.presentation })
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [second.b, second.a, second.sigs])).toEqual({ errorName: 'Replayed', args: [w.dr, first.a.presentation] })
+    const second = await w.bid(
+      { eventId: e2.eventId, role: 'user', subject: USER, capacityKw: 120, priceFen: 1200 },
+      { presentation: first.a.presentation },
+    )
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [second.b, second.a, second.sigs])).toEqual({
+      errorName: 'Replayed',
+      args: [w.dr, first.a.presentation],
+    })
     // The accepted bid resubmitted as it was (same terms, same user): named a replay, not a second bid.
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [first.b, first.a, first.sigs])).toEqual({ errorName: 'Replayed', args: [w.dr, first.a.presentation] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [first.b, first.a, first.sigs])).toEqual({
+      errorName: 'Replayed',
+      args: [w.dr, first.a.presentation],
+    })
 
-    const expired = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 }, { expiry: BigInt(w.now - 1) })
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [expired.b, expired.a, expired.sigs])).toEqual({ errorName: 'Expired', args: [BigInt(w.now - 1), BigInt(w.now)] })
+    const expired = await w.bid(
+      { eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 },
+      { expiry: BigInt(w.now - 1) },
+    )
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [expired.b, expired.a, expired.sigs])).toEqual({
+      errorName: 'Expired',
+      args: [BigInt(w.now - 1), BigInt(w.now)],
+    })
     const old = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 })
     await w.mine(101)
     const next = (await w.head()).number + 1n
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [old.b, old.a, old.sigs])).toEqual({ errorName: 'TooOld', args: [old.a.height, next, 100n] })
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [old.b, old.a, old.sigs])).toEqual({
+      errorName: 'TooOld',
+      args: [old.a.height, next, 100n],
+    })
     // An attestation for another consumer is refused by the gate too (WrongConsumer), after the contract's own rules.
-    const elsewhere = await w.bid({ eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 }, { consumer: w.settlement })
-    expect(await w.reverts(BIDDER, w.dr, 'bid', [elsewhere.b, elsewhere.a, elsewhere.sigs])).toEqual({ errorName: 'WrongConsumer', args: [w.dr, w.settlement] })
+    const elsewhere = await w.bid(
+      { eventId: e2.eventId, role: 'user', subject: USER2, capacityKw: 120, priceFen: 1200 },
+      { consumer: w.settlement },
+    )
+    expect(await w.reverts(BIDDER, w.dr, 'bid', [elsewhere.b, elsewhere.a, elsewhere.sigs])).toEqual({
+      errorName: 'WrongConsumer',
+      args: [w.dr, w.settlement],
+    })
   })
 })
 
@@ -341,9 +483,15 @@ describe('GridDemandResponse: deliveries', () => {
     expect(await w.reverts(OPERATOR, w.dr, 'recordDelivery', [0n, 100n])).toEqual({ errorName: 'NoSuchBid', args: [0n] })
     expect(await w.reverts(OPERATOR, w.dr, 'recordDelivery', [2n, 100n])).toEqual({ errorName: 'NoSuchBid', args: [2n] })
     w.now = end - 1
-    expect(await w.reverts(OPERATOR, w.dr, 'recordDelivery', [1n, 100n])).toEqual({ errorName: 'EventNotOver', args: [BigInt(end - 1), BigInt(end)] })
+    expect(await w.reverts(OPERATOR, w.dr, 'recordDelivery', [1n, 100n])).toEqual({
+      errorName: 'EventNotOver',
+      args: [BigInt(end - 1), BigInt(end)],
+    })
     w.now = end
-    expect(await w.reverts(OPERATOR, w.dr, 'recordDelivery', [1n, MAX_SAFE + 1n])).toEqual({ errorName: 'DeliveryInvalid', args: [MAX_SAFE + 1n] })
+    expect(await w.reverts(OPERATOR, w.dr, 'recordDelivery', [1n, MAX_SAFE + 1n])).toEqual({
+      errorName: 'DeliveryInvalid',
+      args: [MAX_SAFE + 1n],
+    })
     expect(await w.call(w.dr, 'deliveries', [1n])).toEqual({ recorded: false, deliveredKwh: 0n, time: 0n })
     const sent = await w.ok(OPERATOR, w.dr, 'recordDelivery', [1n, 0n]) // zero is a delivery too
     expect(sent.events).toEqual([{ address: w.dr, eventName: 'DeliveryRecorded', args: { n: 1n, deliveredKwh: 0n } }])

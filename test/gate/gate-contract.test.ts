@@ -100,7 +100,16 @@ async function newChain(chainId?: number): Promise<DevChain> {
 async function sendRaw(chain: DevChain, from: Hex, to: Address | undefined, data: Hex): Promise<Sent & { contractAddress: Hex | null }> {
   const account = privateKeyToAccount(from)
   const nonce = Number(await chain.request({ method: 'eth_getTransactionCount', params: [account.address, 'pending'] }))
-  const raw = await account.signTransaction({ type: 'legacy', chainId: chain.chainId, nonce, gas: 10_000_000n, gasPrice: 0n, ...(to ? { to } : {}), data, value: 0n })
+  const raw = await account.signTransaction({
+    type: 'legacy',
+    chainId: chain.chainId,
+    nonce,
+    gas: 10_000_000n,
+    gasPrice: 0n,
+    ...(to ? { to } : {}),
+    data,
+    value: 0n,
+  })
   const hash = (await chain.request({ method: 'eth_sendRawTransaction', params: [raw] })) as Hex
   const receipt = (await chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
     status: Hex
@@ -139,12 +148,20 @@ async function send(gate: Gate, from: Hex, functionName: string, args: readonly 
 
 async function call(gate: Gate, from: Address | undefined, functionName: string, args: readonly unknown[] = []): Promise<unknown> {
   const data = encodeFunctionData({ abi: ABI, functionName, args } as never)
-  const result = (await gate.chain.request({ method: 'eth_call', params: [{ ...(from ? { from } : {}), to: gate.address, data }, 'latest'] })) as Hex
+  const result = (await gate.chain.request({
+    method: 'eth_call',
+    params: [{ ...(from ? { from } : {}), to: gate.address, data }, 'latest'],
+  })) as Hex
   return decodeFunctionResult({ abi: ABI, functionName, data: result } as never)
 }
 
 /** `eth_call` as `from` that must revert; its custom error, decoded. */
-async function revert(gate: Gate, from: Address, functionName: string, args: readonly unknown[] = []): Promise<{ errorName: string; args: readonly unknown[] }> {
+async function revert(
+  gate: Gate,
+  from: Address,
+  functionName: string,
+  args: readonly unknown[] = [],
+): Promise<{ errorName: string; args: readonly unknown[] }> {
   let caught: unknown
   try {
     await call(gate, from, functionName, args)
@@ -203,7 +220,8 @@ function sign(signer: Hex, a: Attestation, domain: { chainId: number; verifyingC
 const signAll = (gate: Gate, a: Attestation, signers: readonly Hex[]): Promise<Hex[]> =>
   Promise.all(signers.map((s) => sign(s, a, { chainId: gate.chain.chainId, verifyingContract: gate.address })))
 
-const count = async (gate: Gate, a: Attestation, sigs: readonly Hex[]): Promise<bigint> => (await call(gate, undefined, 'check', [a, sigs])) as bigint
+const count = async (gate: Gate, a: Attestation, sigs: readonly Hex[]): Promise<bigint> =>
+  (await call(gate, undefined, 'check', [a, sigs])) as bigint
 
 describe('GridRoleGate: artifact', () => {
   it('the committed artifact equals a fresh compile (solc 0.8.37, paris, optimizer 200)', () => {
@@ -225,7 +243,10 @@ describe('GridRoleGate: verify', () => {
     const sent = await send(gate, CONSUMER, 'verify', [a, sigs])
     expect(sent.status).toBe('0x1')
     expect(sent.events).toEqual([
-      { eventName: 'RoleAttested', args: { consumer: a.consumer, presentation: a.presentation, subject: a.subject, role: a.role, action: a.action, height: a.height } },
+      {
+        eventName: 'RoleAttested',
+        args: { consumer: a.consumer, presentation: a.presentation, subject: a.subject, role: a.role, action: a.action, height: a.height },
+      },
     ])
     expect(await call(gate, undefined, 'used', [a.consumer, a.presentation])).toBe(true)
     // The gas of a successful k = 3 verify (a whole transaction: 21,000 + calldata + execution).
@@ -272,7 +293,10 @@ describe('GridRoleGate: verify', () => {
     const [s1, s2, , s4] = await signAll(gate, a, ATTESTORS)
     const [stranger] = await signAll(gate, a, [STRANGER])
     expect(await count(gate, a, [s1!, s2!, stranger!])).toBe(2n)
-    expect(await revert(gate, addr(CONSUMER), 'verify', [a, [s1!, s2!, stranger!]])).toEqual({ errorName: 'NotEnoughSignatures', args: [2n, 3n] })
+    expect(await revert(gate, addr(CONSUMER), 'verify', [a, [s1!, s2!, stranger!]])).toEqual({
+      errorName: 'NotEnoughSignatures',
+      args: [2n, 3n],
+    })
     // Before its removal the fourth attestor counts; after it, not.
     expect(await count(gate, a, [s1!, s2!, s4!])).toBe(3n)
     const removed = await send(gate, ADMIN, 'removeAttestor', [addr(ATTESTORS[3])])
@@ -346,7 +370,10 @@ describe('GridRoleGate: verify', () => {
     const gate = await fresh()
     const a = await attestation(gate)
     const sigs = await signAll(gate, a, ATTESTORS.slice(0, 3))
-    expect(await revert(gate, addr(OUTSIDER), 'verify', [a, sigs])).toEqual({ errorName: 'WrongConsumer', args: [addr(OUTSIDER), a.consumer] })
+    expect(await revert(gate, addr(OUTSIDER), 'verify', [a, sigs])).toEqual({
+      errorName: 'WrongConsumer',
+      args: [addr(OUTSIDER), a.consumer],
+    })
     // Re-addressing the attestation to the caller breaks the signatures.
     const readdressed = { ...a, consumer: addr(OUTSIDER) }
     expect(await revert(gate, addr(OUTSIDER), 'verify', [readdressed, sigs])).toEqual({ errorName: 'NotEnoughSignatures', args: [0n, 3n] })
@@ -357,7 +384,9 @@ describe('GridRoleGate: verify', () => {
     const other = await deployGate(gate.chain)
     const a = await attestation(gate)
     const signers = ATTESTORS.slice(0, 3)
-    const wrongChain = await Promise.all(signers.map((s) => sign(s, a, { chainId: gate.chain.chainId + 1, verifyingContract: gate.address })))
+    const wrongChain = await Promise.all(
+      signers.map((s) => sign(s, a, { chainId: gate.chain.chainId + 1, verifyingContract: gate.address })),
+    )
     const otherGate = await signAll(other, a, signers)
     expect(await count(gate, a, wrongChain)).toBe(0n)
     expect(await count(gate, a, otherGate)).toBe(0n)
@@ -368,7 +397,9 @@ describe('GridRoleGate: verify', () => {
     const chainB = await newChain(4242)
     const gateB = await deployGate(chainB)
     const b = await attestation(gateB)
-    const signedFor1337 = await Promise.all(signers.map((s) => sign(s, b, { chainId: gate.chain.chainId, verifyingContract: gateB.address })))
+    const signedFor1337 = await Promise.all(
+      signers.map((s) => sign(s, b, { chainId: gate.chain.chainId, verifyingContract: gateB.address })),
+    )
     expect(await count(gateB, b, signedFor1337)).toBe(0n)
     expect(await count(gateB, b, await signAll(gateB, b, signers))).toBe(3n)
   })
@@ -380,7 +411,8 @@ describe('GridRoleGate: verify', () => {
     const r = good!.slice(2, 66)
     const s = BigInt(`0x${good!.slice(66, 130)}`)
     const v = Number.parseInt(good!.slice(130, 132), 16)
-    const sig = (rr: string, ss: bigint, vv: number): Hex => `0x${rr}${ss.toString(16).padStart(64, '0')}${vv.toString(16).padStart(2, '0')}`
+    const sig = (rr: string, ss: bigint, vv: number): Hex =>
+      `0x${rr}${ss.toString(16).padStart(64, '0')}${vv.toString(16).padStart(2, '0')}`
     expect(sig(r, s, v)).toBe(good) // the splitting is right
     const malleable = sig(r, SECP256K1_N - s, v === 27 ? 28 : 27) // the same signer, high s
     const cases: [string, Hex][] = [
@@ -418,7 +450,12 @@ describe('GridRoleGate: admin', () => {
   it('refuses a deployment with a bad threshold, a zero maxAge or a zero attestor', async () => {
     const chain = await newChain()
     const deploy = (attestors: Address[], k: bigint, maxAge: bigint) =>
-      sendRaw(chain, ADMIN, undefined, encodeDeployData({ abi: ABI, bytecode: GATE_ARTIFACT.bytecode as Hex, args: [attestors, k, maxAge] }))
+      sendRaw(
+        chain,
+        ADMIN,
+        undefined,
+        encodeDeployData({ abi: ABI, bytecode: GATE_ARTIFACT.bytecode as Hex, args: [attestors, k, maxAge] }),
+      )
     const four = ATTESTORS.map(addr)
     expect((await deploy(four, 0n, 100n)).status).toBe('0x0')
     expect((await deploy(four, 5n, 100n)).status).toBe('0x0')
@@ -448,18 +485,25 @@ describe('GridRoleGate: admin', () => {
     const added = await send(gate, ADMIN, 'addAttestor', [addr(STRANGER)])
     expect(added.events).toEqual([{ eventName: 'AttestorAdded', args: { attestor: addr(STRANGER), by: admin } }])
     expect((await send(gate, ADMIN, 'addAttestor', [addr(STRANGER)])).events).toEqual([]) // already registered: no event
-    expect((await send(gate, ADMIN, 'setThreshold', [5n])).events).toEqual([{ eventName: 'ThresholdSet', args: { threshold: 5n, by: admin } }])
+    expect((await send(gate, ADMIN, 'setThreshold', [5n])).events).toEqual([
+      { eventName: 'ThresholdSet', args: { threshold: 5n, by: admin } },
+    ])
     // Removing an attestor may not leave fewer than the threshold.
     expect(await revert(gate, admin, 'removeAttestor', [addr(STRANGER)])).toEqual({ errorName: 'BadThreshold', args: [5n, 4n] })
     expect((await send(gate, ADMIN, 'setThreshold', [4n])).status).toBe('0x1')
-    expect((await send(gate, ADMIN, 'removeAttestor', [addr(STRANGER)])).events).toEqual([{ eventName: 'AttestorRemoved', args: { attestor: addr(STRANGER), by: admin } }])
+    expect((await send(gate, ADMIN, 'removeAttestor', [addr(STRANGER)])).events).toEqual([
+      { eventName: 'AttestorRemoved', args: { attestor: addr(STRANGER), by: admin } },
+    ])
     expect((await send(gate, ADMIN, 'removeAttestor', [addr(STRANGER)])).events).toEqual([]) // not registered: no event
     expect((await send(gate, ADMIN, 'setMaxAge', [7n])).events).toEqual([{ eventName: 'MaxAgeSet', args: { maxAge: 7n, by: admin } }])
     expect(await call(gate, undefined, 'maxAge')).toBe(7n)
 
     // The new threshold governs verify.
     const a = await attestation(gate)
-    expect(await revert(gate, addr(CONSUMER), 'verify', [a, await signAll(gate, a, ATTESTORS.slice(0, 3))])).toEqual({ errorName: 'NotEnoughSignatures', args: [3n, 4n] })
+    expect(await revert(gate, addr(CONSUMER), 'verify', [a, await signAll(gate, a, ATTESTORS.slice(0, 3))])).toEqual({
+      errorName: 'NotEnoughSignatures',
+      args: [3n, 4n],
+    })
   })
 
   it('transfers the admin role in two steps (AdminTransferStarted, NotPendingAdmin, AdminTransferred)', async () => {

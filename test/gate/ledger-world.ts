@@ -49,21 +49,33 @@ export class LedgerWorld {
     w.chain = await createDevChain()
     w.rpc = await serveRpc(w.chain, { port: 0 })
     w.registry = (await deployRegistry({ rpc: w.chain, account: WRITER })).address
-    w.index = new ChainIndex(join(w.dir, 'world.db'), new EvmLedger({ rpc: w.chain, registry: w.registry, account: WRITER }), { create: true })
+    w.index = new ChainIndex(join(w.dir, 'world.db'), new EvmLedger({ rpc: w.chain, registry: w.registry, account: WRITER }), {
+      create: true,
+    })
     await w.index.sync()
     w.resolver = new GridResolver({ networks: { test: w.index } })
     w.utility = await w.party('utility')
     w.schemas = await publishRoleSchemas({ did: w.utility.did, signer: w.utility.signing }, { ledger: w.index, resolver: w.resolver })
-    await publishTrustRegistry({ did: w.utility.did, signer: w.utility.signing }, { ledger: w.index, resolver: w.resolver }, {
-      roles: {
-        user: { issuers: [w.utility.did], schema: w.schemas.user },
-        aggregator: { issuers: [w.utility.did], schema: w.schemas.aggregator },
-        'production-base': { issuers: [w.utility.did], schema: w.schemas['production-base'] },
+    await publishTrustRegistry(
+      { did: w.utility.did, signer: w.utility.signing },
+      { ledger: w.index, resolver: w.resolver },
+      {
+        roles: {
+          user: { issuers: [w.utility.did], schema: w.schemas.user },
+          aggregator: { issuers: [w.utility.did], schema: w.schemas.aggregator },
+          'production-base': { issuers: [w.utility.did], schema: w.schemas['production-base'] },
+        },
+        mandate: { schema: w.schemas.mandate },
       },
-      mandate: { schema: w.schemas.mandate },
-    })
+    )
     w.trustRegistry = trustRegistryUrl(w.utility.did)
-    w.status = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.index, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    w.status = new StatusRegistry({
+      did: w.utility.did,
+      signer: w.utility.signing,
+      ledger: w.index,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     return w
   }
 
@@ -81,7 +93,12 @@ export class LedgerWorld {
     const update = key(`${label}-update`)
     const recovery = key(`${label}-recovery`)
     const signing = key(`${label}-signing`)
-    const op = await createDid({ network: 'test', updateKey: update, recoveryKey: recovery, document: { verificationMethods: [vm('key-1', signing)] } })
+    const op = await createDid({
+      network: 'test',
+      updateKey: update,
+      recoveryKey: recovery,
+      document: { verificationMethods: [vm('key-1', signing)] },
+    })
     await this.index.submit([op.bytes])
     return { did: op.did, update, recovery, signing, jwt: { did: op.did, keyId: 'key-1', signer: signing } }
   }

@@ -95,7 +95,8 @@ describe('GridSettlement: artifact', () => {
   it('the committed artifact equals a fresh compile, and its ABI lists the gate errors', () => {
     expect(SETTLEMENT_ARTIFACT).toEqual(compileSettlement('paris'))
     const errors = SETTLEMENT_ARTIFACT.abi.filter((item) => item.type === 'error').map((item) => (item as { name: string }).name)
-    for (const name of ['NotEnoughSignatures', 'Replayed', 'WrongConsumer', 'NothingToSettle', 'NotMandateBid']) expect(errors).toContain(name)
+    for (const name of ['NotEnoughSignatures', 'Replayed', 'WrongConsumer', 'NothingToSettle', 'NotMandateBid'])
+      expect(errors).toContain(name)
   })
 })
 
@@ -106,12 +107,18 @@ describe('GridSettlement: open and claim', () => {
     const e = await w.invite('peak-1', SECONDS, CAP)
     expect(await w.reverts(OPERATOR, w.settlement, 'open', [h('nope')])).toEqual({ errorName: 'UnknownEvent', args: [h('nope')] })
     w.now = e.end - 1
-    expect(await w.reverts(OPERATOR, w.settlement, 'open', [e.eventId])).toEqual({ errorName: 'EventNotOver', args: [BigInt(e.end - 1), BigInt(e.end)] })
+    expect(await w.reverts(OPERATOR, w.settlement, 'open', [e.eventId])).toEqual({
+      errorName: 'EventNotOver',
+      args: [BigInt(e.end - 1), BigInt(e.end)],
+    })
     w.now = e.end
     expect(await w.reverts(OUTSIDER, w.settlement, 'open', [e.eventId])).toEqual({ errorName: 'NotOperator', args: [addr(OUTSIDER)] })
     const sent = await w.ok(OPERATOR, w.settlement, 'open', [e.eventId])
     const challenge = keccak256(
-      encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256' }], [w.settlement, e.eventId, sent.blockNumber, BigInt(e.end)]),
+      encodeAbiParameters(
+        [{ type: 'address' }, { type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256' }],
+        [w.settlement, e.eventId, sent.blockNumber, BigInt(e.end)],
+      ),
     ).slice(0, 34) as Hex
     expect(sent.events).toEqual([{ address: w.settlement, eventName: 'SettlementOpened', args: { eventId: e.eventId, challenge } }])
     expect(await w.call(w.settlement, 'challengeOf', [e.eventId])).toBe(challenge)
@@ -128,11 +135,15 @@ describe('GridSettlement: open and claim', () => {
     expect(await w.reverts(BIDDER, w.settlement, 'claim', [0n, claim3.a, claim3.sigs])).toEqual({ errorName: 'NoSuchBid', args: [0n] })
     expect(await w.reverts(BIDDER, w.settlement, 'claim', [10n, claim3.a, claim3.sigs])).toEqual({ errorName: 'NoSuchBid', args: [10n] })
     // A user's own bid and a production base's are paid to themselves: nothing to claim.
-    for (const n of [1n, 5n]) expect(await w.reverts(BIDDER, w.settlement, 'claim', [n, claim3.a, claim3.sigs])).toEqual({ errorName: 'NotMandateBid', args: [n] })
+    for (const n of [1n, 5n])
+      expect(await w.reverts(BIDDER, w.settlement, 'claim', [n, claim3.a, claim3.sigs])).toEqual({ errorName: 'NotMandateBid', args: [n] })
     // The claim terms name the bid: bid 3's attestation does not fit bid 4.
     const expected4 = termsDigest(chainClaimTerms({ chainId: w.chain.chainId, consumer: w.settlement, event: ev, bid: 4 }))
     expect(await w.call(w.settlement, 'claimTermsDigest', [ev, 4n])).toBe(expected4)
-    expect(await w.reverts(BIDDER, w.settlement, 'claim', [4n, claim3.a, claim3.sigs])).toEqual({ errorName: 'TermsMismatch', args: [expected4, claim3.a.terms] })
+    expect(await w.reverts(BIDDER, w.settlement, 'claim', [4n, claim3.a, claim3.sigs])).toEqual({
+      errorName: 'TermsMismatch',
+      args: [expected4, claim3.a.terms],
+    })
     for (const [override, field] of [
       [{ role: h('user') }, 'role'],
       [{ action: h('response.bid') }, 'action'],
@@ -140,27 +151,49 @@ describe('GridSettlement: open and claim', () => {
       [{ actingFor: h('did:grid:z6MkU4') }, 'actingFor'],
     ] as const) {
       const bad = await w.claim({ eventId: ev, n: 3, subject: AGG, actingFor: 'did:grid:z6MkU3' }, override)
-      expect(await w.reverts(BIDDER, w.settlement, 'claim', [3n, bad.a, bad.sigs])).toEqual({ errorName: 'AttestationMismatch', args: [field] })
+      expect(await w.reverts(BIDDER, w.settlement, 'claim', [3n, bad.a, bad.sigs])).toEqual({
+        errorName: 'AttestationMismatch',
+        args: [field],
+      })
     }
     // Another aggregator claiming bid 8 (made by AGG2) with its own attested mandate: not the bidder.
     const wrong = await w.claim({ eventId: ev, n: 8, subject: AGG, actingFor: 'did:grid:z6MkU7' })
-    expect(await w.reverts(BIDDER, w.settlement, 'claim', [8n, wrong.a, wrong.sigs])).toEqual({ errorName: 'AttestationMismatch', args: ['subject'] })
+    expect(await w.reverts(BIDDER, w.settlement, 'claim', [8n, wrong.a, wrong.sigs])).toEqual({
+      errorName: 'AttestationMismatch',
+      args: ['subject'],
+    })
     // Two signatures are not enough: the gate's NotEnoughSignatures bubbles up.
     const weak = await w.claim({ eventId: ev, n: 7, subject: AGG, actingFor: 'did:grid:z6MkU6' }, {}, ATTESTORS.slice(0, 2))
-    expect(await w.reverts(BIDDER, w.settlement, 'claim', [7n, weak.a, weak.sigs])).toEqual({ errorName: 'NotEnoughSignatures', args: [2n, 3n] })
+    expect(await w.reverts(BIDDER, w.settlement, 'claim', [7n, weak.a, weak.sigs])).toEqual({
+      errorName: 'NotEnoughSignatures',
+      args: [2n, 3n],
+    })
 
     const sent = await w.ok(BIDDER, w.settlement, 'claim', [3n, claim3.a, claim3.sigs])
     console.log(`GridSettlement.claim gas, k = 3 of 4: ${sent.gasUsed}`)
     expect(sent.gasUsed).toBeLessThan(200_000n)
     expect(sent.events.map((x) => [x.eventName, x.args])).toEqual([
       ['Claimed', { n: 3n, aggregator: h(AGG) }],
-      ['RoleAttested', { consumer: w.settlement, presentation: claim3.a.presentation, subject: h(AGG), role: h('aggregator'), action: h('settlement.receive'), height: claim3.a.height }],
+      [
+        'RoleAttested',
+        {
+          consumer: w.settlement,
+          presentation: claim3.a.presentation,
+          subject: h(AGG),
+          role: h('aggregator'),
+          action: h('settlement.receive'),
+          height: claim3.a.height,
+        },
+      ],
     ])
     expect(await w.call(w.settlement, 'claimed', [3n])).toBe(true)
     expect(await w.reverts(BIDDER, w.settlement, 'claim', [3n, claim3.a, claim3.sigs])).toEqual({ errorName: 'AlreadyClaimed', args: [3n] })
     // The same presentation attested again for bid 4's terms: the gate refuses it (Replayed).
     const replay = await w.claim({ eventId: ev, n: 4, subject: AGG, actingFor: 'did:grid:z6MkU4' }, { presentation: claim3.a.presentation })
-    expect(await w.reverts(BIDDER, w.settlement, 'claim', [4n, replay.a, replay.sigs])).toEqual({ errorName: 'Replayed', args: [w.settlement, claim3.a.presentation] })
+    expect(await w.reverts(BIDDER, w.settlement, 'claim', [4n, replay.a, replay.sigs])).toEqual({
+      errorName: 'Replayed',
+      args: [w.settlement, claim3.a.presentation],
+    })
     // After settlement no claim is taken.
     await w.ok(OPERATOR, w.settlement, 'settle', [ev])
     const late = await w.claim({ eventId: ev, n: 4, subject: AGG, actingFor: 'did:grid:z6MkU4' })
@@ -197,7 +230,14 @@ describe('GridSettlement: settle', () => {
       ...records.map((r) => ({
         address: w.settlement,
         eventName: 'Paid',
-        args: { eventId: ev, n: BigInt(r.bid), payee: r.payee, viaMandate: r.viaMandate, payableWh: BigInt(r.payableWh), subsidyFen: BigInt(r.subsidyFen) },
+        args: {
+          eventId: ev,
+          n: BigInt(r.bid),
+          payee: r.payee,
+          viaMandate: r.viaMandate,
+          payableWh: BigInt(r.payableWh),
+          subsidyFen: BigInt(r.subsidyFen),
+        },
       })),
       { address: w.settlement, eventName: 'Settled', args: { eventId: ev, merkleRoot: root, records: 7n, totalFen: BigInt(totalFen) } },
     ])
@@ -220,7 +260,13 @@ describe('GridSettlement: settle', () => {
     // One record: its root is its leaf hash. The settle gas for 1 and for 7 records.
     await w.ok(OPERATOR, w.settlement, 'open', [other.eventId])
     const one = await w.ok(OPERATOR, w.settlement, 'settle', [other.eventId])
-    const lone = expected(other.eventId, 9, { role: 'user', subject: 'did:grid:z6MkU1', capacityKw: 5, priceFen: 1000, deliveredKwh: 5 }, false, OTHER_SECONDS)
+    const lone = expected(
+      other.eventId,
+      9,
+      { role: 'user', subject: 'did:grid:z6MkU1', capacityKw: 5, priceFen: 1000, deliveredKwh: 5 },
+      false,
+      OTHER_SECONDS,
+    )
     expect([lone.committedWh, lone.payableWh, lone.subsidyFen]).toEqual([7500, 5000, 5000])
     expect(await w.call(w.settlement, 'roots', [other.eventId])).toBe(chainSettlementRoot([lone]))
     expect(await w.call(w.settlement, 'owed', [h('did:grid:z6MkU1')])).toBe(250n + BigInt(lone.subsidyFen))
@@ -239,7 +285,11 @@ describe('GridSettlement: settle', () => {
     const records = PLAN.flatMap((p, i) => (p.deliveredKwh === undefined ? [] : [expected(ev, i + 1, p, i + 1 === 3)]))
     const paid: unknown[] = []
     // 8 bids (bid 6 has no delivery): 3 + 1 + 2 + 5 (the last batch asks for more than remain).
-    for (const [size, next, count] of [[3n, 3n, 3n], [1n, 4n, 4n], [2n, 6n, 5n]] as const) {
+    for (const [size, next, count] of [
+      [3n, 3n, 3n],
+      [1n, 4n, 4n],
+      [2n, 6n, 5n],
+    ] as const) {
       const sent = await w.ok(OPERATOR, w.settlement, 'settleBatch', [ev, size])
       paid.push(...sent.events)
       expect(sent.events.every((x) => x.eventName === 'Paid')).toBe(true)
@@ -254,7 +304,14 @@ describe('GridSettlement: settle', () => {
       ...records.map((r) => ({
         address: w.settlement,
         eventName: 'Paid',
-        args: { eventId: ev, n: BigInt(r.bid), payee: r.payee, viaMandate: r.viaMandate, payableWh: BigInt(r.payableWh), subsidyFen: BigInt(r.subsidyFen) },
+        args: {
+          eventId: ev,
+          n: BigInt(r.bid),
+          payee: r.payee,
+          viaMandate: r.viaMandate,
+          payableWh: BigInt(r.payableWh),
+          subsidyFen: BigInt(r.subsidyFen),
+        },
       })),
       { address: w.settlement, eventName: 'Settled', args: { eventId: ev, merkleRoot: root, records: 7n, totalFen: BigInt(totalFen) } },
     ])
@@ -275,14 +332,21 @@ describe('GridSettlement: settle', () => {
     let n = 0
     for (const e of events) {
       for (let i = 0; i < events.indexOf(e) + 1; i++) {
-        const p: Planned = { role: 'user', subject: `did:grid:z6MkN${events.indexOf(e)}x${i}`, capacityKw: 1 + i, priceFen: 100 + 7 * i, deliveredKwh: 1 + i }
+        const p: Planned = {
+          role: 'user',
+          subject: `did:grid:z6MkN${events.indexOf(e)}x${i}`,
+          capacityKw: 1 + i,
+          priceFen: 100 + 7 * i,
+          deliveredKwh: 1 + i,
+        }
         const { b, a, sigs } = await w.bid({ eventId: e.eventId, ...p, licensedKw: 0 })
         await w.ok(BIDDER, w.dr, 'bid', [b, a, sigs])
         e.plans.push({ n: ++n, p })
       }
     }
     w.now = Math.max(...events.map((e) => e.end))
-    for (const e of events) for (const { n: bid, p } of e.plans) await w.ok(OPERATOR, w.dr, 'recordDelivery', [BigInt(bid), BigInt(p.deliveredKwh!)])
+    for (const e of events)
+      for (const { n: bid, p } of e.plans) await w.ok(OPERATOR, w.dr, 'recordDelivery', [BigInt(bid), BigInt(p.deliveredKwh!)])
     for (const e of events) {
       await w.ok(OPERATOR, w.settlement, 'open', [e.eventId])
       for (let i = 0; i < e.plans.length; i++) await w.ok(OPERATOR, w.settlement, 'settleBatch', [e.eventId, 1n])
@@ -308,8 +372,18 @@ describe('GridSettlement: settle', () => {
     }
     const encoded = encodeAbiParameters(
       [
-        { type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'uint8' }, { type: 'bytes32' }, { type: 'bytes32' },
-        { type: 'bool' }, { type: 'uint64' }, { type: 'uint64' }, { type: 'uint64' }, { type: 'uint64' }, { type: 'uint64' },
+        { type: 'bytes32' },
+        { type: 'uint256' },
+        { type: 'bytes32' },
+        { type: 'uint8' },
+        { type: 'bytes32' },
+        { type: 'bytes32' },
+        { type: 'bool' },
+        { type: 'uint64' },
+        { type: 'uint64' },
+        { type: 'uint64' },
+        { type: 'uint64' },
+        { type: 'uint64' },
       ],
       [r.eventId, 3n, r.participant, 1, r.actingFor, r.payee, true, 1002n, 5n, 1002n, 750n, 752n],
     )
@@ -317,10 +391,14 @@ describe('GridSettlement: settle', () => {
     const root = chainSettlementRoot([r, { ...r, bid: 4 }, { ...r, bid: 5 }])
     expect(chainSettlementRoot([r, { ...r, bid: 4 }, { ...r, bid: 5, subsidyFen: 753 }])).not.toBe(root)
     expect(() => chainSettlementRoot([])).toThrow(new RangeError('records must not be empty'))
-    expect(() => chainSettlementLeaf({ ...r, role: 'operator' as RoleName })).toThrow(new RangeError('record.role must be one of user, aggregator, production-base'))
+    expect(() => chainSettlementLeaf({ ...r, role: 'operator' as RoleName })).toThrow(
+      new RangeError('record.role must be one of user, aggregator, production-base'),
+    )
     expect(() => chainSettlementLeaf({ ...r, subsidyFen: 1.5 })).toThrow(new RangeError('record.subsidyFen must be a safe integer ≥ 0'))
     expect(() => chainSettlementLeaf({ ...r, bid: 0 })).toThrow(new RangeError('record.bid must be a safe integer ≥ 1'))
-    expect(() => chainSettlementLeaf({ ...r, payee: '0x12' })).toThrow(new TypeError('record.payee must be a bytes32 (0x and 64 hex digits)'))
+    expect(() => chainSettlementLeaf({ ...r, payee: '0x12' })).toThrow(
+      new TypeError('record.payee must be a bytes32 (0x and 64 hex digits)'),
+    )
   })
 
   it('an event with accepted bids but no delivery has nothing to settle (NothingToSettle)', async () => {

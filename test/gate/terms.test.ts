@@ -18,16 +18,41 @@ const bid = { chainId: 1337, consumer: DR, event: EVENT, role: 'user' as const, 
 describe('chainBidTerms', () => {
   it('gives the flat terms (the DID hashed, addresses and ids lowercase) whose digest is SHA-256 of the literal JCS string', () => {
     const terms = chainBidTerms({ ...bid, event: EVENT.toUpperCase().replace('0X', '0x') })
-    expect(terms).toEqual({ actingFor: USER_HASH, capacityKw: 120, chainId: 1337, consumer: DR.toLowerCase(), event: EVENT, priceFen: 1200, role: 'user' })
+    expect(terms).toEqual({
+      actingFor: USER_HASH,
+      capacityKw: 120,
+      chainId: 1337,
+      consumer: DR.toLowerCase(),
+      event: EVENT,
+      priceFen: 1200,
+      role: 'user',
+    })
     const jcs = `{"actingFor":"${USER_HASH}","capacityKw":120,"chainId":1337,"consumer":"0xe7f1725e7734ce288f8367e1bb143e90bb3f0512","event":"${EVENT}","priceFen":1200,"role":"user"}`
     expect(termsDigest(terms)).toBe(sha256(jcs))
     expect(termsDigest(terms)).toBe('0x5613e7ac9cf6eadd908eaa22a776d6d2530ca2d881488581cf81ee9d2816bcd4')
     // Stable: the same input, in any case and key order, gives the same digest.
-    expect(termsDigest(chainBidTerms({ priceFen: 1200, capacityKw: 120, actingFor: USER, role: 'user', event: EVENT, consumer: DR.toLowerCase(), chainId: 1337 }))).toBe(
-      '0x5613e7ac9cf6eadd908eaa22a776d6d2530ca2d881488581cf81ee9d2816bcd4',
-    )
+    expect(
+      termsDigest(
+        chainBidTerms({
+          priceFen: 1200,
+          capacityKw: 120,
+          actingFor: USER,
+          role: 'user',
+          event: EVENT,
+          consumer: DR.toLowerCase(),
+          chainId: 1337,
+        }),
+      ),
+    ).toBe('0x5613e7ac9cf6eadd908eaa22a776d6d2530ca2d881488581cf81ee9d2816bcd4')
     // Any change of any term changes the digest.
-    for (const change of [{ capacityKw: 121 }, { priceFen: 1201 }, { chainId: 1 }, { role: 'aggregator' as const }, { actingFor: 'did:grid:z6MkOther' }, { consumer: SETTLEMENT }]) {
+    for (const change of [
+      { capacityKw: 121 },
+      { priceFen: 1201 },
+      { chainId: 1 },
+      { role: 'aggregator' as const },
+      { actingFor: 'did:grid:z6MkOther' },
+      { consumer: SETTLEMENT },
+    ]) {
       expect(termsDigest(chainBidTerms({ ...bid, ...change }))).not.toBe(sha256(jcs))
     }
     expect(chainBidTerms({ ...bid, role: 'production-base', capacityKw: MAX_CHAIN_CAPACITY_KW }).role).toBe('production-base')
@@ -45,7 +70,11 @@ describe('chainBidTerms', () => {
       [{ actingFor: 'alice' }, RangeError, 'actingFor must be a DID (did:method:id)'],
       [{ capacityKw: 0 }, RangeError, `capacityKw must be an integer from 1 to ${MAX_CHAIN_CAPACITY_KW}, got 0`],
       [{ capacityKw: 1.5 }, RangeError, `capacityKw must be an integer from 1 to ${MAX_CHAIN_CAPACITY_KW}, got 1.5`],
-      [{ capacityKw: MAX_CHAIN_CAPACITY_KW + 1 }, RangeError, `capacityKw must be an integer from 1 to ${MAX_CHAIN_CAPACITY_KW}, got ${MAX_CHAIN_CAPACITY_KW + 1}`],
+      [
+        { capacityKw: MAX_CHAIN_CAPACITY_KW + 1 },
+        RangeError,
+        `capacityKw must be an integer from 1 to ${MAX_CHAIN_CAPACITY_KW}, got ${MAX_CHAIN_CAPACITY_KW + 1}`,
+      ],
       [{ capacityKw: 120n }, TypeError, 'capacityKw must be a number'],
       [{ priceFen: -1 }, RangeError, `priceFen must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got -1`],
       [{ priceFen: 2 ** 53 }, RangeError, `priceFen must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${2 ** 53}`],
@@ -69,9 +98,13 @@ describe('chainClaimTerms', () => {
 
   it('refuses a bid number that is not a safe integer ≥ 1, and malformed fields', () => {
     const base = { chainId: 1337, consumer: SETTLEMENT, event: EVENT, bid: 3 }
-    expect(() => chainClaimTerms({ ...base, bid: 0 })).toThrow(new RangeError(`bid must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got 0`))
+    expect(() => chainClaimTerms({ ...base, bid: 0 })).toThrow(
+      new RangeError(`bid must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got 0`),
+    )
     expect(() => chainClaimTerms({ ...base, bid: '3' as never })).toThrow(new TypeError('bid must be a number'))
-    expect(() => chainClaimTerms({ ...base, consumer: 'settlement' })).toThrow(new TypeError('consumer must be a 0x-prefixed 20-byte address'))
+    expect(() => chainClaimTerms({ ...base, consumer: 'settlement' })).toThrow(
+      new TypeError('consumer must be a 0x-prefixed 20-byte address'),
+    )
     expect(() => chainClaimTerms({ ...base, event: 'peak-1' })).toThrow(new TypeError('event must be a bytes32 (0x and 64 hex digits)'))
     expect(() => chainClaimTerms({ ...base, chainId: -5 })).toThrow(new RangeError('chainId must be a positive safe integer'))
   })
@@ -80,7 +113,9 @@ describe('chainClaimTerms', () => {
 describe('consumerAudience', () => {
   it('is the CAIP-10 account id with the EIP-55 checksummed address', () => {
     expect(consumerAudience(1337, DR.toLowerCase())).toBe('eip155:1337:0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512')
-    expect(consumerAudience(4242, SETTLEMENT.toUpperCase().replace('0X', '0x'))).toBe('eip155:4242:0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0')
+    expect(consumerAudience(4242, SETTLEMENT.toUpperCase().replace('0X', '0x'))).toBe(
+      'eip155:4242:0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
+    )
     expect(() => consumerAudience(0, DR)).toThrow(new RangeError('chainId must be a positive safe integer'))
     expect(() => consumerAudience(1337, 'nope')).toThrow(new TypeError('address must be a 0x-prefixed 20-byte address'))
   })

@@ -47,7 +47,10 @@ async function chain(n: number, label = 'c') {
   for (let i = 0; i < n; i++) {
     const up = await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] })
     ops.push(up)
-    state = foldOperations(d.create.did, ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 }))).state!
+    state = foldOperations(
+      d.create.did,
+      ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 })),
+    ).state!
   }
   return { ...d, ops }
 }
@@ -97,7 +100,12 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
       await ledger.submit([y.ops[1]!, x.ops[1]!, x.ops[2]!])
       await ledger.submit([x.ops[3]!, y.ops[2]!])
       const read = await ledger.read(x.create.suffix)
-      expect(read.map((r) => [r.height - h0, r.position])).toEqual([[1, 0], [2, 1], [2, 2], [3, 0]])
+      expect(read.map((r) => [r.height - h0, r.position])).toEqual([
+        [1, 0],
+        [2, 1],
+        [2, 2],
+        [3, 0],
+      ])
       expect(read.map((r) => toHex(r.bytes))).toEqual(x.ops.map((o) => toHex(o.bytes)))
       expect((await ledger.read(y.create.suffix)).length).toBe(3)
       await ledger.close()
@@ -149,7 +157,15 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
       const suffix = x.create.suffix
       const at = (ops: { height: number; position: number }[]) => ops.map((r) => [r.height - h0, r.position])
       const cursor = (height: number, position: number) => ({ height: height + h0, position })
-      expect(at(await ledger.read(suffix))).toEqual([[1, 0], [2, 0], [2, 2], [3, 0], [3, 1], [4, 1], [4, 2]])
+      expect(at(await ledger.read(suffix))).toEqual([
+        [1, 0],
+        [2, 0],
+        [2, 2],
+        [3, 0],
+        [3, 1],
+        [4, 1],
+        [4, 2],
+      ])
       // Every page size, walking with the cursor of the last operation, gives the whole log once.
       for (const limit of [1, 2, 3, 7, 8]) {
         const pages: Awaited<ReturnType<Ledger['read']>>[] = []
@@ -166,16 +182,31 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
         expect(pages.flat().map((r) => toHex(r.bytes))).toEqual(x.ops.map((o) => toHex(o.bytes)))
       }
       // A cursor inside a batch, and one on another key's position.
-      expect(at(await ledger.read(suffix, { after: cursor(2, 0), limit: 2 }))).toEqual([[2, 2], [3, 0]])
+      expect(at(await ledger.read(suffix, { after: cursor(2, 0), limit: 2 }))).toEqual([
+        [2, 2],
+        [3, 0],
+      ])
       expect(at(await ledger.read(suffix, { after: cursor(2, 1), limit: 1 }))).toEqual([[2, 2]])
       expect(at(await ledger.read(suffix, { after: cursor(4, 2), limit: 5 }))).toEqual([])
       // The range bounds hold on every page.
-      expect(at(await ledger.read(suffix, { untilHeight: 3 + h0, after: cursor(2, 2), limit: 5 }))).toEqual([[3, 0], [3, 1]])
-      expect(at(await ledger.read(suffix, { untilHeight: 3 + h0, limit: 2 }))).toEqual([[1, 0], [2, 0]])
-      expect(at(await ledger.read(suffix, { untilTime: start + 60, limit: 2 }))).toEqual([[1, 0], [2, 0]])
+      expect(at(await ledger.read(suffix, { untilHeight: 3 + h0, after: cursor(2, 2), limit: 5 }))).toEqual([
+        [3, 0],
+        [3, 1],
+      ])
+      expect(at(await ledger.read(suffix, { untilHeight: 3 + h0, limit: 2 }))).toEqual([
+        [1, 0],
+        [2, 0],
+      ])
+      expect(at(await ledger.read(suffix, { untilTime: start + 60, limit: 2 }))).toEqual([
+        [1, 0],
+        [2, 0],
+      ])
       expect(at(await ledger.read(suffix, { untilTime: start + 60, after: cursor(2, 0), limit: 2 }))).toEqual([[2, 2]])
       expect(at(await ledger.read(suffix, { afterHeight: 2 + h0, limit: 1 }))).toEqual([[3, 0]])
-      expect(at(await ledger.read(suffix, { afterHeight: 3 + h0, after: cursor(1, 0), limit: 10 }))).toEqual([[4, 1], [4, 2]])
+      expect(at(await ledger.read(suffix, { afterHeight: 3 + h0, after: cursor(1, 0), limit: 10 }))).toEqual([
+        [4, 1],
+        [4, 2],
+      ])
       // readPages walks them all, one bounded page at a time.
       const sizes: number[] = []
       const paged: { height: number; position: number }[] = []
@@ -184,33 +215,43 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
         paged.push(...page)
       }
       expect(sizes).toEqual([2, 2, 1])
-      expect(at(paged)).toEqual([[1, 0], [2, 0], [2, 2], [3, 0], [3, 1]])
+      expect(at(paged)).toEqual([
+        [1, 0],
+        [2, 0],
+        [2, 2],
+        [3, 0],
+        [3, 1],
+      ])
       await expect(ledger.read(suffix, { limit: 0 })).rejects.toThrow(RangeError)
       await expect(ledger.read(suffix, { limit: 1.5 })).rejects.toThrow(/limit must be a positive integer/)
-      await expect(ledger.read(suffix, { after: { height: -1, position: 0 } })).rejects.toThrow(/after.height must be a non-negative integer/)
+      await expect(ledger.read(suffix, { after: { height: -1, position: 0 } })).rejects.toThrow(
+        /after.height must be a non-negative integer/,
+      )
       await expect(ledger.read(suffix, { after: 'x' as never })).rejects.toThrow(TypeError)
       await ledger.close()
     })
 
-    if (!options.chainTime) it('never lets time go backwards', async () => {
-      const { ledger } = await open(clock)
-      const a = await newDid('t1')
-      const b = await newDid('t2')
-      await ledger.submit([a.create])
-      now -= 1000
-      const [r] = await ledger.submit([b.create])
-      now += 1000
-      expect(r!.time).toBe((await ledger.batch(r!.height - 1))!.time)
-      await ledger.close()
-    })
+    if (!options.chainTime)
+      it('never lets time go backwards', async () => {
+        const { ledger } = await open(clock)
+        const a = await newDid('t1')
+        const b = await newDid('t2')
+        await ledger.submit([a.create])
+        now -= 1000
+        const [r] = await ledger.submit([b.create])
+        now += 1000
+        expect(r!.time).toBe((await ledger.batch(r!.height - 1))!.time)
+        await ledger.close()
+      })
 
-    if (!options.chainTime) it('refuses a clock outside 1970..9999 (e.g. milliseconds by mistake) without anchoring', async () => {
-      const { ledger } = await open(() => Date.now())
-      await expect(ledger.submit([(await newDid('ms')).create])).rejects.toThrow(RangeError)
-      await expect(ledger.submit([(await newDid('ms')).create])).rejects.toThrow(/Unix seconds between 1970 and 9999/)
-      expect((await ledger.head()).height).toBe(0)
-      await ledger.close()
-    })
+    if (!options.chainTime)
+      it('refuses a clock outside 1970..9999 (e.g. milliseconds by mistake) without anchoring', async () => {
+        const { ledger } = await open(() => Date.now())
+        await expect(ledger.submit([(await newDid('ms')).create])).rejects.toThrow(RangeError)
+        await expect(ledger.submit([(await newDid('ms')).create])).rejects.toThrow(/Unix seconds between 1970 and 9999/)
+        expect((await ledger.head()).height).toBe(0)
+        await ledger.close()
+      })
 
     it('is idempotent: re-submitting anchored operations returns their original receipts', async () => {
       const { ledger } = await open(clock)
@@ -287,24 +328,30 @@ export function ledgerConformance(name: string, open: OpenLedger, options: Confo
     it('fails every call after close with ERR_GRID_LEDGER_CLOSED', async () => {
       const { ledger } = await open(clock)
       await ledger.close()
-      for (const call of [() => ledger.head(), () => ledger.read('a'.repeat(52)), () => ledger.submit([new Uint8Array(1)]), () => ledger.batch(1)]) {
+      for (const call of [
+        () => ledger.head(),
+        () => ledger.read('a'.repeat(52)),
+        () => ledger.submit([new Uint8Array(1)]),
+        () => ledger.batch(1),
+      ]) {
         await expect(call()).rejects.toBeInstanceOf(LedgerClosedError)
         await expect(call()).rejects.toMatchObject({ code: 'ERR_GRID_LEDGER_CLOSED' })
       }
     })
 
-    if (options.durable) it('keeps everything across a reopen', async () => {
-      const under = await open(clock)
-      const h0 = (await under.ledger.head()).height
-      expect(under.reopen).toBeTypeOf('function')
-      const x = await chain(2, 'p')
-      const receipts = []
-      for (const op of x.ops) receipts.push(...(await under.ledger.submit([op])))
-      const ledger = await under.reopen!()
-      expect(await ledger.head()).toEqual({ height: h0 + 3, time: receipts[2]!.time, finalizedHeight: h0 + 3 })
-      expect((await ledger.read(x.create.suffix)).map((r) => toHex(r.bytes))).toEqual(x.ops.map((o) => toHex(o.bytes)))
-      expect(await ledger.submit([x.ops[1]!])).toEqual([receipts[1]])
-      await ledger.close()
-    })
+    if (options.durable)
+      it('keeps everything across a reopen', async () => {
+        const under = await open(clock)
+        const h0 = (await under.ledger.head()).height
+        expect(under.reopen).toBeTypeOf('function')
+        const x = await chain(2, 'p')
+        const receipts = []
+        for (const op of x.ops) receipts.push(...(await under.ledger.submit([op])))
+        const ledger = await under.reopen!()
+        expect(await ledger.head()).toEqual({ height: h0 + 3, time: receipts[2]!.time, finalizedHeight: h0 + 3 })
+        expect((await ledger.read(x.create.suffix)).map((r) => toHex(r.bytes))).toEqual(x.ops.map((o) => toHex(o.bytes)))
+        expect(await ledger.submit([x.ops[1]!])).toEqual([receipts[1]])
+        await ledger.close()
+      })
   })
 }

@@ -42,7 +42,10 @@ async function expectCorrupt(fn: () => unknown, message: RegExp): Promise<void> 
 function indexPages(path: string): { pageno: number; pagetype: string }[] {
   const db = new Database(path)
   db.pragma('journal_mode = DELETE') // everything in the main file, nothing in a WAL
-  const pages = db.prepare("SELECT pageno, pagetype FROM dbstat WHERE name = 'operations_by_did' ORDER BY pageno").all() as { pageno: number; pagetype: string }[]
+  const pages = db.prepare("SELECT pageno, pagetype FROM dbstat WHERE name = 'operations_by_did' ORDER BY pageno").all() as {
+    pageno: number
+    pagetype: string
+  }[]
   const size = db.pragma('page_size', { simple: true }) as number
   db.close()
   expect(size).toBe(4096)
@@ -134,7 +137,9 @@ describe('a damaged or foreign file at open', () => {
         await expectCorrupt(() => new SqliteLedger(path, options), new RegExp(`is damaged: ${missing} missing`))
       }
       const after = new Database(path, { readonly: true })
-      const names = (after.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string }[]).map((r) => r.name)
+      const names = (after.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string }[]).map(
+        (r) => r.name,
+      )
       after.close()
       for (const name of missing.split(', ')) expect(names, drop).not.toContain(name)
     }
@@ -151,7 +156,10 @@ describe('a damaged or foreign file at open', () => {
     await expectCorrupt(() => new SqliteLedger(path), /failed SQLite's quick_check: wrong # of entries in index operations_by_did/)
     await expectCorrupt(() => new SqliteLedger(path, { readonly: true }), /quick_check/)
     const unchecked = new SqliteLedger(path, { check: 'schema' })
-    await expectCorrupt(() => unchecked.read(dids[1]!.create.suffix), /index of \S+ disagrees with its records \(its last operation at 2:0 is missing\)/)
+    await expectCorrupt(
+      () => unchecked.read(dids[1]!.create.suffix),
+      /index of \S+ disagrees with its records \(its last operation at 2:0 is missing\)/,
+    )
     // A key never anchored is still simply absent.
     expect(await unchecked.read((await newDid('empty-never')).create.suffix)).toEqual([])
     await unchecked.close()
@@ -191,12 +199,17 @@ describe('rows and index that disagree after the quick_check passed', () => {
     const other = await newDid('misdirect-other')
     await ledger.submit([d.create, other.create])
     const state = await new GridResolver({ networks: { test: ledger } }).resolveState(d.create.did)
-    await ledger.submit([await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://x.example'] }] })])
+    await ledger.submit([
+      await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://x.example'] }] }),
+    ])
     await ledger.close()
     misdirectIndexEntry(path, other.create.suffix)
 
     const damaged = new SqliteLedger(path) // the quick_check passes: same shape, same counts
-    await expectCorrupt(() => damaged.read(other.create.suffix), /index of \S+ disagrees with its records \(its last operation at 1:1 is missing\)/)
+    await expectCorrupt(
+      () => damaged.read(other.create.suffix),
+      /index of \S+ disagrees with its records \(its last operation at 1:1 is missing\)/,
+    )
     await expectCorrupt(() => damaged.read(other.create.suffix, { afterHeight: 0, untilHeight: 1 }), /last operation at 1:1 is missing/)
     // A range below the head (nothing to compare with) and the undamaged key still read.
     expect(await damaged.read(other.create.suffix, { untilTime: 0 })).toEqual([])
@@ -228,7 +241,13 @@ describe('a damaged store is never "not found" nor a denial', () => {
     w.schemas = await publishRoleSchemas({ did: w.utility.did, signer: w.utility.signing }, w)
     await w.trust({ user: [w.utility.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
     w.registry = trustRegistryUrl(w.utility.did)
-    w.status = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver, store: w.statusStore })
+    w.status = new StatusRegistry({
+      did: w.utility.did,
+      signer: w.utility.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: w.statusStore,
+    })
     return { w, ledger: ledger as SqliteLedger }
   }
 
@@ -237,7 +256,13 @@ describe('a damaged store is never "not found" nor a denial', () => {
     const { w, ledger } = await sqliteWorld(path)
     const user = await w.party('user')
     const jwt = await w.issue('user', user.did)
-    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: 'did:grid:test:contract#response', challenge: 'nonce-0001', issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: 'did:grid:test:contract#response',
+      challenge: 'nonce-0001',
+      issuedAt: w.now,
+    })
     const requirement = { role: 'user', action: 'response.bid' } as const
     const context = await w.context()
     expect((await checkRole(vp, requirement, context)).allowed).toBe(true)
@@ -256,7 +281,10 @@ describe('a damaged store is never "not found" nor a denial', () => {
     expect(res.status).toBe(500)
     expect(((await res.json()) as { didResolutionMetadata: { error: string } }).didResolutionMetadata.error).toBe('internalError')
 
-    await expectCorrupt(() => checkRole(vp, requirement, { ...context, resolver: new GridResolver({ networks: { test: damaged } }) }), /disagrees with its records/)
+    await expectCorrupt(
+      () => checkRole(vp, requirement, { ...context, resolver: new GridResolver({ networks: { test: damaged } }) }),
+      /disagrees with its records/,
+    )
     await damaged.close()
   })
 })
@@ -271,7 +299,9 @@ describe('damage found by any read, not only a whole one', () => {
     const resolver = new GridResolver({ networks: { test: ledger }, checkpoints: false, cache: false })
     for (let i = 0; i < updates; i++) {
       const state = await resolver.resolveState(d.create.did)
-      await ledger.submit([await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://u${i}.example`] }] })])
+      await ledger.submit([
+        await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://u${i}.example`] }] }),
+      ])
     }
     return { ledger, d }
   }
@@ -293,7 +323,9 @@ describe('damage found by any read, not only a whole one', () => {
     const writer = new GridResolver({ networks: { test: ledger }, checkpoints: false, cache: false })
     for (let i = 0; i < 3; i++) {
       const state = await writer.resolveState(d.create.did)
-      await ledger.submit([await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] })])
+      await ledger.submit([
+        await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] }),
+      ])
     }
     expect((await ledger.head()).height).toBe(7)
     await ledger.close()

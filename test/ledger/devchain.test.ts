@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http'
 import {
   ContractFunctionRevertedError,
-  BaseError,
+  type BaseError,
   concat,
   createPublicClient,
   custom,
@@ -67,7 +67,11 @@ const ECHO = [
   { type: 'function', name: 'Error', inputs: [{ name: 'message', type: 'string' }], outputs: [], stateMutability: 'view' },
 ] as const
 const DENIED_42 = encodeErrorResult({ abi: ERRORS, errorName: 'Denied', args: [42n] })
-const ERROR_STRING = encodeErrorResult({ abi: [{ type: 'error', name: 'Error', inputs: [{ name: 'message', type: 'string' }] }], errorName: 'Error', args: ['not allowed'] })
+const ERROR_STRING = encodeErrorResult({
+  abi: [{ type: 'error', name: 'Error', inputs: [{ name: 'message', type: 'string' }] }],
+  errorName: 'Error',
+  args: ['not allowed'],
+})
 
 type RpcFailure = Error & { code: number; data?: unknown }
 
@@ -106,15 +110,25 @@ function reverted(err: Error): ContractFunctionRevertedError {
 }
 
 /** A locally signed legacy (EIP-155) transaction at gas price 0 with an explicit nonce and gas. */
-function legacy(account: PrivateKeyAccount, nonce: number, fields: { to?: Hex; data?: Hex; value?: bigint; chainId?: number } = {}): Promise<Hex> {
+function legacy(
+  account: PrivateKeyAccount,
+  nonce: number,
+  fields: { to?: Hex; data?: Hex; value?: bigint; chainId?: number } = {},
+): Promise<Hex> {
   return account.signTransaction({ type: 'legacy', chainId: 1337, nonce, gas: 100_000n, gasPrice: 0n, ...fields })
 }
 
 type Block = { number: Hex; timestamp: Hex; gasLimit: Hex; baseFeePerGas: Hex; transactions: Hex[] } & Record<string, unknown>
-type Receipt = { status: Hex; contractAddress: Hex | null; blockNumber: Hex; logs: { address: Hex; topics: Hex[]; data: Hex; transactionHash: Hex }[] }
+type Receipt = {
+  status: Hex
+  contractAddress: Hex | null
+  blockNumber: Hex
+  logs: { address: Hex; topics: Hex[]; data: Hex; transactionHash: Hex }[]
+}
 
 const block = (c: Eip1193Provider, tag: string) => c.request({ method: 'eth_getBlockByNumber', params: [tag, false] }) as Promise<Block>
-const receipt = (c: Eip1193Provider, hash: unknown) => c.request({ method: 'eth_getTransactionReceipt', params: [hash] }) as Promise<Receipt>
+const receipt = (c: Eip1193Provider, hash: unknown) =>
+  c.request({ method: 'eth_getTransactionReceipt', params: [hash] }) as Promise<Receipt>
 const sendRaw = (c: Eip1193Provider, tx: Hex) => c.request({ method: 'eth_sendRawTransaction', params: [tx] }) as Promise<Hex>
 
 /** Deploys the echo contract from a fresh zero-balance account; returns the account and address. */
@@ -161,14 +175,26 @@ describe('createDevChain', () => {
   it('refuses malformed options, naming the option', async () => {
     await expect(createDevChain({ chainId: '1' as never })).rejects.toThrow(new TypeError('options.chainId must be a number'))
     await expect(createDevChain({ chainId: 0 })).rejects.toThrow(new RangeError('options.chainId must be a positive safe integer, got 0'))
-    await expect(createDevChain({ chainId: 1.5 })).rejects.toThrow(new RangeError('options.chainId must be a positive safe integer, got 1.5'))
-    await expect(createDevChain({ hardfork: 'osaka' as never })).rejects.toThrow(new RangeError('options.hardfork must be one of paris, shanghai, cancun, prague, got osaka'))
+    await expect(createDevChain({ chainId: 1.5 })).rejects.toThrow(
+      new RangeError('options.chainId must be a positive safe integer, got 1.5'),
+    )
+    await expect(createDevChain({ hardfork: 'osaka' as never })).rejects.toThrow(
+      new RangeError('options.hardfork must be one of paris, shanghai, cancun, prague, got osaka'),
+    )
     await expect(createDevChain({ hardfork: 'toString' as never })).rejects.toThrow(RangeError)
-    await expect(createDevChain({ blockGasLimit: 30_000_000 as never })).rejects.toThrow(new TypeError('options.blockGasLimit must be a bigint'))
-    await expect(createDevChain({ blockGasLimit: 20_999n })).rejects.toThrow(new RangeError('options.blockGasLimit must be in [21000, 2^64), got 20999'))
+    await expect(createDevChain({ blockGasLimit: 30_000_000 as never })).rejects.toThrow(
+      new TypeError('options.blockGasLimit must be a bigint'),
+    )
+    await expect(createDevChain({ blockGasLimit: 20_999n })).rejects.toThrow(
+      new RangeError('options.blockGasLimit must be in [21000, 2^64), got 20999'),
+    )
     await expect(createDevChain({ blockGasLimit: 2n ** 64n })).rejects.toThrow(RangeError)
-    await expect(createDevChain({ initialTimestamp: '0' as never })).rejects.toThrow(new TypeError('options.initialTimestamp must be a number'))
-    await expect(createDevChain({ initialTimestamp: -1 })).rejects.toThrow(new RangeError('options.initialTimestamp must be a non-negative integer of Unix seconds, got -1'))
+    await expect(createDevChain({ initialTimestamp: '0' as never })).rejects.toThrow(
+      new TypeError('options.initialTimestamp must be a number'),
+    )
+    await expect(createDevChain({ initialTimestamp: -1 })).rejects.toThrow(
+      new RangeError('options.initialTimestamp must be a non-negative integer of Unix seconds, got -1'),
+    )
   })
 
   it('a zero-balance account deploys and calls at gas price 0; one block per transaction, base fee stays 0, logs are found by topic', async () => {
@@ -216,10 +242,15 @@ describe('createDevChain', () => {
       expect(b.transactions, `block ${n}`).toHaveLength(n === 0 || n === 3 ? 0 : 1)
     }
 
-    const logs = (await c.request({ method: 'eth_getLogs', params: [{ fromBlock: '0x0', toBlock: 'latest', topics: [PING] }] })) as Receipt['logs']
+    const logs = (await c.request({
+      method: 'eth_getLogs',
+      params: [{ fromBlock: '0x0', toBlock: 'latest', topics: [PING] }],
+    })) as Receipt['logs']
     expect(logs).toHaveLength(1)
     expect(logs[0]).toMatchObject({ address, transactionHash: pingHash, topics: [PING] })
-    expect(await c.request({ method: 'eth_getLogs', params: [{ fromBlock: '0x0', toBlock: 'latest', topics: [toEventSelector('Pong()')] }] })).toEqual([])
+    expect(
+      await c.request({ method: 'eth_getLogs', params: [{ fromBlock: '0x0', toBlock: 'latest', topics: [toEventSelector('Pong()')] }] }),
+    ).toEqual([])
     expect(await c.request({ method: 'eth_getLogs', params: [{ fromBlock: '0x3', toBlock: 'latest', topics: [PING] }] })).toEqual([])
   })
 
@@ -264,7 +295,9 @@ describe('createDevChain', () => {
     expect(call.message).toBe('execution reverted')
     expect(call.data).toBe(DENIED_42)
     expect(decodeErrorResult({ abi: ERRORS, data: call.data as Hex })).toMatchObject({ errorName: 'Denied', args: [42n] })
-    const estimate = await failure(c.request({ method: 'eth_estimateGas', params: [{ from: account.address, to: address, data: DENIED_42 }] }))
+    const estimate = await failure(
+      c.request({ method: 'eth_estimateGas', params: [{ from: account.address, to: address, data: DENIED_42 }] }),
+    )
     expect(estimate.code).toBe(3)
     expect(estimate.message).toBe('execution reverted')
     expect(estimate.data).toBe(DENIED_42)
@@ -282,7 +315,9 @@ describe('createDevChain', () => {
     const denied = reverted(await failure(client.readContract({ address, abi: ECHO, functionName: 'Denied', args: [42n] })))
     expect(denied.raw).toBe(DENIED_42)
     expect(decodeErrorResult({ abi: ERRORS, data: denied.raw! })).toMatchObject({ errorName: 'Denied', args: [42n] })
-    const simulated = reverted(await failure(client.simulateContract({ address, abi: ECHO, functionName: 'Denied', args: [7n], account: account.address })))
+    const simulated = reverted(
+      await failure(client.simulateContract({ address, abi: ECHO, functionName: 'Denied', args: [7n], account: account.address })),
+    )
     expect(decodeErrorResult({ abi: ERRORS, data: simulated.raw! })).toMatchObject({ errorName: 'Denied', args: [7n] })
     const said = reverted(await failure(client.readContract({ address, abi: ECHO, functionName: 'Error', args: ['not allowed'] })))
     expect(said.reason).toBe('not allowed')
@@ -320,8 +355,17 @@ describe('createDevChain', () => {
 })
 
 /** POSTs a raw body; returns status, headers and the parsed JSON (or the text). */
-async function post(url: string, body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await fetch(url, { method: 'POST', body, headers, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit)
+async function post(
+  url: string,
+  body: string | ReadableStream<Uint8Array>,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit)
   const text = await res.text()
   let json: unknown
   try {
@@ -345,9 +389,14 @@ describe('serveRpc', () => {
     const r = await client.getTransactionReceipt({ hash })
     expect(r.status).toBe('success')
     expect(await client.getBlockNumber({ cacheTime: 0 })).toBe(1n)
-    const denied = reverted(await failure(client.readContract({ address: r.contractAddress!, abi: ECHO, functionName: 'Denied', args: [9n] })))
+    const denied = reverted(
+      await failure(client.readContract({ address: r.contractAddress!, abi: ECHO, functionName: 'Denied', args: [9n] })),
+    )
     expect(decodeErrorResult({ abi: ERRORS, data: denied.raw! })).toMatchObject({ errorName: 'Denied', args: [9n] })
-    const raw = await post(s.url, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'eth_call', params: [{ to: r.contractAddress, data: DENIED_42 }, 'latest'] }))
+    const raw = await post(
+      s.url,
+      JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'eth_call', params: [{ to: r.contractAddress, data: DENIED_42 }, 'latest'] }),
+    )
     expect(raw.status).toBe(200)
     expect(raw.headers.get('content-type')).toBe('application/json')
     expect(raw.json).toEqual({ jsonrpc: '2.0', id: 5, error: { code: 3, message: 'execution reverted', data: DENIED_42 } })
@@ -375,7 +424,11 @@ describe('serveRpc', () => {
     for (const a of answers.slice(1, 6)) expect(a.result).toMatch(/^0x[0-9a-f]{64}$/)
     expect(answers[6]).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32600, message: 'Invalid Request: jsonrpc must be "2.0"' } })
     expect(answers[7]).toMatchObject({ jsonrpc: '2.0', id: 3, error: { code: -32004, message: 'Method eth_nope is not supported' } })
-    expect(answers[8]).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: expected a JSON-RPC 2.0 request object' } })
+    expect(answers[8]).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: 'Invalid Request: expected a JSON-RPC 2.0 request object' },
+    })
     expect(answers[9]).toEqual({ jsonrpc: '2.0', id: null, result: '0x5' })
 
     const onlyNotifications = await post(s.url, JSON.stringify([{ jsonrpc: '2.0', method: 'eth_chainId' }]))
@@ -413,10 +466,19 @@ describe('serveRpc', () => {
     const put = await fetch(s.url, { method: 'PUT', body: '{}' })
     expect(put.status).toBe(405)
     expect(put.headers.get('allow')).toBe('POST, GET, HEAD, OPTIONS')
-    expect(await put.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'HTTP PUT is not allowed: POST JSON-RPC requests' } })
+    expect(await put.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: 'HTTP PUT is not allowed: POST JSON-RPC requests' },
+    })
     const preflight = await fetch(s.url, {
       method: 'OPTIONS',
-      headers: { origin: 'https://remix.ethereum.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type', 'access-control-request-private-network': 'true' },
+      headers: {
+        origin: 'https://remix.ethereum.org',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+        'access-control-request-private-network': 'true',
+      },
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
@@ -437,7 +499,11 @@ describe('serveRpc', () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: ['x'.repeat(1_000)] })
     const declared = await post(s.url, body)
     expect(declared.status).toBe(413)
-    expect(declared.json).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'the request body is larger than 1000 bytes' } })
+    expect(declared.json).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: 'the request body is larger than 1000 bytes' },
+    })
     const chunks = [new TextEncoder().encode(body.slice(0, 600)), new TextEncoder().encode(body.slice(600))]
     const stream = new ReadableStream<Uint8Array>({ pull: (ctl) => (chunks.length > 0 ? ctl.enqueue(chunks.shift()!) : ctl.close()) })
     const streamed = await post(s.url, stream)
@@ -484,11 +550,18 @@ describe('serveRpc', () => {
       },
     }
     const s = await serve(provider)
-    const res = await post(s.url, JSON.stringify(['coded', 'uncoded', 'bigint', 'void'].map((method, id) => ({ jsonrpc: '2.0', id, method }))))
+    const res = await post(
+      s.url,
+      JSON.stringify(['coded', 'uncoded', 'bigint', 'void'].map((method, id) => ({ jsonrpc: '2.0', id, method }))),
+    )
     expect(res.json).toEqual([
       { jsonrpc: '2.0', id: 0, error: { code: -32005, message: 'limit exceeded', data: { retryAfter: 1 } } },
       { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'socket hang up' } },
-      { jsonrpc: '2.0', id: 2, error: { code: -32603, message: "the provider's answer is not JSON: Do not know how to serialize a BigInt" } },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        error: { code: -32603, message: "the provider's answer is not JSON: Do not know how to serialize a BigInt" },
+      },
       { jsonrpc: '2.0', id: 3, result: null },
     ])
   })
@@ -517,7 +590,9 @@ describe('serveRpc', () => {
   })
 
   it('refuses a non-provider and out-of-range options', async () => {
-    await expect(serveRpc({} as never)).rejects.toThrow(new TypeError('provider must be an EIP-1193 provider (an object with a request function)'))
+    await expect(serveRpc({} as never)).rejects.toThrow(
+      new TypeError('provider must be an EIP-1193 provider (an object with a request function)'),
+    )
     const c = await chain()
     await expect(serveRpc(c, { port: 70_000 })).rejects.toThrow(new RangeError('options.port must be an integer in [0, 65535], got 70000'))
     await expect(serveRpc(c, { maxBodyBytes: 0 })).rejects.toThrow(new RangeError('options.maxBodyBytes must be a positive integer, got 0'))

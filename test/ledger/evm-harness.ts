@@ -30,9 +30,14 @@ export interface DevRegistry {
   close(): Promise<void>
 }
 
-export async function devRegistry(options: { clock?: () => number; artifact?: RegistryArtifact; hardfork?: 'paris' | 'shanghai' | 'cancun' | 'prague' } = {}): Promise<DevRegistry> {
+export async function devRegistry(
+  options: { clock?: () => number; artifact?: RegistryArtifact; hardfork?: 'paris' | 'shanghai' | 'cancun' | 'prague' } = {},
+): Promise<DevRegistry> {
   const clock = options.clock
-  const chain = await createDevChain({ ...(clock ? { initialTimestamp: clock() - 10 } : {}), ...(options.hardfork ? { hardfork: options.hardfork } : {}) })
+  const chain = await createDevChain({
+    ...(clock ? { initialTimestamp: clock() - 10 } : {}),
+    ...(options.hardfork ? { hardfork: options.hardfork } : {}),
+  })
   const calls: RpcCall[] = []
   let last = 0
   const provider: Eip1193Provider = {

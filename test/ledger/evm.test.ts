@@ -7,11 +7,20 @@
 import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { base32 } from 'multiformats/bases/base32'
-import { decodeEventLog, encodeFunctionData, keccak256, parseTransaction, toEventSelector, type AbiEvent, type Address, type Hex } from 'viem'
+import {
+  decodeEventLog,
+  encodeFunctionData,
+  keccak256,
+  parseTransaction,
+  toEventSelector,
+  type AbiEvent,
+  type Address,
+  type Hex,
+} from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import {
-  GridError,
+  type GridError,
   GridResolver,
   HeightNotReachedError,
   LedgerCorruptError,
@@ -62,10 +71,12 @@ const keyOf = (suffix: string): Hex => `0x${Buffer.from(base32.baseDecode(suffix
 const bytesHex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString('hex')}`
 const sends = (calls: readonly RpcCall[]) => calls.filter((c) => c.method === 'eth_sendRawTransaction')
 const getLogs = (calls: readonly RpcCall[]) =>
-  calls.filter((c) => c.method === 'eth_getLogs').map((c) => {
-    const filter = c.params[0] as { fromBlock: Hex; toBlock: Hex }
-    return { from: Number(filter.fromBlock), to: Number(filter.toBlock) }
-  })
+  calls
+    .filter((c) => c.method === 'eth_getLogs')
+    .map((c) => {
+      const filter = c.params[0] as { fromBlock: Hex; toBlock: Hex }
+      return { from: Number(filter.fromBlock), to: Number(filter.toBlock) }
+    })
 /** Operations per transaction and calldata bytes of each `eth_sendRawTransaction` in `calls`. */
 function transactions(calls: readonly RpcCall[]): { operations: number; bytes: number }[] {
   return sends(calls).map((c) => {
@@ -98,9 +109,22 @@ async function anchoredEvents(dev: DevRegistry): Promise<{ key: Hex; digest: Hex
 /** A raw `anchor` transaction from the writer, bypassing the adapter's checks: what a dishonest writer can send. */
 async function rawAnchor(dev: DevRegistry, entries: readonly { key: Hex; bytes: Uint8Array }[]): Promise<number> {
   const account = privateKeyToAccount(dev.writer)
-  const data = encodeFunctionData({ abi: ABI, functionName: 'anchor', args: [entries.map((e) => e.key), entries.map((e) => bytesHex(e.bytes))] })
+  const data = encodeFunctionData({
+    abi: ABI,
+    functionName: 'anchor',
+    args: [entries.map((e) => e.key), entries.map((e) => bytesHex(e.bytes))],
+  })
   const nonce = Number(await dev.chain.request({ method: 'eth_getTransactionCount', params: [account.address, 'pending'] }))
-  const raw = await account.signTransaction({ type: 'legacy', chainId: dev.chain.chainId, nonce, gas: 10_000_000n, gasPrice: 0n, to: dev.registry, data, value: 0n })
+  const raw = await account.signTransaction({
+    type: 'legacy',
+    chainId: dev.chain.chainId,
+    nonce,
+    gas: 10_000_000n,
+    gasPrice: 0n,
+    to: dev.registry,
+    data,
+    value: 0n,
+  })
   const hash = await dev.chain.request({ method: 'eth_sendRawTransaction', params: [raw] })
   const receipt = (await dev.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as { status: Hex; blockNumber: Hex }
   expect(receipt.status).toBe('0x1')
@@ -112,8 +136,13 @@ async function history(label: string, n: number) {
   const d = await newDid(label)
   const ops: EncodedOperation[] = [d.create]
   for (let i = 0; i < n; i++) {
-    const state = foldOperations(d.create.did, ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 }))).state!
-    ops.push(await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://${label}-${i}.example`] }] }))
+    const state = foldOperations(
+      d.create.did,
+      ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 })),
+    ).state!
+    ops.push(
+      await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://${label}-${i}.example`] }] }),
+    )
   }
   return { ...d, ops }
 }
@@ -131,8 +160,18 @@ describe('EvmLedger: who may write', () => {
     const dev = await fresh()
     const { create } = await newDid('forbidden')
     const readOnly = new EvmLedger({ rpc: dev.provider, registry: dev.registry })
-    await expectRejects(readOnly.submit([create]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \}.* to anchor operations$/)
-    await expectRejects(readOnly.addWriter(addr(generatePrivateKey())), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /^no writer account: pass \{ account \} to addWriter$/)
+    await expectRejects(
+      readOnly.submit([create]),
+      LedgerForbiddenError,
+      'ERR_GRID_LEDGER_FORBIDDEN',
+      /^no writer account: pass \{ account \}.* to anchor operations$/,
+    )
+    await expectRejects(
+      readOnly.addWriter(addr(generatePrivateKey())),
+      LedgerForbiddenError,
+      'ERR_GRID_LEDGER_FORBIDDEN',
+      /^no writer account: pass \{ account \} to addWriter$/,
+    )
     expect(readOnly.address).toBeUndefined()
 
     const outsider = generatePrivateKey()
@@ -172,11 +211,26 @@ describe('EvmLedger: who may write', () => {
     })
     expect((await admin.info()).writer).toEqual({ address: addr(dev.admin), allowed: false })
 
-    await expectRejects(writer.addWriter(addr(newKey)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', new RegExp(`^account ${addr(dev.writer)} is not the admin of registry ${dev.registry}$`))
-    await expectRejects(writer.removeWriter(addr(dev.writer)), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not the admin of registry 0x/)
+    await expectRejects(
+      writer.addWriter(addr(newKey)),
+      LedgerForbiddenError,
+      'ERR_GRID_LEDGER_FORBIDDEN',
+      new RegExp(`^account ${addr(dev.writer)} is not the admin of registry ${dev.registry}$`),
+    )
+    await expectRejects(
+      writer.removeWriter(addr(dev.writer)),
+      LedgerForbiddenError,
+      'ERR_GRID_LEDGER_FORBIDDEN',
+      /is not the admin of registry 0x/,
+    )
     expect(await writer.isWriter(addr(dev.writer))).toBe(true)
     expect(await writer.isWriter(addr(newKey))).toBe(false)
-    await expectRejects(newcomer.submit([a!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
+    await expectRejects(
+      newcomer.submit([a!]),
+      LedgerForbiddenError,
+      'ERR_GRID_LEDGER_FORBIDDEN',
+      /is not an allow-listed writer of registry 0x/,
+    )
 
     await admin.addWriter(addr(newKey).toLowerCase())
     expect(await writer.isWriter(addr(newKey))).toBe(true)
@@ -188,7 +242,12 @@ describe('EvmLedger: who may write', () => {
     await admin.removeWriter(addr(newKey))
     expect(await writer.isWriter(addr(newKey))).toBe(false)
     const before = sends(dev.calls).length
-    await expectRejects(newcomer.submit([b!]), LedgerForbiddenError, 'ERR_GRID_LEDGER_FORBIDDEN', /is not an allow-listed writer of registry 0x/)
+    await expectRejects(
+      newcomer.submit([b!]),
+      LedgerForbiddenError,
+      'ERR_GRID_LEDGER_FORBIDDEN',
+      /is not an allow-listed writer of registry 0x/,
+    )
     expect(sends(dev.calls).length).toBe(before)
     expect(await writer.read(b!.suffix)).toEqual([])
     // An anchored operation is still served to anyone: re-submitting needs no right to write.
@@ -265,14 +324,18 @@ describe('EvmLedger: transactions', () => {
   it('computes a gas limit that covers the batch without asking the node to estimate it', async () => {
     const dev = await fresh()
     const d = await newDid('gas')
-    const big = (id: string) => publishResource({ did: d.create.did, resourceId: id, resourceType: 'Doc', content: { pad: id.repeat(60_000) }, signer: d.update })
+    const big = (id: string) =>
+      publishResource({ did: d.create.did, resourceId: id, resourceType: 'Doc', content: { pad: id.repeat(60_000) }, signer: d.update })
     const batches = [[d.create], await creates('gas', 187), [await big('a')]]
     for (const batch of batches) {
       const before = dev.calls.length
       const [receipt] = await dev.ledger().submit(batch)
       const calls = dev.calls.slice(before)
       expect(calls.filter((c) => c.method === 'eth_estimateGas')).toEqual([])
-      const block = (await dev.chain.request({ method: 'eth_getBlockByNumber', params: [`0x${receipt!.height.toString(16)}`, true] })) as { gasUsed: Hex; transactions: { gas: Hex }[] }
+      const block = (await dev.chain.request({ method: 'eth_getBlockByNumber', params: [`0x${receipt!.height.toString(16)}`, true] })) as {
+        gasUsed: Hex
+        transactions: { gas: Hex }[]
+      }
       const [limit, used] = [Number(block.transactions[0]!.gas), Number(block.gasUsed)]
       expect(limit).toBeGreaterThan(used)
       expect(limit).toBeLessThan(2.5 * used)
@@ -418,7 +481,10 @@ describe('EvmLedger: a writer can censor, never forge', () => {
     expect(hexOps(await ledger.read(A.create.suffix))).toEqual(hexOps([A.create]))
     expect(hexOps(await ledger.read(B.create.suffix))).toEqual(hexOps([B.create]))
     // And the misfiled copy is what it was: one event under B's key that readers drop.
-    expect((await anchoredEvents(dev)).filter((e) => e.digest === bytesHex(A.create.digest)).map((e) => e.blockNumber)).toEqual([early, receipt!.height])
+    expect((await anchoredEvents(dev)).filter((e) => e.digest === bytesHex(A.create.digest)).map((e) => e.blockNumber)).toEqual([
+      early,
+      receipt!.height,
+    ])
   })
 
   it('still reads a DID whose newest change is junk the writer filed under its key', async () => {
@@ -462,7 +528,11 @@ describe('EvmLedger: reads', () => {
 
     dev.calls.length = 0
     const all = await ledger.read(A.create.suffix)
-    expect(all.map((r) => [r.height, r.position])).toEqual([[hc, 0], [h1, 1], [h2, 1]])
+    expect(all.map((r) => [r.height, r.position])).toEqual([
+      [hc, 0],
+      [h1, 1],
+      [h2, 1],
+    ])
     expect(hexOps(all)).toEqual(hexOps(A.ops))
     const windows = getLogs(dev.calls)
     expect(windows).toHaveLength(3)
@@ -477,7 +547,10 @@ describe('EvmLedger: reads', () => {
     // afterHeight ends the walk early; untilHeight filters.
     expect(await read({ afterHeight: h1 })).toEqual({ heights: [h2], windows: [{ from: h2 - 3, to: h2 }] })
     expect((await read({ afterHeight: hc })).heights).toEqual([h1, h2])
-    expect((await read({ afterHeight: h1 - 1 })).windows).toEqual([{ from: h2 - 3, to: h2 }, { from: h1, to: h1 }])
+    expect((await read({ afterHeight: h1 - 1 })).windows).toEqual([
+      { from: h2 - 3, to: h2 },
+      { from: h1, to: h1 },
+    ])
     expect((await read({ untilHeight: h1 })).heights).toEqual([hc, h1])
     expect((await read({ untilHeight: h1 - 1 })).heights).toEqual([hc])
     expect((await read({ afterHeight: hc, untilHeight: h2 - 1 })).heights).toEqual([h1])
@@ -546,15 +619,35 @@ describe('EvmLedger: outages are not "not found"', () => {
     const dev = await fresh()
     const empty = addr(generatePrivateKey())
     const nothing = new EvmLedger({ rpc: dev.provider, registry: empty })
-    await expectRejects(nothing.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', new RegExp(`^no contract at ${empty} on chain 1337$`))
-    await expectRejects(nothing.read((await newDid('nowhere')).create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no contract at 0x/)
+    await expectRejects(
+      nothing.info(),
+      LedgerUnavailableError,
+      'ERR_GRID_LEDGER_UNAVAILABLE',
+      new RegExp(`^no contract at ${empty} on chain 1337$`),
+    )
+    await expectRejects(
+      nothing.read((await newDid('nowhere')).create.suffix),
+      LedgerUnavailableError,
+      'ERR_GRID_LEDGER_UNAVAILABLE',
+      /^no contract at 0x/,
+    )
 
     // A contract that is not a registry (runtime code: STOP).
     const deployer = privateKeyToAccount(dev.admin)
     const nonce = Number(await dev.chain.request({ method: 'eth_getTransactionCount', params: [deployer.address, 'pending'] }))
-    const raw = await deployer.signTransaction({ type: 'legacy', chainId: 1337, nonce, gas: 100_000n, gasPrice: 0n, data: '0x6001600c60003960016000f300', value: 0n })
+    const raw = await deployer.signTransaction({
+      type: 'legacy',
+      chainId: 1337,
+      nonce,
+      gas: 100_000n,
+      gasPrice: 0n,
+      data: '0x6001600c60003960016000f300',
+      value: 0n,
+    })
     const hash = await dev.chain.request({ method: 'eth_sendRawTransaction', params: [raw] })
-    const { contractAddress } = (await dev.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as { contractAddress: Address }
+    const { contractAddress } = (await dev.chain.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
+      contractAddress: Address
+    }
     expect(await dev.chain.request({ method: 'eth_getCode', params: [contractAddress, 'latest'] })).toBe('0x00')
     const other = new EvmLedger({ rpc: dev.provider, registry: contractAddress })
     await expectRejects(other.info(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^no did:grid registry at 0x[0-9a-fA-F]{40}$/)
@@ -566,11 +659,21 @@ describe('EvmLedger: outages are not "not found"', () => {
     const { create } = await newDid('closed')
     await ledger.submit([create])
     await dev.close()
-    const err = await expectRejects(ledger.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /^eth_getBlockByNumber failed: The Provider is disconnected from all chains\.$/)
+    const err = await expectRejects(
+      ledger.head(),
+      LedgerUnavailableError,
+      'ERR_GRID_LEDGER_UNAVAILABLE',
+      /^eth_getBlockByNumber failed: The Provider is disconnected from all chains\.$/,
+    )
     // EIP-1193 code 4900 (disconnected), with the chain's own words kept in the cause.
     expect((err.cause as { code?: unknown }).code).toBe(4900)
     expect((err.cause as Error).message).toMatch(/the dev chain is closed/)
-    await expectRejects(ledger.read(create.suffix), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /failed: The Provider is disconnected from all chains\.$/)
+    await expectRejects(
+      ledger.read(create.suffix),
+      LedgerUnavailableError,
+      'ERR_GRID_LEDGER_UNAVAILABLE',
+      /failed: The Provider is disconnected from all chains\.$/,
+    )
     const result = await new GridResolver({ networks: { test: ledger } }).resolve(create.did)
     expect(result.didResolutionMetadata.error).toBe('internalError')
   })
@@ -586,9 +689,17 @@ describe('EvmLedger and deployRegistry: arguments', () => {
       [() => new EvmLedger({ rpc, registry: '0x12' }), TypeError, /^registry must be a 0x-prefixed 20-byte address$/],
       [() => new EvmLedger({ rpc, registry: 42 as never }), TypeError, /^registry must be/],
       [() => new EvmLedger({ rpc: 'ftp://x', registry }), TypeError, /^rpc must be an http\(s\) URL, got ftp:$/],
-      [() => new EvmLedger({ rpc: 'not a url', registry }), TypeError, /^rpc must be an http\(s\) URL or an EIP-1193 provider, got "not a url"$/],
+      [
+        () => new EvmLedger({ rpc: 'not a url', registry }),
+        TypeError,
+        /^rpc must be an http\(s\) URL or an EIP-1193 provider, got "not a url"$/,
+      ],
       [() => new EvmLedger({ rpc: {} as Eip1193Provider, registry }), TypeError, /^rpc must be an http\(s\) URL or an EIP-1193 provider$/],
-      [() => new EvmLedger({ rpc, registry, account: '0x12' }), TypeError, /^account must be a 0x-prefixed 32-byte private key or a viem local account$/],
+      [
+        () => new EvmLedger({ rpc, registry, account: '0x12' }),
+        TypeError,
+        /^account must be a 0x-prefixed 32-byte private key or a viem local account$/,
+      ],
       [() => new EvmLedger({ rpc, registry, account: {} as never }), TypeError, /^account must be/],
       [() => new EvmLedger({ rpc, registry, maxLogsRange: 0 }), RangeError, /^maxLogsRange must be an integer >= 1$/],
       [() => new EvmLedger({ rpc, registry, confirmations: -1 }), RangeError, /^confirmations must be an integer >= 0$/],
@@ -606,8 +717,16 @@ describe('EvmLedger and deployRegistry: arguments', () => {
 
     const deploys: [Promise<unknown>, ErrorConstructor, RegExp][] = [
       [deployRegistry({ rpc } as never), TypeError, /^account is required to deploy the registry$/],
-      [deployRegistry({ rpc, account: dev.admin, artifact: { abi: [], bytecode: '0x6' } }), TypeError, /^artifact must have an abi array and 0x-hex bytecode$/],
-      [deployRegistry({ rpc, account: dev.admin, artifact: { abi: {} as never, bytecode: '0x00' } }), TypeError, /^artifact must have an abi array/],
+      [
+        deployRegistry({ rpc, account: dev.admin, artifact: { abi: [], bytecode: '0x6' } }),
+        TypeError,
+        /^artifact must have an abi array and 0x-hex bytecode$/,
+      ],
+      [
+        deployRegistry({ rpc, account: dev.admin, artifact: { abi: {} as never, bytecode: '0x00' } }),
+        TypeError,
+        /^artifact must have an abi array/,
+      ],
       [deployRegistry({ rpc, account: dev.admin, writers: ['0x12'] }), TypeError, /^not an address: 0x12$/],
       [deployRegistry({ rpc: 'ftp://x', account: dev.admin }), TypeError, /^rpc must be an http\(s\) URL, got ftp:$/],
     ]
@@ -711,7 +830,8 @@ describe('ChainIndex', () => {
     let logCalls = 0
     const flaky: Eip1193Provider = {
       request(args) {
-        if (args.method === 'eth_getLogs' && ++logCalls === 3) return Promise.reject(Object.assign(new Error('upstream connect error'), { code: -32603 }))
+        if (args.method === 'eth_getLogs' && ++logCalls === 3)
+          return Promise.reject(Object.assign(new Error('upstream connect error'), { code: -32603 }))
         return dev.provider.request(args)
       },
     }
@@ -726,7 +846,10 @@ describe('ChainIndex', () => {
   it('follows the chain in the background and reports failures', async () => {
     const dev = await fresh()
     const errors: unknown[] = []
-    const index = new ChainIndex(indexFile(), new EvmLedger({ rpc: dev.provider, registry: dev.registry }), { create: true, onError: (err) => errors.push(err) })
+    const index = new ChainIndex(indexFile(), new EvmLedger({ rpc: dev.provider, registry: dev.registry }), {
+      create: true,
+      onError: (err) => errors.push(err),
+    })
     expect(() => index.start(0)).toThrow(RangeError)
     expect(() => index.start(0)).toThrow(/^intervalMs must be an integer >= 1$/)
     index.start(20)

@@ -5,15 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { base32 } from 'multiformats/bases/base32'
-import {
-  decodeErrorResult,
-  decodeEventLog,
-  decodeFunctionResult,
-  encodeFunctionData,
-  zeroAddress,
-  type Address,
-  type Hex,
-} from 'viem'
+import { decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeFunctionData, zeroAddress, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { compileRegistry } from '../../scripts/registry-build.js'
@@ -71,9 +63,22 @@ async function send(dev: DevRegistry, key: Hex, functionName: string, args: read
   const account = privateKeyToAccount(key)
   const data = encodeFunctionData({ abi: ABI, functionName, args } as never)
   const nonce = Number(await dev.provider.request({ method: 'eth_getTransactionCount', params: [account.address, 'pending'] }))
-  const raw = await account.signTransaction({ type: 'legacy', chainId: dev.chain.chainId, nonce, gas, gasPrice: 0n, to: dev.registry, data, value: 0n })
+  const raw = await account.signTransaction({
+    type: 'legacy',
+    chainId: dev.chain.chainId,
+    nonce,
+    gas,
+    gasPrice: 0n,
+    to: dev.registry,
+    data,
+    value: 0n,
+  })
   const hash = (await dev.provider.request({ method: 'eth_sendRawTransaction', params: [raw] })) as Hex
-  const receipt = (await dev.provider.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as { status: Hex; blockNumber: Hex; logs: RawLog[] }
+  const receipt = (await dev.provider.request({ method: 'eth_getTransactionReceipt', params: [hash] })) as {
+    status: Hex
+    blockNumber: Hex
+    logs: RawLog[]
+  }
   expect(receipt).not.toBeNull()
   return { status: receipt.status, blockNumber: Number(receipt.blockNumber), events: receipt.logs.map(decodeLog) }
 }
@@ -81,12 +86,20 @@ async function send(dev: DevRegistry, key: Hex, functionName: string, args: read
 /** `eth_call` as `from`, decoded with the function's outputs. */
 async function call(dev: DevRegistry, from: Address | undefined, functionName: string, args: readonly unknown[] = []): Promise<unknown> {
   const data = encodeFunctionData({ abi: ABI, functionName, args } as never)
-  const result = (await dev.provider.request({ method: 'eth_call', params: [{ ...(from ? { from } : {}), to: dev.registry, data }, 'latest'] })) as Hex
+  const result = (await dev.provider.request({
+    method: 'eth_call',
+    params: [{ ...(from ? { from } : {}), to: dev.registry, data }, 'latest'],
+  })) as Hex
   return decodeFunctionResult({ abi: ABI, functionName, data: result } as never)
 }
 
 /** `eth_call` as `from` that must revert (geth's shape: code 3, `execution reverted`); its custom error, decoded. */
-async function revert(dev: DevRegistry, from: Address, functionName: string, args: readonly unknown[] = []): Promise<{ errorName: string; args: readonly unknown[] }> {
+async function revert(
+  dev: DevRegistry,
+  from: Address,
+  functionName: string,
+  args: readonly unknown[] = [],
+): Promise<{ errorName: string; args: readonly unknown[] }> {
   let caught: unknown
   try {
     await call(dev, from, functionName, args)
@@ -143,7 +156,9 @@ describe('the committed artifact', () => {
       const { create } = await newDid(`fork-${i}`)
       const sent = await send(dev, dev.writer, 'anchor', anchorArgs([create]))
       expect(sent.status).toBe('0x1')
-      expect(sent.events.map((e) => [e.eventName, e.args.key, e.args.digest])).toEqual([['Anchored', keyOf(create.suffix), digestOf(create.bytes)]])
+      expect(sent.events.map((e) => [e.eventName, e.args.key, e.args.digest])).toEqual([
+        ['Anchored', keyOf(create.suffix), digestOf(create.bytes)],
+      ])
     }
     // A paris chain has no PUSH0 (EIP-3855): the shanghai build cannot even be deployed there.
     const paris = await fresh({ hardfork: 'paris' })
@@ -290,9 +305,22 @@ describe('input checks of anchor', () => {
     const writer = addr(dev.writer)
     const key = keyOf((await newDid('sizes')).create.suffix)
     const filled = (n: number, byte: number): Hex => `0x${Buffer.alloc(n, byte).toString('hex')}`
-    expect(await revert(dev, writer, 'anchor', [[key, key], [filled(1, 1), '0x']])).toEqual({ errorName: 'BadOperationSize', args: [1n, 0n] })
-    expect(await revert(dev, writer, 'anchor', [[key], [filled(65_537, 2)]])).toEqual({ errorName: 'BadOperationSize', args: [0n, 65_537n] })
-    expect(await revert(dev, writer, 'anchor', [[key, key, key], [filled(10, 3), filled(65_536, 3), filled(65_537, 3)]])).toEqual({
+    expect(
+      await revert(dev, writer, 'anchor', [
+        [key, key],
+        [filled(1, 1), '0x'],
+      ]),
+    ).toEqual({ errorName: 'BadOperationSize', args: [1n, 0n] })
+    expect(await revert(dev, writer, 'anchor', [[key], [filled(65_537, 2)]])).toEqual({
+      errorName: 'BadOperationSize',
+      args: [0n, 65_537n],
+    })
+    expect(
+      await revert(dev, writer, 'anchor', [
+        [key, key, key],
+        [filled(10, 3), filled(65_536, 3), filled(65_537, 3)],
+      ]),
+    ).toEqual({
       errorName: 'BadOperationSize',
       args: [2n, 65_537n],
     })
@@ -319,7 +347,9 @@ describe('anchoring', () => {
     const sent = await send(dev, dev.writer, 'anchor', args)
     expect(sent.status).toBe('0x1')
     expect(sent.events).toHaveLength(250)
-    const block = (await dev.provider.request({ method: 'eth_getBlockByNumber', params: [hex(sent.blockNumber), false] })) as { timestamp: Hex }
+    const block = (await dev.provider.request({ method: 'eth_getBlockByNumber', params: [hex(sent.blockNumber), false] })) as {
+      timestamp: Hex
+    }
     sent.events.forEach((e, i) => {
       expect(e.eventName).toBe('Anchored')
       expect(e.blockNumber).toBe(sent.blockNumber)
@@ -336,7 +366,10 @@ describe('anchoring', () => {
     const [one] = await logsOf(dev, sent.blockNumber, sent.blockNumber, [null, keyOf(ops[137]!.suffix)])
     expect(one!.args.position).toBe(137)
     expect(await logsOf(dev, sent.blockNumber, sent.blockNumber, [null, null, digestOf(ops[42]!.bytes)])).toHaveLength(1)
-    const [blocks, positions] = (await call(dev, undefined, 'anchoredAt', [ops.map((op) => keyOf(op.suffix)), ops.map((op) => digestOf(op.bytes))])) as [bigint[], number[]]
+    const [blocks, positions] = (await call(dev, undefined, 'anchoredAt', [
+      ops.map((op) => keyOf(op.suffix)),
+      ops.map((op) => digestOf(op.bytes)),
+    ])) as [bigint[], number[]]
     expect(blocks).toEqual(ops.map(() => BigInt(sent.blockNumber)))
     expect(positions).toEqual(ops.map((_, i) => i))
 
@@ -356,7 +389,10 @@ describe('anchoring', () => {
     for (let i = 0; i < 3; i++) {
       const up = await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://v${i}.example`] }] })
       ops.push(up)
-      state = foldOperations(d.create.did, ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 }))).state!
+      state = foldOperations(
+        d.create.did,
+        ops.map((o, h) => ({ bytes: o.bytes, height: h + 1, position: 0, time: 0 })),
+      ).state!
     }
     const key = keyOf(d.create.suffix)
     expect(await call(dev, undefined, 'changes', [key])).toEqual([0n, 0n, 0n])

@@ -247,7 +247,9 @@ describe('checkpoints', () => {
     void new SqliteLedger(path, { create: true }).close()
     const db = new Database(path, { readonly: true })
     const plan = db
-      .prepare('EXPLAIN QUERY PLAN SELECT height, operations, state FROM checkpoints WHERE suffix = ? AND height <= ? ORDER BY height DESC LIMIT 1')
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT height, operations, state FROM checkpoints WHERE suffix = ? AND height <= ? ORDER BY height DESC LIMIT 1',
+      )
       .all(Buffer.alloc(32), 10) as { detail: string }[]
     db.close()
     const details = plan.map((p) => p.detail).join(' | ')
@@ -288,7 +290,9 @@ describe('checkpoints', () => {
     old.prepare("INSERT INTO meta (key, value) VALUES ('schema', '1')").run()
     old.prepare('INSERT INTO batches (height, time, root) VALUES (1, ?, ?)').run(1_767_225_600, merkleRoot(ops.map((op) => op.digest)))
     ops.forEach((op, position) =>
-      old.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (1, ?, ?, ?, ?)').run(position, base32.baseDecode(op.suffix), op.digest, op.bytes),
+      old
+        .prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (1, ?, ?, ?, ?)')
+        .run(position, base32.baseDecode(op.suffix), op.digest, op.bytes),
     )
     old.close()
     const resolve = async (ledger: SqliteLedger) =>

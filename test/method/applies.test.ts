@@ -31,7 +31,11 @@ describe('assertApplies', () => {
     const up = await updateDid(s1, d.update, aka(1))
     assertApplies(s1, up)
     expect(faultOnState(s1, up)).toBeUndefined()
-    expectFault(() => assertApplies(undefined, up), 'no-create', /^the update of did:grid:test:\S+ would not apply, so it was not anchored: update before a valid create$/)
+    expectFault(
+      () => assertApplies(undefined, up),
+      'no-create',
+      /^the update of did:grid:test:\S+ would not apply, so it was not anchored: update before a valid create$/,
+    )
     const s2 = stateOf(did, [d.create, up])
     // Built on a state that is no longer the latest: a stale prev.
     const stale = await updateDid(s1, d.update, aka(2))
@@ -41,10 +45,18 @@ describe('assertApplies', () => {
     const byRecovery = await updateDid(s2, d.recovery, aka(3))
     expectFault(() => assertApplies(s2, byRecovery), 'unauthorized', /not anchored: not signed by the current update key$/)
     const fresh = key('applies-fresh')
-    const recoverByUpdate = await recoverDid(s2, d.update, { newUpdateKey: fresh, newRecoveryKey: fresh, document: { verificationMethods: [vm('key-1', fresh)] } })
+    const recoverByUpdate = await recoverDid(s2, d.update, {
+      newUpdateKey: fresh,
+      newRecoveryKey: fresh,
+      document: { verificationMethods: [vm('key-1', fresh)] },
+    })
     expectFault(() => assertApplies(s2, recoverByUpdate), 'unauthorized', /^the recover of .* not signed by the current recovery key$/)
     const deactivateByUpdate = await deactivateDid(s2, d.update)
-    expectFault(() => assertApplies(s2, deactivateByUpdate), 'unauthorized', /^the deactivate of .* not signed by the current recovery key$/)
+    expectFault(
+      () => assertApplies(s2, deactivateByUpdate),
+      'unauthorized',
+      /^the deactivate of .* not signed by the current recovery key$/,
+    )
     const rotate = await rotateUpdateKey(s2, d.update, fresh)
     const s3 = stateOf(did, [d.create, up, rotate])
     const oldKey = await updateDid(s3, d.update, aka(4))
@@ -73,14 +85,44 @@ describe('assertResourceApplies', () => {
     const latest = { cid: v1.cid, resourceType: 'Config' }
     const v2 = await publishResource({ did, resourceId: 'cfg', resourceType: 'Config', content: { a: 2 }, prev: v1.cid, signer: d.update })
     assertResourceApplies(owner, latest, v2)
-    expectFault(() => assertResourceApplies(owner, undefined, v2), 'wrong-predecessor', /^the resource of did:grid:test:\S+ would not apply, so it was not anchored: the first version must not have prev$/)
+    expectFault(
+      () => assertResourceApplies(owner, undefined, v2),
+      'wrong-predecessor',
+      /^the resource of did:grid:test:\S+ would not apply, so it was not anchored: the first version must not have prev$/,
+    )
     const noPrev = await publishResource({ did, resourceId: 'cfg', resourceType: 'Config', content: { a: 2 }, signer: d.signing })
-    expectFault(() => assertResourceApplies(owner, latest, noPrev), 'wrong-predecessor', /not anchored: prev is not the last applied version$/)
-    const retyped = await publishResource({ did, resourceId: 'cfg', resourceType: 'Other', content: { a: 2 }, prev: v1.cid, signer: d.signing })
+    expectFault(
+      () => assertResourceApplies(owner, latest, noPrev),
+      'wrong-predecessor',
+      /not anchored: prev is not the last applied version$/,
+    )
+    const retyped = await publishResource({
+      did,
+      resourceId: 'cfg',
+      resourceType: 'Other',
+      content: { a: 2 },
+      prev: v1.cid,
+      signer: d.signing,
+    })
     expectFault(() => assertResourceApplies(owner, latest, retyped), 'type-changed', /not anchored: resourceType must stay "Config"$/)
-    const stranger = await publishResource({ did, resourceId: 'cfg', resourceType: 'Config', content: { a: 2 }, prev: v1.cid, signer: key('applies-stranger') })
-    expectFault(() => assertResourceApplies(owner, latest, stranger), 'unauthorized', /not anchored: not signed by the owner's update key or an assertionMethod key$/)
-    expectFault(() => assertResourceApplies(undefined, undefined, v1), 'no-create', /not anchored: the owner DID does not exist at this ledger position$/)
+    const stranger = await publishResource({
+      did,
+      resourceId: 'cfg',
+      resourceType: 'Config',
+      content: { a: 2 },
+      prev: v1.cid,
+      signer: key('applies-stranger'),
+    })
+    expectFault(
+      () => assertResourceApplies(owner, latest, stranger),
+      'unauthorized',
+      /not anchored: not signed by the owner's update key or an assertionMethod key$/,
+    )
+    expectFault(
+      () => assertResourceApplies(undefined, undefined, v1),
+      'no-create',
+      /not anchored: the owner DID does not exist at this ledger position$/,
+    )
     const gone = stateOf(did, [d.create, await deactivateDid(owner, d.recovery)])
     expectFault(() => assertResourceApplies(gone, latest, v2), 'after-deactivation', /not anchored: the owner DID is deactivated$/)
     expectFault(() => assertResourceApplies(owner, latest, d.create), 'wrong-did', /is not a version of/)

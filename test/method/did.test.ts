@@ -19,9 +19,7 @@ interface SyntaxVectors {
   valid: string[]
   invalid: { did: string; why: string }[]
 }
-const vectors = JSON.parse(
-  readFileSync(new URL('../vectors/did-syntax.json', import.meta.url), 'utf8'),
-) as SyntaxVectors
+const vectors = JSON.parse(readFileSync(new URL('../vectors/did-syntax.json', import.meta.url), 'utf8')) as SyntaxVectors
 
 const SUFFIX = 'ixtimmlfokgk7m45vxduwxdbzfawphbscvza277bejhzmdstwfhq'
 const DID = `did:grid:sgcc:${SUFFIX}`
@@ -47,8 +45,7 @@ function expectThrows(fn: () => unknown, cls: ErrorClass, code: string | undefin
   return caught as Error
 }
 
-const expectInvalidDid = (fn: () => unknown, message: string | RegExp): Error =>
-  expectThrows(fn, InvalidDidError, INVALID_DID, message)
+const expectInvalidDid = (fn: () => unknown, message: string | RegExp): Error => expectThrows(fn, InvalidDidError, INVALID_DID, message)
 const expectInvalidDidUrl = (fn: () => unknown, message: string | RegExp): Error =>
   expectThrows(fn, InvalidDidUrlError, INVALID_DID_URL, message)
 
@@ -138,7 +135,19 @@ const forbiddenCharArb = fc.oneof(
   fc.constantFrom('а', 'е', 'о', 'ｄ', 'ｇ', '\u200b', '\u2028', '\ufeff', 'ɡ'),
 )
 
-const homoglyphs = ['а' /* U+0430 */, 'е' /* U+0435 */, 'о' /* U+043E */, 'і' /* U+0456 */, 'ɡ' /* U+0261 */, 'ｄ', 'ｉ', 'ｇ', 'ｒ', '０', '２']
+const homoglyphs = [
+  'а' /* U+0430 */,
+  'е' /* U+0435 */,
+  'о' /* U+043E */,
+  'і' /* U+0456 */,
+  'ɡ' /* U+0261 */,
+  'ｄ',
+  'ｉ',
+  'ｇ',
+  'ｒ',
+  '０',
+  '２',
+]
 const whitespaceOrNul = [' ', '\t', '\n', '\r', '\v', '\f', '\0', '\u00a0', '\u2028', '\u2029', '\u200b', '\ufeff', '\u3000']
 
 /** Rebuilds a DID URL from the parts parseDidUrl returned. */
@@ -254,7 +263,19 @@ describe('parseDid', () => {
 
   it('rejects a bad network, quoting it', () => {
     const msg = 'the network must be 1-16 characters a-z0-9 starting with a letter'
-    for (const network of ['', 'SGCC', 'Sgcc', '9net', '0', 'a234567890123456x', 'sg-cc', 'sg_cc', 'sg.cc', 'sg cc', 'sgcс' /* Cyrillic с */]) {
+    for (const network of [
+      '',
+      'SGCC',
+      'Sgcc',
+      '9net',
+      '0',
+      'a234567890123456x',
+      'sg-cc',
+      'sg_cc',
+      'sg.cc',
+      'sg cc',
+      'sgcс' /* Cyrillic с */,
+    ]) {
       expectInvalidDid(() => parseDid(`did:grid:${network}:${SUFFIX}`), `${msg}, got "${network}"`)
     }
   })
@@ -461,9 +482,19 @@ describe('parseDidUrl', () => {
   })
 
   it('rejects a versionTime that is not a whole-second UTC timestamp or not a real date', () => {
-    expectInvalidDidUrl(() => parseDidUrl(`${DID}?versionTime=2026-02-30T00:00:00Z`), 'versionTime 2026-02-30T00:00:00Z is not a valid date and time')
+    expectInvalidDidUrl(
+      () => parseDidUrl(`${DID}?versionTime=2026-02-30T00:00:00Z`),
+      'versionTime 2026-02-30T00:00:00Z is not a valid date and time',
+    )
     const shape = 'versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'
-    for (const t of ['2026-01-01T00:00:00.5Z', '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00%2B08:00', '2026-01-01', '2026-01-01T00:00:00', '']) {
+    for (const t of [
+      '2026-01-01T00:00:00.5Z',
+      '2026-01-01T00:00:00+08:00',
+      '2026-01-01T00:00:00%2B08:00',
+      '2026-01-01',
+      '2026-01-01T00:00:00',
+      '',
+    ]) {
       expectInvalidDidUrl(() => parseDidUrl(`${DID}?versionTime=${t}`), shape)
     }
   })
@@ -564,13 +595,10 @@ describe('parseVersionTime', () => {
 
   it('agrees with Date for every whole-second instant in years 0100-9999', () => {
     fc.assert(
-      fc.property(
-        fc.date({ min: new Date('0100-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
-        (d) => {
-          const text = d.toISOString().replace(/\.\d{3}Z$/, 'Z')
-          expect(parseVersionTime(text)).toBe(Math.floor(d.getTime() / 1000))
-        },
-      ),
+      fc.property(fc.date({ min: new Date('0100-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), (d) => {
+        const text = d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+        expect(parseVersionTime(text)).toBe(Math.floor(d.getTime() / 1000))
+      }),
       { numRuns: 1000 },
     )
   })
@@ -628,7 +656,14 @@ describe('isFragmentId', () => {
         try {
           parseDidUrl(`${DID}?service=${id}`)
         } catch (err) {
-          expectThrows(() => { throw err }, InvalidDidUrlError, INVALID_DID_URL, 'service must be a service id')
+          expectThrows(
+            () => {
+              throw err
+            },
+            InvalidDidUrlError,
+            INVALID_DID_URL,
+            'service must be a service id',
+          )
           ok = false
         }
         expect(isFragmentId(id)).toBe(ok)
@@ -650,8 +685,15 @@ describe('property: arbitrary input never escapes the error contract', () => {
     fc.string({ unit: 'binary', maxLength: 80 }),
     fc.string({ unit: 'binary-ascii', maxLength: 80 }),
     fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((n) => String.fromCharCode(n)), maxLength: 4 }),
-    fc.tuple(fc.constantFrom('did:', 'did:grid:', 'did:grid:sgcc:', `${DID}`, `${DID}/`, `${DID}?`, `${DID}#`), fc.string({ unit: 'binary-ascii', maxLength: 60 })).map(([a, b]) => a + b),
-    fc.tuple(validDidArb, fc.string({ unit: fc.constantFrom(...PCHAR, '/', '?', '#', '%', '&', '=', ' ', 'é'), maxLength: 40 })).map(([d, tail]) => d.did + tail),
+    fc
+      .tuple(
+        fc.constantFrom('did:', 'did:grid:', 'did:grid:sgcc:', `${DID}`, `${DID}/`, `${DID}?`, `${DID}#`),
+        fc.string({ unit: 'binary-ascii', maxLength: 60 }),
+      )
+      .map(([a, b]) => a + b),
+    fc
+      .tuple(validDidArb, fc.string({ unit: fc.constantFrom(...PCHAR, '/', '?', '#', '%', '&', '=', ' ', 'é'), maxLength: 40 }))
+      .map(([d, tail]) => d.did + tail),
   )
 
   it('parseDid returns a consistent value or throws InvalidDidError', () => {
@@ -770,11 +812,13 @@ describe('property: adversarial mutations of a valid DID are rejected by parseDi
     // ':' adds a fifth part; any other non-[a-z0-9] character breaks "did"/"grid", is outside the
     // network alphabet, or makes the suffix 53 characters (and non-base32). Characters in [a-z0-9]
     // are excluded because inserting one into a short network can give another valid DID.
-    const charArb = fc.oneof(
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
-      fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }),
-      fc.constantFrom(':', ...homoglyphs, ...whitespaceOrNul),
-    ).filter((c) => !/^[a-z0-9]$/.test(c))
+    const charArb = fc
+      .oneof(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+        fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }),
+        fc.constantFrom(':', ...homoglyphs, ...whitespaceOrNul),
+      )
+      .filter((c) => !/^[a-z0-9]$/.test(c))
     fc.assert(
       fc.property(validDidArb, fc.nat(), charArb, ({ did }, n, c) => {
         const i = n % (did.length + 1)
@@ -924,7 +968,17 @@ describe('regressions', () => {
 
   it('refuses a relativeRef with a scheme or an authority', () => {
     // Includes forms a WHATWG URL parser would rewrite into an authority or a scheme.
-    for (const ref of ['https%3A%2F%2Fevil.example', '%2F%2Fevil.example%2Fx', 'javascript%3Aalert(1)', '%5C%5Cevil.example%2Fx', '%2F%5Cevil.example', '%2F%09%2Fevil.example', '%09https%3A%2F%2Fevil.example%2F', '%0Ajavascript%3Aalert(1)', 'a%20b']) {
+    for (const ref of [
+      'https%3A%2F%2Fevil.example',
+      '%2F%2Fevil.example%2Fx',
+      'javascript%3Aalert(1)',
+      '%5C%5Cevil.example%2Fx',
+      '%2F%5Cevil.example',
+      '%2F%09%2Fevil.example',
+      '%09https%3A%2F%2Fevil.example%2F',
+      '%0Ajavascript%3Aalert(1)',
+      'a%20b',
+    ]) {
       expectInvalidDidUrl(() => parseDidUrl(`${DID}?service=files&relativeRef=${ref}`), 'relativeRef must be a relative reference')
     }
     expect(parseDidUrl(`${DID}?service=files&relativeRef=docs%2Fa%3Ab`).params?.relativeRef).toBe('docs/a:b')

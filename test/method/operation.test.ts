@@ -22,7 +22,6 @@ import { utf8Decode, utf8Encode } from '../../src/lib/bytes.js'
 import { canonicalize } from '../../src/lib/jcs.js'
 import { expectFault, forge, key, newDid, vm } from '../helpers.js'
 
-
 describe('create', () => {
   it('derives a self-certifying DID from the hash of the signed genesis bytes', async () => {
     const { create } = await newDid()
@@ -71,11 +70,17 @@ describe('decodeOperation: stand-alone checks', () => {
   it('limits DID operations to 16 KiB and resource operations to 64 KiB', async () => {
     const c = await newDid()
     const big = 'x'.repeat(20_000)
-    const services = Array.from({ length: 10 }, (_, i) => ({ action: 'add-service', service: { id: `s${i}`, type: 'T', serviceEndpoint: `https://e.example/${'p'.repeat(2000)}` } }))
+    const services = Array.from({ length: 10 }, (_, i) => ({
+      action: 'add-service',
+      service: { id: `s${i}`, type: 'T', serviceEndpoint: `https://e.example/${'p'.repeat(2000)}` },
+    }))
     const wide = forge({ type: 'update', did: c.create.did, prev: c.create.cid, patches: services }, c.update)
     expect(wide.length).toBeGreaterThan(LIMITS.operationBytes)
     expectFault(() => decodeOperation(wide), 'oversized', /update operations may be at most 16384 bytes, got \d+/)
-    const resource = forge({ type: 'resource', did: c.create.did, resourceId: 'r', resourceType: 'Blob', content: { data: big } }, c.signing)
+    const resource = forge(
+      { type: 'resource', did: c.create.did, resourceId: 'r', resourceType: 'Blob', content: { data: big } },
+      c.signing,
+    )
     expect(decodeOperation(resource).operation.type).toBe('resource')
   })
 
@@ -109,7 +114,11 @@ describe('decodeOperation: stand-alone checks', () => {
     const { create } = await newDid()
     const op = JSON.parse(utf8Decode(create.bytes))
     for (const sig of ['A', `${'A'.repeat(85)}R`]) {
-      expectFault(() => decodeOperation(utf8Encode(canonicalize({ ...op, sig }))), 'malformed', /sig (is not valid base64url|must encode exactly 64 bytes)/)
+      expectFault(
+        () => decodeOperation(utf8Encode(canonicalize({ ...op, sig }))),
+        'malformed',
+        /sig (is not valid base64url|must encode exactly 64 bytes)/,
+      )
     }
   })
 
@@ -132,7 +141,14 @@ describe('decodeOperation: stand-alone checks', () => {
   it('refuses a create not signed by its own update key', async () => {
     const u = key('u')
     const bytes = forge(
-      { type: 'create', network: 'test', updateKey: u.publicKeyMultibase, recoveryKey: key('r').publicKeyMultibase, document: {}, nonce: 'n'.repeat(16) },
+      {
+        type: 'create',
+        network: 'test',
+        updateKey: u.publicKeyMultibase,
+        recoveryKey: key('r').publicKeyMultibase,
+        document: {},
+        nonce: 'n'.repeat(16),
+      },
       key('someone-else'),
     )
     expectFault(() => decodeOperation(bytes), 'unauthorized', /signed by its update key/)
@@ -156,17 +172,68 @@ describe('decodeOperation: stand-alone checks', () => {
     ['X25519 update key', { ...base(), recoveryKey: 'z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc' }, /expected an Ed25519 key/],
     ['unknown document field', { ...base(), document: { keys: [] } }, /unknown field "keys"/],
     ['bad vm id', { ...base(), document: { verificationMethods: [{ ...vm('has space', key('s')) }] } }, /id must be 1-64/],
-    ['bad vm type', { ...base(), document: { verificationMethods: [{ ...vm('k', key('s')), type: 'Ed25519VerificationKey2020' }] } }, /type must be "Multikey"/],
+    [
+      'bad vm type',
+      { ...base(), document: { verificationMethods: [{ ...vm('k', key('s')), type: 'Ed25519VerificationKey2020' }] } },
+      /type must be "Multikey"/,
+    ],
     ['unknown purpose', { ...base(), document: { verificationMethods: [vm('k', key('s'), ['signing'])] } }, /unknown relationship/],
-    ['repeated purpose', { ...base(), document: { verificationMethods: [vm('k', key('s'), ['authentication', 'authentication'])] } }, /twice/],
-    ['X25519 key for signing', { ...base(), document: { verificationMethods: [{ id: 'x', type: 'Multikey', publicKeyMultibase: encodeMultikey(new Uint8Array(32).fill(9), 'X25519'), purposes: ['authentication'] }] } }, /X25519 keys cannot be used for authentication/],
-    ['duplicate ids across vm and service', { ...base(), document: { verificationMethods: [vm('k', key('s'))], services: [{ id: 'k', type: 'X', serviceEndpoint: 'https://a.example' }] } }, /used twice/],
-    ['service endpoint not a URI', { ...base(), document: { services: [{ id: 's', type: 'X', serviceEndpoint: 'not a uri' }] } }, /absolute URI/],
-    ['empty service type list', { ...base(), document: { services: [{ id: 's', type: [], serviceEndpoint: 'https://a.example' }] } }, /type must not be empty/],
-    ['service type with spaces', { ...base(), document: { services: [{ id: 's', type: 'A B', serviceEndpoint: 'https://a.example' }] } }, /printable ASCII/],
-    ['controller not a did:grid DID', { ...base(), document: { controller: ['did:web:example.com'] } }, /controller\[0\] must be a did:grid DID/],
+    [
+      'repeated purpose',
+      { ...base(), document: { verificationMethods: [vm('k', key('s'), ['authentication', 'authentication'])] } },
+      /twice/,
+    ],
+    [
+      'X25519 key for signing',
+      {
+        ...base(),
+        document: {
+          verificationMethods: [
+            {
+              id: 'x',
+              type: 'Multikey',
+              publicKeyMultibase: encodeMultikey(new Uint8Array(32).fill(9), 'X25519'),
+              purposes: ['authentication'],
+            },
+          ],
+        },
+      },
+      /X25519 keys cannot be used for authentication/,
+    ],
+    [
+      'duplicate ids across vm and service',
+      {
+        ...base(),
+        document: { verificationMethods: [vm('k', key('s'))], services: [{ id: 'k', type: 'X', serviceEndpoint: 'https://a.example' }] },
+      },
+      /used twice/,
+    ],
+    [
+      'service endpoint not a URI',
+      { ...base(), document: { services: [{ id: 's', type: 'X', serviceEndpoint: 'not a uri' }] } },
+      /absolute URI/,
+    ],
+    [
+      'empty service type list',
+      { ...base(), document: { services: [{ id: 's', type: [], serviceEndpoint: 'https://a.example' }] } },
+      /type must not be empty/,
+    ],
+    [
+      'service type with spaces',
+      { ...base(), document: { services: [{ id: 's', type: 'A B', serviceEndpoint: 'https://a.example' }] } },
+      /printable ASCII/,
+    ],
+    [
+      'controller not a did:grid DID',
+      { ...base(), document: { controller: ['did:web:example.com'] } },
+      /controller\[0\] must be a did:grid DID/,
+    ],
     ['alsoKnownAs repeated', { ...base(), document: { alsoKnownAs: ['https://a.example', 'https://a.example'] } }, /twice/],
-    ['too many verification methods', { ...base(), document: { verificationMethods: Array.from({ length: 33 }, (_, i) => vm(`k${i}`, key('s'))) } }, /at most 32 entries/],
+    [
+      'too many verification methods',
+      { ...base(), document: { verificationMethods: Array.from({ length: 33 }, (_, i) => vm(`k${i}`, key('s'))) } },
+      /at most 32 entries/,
+    ],
   ]
   it.each(cases)('refuses a malformed create: %s', (_name, op, message) => {
     expectFault(() => decodeOperation(forge(op, key('u'))), 'malformed', message)
@@ -177,30 +244,64 @@ describe('decodeOperation: stand-alone checks', () => {
     const u = key('a-update')
     const common = { did: create.did, prev: create.cid }
     expectFault(() => decodeOperation(forge({ type: 'update', ...common, patches: [] }, u)), 'malformed', /must change something/)
-    expectFault(() => decodeOperation(forge({ type: 'update', ...common, prev: 'bafyfoo', patches: [] }, u)), 'malformed', /update.prev must be a CID/)
     expectFault(
-      () => decodeOperation(forge({ type: 'update', ...common, prev: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', patches: [] }, u)),
+      () => decodeOperation(forge({ type: 'update', ...common, prev: 'bafyfoo', patches: [] }, u)),
+      'malformed',
+      /update.prev must be a CID/,
+    )
+    expectFault(
+      () =>
+        decodeOperation(
+          forge({ type: 'update', ...common, prev: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', patches: [] }, u),
+        ),
       'malformed',
       /json codec and sha2-256/,
     )
-    expectFault(() => decodeOperation(forge({ type: 'update', ...common, did: 'did:grid:test:x', patches: [] }, u)), 'malformed', /update.did must be a did:grid DID/)
-    expectFault(() => decodeOperation(forge({ type: 'update', ...common, patches: [{ action: 'explode' }] }, u)), 'malformed', /not a known patch action/)
-    expectFault(() => decodeOperation(forge({ type: 'update', ...common, patches: [{ action: 'remove-service' }] }, u)), 'malformed', /id is missing/)
+    expectFault(
+      () => decodeOperation(forge({ type: 'update', ...common, did: 'did:grid:test:x', patches: [] }, u)),
+      'malformed',
+      /update.did must be a did:grid DID/,
+    )
+    expectFault(
+      () => decodeOperation(forge({ type: 'update', ...common, patches: [{ action: 'explode' }] }, u)),
+      'malformed',
+      /not a known patch action/,
+    )
+    expectFault(
+      () => decodeOperation(forge({ type: 'update', ...common, patches: [{ action: 'remove-service' }] }, u)),
+      'malformed',
+      /id is missing/,
+    )
     expectFault(
       () => decodeOperation(forge({ type: 'update', ...common, patches: [{ action: 'set-relationships', id: 'k', purposes: ['x'] }] }, u)),
       'malformed',
       /distinct verification relationships/,
     )
     expectFault(
-      () => decodeOperation(forge({ type: 'update', ...common, patches: Array.from({ length: 33 }, () => ({ action: 'remove-service', id: 's' })) }, u)),
+      () =>
+        decodeOperation(
+          forge({ type: 'update', ...common, patches: Array.from({ length: 33 }, () => ({ action: 'remove-service', id: 's' })) }, u),
+        ),
       'malformed',
       /at most 32 entries/,
     )
-    expectFault(() => decodeOperation(forge({ type: 'recover', ...common, updateKey: u.publicKeyMultibase, document: {} }, u)), 'malformed', /recoveryKey is missing/)
+    expectFault(
+      () => decodeOperation(forge({ type: 'recover', ...common, updateKey: u.publicKeyMultibase, document: {} }, u)),
+      'malformed',
+      /recoveryKey is missing/,
+    )
     expectFault(() => decodeOperation(forge({ type: 'deactivate', ...common, patches: [] }, u)), 'malformed', /unknown field "patches"/)
     const deactivate = JSON.parse(utf8Decode(forge({ type: 'deactivate', ...common }, u)))
-    expectFault(() => decodeOperation(utf8Encode(canonicalize({ ...deactivate, sig: 'AAAA' }))), 'malformed', /sig must encode exactly 64 bytes/)
-    expectFault(() => decodeOperation(utf8Encode(canonicalize({ ...deactivate, sig: 'AA==' }))), 'malformed', /sig must be unpadded base64url/)
+    expectFault(
+      () => decodeOperation(utf8Encode(canonicalize({ ...deactivate, sig: 'AAAA' }))),
+      'malformed',
+      /sig must encode exactly 64 bytes/,
+    )
+    expectFault(
+      () => decodeOperation(utf8Encode(canonicalize({ ...deactivate, sig: 'AA==' }))),
+      'malformed',
+      /sig must be unpadded base64url/,
+    )
   })
 
   it('refuses wrong argument types', () => {
@@ -234,10 +335,20 @@ describe('Multikey', () => {
     ['not base58btc', 'uAAAA', /must be base58btc/],
     ['bad base58', `z${'0'.repeat(47)}`, /not valid base58btc/],
     ['unknown multicodec', base58btc.encode(Uint8Array.from([0xe7, 0x01, ...new Uint8Array(32).fill(200)])), /unsupported multicodec/],
-    ['wrong length', base58btc.encode(Uint8Array.from([0xed, 0x01, ...new Uint8Array(31).fill(1)])), /Multikey is 48 characters, got 4[0-7]/],
+    [
+      'wrong length',
+      base58btc.encode(Uint8Array.from([0xed, 0x01, ...new Uint8Array(31).fill(1)])),
+      /Multikey is 48 characters, got 4[0-7]/,
+    ],
     ['a huge string (rejected before the quadratic base58 decoding)', `z${'2'.repeat(200_000)}`, /Multikey is 48 characters, got 200001/],
     ['small-order key', base58btc.encode(Uint8Array.from([0xed, 0x01, 1, ...new Uint8Array(31)])), /small order/],
-    ['non-canonical y', base58btc.encode(Uint8Array.from([0xed, 0x01, ...Buffer.from('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex')])), /not a valid Ed25519/],
+    [
+      'non-canonical y',
+      base58btc.encode(
+        Uint8Array.from([0xed, 0x01, ...Buffer.from('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex')]),
+      ),
+      /not a valid Ed25519/,
+    ],
   ]
   it.each(bad)('rejects %s with InvalidKeyError', (_name, text, message) => {
     let caught: unknown

@@ -40,7 +40,6 @@ const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z'
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-
 /** A ledger around a real MemoryLedger whose reads can be made to fail, or carry extra records (fault injection). */
 class FaultyLedger implements Ledger {
   failReads = false
@@ -142,12 +141,23 @@ const baseOp = (did: string, extra: Record<string, unknown> = {}) => ({
 describe('resource operations: decoding', () => {
   it('decodes a well-formed resource operation to its owner DID and its own index key', async () => {
     const d = await newDid('dec')
-    const op = await publishResource({ did: d.create.did, resourceId: 'schema-1', resourceType: 'JsonSchema', content: { title: 'x' }, signer: d.signing })
+    const op = await publishResource({
+      did: d.create.did,
+      resourceId: 'schema-1',
+      resourceType: 'JsonSchema',
+      content: { title: 'x' },
+      signer: d.signing,
+    })
     const decoded = decodeOperation(op.bytes)
     expect(decoded.did).toBe(d.create.did)
     expect(decoded.suffix).toBe(resourceSuffix(d.create.did, 'schema-1'))
     expect(decoded.cid).toBe(op.cid)
-    expect(decoded.operation).toMatchObject({ type: 'resource', resourceId: 'schema-1', resourceType: 'JsonSchema', content: { title: 'x' } })
+    expect(decoded.operation).toMatchObject({
+      type: 'resource',
+      resourceId: 'schema-1',
+      resourceType: 'JsonSchema',
+      content: { title: 'x' },
+    })
     expect(decoded.operation).not.toHaveProperty('prev')
     expect(Object.isFrozen((decoded.operation as ResourceOperation).content)).toBe(true)
   })
@@ -158,10 +168,26 @@ describe('resource operations: decoding', () => {
     expectFault(() => decodeOperation(forge(baseOp(did, { extra: 1 }), d.signing)), 'malformed', /resource has an unknown field "extra"/)
     const { resourceType: _t, ...noType } = baseOp(did)
     expectFault(() => decodeOperation(forge(noType, d.signing)), 'malformed', /resource\.resourceType is missing/)
-    expectFault(() => decodeOperation(forge(baseOp(did, { type: 'resources' }), d.signing)), 'malformed', /operation\.type must be .*resource/)
-    expectFault(() => decodeOperation(forge(baseOp(did, { did: 'did:grid:test:nope' }), d.signing)), 'malformed', /resource\.did must be a did:grid DID/)
-    expectFault(() => decodeOperation(forge(baseOp(did, { resourceType: 'has space' }), d.signing)), 'malformed', /resource\.resourceType must be 1-128 printable ASCII/)
-    expectFault(() => decodeOperation(forge(baseOp(did, { resourceType: 'x'.repeat(129) }), d.signing)), 'malformed', /resourceType must be 1-128/)
+    expectFault(
+      () => decodeOperation(forge(baseOp(did, { type: 'resources' }), d.signing)),
+      'malformed',
+      /operation\.type must be .*resource/,
+    )
+    expectFault(
+      () => decodeOperation(forge(baseOp(did, { did: 'did:grid:test:nope' }), d.signing)),
+      'malformed',
+      /resource\.did must be a did:grid DID/,
+    )
+    expectFault(
+      () => decodeOperation(forge(baseOp(did, { resourceType: 'has space' }), d.signing)),
+      'malformed',
+      /resource\.resourceType must be 1-128 printable ASCII/,
+    )
+    expectFault(
+      () => decodeOperation(forge(baseOp(did, { resourceType: 'x'.repeat(129) }), d.signing)),
+      'malformed',
+      /resourceType must be 1-128/,
+    )
   })
 
   it.each([
@@ -173,7 +199,11 @@ describe('resource operations: decoding', () => {
     ['65 characters', 'x'.repeat(65)],
   ])('rejects a resourceId with %s', async (_name, resourceId) => {
     const d = await newDid('dec')
-    expectFault(() => decodeOperation(forge(baseOp(d.create.did, { resourceId }), d.signing)), 'malformed', /resource\.resourceId must be 1-64 characters/)
+    expectFault(
+      () => decodeOperation(forge(baseOp(d.create.did, { resourceId }), d.signing)),
+      'malformed',
+      /resource\.resourceId must be 1-64 characters/,
+    )
   })
 
   it('accepts a resourceId of exactly 64 characters A-Z a-z 0-9 _ -', async () => {
@@ -190,7 +220,11 @@ describe('resource operations: decoding', () => {
     ['a boolean', true],
   ])('rejects content that is %s', async (_name, content) => {
     const d = await newDid('dec')
-    expectFault(() => decodeOperation(forge(baseOp(d.create.did, { content }), d.signing)), 'malformed', /resource\.content must be a JSON object/)
+    expectFault(
+      () => decodeOperation(forge(baseOp(d.create.did, { content }), d.signing)),
+      'malformed',
+      /resource\.content must be a JSON object/,
+    )
   })
 
   it('rejects null content and content outside the canonical value domain', async () => {
@@ -198,7 +232,11 @@ describe('resource operations: decoding', () => {
     // forge() cannot serialise null or floats, so edit the canonical text (JCS keeps both in place).
     const text = new TextDecoder().decode(forge(baseOp(d.create.did, { content: { n: 15 } }), d.signing))
     expect(text).toContain('"content":{"n":15}')
-    expectFault(() => decodeOperation(utf8Encode(text.replace('"content":{"n":15}', '"content":null'))), 'malformed', /operation: null is not allowed/)
+    expectFault(
+      () => decodeOperation(utf8Encode(text.replace('"content":{"n":15}', '"content":null'))),
+      'malformed',
+      /operation: null is not allowed/,
+    )
     expectFault(() => decodeOperation(utf8Encode(text.replace('"n":15', '"n":null'))), 'malformed', /operation: null is not allowed/)
     expectFault(() => decodeOperation(utf8Encode(text.replace('"n":15', '"n":1.5'))), 'malformed', /number 1\.5 is not a safe integer/)
   })
@@ -284,8 +322,15 @@ describe('resource operations: decoding', () => {
     expectFault(() => decodeOperation(create), 'oversized', /create operations may be at most 16384 bytes/)
 
     // The ledger refuses it at submission, naming the reason.
-    const err = await expectRejects(new MemoryLedger().submit([over]), LedgerRejectedError, 'ERR_GRID_LEDGER_REJECTED', /batch refused: 1 invalid operation/)
-    expect((err as LedgerRejectedError).rejected).toEqual([{ index: 0, reason: 'oversized', message: expect.stringMatching(/16384 bytes/) }])
+    const err = await expectRejects(
+      new MemoryLedger().submit([over]),
+      LedgerRejectedError,
+      'ERR_GRID_LEDGER_REJECTED',
+      /batch refused: 1 invalid operation/,
+    )
+    expect((err as LedgerRejectedError).rejected).toEqual([
+      { index: 0, reason: 'oversized', message: expect.stringMatching(/16384 bytes/) },
+    ])
   })
 
   it('refuses malformed resource operations at the ledger, anchoring nothing', async () => {
@@ -294,7 +339,12 @@ describe('resource operations: decoding', () => {
     await ledger.submit([d.create])
     const good = forge(baseOp(d.create.did, { content: { ok: true } }), d.signing)
     const bad = forge(baseOp(d.create.did, { resourceId: 'a/b' }), d.signing)
-    const err = await expectRejects(ledger.submit([good, bad]), LedgerRejectedError, 'ERR_GRID_LEDGER_REJECTED', /first at index 1: resource\.resourceId/)
+    const err = await expectRejects(
+      ledger.submit([good, bad]),
+      LedgerRejectedError,
+      'ERR_GRID_LEDGER_REJECTED',
+      /first at index 1: resource\.resourceId/,
+    )
     expect((err as LedgerRejectedError).rejected.map((r) => r.reason)).toEqual(['malformed'])
     expect((await ledger.head()).height).toBe(1)
     expect(await ledger.read(resourceSuffix(d.create.did, 'r'))).toEqual([])
@@ -322,9 +372,14 @@ describe('resourceSuffix', () => {
 
 describe('ResourceFold: every skip rule leaves the fold going', () => {
   async function setup() {
-    const d = await newDid('fold', { verificationMethods: [vm('key-1', key('fold-signing')), vm('auth', key('fold-auth'), ['authentication'])] })
+    const d = await newDid('fold', {
+      verificationMethods: [vm('key-1', key('fold-signing')), vm('auth', key('fold-auth'), ['authentication'])],
+    })
     const did = d.create.did
-    const deactivate = await deactivateDid(foldOperations(did, [{ bytes: d.create.bytes, height: 1, position: 0, time: T0 }]).state!, d.recovery)
+    const deactivate = await deactivateDid(
+      foldOperations(did, [{ bytes: d.create.bytes, height: 1, position: 0, time: T0 }]).state!,
+      d.recovery,
+    )
     const owner = foldOperations(did, [{ bytes: d.create.bytes, height: 1, position: 0, time: T0 }]).state!
     const deactivated = foldOperations(did, [
       { bytes: d.create.bytes, height: 1, position: 0, time: T0 },
@@ -340,49 +395,84 @@ describe('ResourceFold: every skip rule leaves the fold going', () => {
   const junk: [string, (s: Setup) => Promise<{ bytes: Uint8Array; owner?: DidState | 'none' | 'deactivated'; type?: string }>][] = [
     ['malformed', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid, extra: true }), s.d.update) })],
     ['malformed', async () => ({ bytes: utf8Encode('{"not":"an operation"') })],
-    ['oversized', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid, content: { pad: 'x'.repeat(LIMITS.resourceBytes) } }), s.d.update) })],
-    ['bad-signature', async (s) => ({ bytes: utf8Encode(new TextDecoder().decode(forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update)).replace('"a":1', '"a":3')) })],
-    ['non-canonical', async (s) => ({ bytes: utf8Encode(` ${new TextDecoder().decode(forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update))}`) })],
+    [
+      'oversized',
+      async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid, content: { pad: 'x'.repeat(LIMITS.resourceBytes) } }), s.d.update) }),
+    ],
+    [
+      'bad-signature',
+      async (s) => ({
+        bytes: utf8Encode(new TextDecoder().decode(forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update)).replace('"a":1', '"a":3')),
+      }),
+    ],
+    [
+      'non-canonical',
+      async (s) => ({ bytes: utf8Encode(` ${new TextDecoder().decode(forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update))}`) }),
+    ],
     ['wrong-did', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid, resourceId: 'other' }), s.d.update), type: 'resource' })],
-    ['wrong-did', async (s) => ({ bytes: forge(baseOp((await newDid('fold-other')).create.did, { prev: s.v1.cid }), s.d.update), type: 'resource' })],
-    ['wrong-did', async (s) => ({ bytes: (await updateDid(s.owner, s.d.update, { patches: [{ action: 'remove-service', id: 'x' }] })).bytes, type: 'update' })],
+    [
+      'wrong-did',
+      async (s) => ({ bytes: forge(baseOp((await newDid('fold-other')).create.did, { prev: s.v1.cid }), s.d.update), type: 'resource' }),
+    ],
+    [
+      'wrong-did',
+      async (s) => ({
+        bytes: (await updateDid(s.owner, s.d.update, { patches: [{ action: 'remove-service', id: 'x' }] })).bytes,
+        type: 'update',
+      }),
+    ],
     ['duplicate', async (s) => ({ bytes: s.v1.bytes, type: 'resource' })],
     ['no-create', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update), owner: 'none', type: 'resource' })],
-    ['after-deactivation', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update), owner: 'deactivated', type: 'resource' })],
+    [
+      'after-deactivation',
+      async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update), owner: 'deactivated', type: 'resource' }),
+    ],
     ['unauthorized', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid }), key('fold-stranger')), type: 'resource' })],
     ['unauthorized', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid }), s.d.recovery), type: 'resource' })],
     ['unauthorized', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid }), key('fold-auth')), type: 'resource' })],
     ['wrong-predecessor', async (s) => ({ bytes: forge(baseOp(s.did), s.d.update), type: 'resource' })],
     ['wrong-predecessor', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.d.create.cid }), s.d.update), type: 'resource' })],
-    ['type-changed', async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid, resourceType: 'NotDoc' }), s.d.update), type: 'resource' })],
+    [
+      'type-changed',
+      async (s) => ({ bytes: forge(baseOp(s.did, { prev: s.v1.cid, resourceType: 'NotDoc' }), s.d.update), type: 'resource' }),
+    ],
   ]
 
-  it.each(junk.map(([reason, make], i) => [`${reason} #${i}`, reason, make] as const))('%s between two valid versions', async (_n, reason, make) => {
-    const s = await setup()
-    const j = await make(s)
-    const fold = new ResourceFold(s.did, 'r')
-    const records = [s.v1.bytes, j.bytes, s.v2.bytes].map((bytes, i) => checkOperation({ bytes, height: 2 + i, position: 0, time: T0 + i * HOUR }))
-    const ownerOf = (o: Setup['owner'] | 'none' | 'deactivated' | undefined) => (o === 'none' ? undefined : o === 'deactivated' ? s.deactivated : (o ?? s.owner))
-    expect(fold.push(records[0]!, s.owner)?.versionId).toBe(1)
-    expect(fold.push(records[1]!, ownerOf(j.owner))).toBeUndefined()
-    const v2 = fold.push(records[2]!, s.owner)
-    expect(v2).toMatchObject({ versionId: 2, cid: s.v2.cid, content: { v: 2 }, key: s.d.signing.publicKeyMultibase, height: 4 })
-    expect(fold.versions.map((v) => v.cid)).toEqual([s.v1.cid, s.v2.cid])
-    expect(fold.skipped).toHaveLength(1)
-    const skip = fold.skipped[0]!
-    expect(skip.reason).toBe(reason)
-    expect(skip).toMatchObject({ cid: records[1]!.cid, height: 3, position: 0, time: T0 + HOUR })
-    expect(typeof skip.message).toBe('string')
-    expect(skip.message.length).toBeGreaterThan(0)
-    if (j.type) expect(skip.type).toBe(j.type)
-  })
+  it.each(junk.map(([reason, make], i) => [`${reason} #${i}`, reason, make] as const))(
+    '%s between two valid versions',
+    async (_n, reason, make) => {
+      const s = await setup()
+      const j = await make(s)
+      const fold = new ResourceFold(s.did, 'r')
+      const records = [s.v1.bytes, j.bytes, s.v2.bytes].map((bytes, i) =>
+        checkOperation({ bytes, height: 2 + i, position: 0, time: T0 + i * HOUR }),
+      )
+      const ownerOf = (o: Setup['owner'] | 'none' | 'deactivated' | undefined) =>
+        o === 'none' ? undefined : o === 'deactivated' ? s.deactivated : (o ?? s.owner)
+      expect(fold.push(records[0]!, s.owner)?.versionId).toBe(1)
+      expect(fold.push(records[1]!, ownerOf(j.owner))).toBeUndefined()
+      const v2 = fold.push(records[2]!, s.owner)
+      expect(v2).toMatchObject({ versionId: 2, cid: s.v2.cid, content: { v: 2 }, key: s.d.signing.publicKeyMultibase, height: 4 })
+      expect(fold.versions.map((v) => v.cid)).toEqual([s.v1.cid, s.v2.cid])
+      expect(fold.skipped).toHaveLength(1)
+      const skip = fold.skipped[0]!
+      expect(skip.reason).toBe(reason)
+      expect(skip).toMatchObject({ cid: records[1]!.cid, height: 3, position: 0, time: T0 + HOUR })
+      expect(typeof skip.message).toBe('string')
+      expect(skip.message.length).toBeGreaterThan(0)
+      if (j.type) expect(skip.type).toBe(j.type)
+    },
+  )
 
   it('skips a first version that names a prev, then applies a proper first version', async () => {
     const s = await setup()
     const fold = new ResourceFold(s.did, 'r')
     const early = forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update)
     expect(fold.push(checkOperation({ bytes: early, height: 2, position: 0, time: T0 }), s.owner)).toBeUndefined()
-    expect(fold.skipped[0]).toMatchObject({ reason: 'wrong-predecessor', message: expect.stringMatching(/first version must not have prev/) })
+    expect(fold.skipped[0]).toMatchObject({
+      reason: 'wrong-predecessor',
+      message: expect.stringMatching(/first version must not have prev/),
+    })
     expect(fold.push(checkOperation({ bytes: s.v1.bytes, height: 3, position: 0, time: T0 }), s.owner)?.versionId).toBe(1)
   })
 
@@ -396,11 +486,19 @@ describe('ResourceFold: every skip rule leaves the fold going', () => {
     }
     expect(push(forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update), undefined).message).toMatch(/owner DID does not exist/)
     expect(push(forge(baseOp(s.did, { prev: s.v1.cid }), s.d.update), s.deactivated).message).toMatch(/owner DID is deactivated/)
-    expect(push(forge(baseOp(s.did, { prev: s.v1.cid }), key('x')), s.owner).message).toMatch(/not signed by the owner's update key or an assertionMethod key/)
-    expect(push(forge(baseOp(s.did, { prev: s.d.create.cid }), s.d.update), s.owner).message).toMatch(/prev is not the last applied version/)
-    expect(push(forge(baseOp(s.did, { prev: s.v1.cid, resourceType: 'T2' }), s.d.update), s.owner).message).toMatch(/resourceType must stay "Doc"/)
+    expect(push(forge(baseOp(s.did, { prev: s.v1.cid }), key('x')), s.owner).message).toMatch(
+      /not signed by the owner's update key or an assertionMethod key/,
+    )
+    expect(push(forge(baseOp(s.did, { prev: s.d.create.cid }), s.d.update), s.owner).message).toMatch(
+      /prev is not the last applied version/,
+    )
+    expect(push(forge(baseOp(s.did, { prev: s.v1.cid, resourceType: 'T2' }), s.d.update), s.owner).message).toMatch(
+      /resourceType must stay "Doc"/,
+    )
     expect(push(s.v1.bytes, s.owner).message).toMatch(/already applied/)
-    expect(push(forge(baseOp(s.did, { resourceId: 'q' }), s.d.update), s.owner).message).toMatch(/is not a version of did:grid:test:.*\/resources\/r/)
+    expect(push(forge(baseOp(s.did, { resourceId: 'q' }), s.d.update), s.owner).message).toMatch(
+      /is not a version of did:grid:test:.*\/resources\/r/,
+    )
   })
 })
 
@@ -439,7 +537,9 @@ describe('resource versions on the ledger: authorization at the version position
     // key-2 signs version 1, then is removed, then signs a version 2 candidate.
     const v1 = await w.publish(extra, { v: 1 })
     await w.anchor(v1)
-    const removal = await updateDid(await w.resolver.resolveState(w.did), w.update, { patches: [{ action: 'remove-verification-method', id: 'key-2' }] })
+    const removal = await updateDid(await w.resolver.resolveState(w.did), w.update, {
+      patches: [{ action: 'remove-verification-method', id: 'key-2' }],
+    })
     await w.anchor(removal)
     const late = await w.publish(extra, { v: 'late' }, v1.cid)
     await w.anchor(late)
@@ -452,7 +552,9 @@ describe('resource versions on the ledger: authorization at the version position
   it('decides by position inside one batch: removal then version is unauthorized', async () => {
     const extra = key('batch-extra')
     const w = await world('batch', { verificationMethods: [vm('key-1', key('batch-signing')), vm('key-2', extra, ['assertionMethod'])] })
-    const removal = await updateDid(await w.resolver.resolveState(w.did), w.update, { patches: [{ action: 'remove-verification-method', id: 'key-2' }] })
+    const removal = await updateDid(await w.resolver.resolveState(w.did), w.update, {
+      patches: [{ action: 'remove-verification-method', id: 'key-2' }],
+    })
     const v = await w.publish(extra, { v: 1 })
     const receipts = await w.anchor(removal, v)
     expect(receipts.map((r) => [r.height, r.position])).toEqual([
@@ -460,13 +562,20 @@ describe('resource versions on the ledger: authorization at the version position
       [2, 1],
     ])
     await expectFold(w, [], ['unauthorized'])
-    await expectRejects(w.resolver.resolveResource(w.url()), ResourceNotFoundError, 'ERR_GRID_RESOURCE_NOT_FOUND', /was not found on the ledger/)
+    await expectRejects(
+      w.resolver.resolveResource(w.url()),
+      ResourceNotFoundError,
+      'ERR_GRID_RESOURCE_NOT_FOUND',
+      /was not found on the ledger/,
+    )
   })
 
   it('decides by position inside one batch: version then removal applies', async () => {
     const extra = key('batch2-extra')
     const w = await world('batch2', { verificationMethods: [vm('key-1', key('batch2-signing')), vm('key-2', extra, ['assertionMethod'])] })
-    const removal = await updateDid(await w.resolver.resolveState(w.did), w.update, { patches: [{ action: 'remove-verification-method', id: 'key-2' }] })
+    const removal = await updateDid(await w.resolver.resolveState(w.did), w.update, {
+      patches: [{ action: 'remove-verification-method', id: 'key-2' }],
+    })
     const v = await w.publish(extra, { v: 1 })
     const receipts = await w.anchor(v, removal)
     expect(receipts.map((r) => [r.height, r.position])).toEqual([
@@ -488,7 +597,11 @@ describe('resource versions on the ledger: authorization at the version position
     const byOld = await w.publish(w.update, { v: 'old' }, v1.cid)
     await w.anchor(byOld)
     // key-1 loses assertionMethod.
-    await w.anchor(await updateDid(await w.resolver.resolveState(w.did), fresh, { patches: [{ action: 'set-relationships', id: 'key-1', purposes: ['authentication'] }] }))
+    await w.anchor(
+      await updateDid(await w.resolver.resolveState(w.did), fresh, {
+        patches: [{ action: 'set-relationships', id: 'key-1', purposes: ['authentication'] }],
+      }),
+    )
     const bySigning = await w.publish(w.signing, { v: 'signing' }, v1.cid)
     await w.anchor(bySigning)
     const v2 = await w.publish(fresh, { v: 2 }, v1.cid)
@@ -501,11 +614,23 @@ describe('resource versions on the ledger: authorization at the version position
     const ledger = new MemoryLedger({ clock: () => now })
     const resolver = new GridResolver({ networks: { test: ledger } })
     const d = await newDid('pre')
-    const early = await publishResource({ did: d.create.did, resourceId: 'r', resourceType: 'Doc', content: { v: 'early' }, signer: d.update })
+    const early = await publishResource({
+      did: d.create.did,
+      resourceId: 'r',
+      resourceType: 'Doc',
+      content: { v: 'early' },
+      signer: d.update,
+    })
     await ledger.submit([early])
     now += HOUR
     // The same batch, but the resource first: still before the create.
-    const early2 = await publishResource({ did: d.create.did, resourceId: 'r', resourceType: 'Doc', content: { v: 'early2' }, signer: d.update })
+    const early2 = await publishResource({
+      did: d.create.did,
+      resourceId: 'r',
+      resourceType: 'Doc',
+      content: { v: 'early2' },
+      signer: d.update,
+    })
     await ledger.submit([early2, d.create])
     now += HOUR
     const v1 = await publishResource({ did: d.create.did, resourceId: 'r', resourceType: 'Doc', content: { v: 1 }, signer: d.update })
@@ -605,7 +730,16 @@ describe('resolveResource', () => {
       id: w.url(),
       did: w.did,
       resourceId: 'r',
-      version: { versionId: 3, cid: v3.cid, resourceType: 'Doc', content: { v: 3 }, key: w.signing.publicKeyMultibase, height: 5, position: 0, time: t3 },
+      version: {
+        versionId: 3,
+        cid: v3.cid,
+        resourceType: 'Doc',
+        content: { v: 3 },
+        key: w.signing.publicKeyMultibase,
+        height: 5,
+        position: 0,
+        time: t3,
+      },
       nextVersionId: undefined,
       ownerDeactivated: false,
       ledgerHeight: 5,
@@ -628,8 +762,15 @@ describe('resolveResource', () => {
       /\/resources\/r has no version matching versionId 4/,
     )
     // A bad value is the caller's option (RangeError) or the URL's (InvalidDidUrlError), as it came.
-    await expect(w.resolver.resolveResource(w.url(), { versionId: 0 })).rejects.toThrow(new RangeError('resolution option versionId must be a positive integer without leading zeros'))
-    await expectRejects(w.resolver.resolveResource(`${w.url()}?versionId=0`), InvalidDidUrlError, 'ERR_GRID_INVALID_DID_URL', /versionId must be a positive integer/)
+    await expect(w.resolver.resolveResource(w.url(), { versionId: 0 })).rejects.toThrow(
+      new RangeError('resolution option versionId must be a positive integer without leading zeros'),
+    )
+    await expectRejects(
+      w.resolver.resolveResource(`${w.url()}?versionId=0`),
+      InvalidDidUrlError,
+      'ERR_GRID_INVALID_DID_URL',
+      /versionId must be a positive integer/,
+    )
   })
 
   it('selects by versionTime', async () => {
@@ -668,8 +809,15 @@ describe('resolveResource', () => {
     )
     expect((err as HeightNotReachedError).height).toBe(6)
     expect((err as HeightNotReachedError).finalizedHeight).toBe(5)
-    await expect(w.resolver.resolveResource(w.url(), { versionId: 1, ledgerHeight: 2 })).rejects.toThrow(new RangeError('resolution option versionId and ledgerHeight cannot be combined'))
-    await expectRejects(w.resolver.resolveResource(`${w.url()}?versionId=1&ledgerHeight=2`), InvalidDidUrlError, 'ERR_GRID_INVALID_DID_URL', /versionId and ledgerHeight cannot be combined/)
+    await expect(w.resolver.resolveResource(w.url(), { versionId: 1, ledgerHeight: 2 })).rejects.toThrow(
+      new RangeError('resolution option versionId and ledgerHeight cannot be combined'),
+    )
+    await expectRejects(
+      w.resolver.resolveResource(`${w.url()}?versionId=1&ledgerHeight=2`),
+      InvalidDidUrlError,
+      'ERR_GRID_INVALID_DID_URL',
+      /versionId and ledgerHeight cannot be combined/,
+    )
   })
 
   it('a ledgerHeight read answers as of that height only: no later version shows (deterministic callers)', async () => {
@@ -690,9 +838,19 @@ describe('resolveResource', () => {
 
   it('throws ResourceNotFoundError for a missing resource and for a DID that does not exist', async () => {
     const w = await world('nf')
-    await expectRejects(w.resolver.resolveResource(w.url('missing')), ResourceNotFoundError, 'ERR_GRID_RESOURCE_NOT_FOUND', /\/resources\/missing was not found on the ledger/)
+    await expectRejects(
+      w.resolver.resolveResource(w.url('missing')),
+      ResourceNotFoundError,
+      'ERR_GRID_RESOURCE_NOT_FOUND',
+      /\/resources\/missing was not found on the ledger/,
+    )
     const ghost = (await newDid('nf-ghost')).create.did
-    await expectRejects(w.resolver.resolveResource(`${ghost}/resources/r`), ResourceNotFoundError, 'ERR_GRID_RESOURCE_NOT_FOUND', /was not found on the ledger/)
+    await expectRejects(
+      w.resolver.resolveResource(`${ghost}/resources/r`),
+      ResourceNotFoundError,
+      'ERR_GRID_RESOURCE_NOT_FOUND',
+      /was not found on the ledger/,
+    )
   })
 
   it.each([
@@ -770,7 +928,10 @@ describe('dereference of resource URLs', () => {
     const fragment = await w.resolver.dereference(`${w.url()}#part`)
     expect(fragment.dereferencingMetadata).toEqual({ error: 'invalidDidUrl', message: 'a resource URL has no fragment' })
     const network = await w.resolver.dereference(`${w.url()}`.replace(':test:', ':elsewhere:'))
-    expect(network.dereferencingMetadata).toEqual({ error: 'methodNotSupported', message: expect.stringMatching(/no ledger is configured for the network "elsewhere"/) })
+    expect(network.dereferencingMetadata).toEqual({
+      error: 'methodNotSupported',
+      message: expect.stringMatching(/no ledger is configured for the network "elsewhere"/),
+    })
   })
 
   it('reports a ledger failure as internalError, not notFound, and does not cache it', async () => {
@@ -780,7 +941,12 @@ describe('dereference of resource URLs', () => {
     expect(failed.dereferencingMetadata.error).toBe('internalError')
     expect(failed.dereferencingMetadata.message).toMatch(/ledger of network "test" failed: connection refused \(injected\)/)
     expect(failed.contentStream).toBeNull()
-    await expectRejects(w.resolver.resolveResource(w.url('fresh')), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /connection refused \(injected\)/)
+    await expectRejects(
+      w.resolver.resolveResource(w.url('fresh')),
+      LedgerUnavailableError,
+      'ERR_GRID_LEDGER_UNAVAILABLE',
+      /connection refused \(injected\)/,
+    )
     w.ledger.failReads = false
     const v = await w.publish(w.update, { ok: true }, undefined, 'fresh')
     await w.anchor(v)
@@ -821,7 +987,9 @@ describe('DID resolution next to resources', () => {
       { bytes: v.bytes, height: 2, position: 0, time: T0 + HOUR },
     ])
     expect(h.versions).toHaveLength(1)
-    expect(h.skipped).toEqual([expect.objectContaining({ type: 'resource', reason: 'wrong-did', message: expect.stringMatching(/not part of a DID log/) })])
+    expect(h.skipped).toEqual([
+      expect.objectContaining({ type: 'resource', reason: 'wrong-did', message: expect.stringMatching(/not part of a DID log/) }),
+    ])
   })
 })
 
@@ -851,7 +1019,9 @@ describe('anchorResource', () => {
     ['the recovery key', () => key('anchor-recovery')],
     ['an authentication-only key', () => key('anchor-login')],
   ])('refuses %s as unauthorized and anchors nothing', async (_name, signer) => {
-    const w = await world('anchor', { verificationMethods: [vm('key-1', key('anchor-signing')), vm('login', key('anchor-login'), ['authentication'])] })
+    const w = await world('anchor', {
+      verificationMethods: [vm('key-1', key('anchor-signing')), vm('login', key('anchor-login'), ['authentication'])],
+    })
     const head = await w.ledger.head()
     await expectRejects(
       anchorResource({ did: w.did, signer: signer() }, target(w), 'cfg', 'Config', { a: 1 }),

@@ -43,9 +43,15 @@ describe('fold: every operation type', () => {
     const up = await updateDid(s1, update, {
       patches: [
         { action: 'add-verification-method', method: vm('key-2', key('k2'), ['capabilityInvocation']) },
-        { action: 'add-verification-method', method: { id: 'agree', type: 'Multikey', publicKeyMultibase: x25519, purposes: ['keyAgreement'] } },
+        {
+          action: 'add-verification-method',
+          method: { id: 'agree', type: 'Multikey', publicKeyMultibase: x25519, purposes: ['keyAgreement'] },
+        },
         { action: 'set-relationships', id: 'key-1', purposes: ['assertionMethod', 'capabilityDelegation'] },
-        { action: 'add-service', service: { id: 'dr', type: ['DemandResponse', 'LinkedDomains'], serviceEndpoint: { origins: ['https://dr.example'] } } },
+        {
+          action: 'add-service',
+          service: { id: 'dr', type: ['DemandResponse', 'LinkedDomains'], serviceEndpoint: { origins: ['https://dr.example'] } },
+        },
         { action: 'add-service', service: { id: 'gone', type: 'X', serviceEndpoint: ['https://a.example', 'https://b.example'] } },
         { action: 'remove-service', id: 'gone' },
         { action: 'set-controller', controller: [create.did] },
@@ -61,7 +67,9 @@ describe('fold: every operation type', () => {
     expect(doc.capabilityDelegation).toEqual([`${create.did}#key-1`])
     expect(doc.capabilityInvocation).toEqual([`${create.did}#key-2`])
     expect(doc.keyAgreement).toEqual([`${create.did}#agree`])
-    expect(doc.service).toEqual([{ id: `${create.did}#dr`, type: ['DemandResponse', 'LinkedDomains'], serviceEndpoint: { origins: ['https://dr.example'] } }])
+    expect(doc.service).toEqual([
+      { id: `${create.did}#dr`, type: ['DemandResponse', 'LinkedDomains'], serviceEndpoint: { origins: ['https://dr.example'] } },
+    ])
     expect(doc.controller).toBe(create.did)
     expect(doc.alsoKnownAs).toEqual(['https://sgcc.example'])
     expect(state!.updated).toBe(state!.created + 3600)
@@ -123,14 +131,31 @@ describe('fold: skip rules (invalid operations never stop the fold)', () => {
     ['oversized', () => new Uint8Array(LIMITS.resourceBytes + 1).fill(32)],
     ['non-canonical', (c) => new TextEncoder().encode(` ${new TextDecoder().decode(c.good.bytes)}`)],
     ['bad-signature', (c) => new TextEncoder().encode(new TextDecoder().decode(c.good.bytes).replace('ok.example', 'ko.example'))],
-    ['unauthorized', async (c) => (await updateDid(c.s1, key('intruder'), { patches: [{ action: 'remove-verification-method', id: 'key-1' }] })).bytes],
+    [
+      'unauthorized',
+      async (c) => (await updateDid(c.s1, key('intruder'), { patches: [{ action: 'remove-verification-method', id: 'key-1' }] })).bytes,
+    ],
     ['unauthorized', async (c) => (await deactivateDid(c.s1, c.update)).bytes],
-    ['wrong-predecessor', (c) => forge({ type: 'update', did: c.create.did, prev: c.good.cid, patches: [{ action: 'remove-service', id: 'x' }] }, c.update)],
+    [
+      'wrong-predecessor',
+      (c) => forge({ type: 'update', did: c.create.did, prev: c.good.cid, patches: [{ action: 'remove-service', id: 'x' }] }, c.update),
+    ],
     ['wrong-did', async () => (await newDid('other')).create.bytes],
     ['invalid-patch', async (c) => (await updateDid(c.s1, c.update, { patches: [{ action: 'remove-service', id: 'nope' }] })).bytes],
-    ['invalid-patch', async (c) => (await updateDid(c.s1, c.update, { patches: [{ action: 'add-verification-method', method: vm('key-1', key('dup')) }] })).bytes],
-    ['invalid-patch', async (c) => (await updateDid(c.s1, c.update, { patches: [{ action: 'set-relationships', id: 'key-1', purposes: ['keyAgreement'] }] })).bytes],
-    ['invalid-patch', async (c) => (await updateDid(c.s1, c.update, { patches: [{ action: 'set-relationships', id: 'ghost', purposes: [] }] })).bytes],
+    [
+      'invalid-patch',
+      async (c) =>
+        (await updateDid(c.s1, c.update, { patches: [{ action: 'add-verification-method', method: vm('key-1', key('dup')) }] })).bytes,
+    ],
+    [
+      'invalid-patch',
+      async (c) =>
+        (await updateDid(c.s1, c.update, { patches: [{ action: 'set-relationships', id: 'key-1', purposes: ['keyAgreement'] }] })).bytes,
+    ],
+    [
+      'invalid-patch',
+      async (c) => (await updateDid(c.s1, c.update, { patches: [{ action: 'set-relationships', id: 'ghost', purposes: [] }] })).bytes,
+    ],
     ['duplicate', (c) => c.create.bytes],
   ]
   it.each(cases)('skips %s and keeps folding', async (reason, make) => {
@@ -216,8 +241,16 @@ describe('a stolen update key cannot lock out the recovery key holder', () => {
     expect(rec.operation.prev).toBe(create.cid)
     ops.push(rec)
     // The thief keeps trying after the recovery, with its key and with the stolen original.
-    ops.push(await updateDid(foldOperations(did, anchored(ops)).state!, thief, { patches: [{ action: 'remove-verification-method', id: 'key-1' }] }))
-    ops.push(await updateDid(foldOperations(did, anchored(ops)).state!, update, { patches: [{ action: 'remove-verification-method', id: 'key-1' }] }))
+    ops.push(
+      await updateDid(foldOperations(did, anchored(ops)).state!, thief, {
+        patches: [{ action: 'remove-verification-method', id: 'key-1' }],
+      }),
+    )
+    ops.push(
+      await updateDid(foldOperations(did, anchored(ops)).state!, update, {
+        patches: [{ action: 'remove-verification-method', id: 'key-1' }],
+      }),
+    )
     const { state: final, reasons } = fold(did, ops)
     expect(reasons).toEqual(['unauthorized', 'unauthorized', 'unauthorized', 'unauthorized'])
     expect(final!.verificationMethods.map((v) => v.publicKeyMultibase)).toEqual([signing.publicKeyMultibase])

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { base32 } from 'multiformats/bases/base32'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  Ed25519KeyPair,
+  type Ed25519KeyPair,
   GridResolver,
   LedgerUnavailableError,
   MemoryLedger,
@@ -116,7 +116,9 @@ async function world(label: string) {
 async function updates(w: Awaited<ReturnType<typeof world>>, n: number, signer = w.update): Promise<void> {
   for (let i = 0; i < n; i++) {
     const state = await w.reference.resolveState(w.did)
-    await w.ledger.submit([await updateDid(state, signer, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://u${state.versionId}.example`] }] })])
+    await w.ledger.submit([
+      await updateDid(state, signer, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://u${state.versionId}.example`] }] }),
+    ])
   }
 }
 
@@ -141,8 +143,14 @@ describe('checkpoints', () => {
     const u1 = await updateDid(s1, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://u1.example'] }] })
     const u2 = await updateDid({ ...s1, head: u1.cid }, d.update, { patches: [{ action: 'set-controller', controller: [d.create.did] }] })
     const u3 = await rotateUpdateKey({ ...s1, head: u2.cid }, d.update, next)
-    const r1 = await recoverDid(s1, d.recovery, { newUpdateKey: next, newRecoveryKey: next, document: { alsoKnownAs: ['https://r1.example'] } })
-    const u4 = await updateDid({ ...s1, head: r1.cid }, next, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://u4.example'] }] })
+    const r1 = await recoverDid(s1, d.recovery, {
+      newUpdateKey: next,
+      newRecoveryKey: next,
+      document: { alsoKnownAs: ['https://r1.example'] },
+    })
+    const u4 = await updateDid({ ...s1, head: r1.cid }, next, {
+      patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://u4.example'] }],
+    })
     const off = await deactivateDid({ ...s1, recoveryHead: r1.cid }, next)
     const pool = [d.create, u1, u2, u3, r1, u4, off].map((op) => checkOperation({ bytes: op.bytes, height: 0, position: 0, time: 0 }))
     const random = prng(11)
@@ -210,7 +218,8 @@ describe('checkpoints', () => {
           { action: 'set-also-known-as', alsoKnownAs: [`https://a${n}.example`] },
         ]
         if (ed.length > 0) patches.push({ action: 'set-relationships', id: pick(ed).id, purposes: ['authentication'] })
-        if (state.verificationMethods.length > 0) patches.push({ action: 'remove-verification-method', id: pick(state.verificationMethods).id })
+        if (state.verificationMethods.length > 0)
+          patches.push({ action: 'remove-verification-method', id: pick(state.verificationMethods).id })
         if (state.services.length > 0) patches.push({ action: 'remove-service', id: pick(state.services).id })
         batch.push(await updateDid(state, updateKey, { patches: [pick(patches)] }))
       } else if (roll < 0.45) {
@@ -218,12 +227,17 @@ describe('checkpoints', () => {
       } else if (roll < 0.55) {
         // Skipped: unauthorized, a stale prev, a patch that does not apply.
         batch.push(await updateDid(state, stranger, { patches: [{ action: 'set-controller', controller: [] }] }))
-        if (heads.length > 2) batch.push(await updateDid({ ...state, head: heads[0]! }, updateKey, { patches: [{ action: 'set-controller', controller: [] }] }))
+        if (heads.length > 2)
+          batch.push(await updateDid({ ...state, head: heads[0]! }, updateKey, { patches: [{ action: 'set-controller', controller: [] }] }))
         batch.push(await updateDid(state, updateKey, { patches: [{ action: 'remove-service', id: 'no-such-service' }] }))
       } else if (roll < 0.65) {
         // A fork: two updates on the same head; the first in ledger order wins.
-        batch.push(await updateDid(state, updateKey, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://fork-a${n}.example`] }] }))
-        batch.push(await updateDid(state, updateKey, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://fork-b${n}.example`] }] }))
+        batch.push(
+          await updateDid(state, updateKey, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://fork-a${n}.example`] }] }),
+        )
+        batch.push(
+          await updateDid(state, updateKey, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://fork-b${n}.example`] }] }),
+        )
       } else if (roll < 0.75) {
         batch.push(
           await recoverDid(state, recoveryKey, {
@@ -235,11 +249,20 @@ describe('checkpoints', () => {
         if (random() < 0.5) batch.push(await recoverDid(state, stranger, { newUpdateKey: stranger, newRecoveryKey: stranger }))
       } else if (roll < 0.85) {
         // Resources live in their own log: they must not move the DID's checkpoints.
-        const op = await publishResource({ did: w.did, resourceId: 'r1', resourceType: 'Note', content: { n }, signer: updateKey, prev: resourceHead })
+        const op = await publishResource({
+          did: w.did,
+          resourceId: 'r1',
+          resourceType: 'Note',
+          content: { n },
+          signer: updateKey,
+          prev: resourceHead,
+        })
         resourceHead = op.cid
         batch.push(op)
       } else {
-        batch.push(await updateDid(state, updateKey, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://b${n}.example`] }] }))
+        batch.push(
+          await updateDid(state, updateKey, { patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://b${n}.example`] }] }),
+        )
         batch.push(await updateDid(state, stranger, { patches: [{ action: 'set-controller', controller: [] }] }))
       }
       await w.ledger.submit(batch)
@@ -249,7 +272,11 @@ describe('checkpoints', () => {
     await compare('before deactivation')
     const last = await w.reference.resolveState(w.did)
     await w.ledger.submit([await deactivateDid(last, keys.get(last.recoveryKey)!)])
-    await w.ledger.submit([await updateDid({ ...last, deactivated: false }, keys.get(last.updateKey)!, { patches: [{ action: 'set-controller', controller: [] }] })])
+    await w.ledger.submit([
+      await updateDid({ ...last, deactivated: false }, keys.get(last.updateKey)!, {
+        patches: [{ action: 'set-controller', controller: [] }],
+      }),
+    ])
     await compare('after deactivation')
     const resolved = await w.cold.resolve(w.did)
     expect(resolved.didDocumentMetadata.deactivated).toBe(true)
@@ -349,15 +376,19 @@ describe('checkpoints', () => {
       ['not JSON', `${good.state.slice(0, 65)}{"v":1,`],
       ['empty', ''],
       ['tag mismatch', good.state.slice(0, 65) + body.replace('"versionId":5', '"versionId":4')],
-      ['another DID', encodeCheckpoint(w.secret, parseDid(other.create.did), height, good.operations, { ...state, did: other.create.did, suffix: other.create.suffix }).state],
+      [
+        'another DID',
+        encodeCheckpoint(w.secret, parseDid(other.create.did), height, good.operations, {
+          ...state,
+          did: other.create.did,
+          suffix: other.create.suffix,
+        }).state,
+      ],
       ['another format', resum(body.replace('"v":2', '"v":3'))],
       ['format 1 (unkeyed SHA-256)', `${toHex(sha256(utf8Encode(body.replace('"v":2', '"v":1'))))}.${body.replace('"v":2', '"v":1')}`],
       ['not a state', resum(body.replace('"updateKey":', '"updateKeys":'))],
       ['counts disagree', resum(body.replace(`"operations":${good.operations}`, '"operations":1'))],
-      [
-        'another height',
-        (db) => db.prepare('UPDATE checkpoints SET height = height - 1 WHERE height = ?').run(height),
-      ],
+      ['another height', (db) => db.prepare('UPDATE checkpoints SET height = height - 1 WHERE height = ?').run(height)],
     ]
     const expected = await w.reference.resolve(w.did)
     for (const [what, damage] of damaged) {
@@ -415,7 +446,9 @@ describe('checkpoints', () => {
     const ledger = new MemoryLedger()
     for (const every of [0, -1, 1.5, Number.NaN, '2']) {
       expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { every: every as number } })).toThrow(RangeError)
-      expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { every: every as number } })).toThrow('checkpoints.every must be a positive integer')
+      expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { every: every as number } })).toThrow(
+        'checkpoints.every must be a positive integer',
+      )
     }
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: false })).not.toThrow()
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: {} })).not.toThrow()
@@ -427,7 +460,10 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
   async function forgery(w: Awaited<ReturnType<typeof world>>, attacker: Ed25519KeyPair) {
     const state = await w.reference.resolveState(w.did)
     const height = (await w.ledger.head()).height
-    const forged: DidState = { ...state, verificationMethods: [{ ...state.verificationMethods[0]!, publicKeyMultibase: attacker.publicKeyMultibase }] }
+    const forged: DidState = {
+      ...state,
+      verificationMethods: [{ ...state.verificationMethods[0]!, publicKeyMultibase: attacker.publicKeyMultibase }],
+    }
     const body = (v: number) => JSON.stringify({ v, did: w.did, height, operations: 3, state: forged })
     const rows: [string, string][] = [
       // The attack of issue 12: the unkeyed format with its SHA-256 simply recomputed.
@@ -441,7 +477,12 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
   function plant(w: Awaited<ReturnType<typeof world>>, height: number, state: string) {
     const db = new Database(w.path)
     db.prepare('DELETE FROM checkpoints').run()
-    db.prepare('INSERT INTO checkpoints (suffix, height, operations, state) VALUES (?, ?, ?, ?)').run(base32.baseDecode(w.suffix), height, 3, state)
+    db.prepare('INSERT INTO checkpoints (suffix, height, operations, state) VALUES (?, ?, ?, ?)').run(
+      base32.baseDecode(w.suffix),
+      height,
+      3,
+      state,
+    )
     db.close()
   }
 
@@ -474,13 +515,24 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
           {
             sub: w.did,
             nbf: T0,
-            vc: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiableCredential'], credentialSubject: { id: w.did } },
+            vc: {
+              '@context': ['https://www.w3.org/2018/credentials/v1'],
+              type: ['VerifiableCredential'],
+              credentialSubject: { id: w.did },
+            },
           } as never,
-          { did: w.did, alg: 'EdDSA', signer: async (data) => Buffer.from(await attacker.sign(typeof data === 'string' ? Buffer.from(data) : data)).toString('base64url') },
+          {
+            did: w.did,
+            alg: 'EdDSA',
+            signer: async (data) =>
+              Buffer.from(await attacker.sign(typeof data === 'string' ? Buffer.from(data) : data)).toString('base64url'),
+          },
           { header: { alg: 'EdDSA', kid: `${w.did}#key-1` } },
         )
         const viaResolver = new Resolver(getResolver(new GridResolver({ networks: w.networks, ...(checkpoints ? { checkpoints } : {}) })))
-        await expect(didJwtVcVerifyCredential(jwt, viaResolver, { policies: { now: T0 + 3600 } }), what).rejects.toThrow(/invalid_signature/)
+        await expect(didJwtVcVerifyCredential(jwt, viaResolver, { policies: { now: T0 + 3600 } }), what).rejects.toThrow(
+          /invalid_signature/,
+        )
       }
     }
     await w.ledger.close()
@@ -543,12 +595,16 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
     db.close()
     ledger = new SqliteLedger(path, { clock })
     await ledger.submit([
-      await updateDid(await plain(ledger).resolveState(d.create.did), d.update, { patches: [{ action: 'add-verification-method', method: vm('evil', evil) }] }),
+      await updateDid(await plain(ledger).resolveState(d.create.did), d.update, {
+        patches: [{ action: 'add-verification-method', method: vm('evil', evil) }],
+      }),
     ])
     const restore = () => {
       const fix = new Database(path)
       fix.pragma('foreign_keys = OFF')
-      fix.prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (@height, @position, @suffix, @digest, @bytes)').run(hidden)
+      fix
+        .prepare('INSERT INTO operations (height, position, suffix, digest, bytes) VALUES (@height, @position, @suffix, @digest, @bytes)')
+        .run(hidden)
       fix.prepare('UPDATE key_heads SET operations = 3 WHERE suffix = ?').run(hidden.suffix)
       fix.close()
     }
@@ -595,9 +651,13 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
   it('validates the secret', () => {
     const ledger = new MemoryLedger()
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: 'hunter2' as never } })).toThrow(TypeError)
-    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: 'hunter2' as never } })).toThrow('checkpoints.secret must be a Uint8Array')
+    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: 'hunter2' as never } })).toThrow(
+      'checkpoints.secret must be a Uint8Array',
+    )
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: new Uint8Array(31) } })).toThrow(RangeError)
-    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: new Uint8Array(31) } })).toThrow('checkpoints.secret must be at least 32 bytes')
+    expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: new Uint8Array(31) } })).toThrow(
+      'checkpoints.secret must be at least 32 bytes',
+    )
     expect(() => new GridResolver({ networks: { test: ledger }, checkpoints: { secret: new Uint8Array(32) } })).not.toThrow()
   })
 })

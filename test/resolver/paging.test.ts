@@ -69,13 +69,36 @@ describe('a flooded log', () => {
     const stranger = key('flood-stranger')
     const junk: Uint8Array[] = []
     for (let i = 0; i < JUNK_VERSIONS; i++) {
-      junk.push(forge({ type: 'resource', did, resourceId: 'trust-registry', resourceType: 'GridTrustRegistry', content: { junk: i }, prev: v1.cid }, stranger))
+      junk.push(
+        forge(
+          { type: 'resource', did, resourceId: 'trust-registry', resourceType: 'GridTrustRegistry', content: { junk: i }, prev: v1.cid },
+          stranger,
+        ),
+      )
     }
-    for (let i = 0; i < JUNK_UPDATES; i++) junk.push(forge({ type: 'update', did, prev: d.create.cid, patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://junk${i}.example`] }] }, stranger))
+    for (let i = 0; i < JUNK_UPDATES; i++)
+      junk.push(
+        forge(
+          {
+            type: 'update',
+            did,
+            prev: d.create.cid,
+            patches: [{ action: 'set-also-known-as', alsoKnownAs: [`https://junk${i}.example`] }],
+          },
+          stranger,
+        ),
+      )
     for (let i = 0; i < junk.length; i += 500) await ledger.submit(junk.slice(i, i + 500))
     const state = { did, head: d.create.cid, deactivated: false }
     const up = await updateDid(state, d.update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://flood.example'] }] })
-    const v2 = await publishResource({ did, resourceId: 'trust-registry', resourceType: 'GridTrustRegistry', content: { ...content, v: 2 }, prev: v1.cid, signer: d.signing })
+    const v2 = await publishResource({
+      did,
+      resourceId: 'trust-registry',
+      resourceType: 'GridTrustRegistry',
+      content: { ...content, v: 2 },
+      prev: v1.cid,
+      signer: d.signing,
+    })
     await ledger.submit([up, v2])
 
     const resolver = new GridResolver({ networks: { test: ledger }, cache: false, checkpoints: false })
@@ -109,7 +132,13 @@ describe('a flooded log', () => {
     const d = await newDid('cursorless')
     await ledger.submit([d.create])
     const ops = [] as Uint8Array[]
-    for (let i = 0; i < 3; i++) ops.push(forge({ type: 'update', did: d.create.did, prev: d.create.cid, patches: [{ action: 'set-controller', controller: [] }] }, key(`cursorless-${i}`)))
+    for (let i = 0; i < 3; i++)
+      ops.push(
+        forge(
+          { type: 'update', did: d.create.did, prev: d.create.cid, patches: [{ action: 'set-controller', controller: [] }] },
+          key(`cursorless-${i}`),
+        ),
+      )
     await ledger.submit(ops)
     const ignoring = { read: (suffix: string, options?: ReadOptions) => ledger.read(suffix, { ...options, after: undefined }) }
     const pages = async () => {

@@ -104,7 +104,14 @@ describe('resolve', () => {
     expect(plain.didResolutionMetadata).toEqual({ contentType: 'application/did+json' })
     expect(JSON.parse(plain.didDocumentStream)).not.toHaveProperty('@context')
     const cbor = await resolver.resolveRepresentation(did, { accept: 'application/did+cbor' })
-    expect(cbor).toEqual({ didResolutionMetadata: { error: 'representationNotSupported', message: expect.stringMatching(/cannot produce application\/did\+cbor/) }, didDocumentStream: '', didDocumentMetadata: {} })
+    expect(cbor).toEqual({
+      didResolutionMetadata: {
+        error: 'representationNotSupported',
+        message: expect.stringMatching(/cannot produce application\/did\+cbor/),
+      },
+      didDocumentStream: '',
+      didDocumentMetadata: {},
+    })
     const missing = await resolver.resolveRepresentation((await newDid('nobody')).create.did)
     expect([missing.didResolutionMetadata.error, missing.didDocumentStream]).toEqual(['notFound', ''])
   })
@@ -145,7 +152,8 @@ describe('resolve', () => {
     for (const [input, error, options] of cases) {
       const r = await resolver.resolve(input, options as never)
       expect(r.didResolutionMetadata.error, input).toBe(error)
-      if (error === 'methodNotSupported' && input.startsWith('did:example')) expect(r.didResolutionMetadata.message).toBe('this resolver serves did:grid, not did:example')
+      if (error === 'methodNotSupported' && input.startsWith('did:example'))
+        expect(r.didResolutionMetadata.message).toBe('this resolver serves did:grid, not did:example')
       expect(typeof r.didResolutionMetadata.message).toBe('string')
       expect(r.didDocument).toBeNull()
     }
@@ -254,18 +262,36 @@ describe('versions', () => {
   it('resolves every past version by versionId and versionTime, with next* metadata', async () => {
     const { ledger, resolver, did, update, tick } = await world()
     tick()
-    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'add-service', service: { id: 's1', type: 'X', serviceEndpoint: 'https://one.example' } }] })])
+    await ledger.submit([
+      await updateDid(await resolver.resolveState(did), update, {
+        patches: [{ action: 'add-service', service: { id: 's1', type: 'X', serviceEndpoint: 'https://one.example' } }],
+      }),
+    ])
     tick()
-    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'add-service', service: { id: 's2', type: 'X', serviceEndpoint: 'https://two.example' } }] })])
+    await ledger.submit([
+      await updateDid(await resolver.resolveState(did), update, {
+        patches: [{ action: 'add-service', service: { id: 's2', type: 'X', serviceEndpoint: 'https://two.example' } }],
+      }),
+    ])
     const services = (r: Awaited<ReturnType<typeof resolver.resolve>>) => (r.didDocument!.service ?? []).map((s) => s.id.split('#')[1])
 
     const v1 = await resolver.resolve(`${did}?versionId=1`)
     expect(services(v1)).toEqual([])
-    expect(v1.didDocumentMetadata).toMatchObject({ versionId: '1', nextVersionId: '2', nextUpdate: '2026-01-01T01:00:00Z', created: '2026-01-01T00:00:00Z' })
+    expect(v1.didDocumentMetadata).toMatchObject({
+      versionId: '1',
+      nextVersionId: '2',
+      nextUpdate: '2026-01-01T01:00:00Z',
+      created: '2026-01-01T00:00:00Z',
+    })
     expect(v1.didDocumentMetadata.updated).toBeUndefined()
     const v2 = await resolver.resolve(did, { versionId: 2 })
     expect(services(v2)).toEqual(['s1'])
-    expect(v2.didDocumentMetadata).toMatchObject({ versionId: '2', updated: '2026-01-01T01:00:00Z', nextVersionId: '3', nextUpdate: '2026-01-01T02:00:00Z' })
+    expect(v2.didDocumentMetadata).toMatchObject({
+      versionId: '2',
+      updated: '2026-01-01T01:00:00Z',
+      nextVersionId: '3',
+      nextUpdate: '2026-01-01T02:00:00Z',
+    })
     const latest = await resolver.resolve(did)
     expect(services(latest)).toEqual(['s1', 's2'])
     expect(latest.didDocumentMetadata.nextVersionId).toBeUndefined()
@@ -280,24 +306,44 @@ describe('versions', () => {
     const { ledger, resolver, did, update, tick } = await world()
     await ledger.submit([(await newDid('filler')).create])
     tick()
-    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://h3.example'] }] })])
+    await ledger.submit([
+      await updateDid(await resolver.resolveState(did), update, {
+        patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://h3.example'] }],
+      }),
+    ])
     const at = async (ledgerHeight: number) => (await resolver.resolve(did, { ledgerHeight })).didDocumentMetadata.versionId
     expect(await at(1)).toBe('1')
     expect(await at(2)).toBe('1')
     expect(await at(3)).toBe('2')
     expect((await resolver.resolve(`${did}?ledgerHeight=2`)).didDocumentMetadata.versionId).toBe('1')
     const future = await resolver.resolve(did, { ledgerHeight: 4 })
-    expect(future.didResolutionMetadata).toMatchObject({ error: 'notFound', message: expect.stringMatching(/above the finalized height 3/) })
+    expect(future.didResolutionMetadata).toMatchObject({
+      error: 'notFound',
+      message: expect.stringMatching(/above the finalized height 3/),
+    })
     expect((await resolver.resolve(did, { ledgerHeight: 0 })).didResolutionMetadata.error).toBe('notFound')
-    expect((await resolver.resolve(did, { ledgerHeight: -1 })).didResolutionMetadata).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
+    expect((await resolver.resolve(did, { ledgerHeight: -1 })).didResolutionMetadata).toEqual({
+      error: 'invalidOptions',
+      message: 'resolution option ledgerHeight must be a non-negative integer',
+    })
     expect((await resolver.resolve(did, { ledgerHeight: 2, versionId: 1 })).didResolutionMetadata.error).toBe('invalidOptions')
-    expect((await resolver.resolve(`${did}?ledgerHeight=-1`)).didResolutionMetadata).toEqual({ error: 'invalidDidUrl', message: 'ledgerHeight must be a non-negative integer' })
+    expect((await resolver.resolve(`${did}?ledgerHeight=-1`)).didResolutionMetadata).toEqual({
+      error: 'invalidDidUrl',
+      message: 'ledgerHeight must be a non-negative integer',
+    })
   })
 
   it('resolves a key that was since rotated away as of its time (history is first-class)', async () => {
     const { ledger, resolver, did, update, signing, tick } = await world()
     tick()
-    await ledger.submit([await updateDid(await resolver.resolveState(did), update, { patches: [{ action: 'remove-verification-method', id: 'key-1' }, { action: 'add-verification-method', method: vm('key-2', key('r-signing-2')) }] })])
+    await ledger.submit([
+      await updateDid(await resolver.resolveState(did), update, {
+        patches: [
+          { action: 'remove-verification-method', id: 'key-1' },
+          { action: 'add-verification-method', method: vm('key-2', key('r-signing-2')) },
+        ],
+      }),
+    ])
     const then = await resolver.dereference(`${did}?versionTime=2026-01-01T00:30:00Z#key-1`)
     expect((then.contentStream as { publicKeyMultibase: string }).publicKeyMultibase).toBe(signing.publicKeyMultibase)
     expect((await resolver.dereference(`${did}#key-1`)).dereferencingMetadata.error).toBe('notFound')
@@ -340,33 +386,57 @@ describe('dereference', () => {
     expect((doc.contentStream as { id: string }).id).toBe(did)
     const vmResult = await resolver.dereference(`${did}#key-1`)
     expect(vmResult.dereferencingMetadata.contentType).toBe('application/did+ld+json')
-    expect(vmResult.contentStream).toMatchObject({ id: `${did}#key-1`, type: 'Multikey', publicKeyMultibase: signing.publicKeyMultibase, '@context': expect.any(Array) })
-    expect(await resolver.dereference(`${did}#dr`)).toMatchObject({ contentStream: { id: `${did}#dr`, serviceEndpoint: 'https://dr.example/api/' } })
+    expect(vmResult.contentStream).toMatchObject({
+      id: `${did}#key-1`,
+      type: 'Multikey',
+      publicKeyMultibase: signing.publicKeyMultibase,
+      '@context': expect.any(Array),
+    })
+    expect(await resolver.dereference(`${did}#dr`)).toMatchObject({
+      contentStream: { id: `${did}#dr`, serviceEndpoint: 'https://dr.example/api/' },
+    })
     const plain = await resolver.dereference(`${did}#key-1`, { accept: 'application/did+json' })
     expect(plain.contentStream).not.toHaveProperty('@context')
   })
 
   it('selects a service endpoint and applies relativeRef (DID Core §3.2.1)', async () => {
     const { resolver, did } = await withService()
-    expect(await resolver.dereference(`${did}?service=dr`)).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/' })
+    expect(await resolver.dereference(`${did}?service=dr`)).toMatchObject({
+      dereferencingMetadata: { contentType: 'text/uri-list' },
+      contentStream: 'https://dr.example/api/',
+    })
     expect((await resolver.dereference(`${did}?service=dr&relativeRef=bids%2F7`)).contentStream).toBe('https://dr.example/api/bids/7')
     expect((await resolver.dereference(`${did}?service=dr&relativeRef=%2Froot#frag`)).contentStream).toBe('https://dr.example/root#frag')
     expect((await resolver.dereference(`${did}?service=multi`)).contentStream).toEqual(['https://a.example', 'https://b.example'])
-    expect(await resolver.dereference(`${did}?service=map`)).toMatchObject({ dereferencingMetadata: { contentType: 'application/json' }, contentStream: { origins: ['https://c.example'] } })
+    expect(await resolver.dereference(`${did}?service=map`)).toMatchObject({
+      dereferencingMetadata: { contentType: 'application/json' },
+      contentStream: { origins: ['https://c.example'] },
+    })
   })
 
-  it('weighs accept against the service endpoint\'s own media type, not the document\'s', async () => {
+  it("weighs accept against the service endpoint's own media type, not the document's", async () => {
     const { resolver, did } = await withService()
-    expect(await resolver.dereference(`${did}?service=dr`, { accept: 'text/uri-list' })).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/' })
-    expect(await resolver.dereference(`${did}?service=dr&relativeRef=x`, { accept: 'text/uri-list' })).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: 'https://dr.example/api/x' })
-    expect(await resolver.dereference(`${did}?service=map`, { accept: 'application/json' })).toMatchObject({ dereferencingMetadata: { contentType: 'application/json' } })
+    expect(await resolver.dereference(`${did}?service=dr`, { accept: 'text/uri-list' })).toMatchObject({
+      dereferencingMetadata: { contentType: 'text/uri-list' },
+      contentStream: 'https://dr.example/api/',
+    })
+    expect(await resolver.dereference(`${did}?service=dr&relativeRef=x`, { accept: 'text/uri-list' })).toMatchObject({
+      dereferencingMetadata: { contentType: 'text/uri-list' },
+      contentStream: 'https://dr.example/api/x',
+    })
+    expect(await resolver.dereference(`${did}?service=map`, { accept: 'application/json' })).toMatchObject({
+      dereferencingMetadata: { contentType: 'application/json' },
+    })
     for (const [service, accept, own] of [
       ['dr', 'application/did+json', 'text/uri-list'],
       ['dr&relativeRef=x', 'application/did+ld+json', 'text/uri-list'],
       ['map', 'text/uri-list', 'application/json'],
     ] as const) {
       expect(await resolver.dereference(`${did}?service=${service}`, { accept }), `${service} ${accept}`).toEqual({
-        dereferencingMetadata: { error: 'representationNotSupported', message: `the endpoint of service "${service.split('&')[0]}" is ${own}, not ${accept}` },
+        dereferencingMetadata: {
+          error: 'representationNotSupported',
+          message: `the endpoint of service "${service.split('&')[0]}" is ${own}, not ${accept}`,
+        },
         contentStream: null,
         contentMetadata: {},
       })
@@ -397,10 +467,15 @@ describe('dereference', () => {
     // Bad options are invalidOptions, for a service, a fragment and a resource alike.
     for (const url of [`${did}?service=dr`, `${did}#key-1`, `${did}/resources/schema`]) {
       const r = await resolver.dereference(url, { ledgerHeight: -1 })
-      expect(r.dereferencingMetadata, url).toEqual({ error: 'invalidOptions', message: 'resolution option ledgerHeight must be a non-negative integer' })
+      expect(r.dereferencingMetadata, url).toEqual({
+        error: 'invalidOptions',
+        message: 'resolution option ledgerHeight must be a non-negative integer',
+      })
     }
     expect((await resolver.dereference(`${did}/resources/schema?ledgerHeight=-1`)).dereferencingMetadata.error).toBe('invalidDidUrl')
-    await expect(resolver.resolveResource(`${did}/resources/schema`, { versionTime: 'garbage' })).rejects.toThrow(new RangeError('resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'))
+    await expect(resolver.resolveResource(`${did}/resources/schema`, { versionTime: 'garbage' })).rejects.toThrow(
+      new RangeError('resolution option versionTime must be a UTC timestamp like 2026-01-31T08:00:00Z'),
+    )
   })
 })
 
@@ -415,9 +490,17 @@ describe('metadata values (DID Core §7.3: strings, maps, lists, booleans and nu
   it('resolution, resolveRepresentation and every kind of dereference give no number in any metadata', async () => {
     const w = await world()
     w.tick()
-    await w.ledger.submit([await updateDid(await w.resolver.resolveState(w.did), w.update, { patches: [{ action: 'add-service', service: { id: 'dr', type: 'X', serviceEndpoint: 'https://dr.example/' } }] })])
-    await anchorResource({ did: w.did, signer: w.signing }, { ledger: w.ledger, resolver: w.resolver }, 'tariffs', 'TariffTable', { peak: 15 })
-    await anchorResource({ did: w.did, signer: w.signing }, { ledger: w.ledger, resolver: w.resolver }, 'tariffs', 'TariffTable', { peak: 16 })
+    await w.ledger.submit([
+      await updateDid(await w.resolver.resolveState(w.did), w.update, {
+        patches: [{ action: 'add-service', service: { id: 'dr', type: 'X', serviceEndpoint: 'https://dr.example/' } }],
+      }),
+    ])
+    await anchorResource({ did: w.did, signer: w.signing }, { ledger: w.ledger, resolver: w.resolver }, 'tariffs', 'TariffTable', {
+      peak: 15,
+    })
+    await anchorResource({ did: w.did, signer: w.signing }, { ledger: w.ledger, resolver: w.resolver }, 'tariffs', 'TariffTable', {
+      peak: 16,
+    })
     const latest = await w.resolver.resolve(w.did)
     expect(latest.didDocumentMetadata.method).toMatchObject({ ledgerHeight: '4' })
     const results = [
@@ -460,25 +543,46 @@ describe('dereference: service endpoints handed out as URIs (text/uri-list)', ()
     ['data', 'data:text/html,<script>alert(1)</script>', /scheme "data"/],
     ['vbs', 'vbscript:msgbox(1)', /scheme "vbscript"/],
     ['file', 'file:///etc/', /scheme "file"/],
-    ['mixed', ['https://ok.example', 'javascript:alert(1)'], /the endpoint 1 of service "mixed" is not handed out: its scheme "javascript"/],
+    [
+      'mixed',
+      ['https://ok.example', 'javascript:alert(1)'],
+      /the endpoint 1 of service "mixed" is not handed out: its scheme "javascript"/,
+    ],
   ]
 
   it('refuses controls (C0, C1, U+0085), bidi marks, overrides and isolates, and schemes off the allow-list', async () => {
     const w = await world()
-    const services = [...hostile.map(([id, serviceEndpoint]) => ({ id, type: 'X', serviceEndpoint })), { id: 'fine', type: 'X', serviceEndpoint: ['did:grid:test:x', 'urn:uuid:1', 'wss://a.example/s', 'http://b.example'] }]
-    await w.ledger.submit([await updateDid(await w.resolver.resolveState(w.did), w.update, { patches: services.map((service) => ({ action: 'add-service' as const, service })) })])
+    const services = [
+      ...hostile.map(([id, serviceEndpoint]) => ({ id, type: 'X', serviceEndpoint })),
+      { id: 'fine', type: 'X', serviceEndpoint: ['did:grid:test:x', 'urn:uuid:1', 'wss://a.example/s', 'http://b.example'] },
+    ]
+    await w.ledger.submit([
+      await updateDid(await w.resolver.resolveState(w.did), w.update, {
+        patches: services.map((service) => ({ action: 'add-service' as const, service })),
+      }),
+    ])
     for (const [id, , message] of hostile) {
       const r = await w.resolver.dereference(`${w.did}?service=${id}`)
-      expect(r, id).toEqual({ dereferencingMetadata: { error: 'notAllowedServiceEndpoint', message: expect.stringMatching(message) }, contentStream: null, contentMetadata: {} })
+      expect(r, id).toEqual({
+        dereferencingMetadata: { error: 'notAllowedServiceEndpoint', message: expect.stringMatching(message) },
+        contentStream: null,
+        contentMetadata: {},
+      })
     }
     // Not echoed: the message names the code point, never the text.
     expect((await w.resolver.dereference(`${w.did}?service=rlo`)).dereferencingMetadata.message).not.toMatch(/\u202E/)
     // relativeRef resolved against a refused scheme is refused too (file: keeps its "origin").
     const fileRef = await w.resolver.dereference(`${w.did}?service=file&relativeRef=passwd`)
-    expect(fileRef.dereferencingMetadata).toMatchObject({ error: 'notAllowedServiceEndpoint', message: expect.stringMatching(/scheme "file"/) })
+    expect(fileRef.dereferencingMetadata).toMatchObject({
+      error: 'notAllowedServiceEndpoint',
+      message: expect.stringMatching(/scheme "file"/),
+    })
     // An opaque base (javascript:, data:) takes no relativeRef at all.
     expect((await w.resolver.dereference(`${w.did}?service=js&relativeRef=x`)).dereferencingMetadata.error).toBe('invalidDidUrl')
-    expect(await w.resolver.dereference(`${w.did}?service=fine`)).toMatchObject({ dereferencingMetadata: { contentType: 'text/uri-list' }, contentStream: ['did:grid:test:x', 'urn:uuid:1', 'wss://a.example/s', 'http://b.example'] })
+    expect(await w.resolver.dereference(`${w.did}?service=fine`)).toMatchObject({
+      dereferencingMetadata: { contentType: 'text/uri-list' },
+      contentStream: ['did:grid:test:x', 'urn:uuid:1', 'wss://a.example/s', 'http://b.example'],
+    })
     // The document itself still lists them, as anchored: only handing them out as URIs is refused.
     expect((await w.resolver.resolve(w.did)).didDocument!.service).toHaveLength(hostile.length + 1)
   })
@@ -516,7 +620,11 @@ describe('state and history', () => {
 describe('did-resolver integration', () => {
   it('plugs into did-resolver 4.1 and honours versionId in the DID URL', async () => {
     const { ledger, resolver: grid, did, update } = await world()
-    await ledger.submit([await updateDid(await grid.resolveState(did), update, { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://x.example'] }] })])
+    await ledger.submit([
+      await updateDid(await grid.resolveState(did), update, {
+        patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://x.example'] }],
+      }),
+    ])
     const resolver = new Resolver({ ...getResolver({ networks: { test: ledger } }) })
     const latest = await resolver.resolve(did)
     expect(latest.didDocument!.alsoKnownAs).toEqual(['https://x.example'])

@@ -10,7 +10,11 @@ describe('AnswerCache', () => {
   it('keeps replies as sent (CORS headers, body bytes, length) and knows them as its own', () => {
     const cache = new AnswerCache(10, 1 << 20, cors)
     const stored = cache.set('k', 'sgcc', 7, '"7-x"', answer('{}'))
-    expect(stored).toEqual({ status: 200, headers: { 'content-type': 'application/json', ...cors, 'content-length': '2' }, body: new TextEncoder().encode('{}') })
+    expect(stored).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/json', ...cors, 'content-length': '2' },
+      body: new TextEncoder().encode('{}'),
+    })
     expect(cache.isSent(stored)).toBe(true)
     expect(cache.isSent(answer('{}'))).toBe(false)
     expect(cache.peek('k')).toMatchObject({ network: 'sgcc', height: 7, etag: '"7-x"', reply: stored })

@@ -94,9 +94,18 @@ describe('GET /1.0/identifiers/{did}: content negotiation', () => {
     expect(res.status).toBe(406)
     const body = await json(res)
     expect(body.didResolutionMetadata.error).toBe('representationNotSupported')
-    expect(body.didResolutionMetadata.problemDetails).toMatchObject({ type: 'https://www.w3.org/ns/did#REPRESENTATION_NOT_SUPPORTED', status: 406 })
-    expect(negotiate('application/did+json;q=0.5, application/did-resolution;q=0.9')).toEqual({ kind: 'result', type: 'application/did-resolution' })
-    expect(negotiate('application/did-resolution;q=0, application/did+json')).toMatchObject({ kind: 'document', type: 'application/did+json' })
+    expect(body.didResolutionMetadata.problemDetails).toMatchObject({
+      type: 'https://www.w3.org/ns/did#REPRESENTATION_NOT_SUPPORTED',
+      status: 406,
+    })
+    expect(negotiate('application/did+json;q=0.5, application/did-resolution;q=0.9')).toEqual({
+      kind: 'result',
+      type: 'application/did-resolution',
+    })
+    expect(negotiate('application/did-resolution;q=0, application/did+json')).toMatchObject({
+      kind: 'document',
+      type: 'application/did+json',
+    })
     expect(negotiate('application/ld+json;profile="https://example.com/other"')).toBeUndefined()
   })
 })
@@ -106,7 +115,10 @@ describe('GET /1.0/identifiers/{did}: status codes', () => {
     const { handler, did } = await setup()
     const bad = await get(handler, id('did:grid:SGCC:abc'))
     expect(bad.status).toBe(400)
-    expect((await json(bad)).didResolutionMetadata).toMatchObject({ error: 'invalidDid', problemDetails: { status: 400, type: 'https://www.w3.org/ns/did#INVALID_DID' } })
+    expect((await json(bad)).didResolutionMetadata).toMatchObject({
+      error: 'invalidDid',
+      problemDetails: { status: 400, type: 'https://www.w3.org/ns/did#INVALID_DID' },
+    })
     const badUrl = await get(handler, id(`${did}#bad fragment`))
     expect(badUrl.status).toBe(400)
     expect((await json(badUrl)).dereferencingMetadata.error).toBe('invalidDidUrl')
@@ -132,7 +144,16 @@ describe('GET /1.0/identifiers/{did}: status codes', () => {
       const body = await json(res)
       expect(body, path).toEqual({
         '@context': 'https://w3id.org/did-resolution/v1',
-        dereferencingMetadata: { error, message: expect.any(String), problemDetails: { type: expect.stringMatching(/^https:\/\/www\.w3\.org\/ns\/did#/), title: error, status, detail: expect.any(String) } },
+        dereferencingMetadata: {
+          error,
+          message: expect.any(String),
+          problemDetails: {
+            type: expect.stringMatching(/^https:\/\/www\.w3\.org\/ns\/did#/),
+            title: error,
+            status,
+            detail: expect.any(String),
+          },
+        },
         contentStream: null,
         contentMetadata: {},
       })
@@ -161,9 +182,14 @@ describe('GET /1.0/identifiers/{did}: status codes', () => {
       const res = await get(handler, id(didText))
       expect(res.status, didText).toBe(status)
       const meta = (await json(res)).didResolutionMetadata
-      expect(meta, didText).toMatchObject({ error, problemDetails: { status, type: `https://www.w3.org/ns/did#${error === 'invalidDid' ? 'INVALID_DID' : 'METHOD_NOT_SUPPORTED'}` } })
+      expect(meta, didText).toMatchObject({
+        error,
+        problemDetails: { status, type: `https://www.w3.org/ns/did#${error === 'invalidDid' ? 'INVALID_DID' : 'METHOD_NOT_SUPPORTED'}` },
+      })
     }
-    expect((await json(await get(handler, id('did:example:123')))).didResolutionMetadata.message).toBe('this resolver serves did:grid, not did:example')
+    expect((await json(await get(handler, id('did:example:123')))).didResolutionMetadata.message).toBe(
+      'this resolver serves did:grid, not did:example',
+    )
   })
 
   it('404 for a DID that is not on the ledger, 501 for a network nobody serves', async () => {
@@ -171,7 +197,10 @@ describe('GET /1.0/identifiers/{did}: status codes', () => {
     const missing = `did:grid:sgcc:${'a'.repeat(51)}q`
     const res = await get(handler, `/1.0/identifiers/${missing}`)
     expect(res.status).toBe(404)
-    expect((await json(res)).didResolutionMetadata).toMatchObject({ error: 'notFound', message: expect.stringMatching(/is not on the ledger/) })
+    expect((await json(res)).didResolutionMetadata).toMatchObject({
+      error: 'notFound',
+      message: expect.stringMatching(/is not on the ledger/),
+    })
     const other = await get(handler, `/1.0/identifiers/${did.replace(':sgcc:', ':other:')}`)
     expect(other.status).toBe(501)
     expect((await json(other)).didResolutionMetadata.error).toBe('methodNotSupported')
@@ -261,7 +290,9 @@ describe('GET /1.0/identifiers/{did-url}: dereferencing', () => {
     const frag = await get(handler, id(`${did}#key-1`), { accept: 'application/did+ld+json' })
     expect(frag.status).toBe(200)
     expect((await json(frag)).id).toBe(`${did}#key-1`)
-    const svc = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=${encodeURIComponent('bids/7')}`, { accept: 'text/uri-list' })
+    const svc = await get(handler, `/1.0/identifiers/${did}?service=dr&relativeRef=${encodeURIComponent('bids/7')}`, {
+      accept: 'text/uri-list',
+    })
     expect(svc.status).toBe(200)
     expect(svc.headers.get('content-type')).toBe('text/uri-list')
     expect(await svc.text()).toBe('https://dr.example/api/bids/7\r\n')
@@ -280,7 +311,7 @@ describe('GET /1.0/identifiers/{did-url}: dereferencing', () => {
 })
 
 describe('representations (DID Core §7.1: resolve returns data, resolveRepresentation bytes and a contentType)', () => {
-  it('a document media type is answered with resolveRepresentation\'s stream; the full result carries the JSON-LD document and says so', async () => {
+  it("a document media type is answered with resolveRepresentation's stream; the full result carries the JSON-LD document and says so", async () => {
     const { handler, did, resolver } = await setup()
     for (const [accept, representation] of [
       ['application/did+ld+json', 'application/did+ld+json'],
@@ -313,7 +344,10 @@ describe('service dereference: text/uri-list', () => {
     expect([ref.status, await ref.text()]).toEqual([200, 'https://dr.example/api/bids/7\r\n'])
     const map = await get(handler, `/1.0/identifiers/${did}?service=map`, { accept: 'text/uri-list' })
     expect(map.status).toBe(406)
-    expect((await json(map)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: 'the endpoint of service "map" is application/json, not text/uri-list' })
+    expect((await json(map)).dereferencingMetadata).toMatchObject({
+      error: 'representationNotSupported',
+      message: 'the endpoint of service "map" is application/json, not text/uri-list',
+    })
     const plain = await get(handler, `/1.0/identifiers/${did}`, { accept: 'text/uri-list' })
     expect(plain.status).toBe(406)
     expect((await json(plain)).didResolutionMetadata.message).not.toMatch(/text\/uri-list/)
@@ -331,9 +365,16 @@ describe('service dereference: text/uri-list', () => {
     ] as const) {
       const res = await get(handler, `/1.0/identifiers/${did}?service=${service}`, { accept })
       const library = await resolver.dereference(`${did}?service=${service}`, { accept })
-      expect([res.status, library.dereferencingMetadata.error], `${service} ${accept}`).toEqual([status, status === 406 ? 'representationNotSupported' : undefined])
+      expect([res.status, library.dereferencingMetadata.error], `${service} ${accept}`).toEqual([
+        status,
+        status === 406 ? 'representationNotSupported' : undefined,
+      ])
       if (type) expect([res.headers.get('content-type'), library.dereferencingMetadata.contentType]).toEqual([type, type])
-      else expect((await json(res)).dereferencingMetadata).toMatchObject({ error: 'representationNotSupported', message: `the endpoint of service "${service}" is ${service === 'dr' ? 'text/uri-list' : 'application/json'}, not ${accept}` })
+      else
+        expect((await json(res)).dereferencingMetadata).toMatchObject({
+          error: 'representationNotSupported',
+          message: `the endpoint of service "${service}" is ${service === 'dr' ? 'text/uri-list' : 'application/json'}, not ${accept}`,
+        })
     }
     expect(negotiate('text/uri-list')).toBeUndefined()
   })
@@ -356,7 +397,12 @@ describe('service dereference: text/uri-list', () => {
           dereferencingMetadata: {
             error: 'notAllowedServiceEndpoint',
             message: expect.stringMatching(problem),
-            problemDetails: { type: 'about:blank', title: 'notAllowedServiceEndpoint', status: 403, detail: expect.stringMatching(problem) },
+            problemDetails: {
+              type: 'about:blank',
+              title: 'notAllowedServiceEndpoint',
+              status: 403,
+              detail: expect.stringMatching(problem),
+            },
           },
           contentStream: null,
           contentMetadata: {},
@@ -370,14 +416,23 @@ describe('POST /1.0/identifiers/{did}: resolution options in the body', () => {
   it('takes accept and a version selector, refuses unknown options (400) and large bodies (413)', async () => {
     const { handler, did } = await setup()
     const post = (body: string, headers: Record<string, string> = {}) =>
-      handler(new Request(`${base}/1.0/identifiers/${did}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } }))
+      handler(
+        new Request(`${base}/1.0/identifiers/${did}`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...headers },
+        }),
+      )
     const ok = await post(JSON.stringify({ accept: 'application/did+json', versionId: 1 }))
     expect(ok.status).toBe(200)
     expect(ok.headers.get('content-type')).toBe('application/did+json')
     expect((await json(ok)).id).toBe(did)
     const unknown = await post(JSON.stringify({ colour: 'red' }))
     expect(unknown.status).toBe(400)
-    expect((await json(unknown)).didResolutionMetadata).toMatchObject({ error: 'invalidOptions', message: expect.stringMatching(/unknown resolution option "colour"/) })
+    expect((await json(unknown)).didResolutionMetadata).toMatchObject({
+      error: 'invalidOptions',
+      message: expect.stringMatching(/unknown resolution option "colour"/),
+    })
     const notJson = await post('versionId=1')
     expect(notJson.status).toBe(400)
     // A bad value is the options' fault (invalidOptions); the same value in the DID URL is the URL's.
@@ -388,11 +443,18 @@ describe('POST /1.0/identifiers/{did}: resolution options in the body', () => {
     ] as const) {
       const bad = await post(JSON.stringify(options))
       expect(bad.status, JSON.stringify(options)).toBe(400)
-      expect((await json(bad)).didResolutionMetadata).toMatchObject({ error: 'invalidOptions', message, problemDetails: { type: 'https://www.w3.org/ns/did#INVALID_OPTIONS', status: 400 } })
+      expect((await json(bad)).didResolutionMetadata).toMatchObject({
+        error: 'invalidOptions',
+        message,
+        problemDetails: { type: 'https://www.w3.org/ns/did#INVALID_OPTIONS', status: 400 },
+      })
     }
     const inUrl = await get(handler, `/1.0/identifiers/${did}?ledgerHeight=-1`)
     expect(inUrl.status).toBe(400)
-    expect((await json(inUrl)).didResolutionMetadata).toMatchObject({ error: 'invalidDidUrl', message: 'ledgerHeight must be a non-negative integer' })
+    expect((await json(inUrl)).didResolutionMetadata).toMatchObject({
+      error: 'invalidDidUrl',
+      message: 'ledgerHeight must be a non-negative integer',
+    })
     const big = await post(JSON.stringify({ versionTime: 'x'.repeat(20_000) }))
     expect(big.status).toBe(413)
     expect(big.headers.get('content-type')).toBe('application/problem+json')
@@ -405,7 +467,11 @@ describe('list endpoints, health, CORS, caching and limits', () => {
     expect(await json(await get(handler, '/1.0/methods'))).toEqual(['grid'])
     expect(await json(await get(handler, '/1.0/testIdentifiers'))).toEqual({ grid: [did] })
     expect((await json(await get(handler, '/1.0/properties'))).grid.networks).toEqual(['sgcc'])
-    expect((await json(await get(handler, '/1.0/traits'))).grid).toMatchObject({ updatable: true, deactivatable: true, historyAvailable: true })
+    expect((await json(await get(handler, '/1.0/traits'))).grid).toMatchObject({
+      updatable: true,
+      deactivatable: true,
+      historyAvailable: true,
+    })
     const health = await get(handler, '/health')
     expect(health.status).toBe(200)
     expect(await json(health)).toMatchObject({ status: 'ok', networks: { sgcc: { height: 4, finalizedHeight: 4 } } })
@@ -474,7 +540,13 @@ describe('answer cache: keyed like the ETag, so one head read serves a repeated 
     expect(b).toEqual(a)
     expect(b.didDocumentMetadata.versionId).toBe('1')
 
-    await ledger.submit([(await updateDid(await resolver.resolveState(did), key('live-u'), { patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://new.example'] }] })).bytes])
+    await ledger.submit([
+      (
+        await updateDid(await resolver.resolveState(did), key('live-u'), {
+          patches: [{ action: 'set-also-known-as', alsoKnownAs: ['https://new.example'] }],
+        })
+      ).bytes,
+    ])
     const moved = await get(handler, `/1.0/identifiers/${did}`)
     expect(resolve).toHaveBeenCalledTimes(2)
     expect(moved.headers.get('etag')).toMatch(/^"5-/)
@@ -555,8 +627,12 @@ describe('answer cache: keyed like the ETag, so one head read serves a repeated 
     for (let i = 0; i < 3; i++) expect((await get(none, a)).status).toBe(200)
     expect(resolve).toHaveBeenCalledTimes(3)
 
-    expect(() => createHandler({ resolver, cache: { maxEntries: -1 } })).toThrow(new RangeError('options.cache.maxEntries must be a non-negative integer'))
+    expect(() => createHandler({ resolver, cache: { maxEntries: -1 } })).toThrow(
+      new RangeError('options.cache.maxEntries must be a non-negative integer'),
+    )
     expect(() => createHandler({ resolver, cache: { maxEntries: 1.5 } })).toThrow(RangeError)
-    expect(() => createHandler({ resolver, cache: { maxBytes: -1 } })).toThrow(new RangeError('options.cache.maxBytes must be a non-negative integer'))
+    expect(() => createHandler({ resolver, cache: { maxBytes: -1 } })).toThrow(
+      new RangeError('options.cache.maxBytes must be a non-negative integer'),
+    )
   })
 })

@@ -30,7 +30,12 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
     const w = await World.create()
     const user = await w.party('user')
     const jwt = await w.issue('user', user.did)
-    const gone = await createDid({ network: 'test', updateKey: key('g-u'), recoveryKey: key('g-r'), document: { verificationMethods: [vm('key-1', key('g-s'))] } })
+    const gone = await createDid({
+      network: 'test',
+      updateKey: key('g-u'),
+      recoveryKey: key('g-r'),
+      document: { verificationMethods: [vm('key-1', key('g-s'))] },
+    })
     await w.ledger.submit([gone.bytes])
     await w.ledger.submit([(await deactivateDid(await w.resolver.resolveState(gone.did), key('g-r'))).bytes])
     const lines: string[] = []
@@ -39,7 +44,9 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
 
     const statuses = await Promise.all([
       fetch(`${running.url}/1.0/identifiers/${user.did}`),
-      fetch(`${running.url}/1.0/identifiers/${user.did}`, { headers: { accept: 'application/ld+json;profile="https://w3id.org/did-resolution"' } }),
+      fetch(`${running.url}/1.0/identifiers/${user.did}`, {
+        headers: { accept: 'application/ld+json;profile="https://w3id.org/did-resolution"' },
+      }),
       fetch(`${running.url}/1.0/identifiers/${gone.did}`),
       fetch(`${running.url}/1.0/identifiers/did:grid:test:nope`),
       fetch(`${running.url}/1.0/identifiers/did:grid:test:${'a'.repeat(51)}q`),
@@ -75,7 +82,12 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
     expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([200, null, ''])
     expect(head.headers.get('etag')).toBe(first.headers.get('etag'))
 
-    const created = await createDid({ network: 'test', updateKey: key('n-u'), recoveryKey: key('n-r'), document: { verificationMethods: [vm('key-1', key('n-s'))] } })
+    const created = await createDid({
+      network: 'test',
+      updateKey: key('n-u'),
+      recoveryKey: key('n-r'),
+      document: { verificationMethods: [vm('key-1', key('n-s'))] },
+    })
     await w.ledger.submit([created.bytes])
     const moved = await fetch(url)
     expect(moved.headers.get('etag')).not.toBe(first.headers.get('etag'))
@@ -95,7 +107,11 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
   it('refuses an oversized POST body with 413 and keeps serving', async () => {
     const w = await World.create()
     running = await serve(createHandler({ resolver: w.resolver, maxBodyBytes: 1_000 }), { port: 0, log: false })
-    const big = await fetch(`${running.url}/1.0/identifiers/${w.utility.did}`, { method: 'POST', body: JSON.stringify({ versionTime: 'x'.repeat(5_000) }), headers: { 'content-type': 'application/json' } })
+    const big = await fetch(`${running.url}/1.0/identifiers/${w.utility.did}`, {
+      method: 'POST',
+      body: JSON.stringify({ versionTime: 'x'.repeat(5_000) }),
+      headers: { 'content-type': 'application/json' },
+    })
     expect(big.status).toBe(413)
     const ok = await fetch(`${running.url}/1.0/identifiers/${w.utility.did}`, { method: 'POST', body: '{"accept":"application/did+json"}' })
     expect(ok.status).toBe(200)
@@ -117,7 +133,9 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
     expect([dr.status, dr.headers.get('content-type'), await dr.text()]).toEqual([200, 'text/uri-list', 'https://dr.example/api/\r\n'])
     const js = await fetch(`${running.url}/1.0/identifiers/${create.did}?service=js`, { headers: { accept: 'text/uri-list' } })
     expect(js.status).toBe(403)
-    expect(((await js.json()) as { dereferencingMetadata: { error: string } }).dereferencingMetadata.error).toBe('notAllowedServiceEndpoint')
+    expect(((await js.json()) as { dereferencingMetadata: { error: string } }).dereferencingMetadata.error).toBe(
+      'notAllowedServiceEndpoint',
+    )
   })
 
   it('close() lets an in-flight request finish, then refuses new connections', async () => {
@@ -125,13 +143,16 @@ describe('serve(): the endpoint on a real socket (127.0.0.1)', () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
     const inner = createHandler({ resolver: w.resolver })
-    running = await serve(async (req) => {
-      if (new URL(req.url).pathname === '/slow') {
-        await gate
-        return new Response('done')
-      }
-      return inner(req)
-    }, { port: 0, log: false, shutdownGraceMs: 2_000 })
+    running = await serve(
+      async (req) => {
+        if (new URL(req.url).pathname === '/slow') {
+          await gate
+          return new Response('done')
+        }
+        return inner(req)
+      },
+      { port: 0, log: false, shutdownGraceMs: 2_000 },
+    )
     const url = running.url
     const slow = new Promise<string>((resolve, reject) => {
       httpRequest(`${url}/slow`, (res) => {
@@ -318,11 +339,14 @@ describe('serve(): request targets, failures, pipelining and timeouts', () => {
     const inner = createHandler({ resolver })
     for (const handler of [inner, (req: Request) => inner(req)]) {
       running = await serve(handler, { port: 0, log: false })
-      const ask = (target: string) => raw(running!.url, (socket) => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`))
+      const ask = (target: string) =>
+        raw(running!.url, (socket) => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`))
       const methods = await ask('http://127.0.0.1/1.0/methods')
       expect(methods).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
       expect(methods.endsWith('\r\n\r\n["grid"]')).toBe(true)
-      expect(await ask(`http://elsewhere.example:8080/1.0/identifiers/${did}?versionId=1`)).toMatch(new RegExp(`^HTTP/1\\.1 200 OK\\r\\n[^]*"id":"${did}"`))
+      expect(await ask(`http://elsewhere.example:8080/1.0/identifiers/${did}?versionId=1`)).toMatch(
+        new RegExp(`^HTTP/1\\.1 200 OK\\r\\n[^]*"id":"${did}"`),
+      )
       await running.close()
       running = undefined
     }
@@ -330,12 +354,20 @@ describe('serve(): request targets, failures, pipelining and timeouts', () => {
 
   it('a handler that fails is answered 500 (problem details) and its failure logged; a malformed request stays 400', async () => {
     const lines: string[] = []
-    running = await serve(async () => {
-      throw new Error('database down')
-    }, { port: 0, log: (l) => lines.push(l) })
+    running = await serve(
+      async () => {
+        throw new Error('database down')
+      },
+      { port: 0, log: (l) => lines.push(l) },
+    )
     const res = await fetch(`${running.url}/1.0/methods`)
     expect([res.status, res.headers.get('content-type')]).toEqual([500, 'application/problem+json'])
-    expect(await res.json()).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'the request could not be answered' })
+    expect(await res.json()).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'the request could not be answered',
+    })
     expect(lines).toEqual([
       expect.stringMatching(/^\S+Z 127\.0\.0\.1 GET \/1\.0\/methods failed: database down$/),
       expect.stringMatching(/^\S+Z 127\.0\.0\.1 GET \/1\.0\/methods 500 \d+ \S+ms$/),
@@ -377,7 +409,9 @@ describe('serve(): request targets, failures, pipelining and timeouts', () => {
 
   it('refuses a headersTimeoutMs above requestTimeoutMs, and lowers the default headers timeout to a lower requestTimeoutMs', async () => {
     const { resolver } = await oneDid()
-    await expect(serve(createHandler({ resolver }), { port: 0, log: false, headersTimeoutMs: 5_000, requestTimeoutMs: 2_000 })).rejects.toThrow(new RangeError('options.headersTimeoutMs (5000) must be at most options.requestTimeoutMs (2000)'))
+    await expect(
+      serve(createHandler({ resolver }), { port: 0, log: false, headersTimeoutMs: 5_000, requestTimeoutMs: 2_000 }),
+    ).rejects.toThrow(new RangeError('options.headersTimeoutMs (5000) must be at most options.requestTimeoutMs (2000)'))
     running = await serve(createHandler({ resolver }), { port: 0, log: false, requestTimeoutMs: 2_000 })
     expect([running.server.headersTimeout, running.server.requestTimeout]).toEqual([2_000, 2_000])
   })
@@ -389,7 +423,13 @@ async function oneDid(wrap?: (ledger: Ledger) => Ledger): Promise<{ resolver: Gr
   const { create } = await newDid('serve')
   await ledger.submit([create.bytes])
   const wrapped: Ledger = wrap
-    ? wrap({ submit: (ops) => ledger.submit(ops), read: (suffix, options) => ledger.read(suffix, options), head: () => ledger.head(), batch: (h) => ledger.batch(h), close: () => ledger.close() })
+    ? wrap({
+        submit: (ops) => ledger.submit(ops),
+        read: (suffix, options) => ledger.read(suffix, options),
+        head: () => ledger.head(),
+        batch: (h) => ledger.batch(h),
+        close: () => ledger.close(),
+      })
     : ledger
   return { resolver: new GridResolver({ networks: { test: wrapped } }), did: create.did }
 }

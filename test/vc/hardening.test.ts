@@ -64,7 +64,11 @@ describe('attacker-controlled input is a verdict, never a throw', () => {
     const rogue = await w.party('rogue')
     const base = payloadOf(await w.issue('user', user.did))
     // Claims that would fail the schema and status entries pointing nowhere: only the trust verdict shows.
-    const forged = signJwt(rogue, { ...base, iss: rogue.did, vc: { ...(base.vc as object), credentialSubject: { accountNumber: 7 }, credentialStatus: [{ type: 'x' }] } })
+    const forged = signJwt(rogue, {
+      ...base,
+      iss: rogue.did,
+      vc: { ...(base.vc as object), credentialSubject: { accountNumber: 7 }, credentialStatus: [{ type: 'x' }] },
+    })
     expect(codes((await verifyCredential(forged, await w.context())).reasons)).toEqual(['issuer-untrusted'])
   })
 })
@@ -119,7 +123,9 @@ describe('time claims are integer literals in the token text', () => {
       for (const [literal, edit] of forms(name, payloadOf(jwt)[name] as number)) {
         const v = await verifyCredential(editPayload(jwt, w.utility, edit), await w.context())
         expect(codes(v.reasons)).toEqual(['credential-malformed'])
-        expect(v.reasons[0]!.message).toBe(`credential: the payload has ${name} written as ${literal.slice(0, 40)}, not as an integer literal`)
+        expect(v.reasons[0]!.message).toBe(
+          `credential: the payload has ${name} written as ${literal.slice(0, 40)}, not as an integer literal`,
+        )
         expect(v.verified).toBe(false)
       }
     }
@@ -131,7 +137,13 @@ describe('time claims are integer literals in the token text', () => {
     const jwt = await w.issue('user', user.did)
     const ctx = await w.context()
     const req = { role: 'user', action: 'response.bid' } as const
-    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: ctx.audience,
+      challenge: ctx.challenge,
+      issuedAt: w.now,
+    })
     expect((await checkRole(vp, req, ctx)).reasons).toEqual([])
     for (const name of ['iat', 'exp']) {
       for (const [literal, edit] of forms(name, payloadOf(vp)[name] as number)) {
@@ -153,14 +165,34 @@ describe('issuance checks everything before it allocates a status index', () => 
     const user = await w.party('user')
     const count = () => w.statusStore.count(1) // lists are numbered from 1
     const before = await count()
-    const base = { issuer: w.utility.jwt, role: 'user', subject: user.did, claims: CLAIMS.user, schema: w.schemas.user, status: w.status } as const
-    await expect(issueRoleCredential({ ...base, issuedAt: w.now, validUntil: w.now - DAY })).rejects.toThrow(new RangeError('validUntil must be after validFrom'))
+    const base = {
+      issuer: w.utility.jwt,
+      role: 'user',
+      subject: user.did,
+      claims: CLAIMS.user,
+      schema: w.schemas.user,
+      status: w.status,
+    } as const
+    await expect(issueRoleCredential({ ...base, issuedAt: w.now, validUntil: w.now - DAY })).rejects.toThrow(
+      new RangeError('validUntil must be after validFrom'),
+    )
     await expect(issueRoleCredential({ ...base, issuer: { ...w.utility.jwt, keyId: 'key 1' }, validUntil: w.now + DAY })).rejects.toThrow(
       new TypeError('signer.keyId must be a verification method fragment such as "key-1"'),
     )
-    await expect(issueRoleCredential({ ...base, validUntil: 'soon' as never })).rejects.toThrow(new RangeError('validUntil must be a Date or Unix seconds'))
+    await expect(issueRoleCredential({ ...base, validUntil: 'soon' as never })).rejects.toThrow(
+      new RangeError('validUntil must be a Date or Unix seconds'),
+    )
     await expect(
-      issueMandate({ user: user.jwt, aggregator: w.utility.did, actions: ['response.bid'], maxKw: 10, schema: w.schemas.mandate, status: w.status, issuedAt: w.now, validUntil: w.now }),
+      issueMandate({
+        user: user.jwt,
+        aggregator: w.utility.did,
+        actions: ['response.bid'],
+        maxKw: 10,
+        schema: w.schemas.mandate,
+        status: w.status,
+        issuedAt: w.now,
+        validUntil: w.now,
+      }),
     ).rejects.toThrow(new RangeError('validUntil must be after validFrom'))
     expect(await count()).toBe(before)
     await w.issue('user', user.did)
@@ -195,7 +227,13 @@ describe('a byte-order mark is refused wherever a token is parsed', () => {
     const user = await w.party('user')
     const jwt = await w.issue('user', user.did)
     const ctx = await w.context()
-    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: ctx.audience,
+      challenge: ctx.challenge,
+      issuedAt: w.now,
+    })
     expect((await checkRole(vp, { role: 'user', action: 'response.bid' }, ctx)).reasons).toEqual([])
     const d = await checkRole(withBom(vp, 'payload', user), { role: 'user', action: 'response.bid' }, ctx)
     expect(codes(d.reasons)).toEqual(['presentation-malformed'])
@@ -220,14 +258,20 @@ describe('schemas are self-contained and compiled per version', () => {
     const w = await World.create()
     const user = await w.party('user')
     const jwt = await w.issue('user', user.did)
-    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v2', 'JsonSchema', { ...CLAIM_SCHEMAS.user, ...extra } as never)
+    await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v2', 'JsonSchema', {
+      ...CLAIM_SCHEMAS.user,
+      ...extra,
+    } as never)
     return { w, jwt }
   }
 
   it.each([
     [{ $id: 'urn:x' }, /\$id is not allowed/],
     [{ $async: true }, /\$async is not allowed/],
-    [{ properties: { ...(CLAIM_SCHEMAS.user.properties as object), region: { $ref: 'https://example.com/region.json' } } }, /\$ref must point inside the document/],
+    [
+      { properties: { ...(CLAIM_SCHEMAS.user.properties as object), region: { $ref: 'https://example.com/region.json' } } },
+      /\$ref must point inside the document/,
+    ],
   ])('a published schema with %o is schema-unavailable, the same on every call and every node', async (extra, message) => {
     const { w, jwt } = await withSchema(extra)
     const cold = new GridResolver({ networks: { test: w.ledger }, cache: false })
@@ -245,7 +289,12 @@ describe('a check reads one ledger: its height means nothing on another network'
     const otherLedger = new MemoryLedger({ clock: () => w.now })
     const resolver = new GridResolver({ networks: { test: w.ledger, other: otherLedger } })
     const signing = key('far-signing')
-    const op = await createDid({ network: 'other', updateKey: key('far-update'), recoveryKey: key('far-recovery'), document: { verificationMethods: [vm('key-1', signing)] } })
+    const op = await createDid({
+      network: 'other',
+      updateKey: key('far-update'),
+      recoveryKey: key('far-recovery'),
+      document: { verificationMethods: [vm('key-1', signing)] },
+    })
     await otherLedger.submit([op.bytes])
     await w.trust({ user: [w.utility.did, op.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
     const user = await w.party('user')
@@ -265,7 +314,13 @@ describe('a check reads one ledger: its height means nothing on another network'
     // And a presentation by a holder on the other network likewise.
     const userJwt = await w.issue('user', user.did)
     const ctx = { ...(await w.context()), resolver }
-    const vp = await createPresentation({ holder: { did: op.did, keyId: 'key-1', signer: signing }, credentials: [userJwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: { did: op.did, keyId: 'key-1', signer: signing },
+      credentials: [userJwt],
+      audience: ctx.audience,
+      challenge: ctx.challenge,
+      issuedAt: w.now,
+    })
     const d = await checkRole(vp, { role: 'user', action: 'response.bid' }, ctx)
     expect(codes(d.reasons)).toEqual(['holder-not-found', 'role-missing', 'holder-not-subject'])
   })
@@ -289,7 +344,13 @@ describe('issuer services sharing a DID never undo each other', () => {
     const [revocation] = (payloadOf(jwt).vc as { credentialStatus: { statusListCredential: string }[] }).credentialStatus
     const lagging = new LaggingResolver({ networks: { test: w.ledger } })
     lagging.lagging.add(revocation!.statusListCredential)
-    const second = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: lagging, store: w.statusStore })
+    const second = new StatusRegistry({
+      did: w.utility.did,
+      signer: w.utility.signing,
+      ledger: w.ledger,
+      resolver: lagging,
+      store: w.statusStore,
+    })
     await second.allocate()
     const v = await verifyCredential(jwt, await w.context())
     expect(codes(v.reasons)).toEqual(['status-revoked'])

@@ -45,9 +45,13 @@ const jwtSigner = (k: Ed25519KeyPair) => async (data: string | Uint8Array) =>
 
 /** A VC-JWT made with did-jwt-vc directly, bypassing issueRoleCredential's claim checks. */
 function craftCredential(issuer: { did: string; signing: Ed25519KeyPair }, payload: Record<string, unknown>): Promise<string> {
-  return createVerifiableCredentialJwt(payload as never, { did: issuer.did, signer: jwtSigner(issuer.signing), alg: 'EdDSA' }, {
-    header: { alg: 'EdDSA', kid: `${issuer.did}#key-1` },
-  })
+  return createVerifiableCredentialJwt(
+    payload as never,
+    { did: issuer.did, signer: jwtSigner(issuer.signing), alg: 'EdDSA' },
+    {
+      header: { alg: 'EdDSA', kid: `${issuer.did}#key-1` },
+    },
+  )
 }
 
 const AUDIENCE = 'did:grid:test:contract#response'
@@ -95,7 +99,12 @@ function issueUserBy(w: World, issuer: Party, status: StatusRegistry, subject: s
   })
 }
 
-function mandate(w: World, user: Party, aggregator: string, extra: { actions?: string[]; maxKw?: number; validUntil?: number; issuedAt?: number } = {}): Promise<string> {
+function mandate(
+  w: World,
+  user: Party,
+  aggregator: string,
+  extra: { actions?: string[]; maxKw?: number; validUntil?: number; issuedAt?: number } = {},
+): Promise<string> {
   return issueMandate({
     user: user.jwt,
     aggregator,
@@ -160,7 +169,11 @@ describe('checkRole: valid presentations', () => {
     const w = await World.create()
     const base = await w.party('base-1')
     const vc = await w.issue('production-base', base.did)
-    const d = await checkRole(await present(w, base, [vc]), { role: 'production-base', action: 'response.bid', capacityKw: 12_000 }, await w.context())
+    const d = await checkRole(
+      await present(w, base, [vc]),
+      { role: 'production-base', action: 'response.bid', capacityKw: 12_000 },
+      await w.context(),
+    )
     expect(d.reasons).toEqual([])
     expect(d.allowed).toBe(true)
     expect(d.subject).toBe(base.did)
@@ -233,7 +246,13 @@ describe('checkRole: signatures and keys', () => {
     const issuer = await w.party('auth-only-issuer', ['authentication'])
     await trustAlso(w, issuer.did, ['user'])
     // The key cannot publish resources either: the status lists are anchored with the update key.
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: issuer.did,
+      signer: issuer.update,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const user = await w.party('user-1')
     const vc = await issueUserBy(w, issuer, status, user.did)
     const d = await checkRole(await present(w, user, [vc]), { role: 'user', action: 'response.bid' }, await w.context())
@@ -411,7 +430,13 @@ describe('checkRole: trust and schema', () => {
   it('10a. an issuer absent from the trust registry fails issuer-untrusted', async () => {
     const w = await World.create()
     const rogue = await w.party('rogue')
-    const status = new StatusRegistry({ did: rogue.did, signer: rogue.signing, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: rogue.did,
+      signer: rogue.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const user = await w.party('user-1')
     const vc = await issueUserBy(w, rogue, status, user.did)
     const d = await checkRole(await present(w, user, [vc]), { role: 'user', action: 'response.bid' }, await w.context())
@@ -423,7 +448,13 @@ describe('checkRole: trust and schema', () => {
     const w = await World.create()
     const issuer = await w.party('user-issuer')
     await trustAlso(w, issuer.did, ['user'])
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.signing, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: issuer.did,
+      signer: issuer.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const holder = await w.party('agg-1')
     const aggVc = await issueUserBy(w, issuer, status, holder.did, 'aggregator')
     const d = await checkRole(await present(w, holder, [aggVc]), { role: 'aggregator', action: 'response.bid' }, await w.context())
@@ -497,7 +528,9 @@ describe('checkRole: trust and schema', () => {
     )
     expect(err).toBeInstanceOf(InvalidClaimsError)
     expect((err as InvalidClaimsError).code).toBe('ERR_GRID_INVALID_CLAIMS')
-    expect((err as InvalidClaimsError).message).toMatch(/^aggregator claims do not match the schema: \/unifiedSocialCreditCode: must match format "unified-social-credit-code"/)
+    expect((err as InvalidClaimsError).message).toMatch(
+      /^aggregator claims do not match the schema: \/unifiedSocialCreditCode: must match format "unified-social-credit-code"/,
+    )
     expect((err as InvalidClaimsError).errors).toEqual(['/unifiedSocialCreditCode: must match format "unified-social-credit-code"'])
   })
 })
@@ -586,16 +619,30 @@ describe('checkRole: mandates', () => {
     const u1Vc = await w.issue('user', u1.did)
     const u2Vc = await w.issue('user', u2.did)
     const m = await mandate(w, u2, u1.did)
-    const d = await checkRole(await present(w, u1, [u1Vc, m, u2Vc]), { role: 'user', action: 'response.bid', onBehalfOf: u2.did }, await w.context())
+    const d = await checkRole(
+      await present(w, u1, [u1Vc, m, u2Vc]),
+      { role: 'user', action: 'response.bid', onBehalfOf: u2.did },
+      await w.context(),
+    )
     expectDenied(d, ['acting-for-not-allowed'])
     expect(d.reasons[0]!.message).toMatch(/^a user acts only for itself$/)
-    const bare = await checkRole(await present(w, u1, [u1Vc]), { role: 'user', action: 'response.bid', onBehalfOf: u2.did }, await w.context())
+    const bare = await checkRole(
+      await present(w, u1, [u1Vc]),
+      { role: 'user', action: 'response.bid', onBehalfOf: u2.did },
+      await w.context(),
+    )
     expectDenied(bare, ['acting-for-not-allowed', 'mandate-missing', 'acted-for-not-user'])
   })
 
   it('12h. a mandate the user revoked fails status-revoked', async () => {
     const { w, agg, user, aggVc, userVc } = await aggregatorWorld()
-    const userStatus = new StatusRegistry({ did: user.did, signer: user.signing, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const userStatus = new StatusRegistry({
+      did: user.did,
+      signer: user.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const m = await issueMandate({
       user: user.jwt,
       aggregator: agg.did,
@@ -620,7 +667,13 @@ describe('checkRole: deactivated DIDs', () => {
     const w = await World.create()
     const issuer = await w.party('second-issuer')
     await trustAlso(w, issuer.did, ['user'])
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.signing, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: issuer.did,
+      signer: issuer.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const user = await w.party('user-1')
     const vc = await issueUserBy(w, issuer, status, user.did)
     const vp = await present(w, user, [vc])
@@ -699,7 +752,14 @@ describe('checkRole: presentations bound to the terms they authorise', () => {
     const w = await World.create()
     const user = await w.party('user-1')
     const jwt = await w.issue('user', user.did)
-    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, ...(binding ? { binding } : {}) })
+    const vp = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: AUDIENCE,
+      challenge: CHALLENGE,
+      issuedAt: w.now,
+      ...(binding ? { binding } : {}),
+    })
     return { w, user, jwt, vp, ctx: await w.context() }
   }
 
@@ -710,11 +770,16 @@ describe('checkRole: presentations bound to the terms they authorise', () => {
     expect(expected).toBe('0x8a193f8a32dd76e235d555669f870dbbbbff7b0f49accf3d9d9f9a4964ca469f') // the spec's example
     expect(termsDigest({ role: 'user', priceFen: 1200, event: 'peak-1', capacityKw: 120 })).toBe(expected)
     expect(termsDigest({ ...terms, capacityKw: 800, priceFen: 1 })).not.toBe(expected)
-    expect(termsDigest({ nested: { b: [1, true, 'é'], a: {} } })).toBe(`0x${createHash('sha256').update('{"nested":{"a":{},"b":[1,true,"é"]}}').digest('hex')}`)
+    expect(termsDigest({ nested: { b: [1, true, 'é'], a: {} } })).toBe(
+      `0x${createHash('sha256').update('{"nested":{"a":{},"b":[1,true,"é"]}}').digest('hex')}`,
+    )
     for (const [bad, message] of [
       [null, /^terms must be a JSON object$/],
       [[1], /^terms must be a JSON object$/],
-      [{ priceFen: 12.5 }, /^terms must hold only strings, booleans, safe integers, arrays and objects: number 12\.5 is not a safe integer$/],
+      [
+        { priceFen: 12.5 },
+        /^terms must hold only strings, booleans, safe integers, arrays and objects: number 12\.5 is not a safe integer$/,
+      ],
       [{ onBehalfOf: null }, /^terms must hold only strings, booleans, safe integers, arrays and objects: null is not allowed$/],
       [{ at: new Date(0) }, /only plain objects are allowed$/],
     ] as const) {
@@ -759,7 +824,14 @@ describe('checkRole: presentations bound to the terms they authorise', () => {
   it('14i. a binding that is not 0x + 64 lowercase hex is a usage error on both sides', async () => {
     const { w, user, jwt, vp, ctx } = await bound(undefined)
     for (const bad of ['', 'abc', termsDigest(terms).toUpperCase(), termsDigest(terms).slice(2), `${termsDigest(terms)}0`, 42]) {
-      const made = createPresentation({ holder: user.jwt, credentials: [jwt], audience: AUDIENCE, challenge: CHALLENGE, issuedAt: w.now, binding: bad as string })
+      const made = createPresentation({
+        holder: user.jwt,
+        credentials: [jwt],
+        audience: AUDIENCE,
+        challenge: CHALLENGE,
+        issuedAt: w.now,
+        binding: bad as string,
+      })
       await expect(made).rejects.toThrow(TypeError)
       await expect(made).rejects.toThrow(/^binding must be 0x and 64 lowercase hex digits \(see termsDigest\)$/)
       const checked = checkRole(vp, req, { ...ctx, binding: bad as string })
@@ -806,7 +878,11 @@ describe('checkRole: malformed input', () => {
     const w = await World.create()
     const base = await w.party('base-1')
     const vc = await w.issue('production-base', base.did)
-    const d = await checkRole(await present(w, base, [vc]), { role: 'production-base', action: 'response.bid', capacityKw: 12_001 }, await w.context())
+    const d = await checkRole(
+      await present(w, base, [vc]),
+      { role: 'production-base', action: 'response.bid', capacityKw: 12_001 },
+      await w.context(),
+    )
     expectDenied(d, ['capacity-exceeded'])
     expect(d.reasons[0]!.message).toMatch(/^12001 kW exceeds the production-base's cap of 12000$/)
     expect(d.claims?.maxLoadKw).toBe(12_000)
@@ -841,7 +917,9 @@ describe('verifyCredential', () => {
     )
     expect(err).toBeInstanceOf(HeightNotReachedError)
     expect((err as HeightNotReachedError).code).toBe('ERR_GRID_HEIGHT_NOT_REACHED')
-    expect((err as HeightNotReachedError).message).toMatch(new RegExp(`^ledger height ${ctx.height + 1} is above the finalized height ${ctx.height}$`))
+    expect((err as HeightNotReachedError).message).toMatch(
+      new RegExp(`^ledger height ${ctx.height + 1} is above the finalized height ${ctx.height}$`),
+    )
   })
 })
 
@@ -850,7 +928,13 @@ describe('verifyCredential: key history', () => {
     const w = await World.create()
     const issuer = await w.party('rotating-issuer')
     await trustAlso(w, issuer.did, ['user'])
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: issuer.did,
+      signer: issuer.update,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const user = await w.party('user-1')
     const vc = await issueUserBy(w, issuer, status, user.did)
 
@@ -886,7 +970,13 @@ describe('verifyCredential: key history', () => {
     const w = await World.create()
     const issuer = await w.party('in-place-issuer')
     await trustAlso(w, issuer.did, ['user'])
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: issuer.did,
+      signer: issuer.update,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const user = await w.party('user-1')
     const vc = await issueUserBy(w, issuer, status, user.did)
     expect((await verifyCredential(vc, await w.context())).reasons).toEqual([])
@@ -911,7 +1001,13 @@ describe('verifyCredential: a rotation anchored in the iat second', () => {
     const w = await World.create()
     const issuer = await w.party(label)
     await trustAlso(w, issuer.did, ['user'])
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: issuer.did,
+      signer: issuer.update,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const user = await w.party('user-1')
     const vc = await issueUserBy(w, issuer, status, user.did)
     const newKey = key(`${label}-key-1b`)

@@ -116,7 +116,11 @@ describe('unified social credit code', () => {
   const anyBody = fc.array(char(ALPHABET), { minLength: 17, maxLength: 17 }).map((a) => a.join(''))
   // GB 32100 structure: registration authority + organisation type, 6-digit division code, 9-character organisation code.
   const shapedBody = fc
-    .tuple(fc.array(char(ALPHABET), { minLength: 2, maxLength: 2 }), fc.array(char(DIGITS), { minLength: 6, maxLength: 6 }), fc.array(char(ALPHABET), { minLength: 9, maxLength: 9 }))
+    .tuple(
+      fc.array(char(ALPHABET), { minLength: 2, maxLength: 2 }),
+      fc.array(char(DIGITS), { minLength: 6, maxLength: 6 }),
+      fc.array(char(ALPHABET), { minLength: 9, maxLength: 9 }),
+    )
     .map(([a, b, c]) => [...a, ...b, ...c].join(''))
 
   it('property: the check character of any 17-character body matches the reference and makes the weighted sum 0 mod 31', () => {
@@ -164,7 +168,8 @@ const REQUIRED: Record<CredentialKind, string[]> = {
 }
 
 const KINDS = [...ROLES, 'mandate'] as const
-const errorsOf = (kind: CredentialKind, changes: Record<string, unknown>) => claimErrors(CLAIM_SCHEMAS[kind], { ...CLAIMS[kind], ...changes })
+const errorsOf = (kind: CredentialKind, changes: Record<string, unknown>) =>
+  claimErrors(CLAIM_SCHEMAS[kind], { ...CLAIMS[kind], ...changes })
 
 describe('CLAIM_SCHEMAS', () => {
   it.each(KINDS)('accepts the example %s claims, with and without a subject id', (kind) => {
@@ -199,7 +204,9 @@ describe('CLAIM_SCHEMAS', () => {
   })
 
   it('has no extensions on mandates', () => {
-    expect(errorsOf('mandate', { extensions: { 'sgcc:tariffClass': 'A' } })).toEqual(['/: must NOT have additional properties "extensions"'])
+    expect(errorsOf('mandate', { extensions: { 'sgcc:tariffClass': 'A' } })).toEqual([
+      '/: must NOT have additional properties "extensions"',
+    ])
   })
 
   it('checks region codes (GB/T 2260 province prefixes, 6 digits)', () => {
@@ -212,8 +219,12 @@ describe('CLAIM_SCHEMAS', () => {
       expect(errors[0], String(region)).toMatch(/^\/region: must (match pattern|be string)/)
     }
     expect(errorsOf('production-base', { region: '990000' })).toEqual([expect.stringMatching(/^\/region: must match pattern/)])
-    expect(errorsOf('aggregator', { licensedRegions: ['330100', '990000'] })).toEqual([expect.stringMatching(/^\/licensedRegions\/1: must match pattern/)])
-    expect(errorsOf('aggregator', { licensedRegions: ['330100', '330100'] })).toEqual([expect.stringMatching(/^\/licensedRegions: must NOT have duplicate items/)])
+    expect(errorsOf('aggregator', { licensedRegions: ['330100', '990000'] })).toEqual([
+      expect.stringMatching(/^\/licensedRegions\/1: must match pattern/),
+    ])
+    expect(errorsOf('aggregator', { licensedRegions: ['330100', '330100'] })).toEqual([
+      expect.stringMatching(/^\/licensedRegions: must NOT have duplicate items/),
+    ])
   })
 
   it('checks priorityClass is an integer 1-5', () => {
@@ -225,25 +236,75 @@ describe('CLAIM_SCHEMAS', () => {
   })
 
   it('checks voltageLevel: the nominal AC voltages of GB/T 156-2017, in V or kV notation', () => {
-    const standard = ['220V', '380V', '660V', '1000V', '0.4kV', '3kV', '6kV', '10kV', '20kV', '35kV', '66kV', '110kV', '220kV', '330kV', '500kV', '750kV', '1000kV']
+    const standard = [
+      '220V',
+      '380V',
+      '660V',
+      '1000V',
+      '0.4kV',
+      '3kV',
+      '6kV',
+      '10kV',
+      '20kV',
+      '35kV',
+      '66kV',
+      '110kV',
+      '220kV',
+      '330kV',
+      '500kV',
+      '750kV',
+      '1000kV',
+    ]
     expect(VOLTAGE_LEVELS).toEqual(standard)
     for (const voltageLevel of standard) expect(errorsOf('user', { voltageLevel }), voltageLevel).toEqual([])
     // Not nominal voltages, other spellings of one, or not a voltage at all (v1's pattern took '7V' and '1234kV').
-    for (const voltageLevel of ['7V', '400V', '1234kV', '15kV', '0.38kV', '0.4 kV', '0.4KV', '.4kV', '10kv', '10 kV', '010kV', '0kV', 'kV', '±800kV', '']) {
+    for (const voltageLevel of [
+      '7V',
+      '400V',
+      '1234kV',
+      '15kV',
+      '0.38kV',
+      '0.4 kV',
+      '0.4KV',
+      '.4kV',
+      '10kv',
+      '10 kV',
+      '010kV',
+      '0kV',
+      'kV',
+      '±800kV',
+      '',
+    ]) {
       expect(errorsOf('user', { voltageLevel }), voltageLevel).toEqual(['/voltageLevel: must be equal to one of the allowed values'])
     }
-    expect(errorsOf('user', { voltageLevel: 10 })).toEqual(['/voltageLevel: must be string', '/voltageLevel: must be equal to one of the allowed values'])
+    expect(errorsOf('user', { voltageLevel: 10 })).toEqual([
+      '/voltageLevel: must be string',
+      '/voltageLevel: must be equal to one of the allowed values',
+    ])
   })
 
   it('checks mandate actions against ^[a-z]+(\\.[a-z]+)+$', () => {
     for (const action of [...Object.values(ACTIONS), 'a.b', 'grid.response.bid']) {
       expect(errorsOf('mandate', { actions: [action] }), action).toEqual([])
     }
-    for (const action of ['response', 'Response.bid', 'response.', '.bid', 'response..bid', 'response.bid2', 'response_bid', 'response.bid ', 'response/bid', '']) {
+    for (const action of [
+      'response',
+      'Response.bid',
+      'response.',
+      '.bid',
+      'response..bid',
+      'response.bid2',
+      'response_bid',
+      'response.bid ',
+      'response/bid',
+      '',
+    ]) {
       expect(errorsOf('mandate', { actions: [action] }), action).toEqual(['/actions/0: must match pattern "^[a-z]+(\\.[a-z]+)+$"'])
     }
     expect(errorsOf('mandate', { actions: [] })).toEqual(['/actions: must NOT have fewer than 1 items'])
-    expect(errorsOf('mandate', { actions: ['response.bid', 'response.bid'] })).toEqual([expect.stringMatching(/^\/actions: must NOT have duplicate items/)])
+    expect(errorsOf('mandate', { actions: ['response.bid', 'response.bid'] })).toEqual([
+      expect.stringMatching(/^\/actions: must NOT have duplicate items/),
+    ])
   })
 
   it('checks the unified social credit code format and capacities', () => {
@@ -268,23 +329,38 @@ describe('CLAIM_SCHEMAS', () => {
     }
     // The anchored copy validates exactly as the built-in one.
     expect(claimErrors(version.content, CLAIMS.user)).toEqual([])
-    expect(claimErrors(version.content, { ...CLAIMS.user, region: '990000' })).toEqual([expect.stringMatching(/^\/region: must match pattern/)])
+    expect(claimErrors(version.content, { ...CLAIMS.user, region: '990000' })).toEqual([
+      expect.stringMatching(/^\/region: must match pattern/),
+    ])
   })
 
   it('anchors the GB/T 156 user schema under a new id, leaving an anchored v1 and its credentials as they were', async () => {
-    expect([RESOURCE_IDS.schema('user'), RESOURCE_IDS.schema('aggregator'), RESOURCE_IDS.schema('production-base'), RESOURCE_IDS.schema('mandate')]).toEqual([
-      'schema-user-v2', 'schema-aggregator-v1', 'schema-production-base-v1', 'schema-mandate-v1',
-    ])
+    expect([
+      RESOURCE_IDS.schema('user'),
+      RESOURCE_IDS.schema('aggregator'),
+      RESOURCE_IDS.schema('production-base'),
+      RESOURCE_IDS.schema('mandate'),
+    ]).toEqual(['schema-user-v2', 'schema-aggregator-v1', 'schema-production-base-v1', 'schema-mandate-v1'])
     const w = await World.create()
     // A utility that anchored v1 (voltage levels by pattern) and trusts it: its credentials keep verifying.
-    const v1 = { ...CLAIM_SCHEMAS.user, properties: { ...(CLAIM_SCHEMAS.user.properties as object), voltageLevel: { type: 'string', pattern: '^[1-9][0-9]{0,3}(V|kV)$' } } }
+    const v1 = {
+      ...CLAIM_SCHEMAS.user,
+      properties: { ...(CLAIM_SCHEMAS.user.properties as object), voltageLevel: { type: 'string', pattern: '^[1-9][0-9]{0,3}(V|kV)$' } },
+    }
     await anchorResource({ did: w.utility.did, signer: w.utility.signing }, w, 'schema-user-v1', 'JsonSchema', v1 as never)
     const v1Url = `${w.utility.did}/resources/schema-user-v1`
     w.schemas.user = v1Url
     await w.trust({ user: [w.utility.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
     const user = await w.party('user')
     const old = await issueRoleCredential({
-      issuer: w.utility.jwt, role: 'user', subject: user.did, claims: { ...CLAIMS.user, voltageLevel: '10kV' } as never, schema: v1Url, status: w.status, issuedAt: w.now, validUntil: w.now + 86_400,
+      issuer: w.utility.jwt,
+      role: 'user',
+      subject: user.did,
+      claims: { ...CLAIMS.user, voltageLevel: '10kV' } as never,
+      schema: v1Url,
+      status: w.status,
+      issuedAt: w.now,
+      validUntil: w.now + 86_400,
     })
     // Republishing the built-in schemas anchors v2 and does not touch v1.
     await publishRoleSchemas({ did: w.utility.did, signer: w.utility.signing }, w)

@@ -175,7 +175,10 @@ describe('Bitstring', () => {
   })
 
   it('refuses a list shorter than 131,072 bits, accepts exactly 131,072', async () => {
-    await expectRangeError(() => Bitstring.decode(encode(Buffer.alloc(STATUS_LIST_MIN_LENGTH / 8 - 1))), /a status list has at least 131072 entries/)
+    await expectRangeError(
+      () => Bitstring.decode(encode(Buffer.alloc(STATUS_LIST_MIN_LENGTH / 8 - 1))),
+      /a status list has at least 131072 entries/,
+    )
     await expectRangeError(() => Bitstring.decode(encode(Buffer.alloc(1))), /at least 131072 entries/)
     expect((await Bitstring.decode(encode(Buffer.alloc(STATUS_LIST_MIN_LENGTH / 8)))).length).toBe(STATUS_LIST_MIN_LENGTH)
   })
@@ -241,7 +244,12 @@ describe('StatusRegistry: allocation', () => {
     const rev = `${w.utility.did}/resources/status-revocation-1`
     const sus = `${w.utility.did}/resources/status-suspension-1`
     for (const url of [rev, sus]) {
-      await expectGridError(() => w.resolver.resolveResource(url), ResourceNotFoundError, 'ERR_GRID_RESOURCE_NOT_FOUND', /status-(revocation|suspension)-1 was not found/)
+      await expectGridError(
+        () => w.resolver.resolveResource(url),
+        ResourceNotFoundError,
+        'ERR_GRID_RESOURCE_NOT_FOUND',
+        /status-(revocation|suspension)-1 was not found/,
+      )
     }
     await w.status.allocate()
     for (const [url, purpose] of [
@@ -266,7 +274,15 @@ describe('StatusRegistry: allocation', () => {
 
   it('opens list 2 once fillLimit allocations are in list 1', async () => {
     const w = await World.create()
-    const status = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore(), listLength: 131_072, fillLimit: 3 })
+    const status = new StatusRegistry({
+      did: w.utility.did,
+      signer: w.utility.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+      listLength: 131_072,
+      fillLimit: 3,
+    })
     const lists: string[] = []
     for (let i = 0; i < 4; i++) {
       const [r, s] = await status.allocate()
@@ -296,7 +312,18 @@ describe('StatusRegistry: allocation', () => {
     [{ fillLimit: 32_769 }, /fillLimit must be an integer from 1 to a quarter of the list length/],
   ])('refuses options %o with a RangeError', async (options, message) => {
     const w = await World.create()
-    await expectRangeError(() => new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore(), ...options }), message)
+    await expectRangeError(
+      () =>
+        new StatusRegistry({
+          did: w.utility.did,
+          signer: w.utility.signing,
+          ledger: w.ledger,
+          resolver: w.resolver,
+          store: new MemoryStatusIndexStore(),
+          ...options,
+        }),
+      message,
+    )
   })
 })
 
@@ -332,11 +359,22 @@ describe('StatusRegistry: status changes', () => {
     expect((err as InvalidOperationError).reason).toBe('unauthorized')
     expect(await w.ledger.head()).toEqual(head)
     // With the update key it works, until the issuer is deactivated.
-    const byUpdateKey = new StatusRegistry({ did: w.utility.did, signer: w.utility.update, ledger: w.ledger, resolver: w.resolver, store: w.statusStore })
+    const byUpdateKey = new StatusRegistry({
+      did: w.utility.did,
+      signer: w.utility.update,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: w.statusStore,
+    })
     await byUpdateKey.suspend(c.jwt)
     await w.ledger.submit([await deactivateDid(await w.resolver.resolveState(w.utility.did), w.utility.recovery)])
     const gone = await w.ledger.head()
-    const dead = await expectRejects(byUpdateKey.revoke(c.jwt), InvalidOperationError, 'ERR_GRID_INVALID_OPERATION', /not anchored: the owner DID is deactivated$/)
+    const dead = await expectRejects(
+      byUpdateKey.revoke(c.jwt),
+      InvalidOperationError,
+      'ERR_GRID_INVALID_OPERATION',
+      /not anchored: the owner DID is deactivated$/,
+    )
     expect((dead as InvalidOperationError).reason).toBe('after-deactivation')
     expect(await w.ledger.head()).toEqual(gone)
   })
@@ -371,7 +409,10 @@ describe('StatusRegistry: status changes', () => {
     const c = await credential(w, 'holder-4')
     await w.status.revoke(c.jwt)
     const head = await w.ledger.head()
-    await expectRangeError(() => w.status.update([{ credential: c.jwt, purpose: 'revocation', value: false }]), /a revocation cannot be lifted/)
+    await expectRangeError(
+      () => w.status.update([{ credential: c.jwt, purpose: 'revocation', value: false }]),
+      /a revocation cannot be lifted/,
+    )
     expect(await w.ledger.head()).toEqual(head)
     expect((await bitsOf(w, c.revocation.statusListCredential)).bits).toEqual([c.index])
   })
@@ -379,7 +420,13 @@ describe('StatusRegistry: status changes', () => {
   it('refuses a non-JWT, another issuer’s credential and entries of another issuer’s lists', async () => {
     const w = await World.create()
     const other = await w.party('other-issuer')
-    const otherStatus = new StatusRegistry({ did: other.did, signer: other.signing, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const otherStatus = new StatusRegistry({
+      did: other.did,
+      signer: other.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     const holder = await w.party('holder-5')
     const foreign = await issueRoleCredential({
       issuer: other.jwt,
@@ -395,15 +442,35 @@ describe('StatusRegistry: status changes', () => {
     const code = 'ERR_GRID_INVALID_CREDENTIAL'
     await expectGridError(() => w.status.revoke('not-a-jwt'), InvalidCredentialError, code, /the credential is not a JWT/)
     await expectGridError(() => w.status.revoke('a.b.c'), InvalidCredentialError, code, /the credential is not a JWT/)
-    await expectGridError(() => w.status.revoke(foreign), InvalidCredentialError, code, new RegExp(`issued by ${other.did}, not ${w.utility.did}`))
-    await expectGridError(() => w.status.revoke(entriesOf(foreign)), InvalidCredentialError, code, new RegExp(`has no revocation entry in a list of ${w.utility.did}`))
+    await expectGridError(
+      () => w.status.revoke(foreign),
+      InvalidCredentialError,
+      code,
+      new RegExp(`issued by ${other.did}, not ${w.utility.did}`),
+    )
+    await expectGridError(
+      () => w.status.revoke(entriesOf(foreign)),
+      InvalidCredentialError,
+      code,
+      new RegExp(`has no revocation entry in a list of ${w.utility.did}`),
+    )
     const otherEntries = await otherStatus.allocate()
     await expectGridError(() => w.status.suspend(otherEntries), InvalidCredentialError, code, /has no suspension entry in a list of/)
     // An entry of this issuer's list, but with an index outside the anchored list's real length.
     const own = (await w.status.allocate())[0]
     const outside = { ...own, statusListIndex: String(STATUS_LIST_MIN_LENGTH) }
-    await expectGridError(() => w.status.revoke([outside]), InvalidCredentialError, code, /^index 131072 is outside the 131072-entry list did:grid:test:\S+\/resources\/status-revocation-1$/)
-    await expectGridError(() => w.status.revoke([{ ...own, statusListIndex: '007' }]), InvalidCredentialError, code, /has no revocation entry/)
+    await expectGridError(
+      () => w.status.revoke([outside]),
+      InvalidCredentialError,
+      code,
+      /^index 131072 is outside the 131072-entry list did:grid:test:\S+\/resources\/status-revocation-1$/,
+    )
+    await expectGridError(
+      () => w.status.revoke([{ ...own, statusListIndex: '007' }]),
+      InvalidCredentialError,
+      code,
+      /has no revocation entry/,
+    )
     // A revocation entry does not serve for suspension.
     await expectGridError(() => w.status.suspend([own]), InvalidCredentialError, code, /has no suspension entry/)
     const after = await w.ledger.head()
@@ -430,7 +497,13 @@ describe('StatusRegistry: status changes', () => {
     const a = await credential(w, 'holder-e')
     const b = await credential(w, 'holder-f')
     // A second service of the same issuer shares the durable index store.
-    const other = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver, store: w.statusStore })
+    const other = new StatusRegistry({
+      did: w.utility.did,
+      signer: w.utility.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: w.statusStore,
+    })
     await Promise.all([w.status.revoke(a.jwt), other.revoke(b.jwt)])
     const { bits } = await bitsOf(w, a.revocation.statusListCredential)
     expect(bits).toEqual([a.index, b.index].sort((x, y) => x - y))
@@ -449,7 +522,10 @@ describe('StatusRegistry: status changes', () => {
       { credential: b.jwt, purpose: 'revocation', value: true },
       { credential: b.jwt, purpose: 'suspension', value: true },
     ])
-    expect(await bitsOf(w, a.revocation.statusListCredential)).toMatchObject({ bits: [a.index, b.index].sort((x, y) => x - y), versionId: 2 })
+    expect(await bitsOf(w, a.revocation.statusListCredential)).toMatchObject({
+      bits: [a.index, b.index].sort((x, y) => x - y),
+      versionId: 2,
+    })
     expect(await bitsOf(w, b.suspension.statusListCredential)).toMatchObject({ bits: [b.index], versionId: 2 })
   })
 

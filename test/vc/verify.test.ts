@@ -1,5 +1,10 @@
 import { Resolver } from 'did-resolver'
-import { createVerifiableCredentialJwt, createVerifiablePresentationJwt, verifyCredential as didJwtVcVerifyCredential, verifyPresentation as didJwtVcVerifyPresentation } from 'did-jwt-vc'
+import {
+  createVerifiableCredentialJwt,
+  createVerifiablePresentationJwt,
+  verifyCredential as didJwtVcVerifyCredential,
+  verifyPresentation as didJwtVcVerifyPresentation,
+} from 'did-jwt-vc'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   GridResolver,
@@ -32,7 +37,9 @@ describe('interoperability with plain did-jwt-vc', () => {
     expect(verified.issuer).toBe(w.utility.did)
     expect(verified.signer.id).toBe(`${w.utility.did}#key-1`)
     expect(verified.verifiableCredential.credentialSubject).toMatchObject({ id: holder.did, ...CLAIMS[role] })
-    expect(verified.verifiableCredential.type).toContain(`Grid${role === 'production-base' ? 'ProductionBase' : role[0]!.toUpperCase() + role.slice(1)}Credential`)
+    expect(verified.verifiableCredential.type).toContain(
+      `Grid${role === 'production-base' ? 'ProductionBase' : role[0]!.toUpperCase() + role.slice(1)}Credential`,
+    )
     // The JOSE header names the algorithm and the assertion key explicitly.
     const header = JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString())
     expect(header).toEqual({ alg: 'EdDSA', kid: `${w.utility.did}#key-1`, typ: 'JWT' })
@@ -58,9 +65,19 @@ describe('interoperability with plain did-jwt-vc', () => {
     const mallory = await w.party('mallory')
     const jwt = await w.issue('user', alice.did)
     const ctx = await w.context()
-    const vp = await createPresentation({ holder: mallory.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: mallory.jwt,
+      credentials: [jwt],
+      audience: ctx.audience,
+      challenge: ctx.challenge,
+      issuedAt: w.now,
+    })
     const resolver = new Resolver(getResolver(w.resolver))
-    const plain = await didJwtVcVerifyPresentation(vp, resolver, { challenge: ctx.challenge, domain: ctx.audience, policies: { now: w.now } })
+    const plain = await didJwtVcVerifyPresentation(vp, resolver, {
+      challenge: ctx.challenge,
+      domain: ctx.audience,
+      policies: { now: w.now },
+    })
     expect(plain.verified).toBe(true)
     const decision = await checkRole(vp, { role: 'user', action: 'response.bid' }, ctx)
     expect(decision.allowed).toBe(false)
@@ -78,8 +95,20 @@ describe('determinism: the same inputs give the same decision on every node', ()
     const jwt = await w.issue('user', user.did)
     const aggJwt = await w.issue('aggregator', agg.did)
     const ctx = await w.context()
-    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
-    const badVp = await createPresentation({ holder: agg.jwt, credentials: [aggJwt, jwt], audience: ctx.audience, challenge: 'other', issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: ctx.audience,
+      challenge: ctx.challenge,
+      issuedAt: w.now,
+    })
+    const badVp = await createPresentation({
+      holder: agg.jwt,
+      credentials: [aggJwt, jwt],
+      audience: ctx.audience,
+      challenge: 'other',
+      issuedAt: w.now,
+    })
     const run = async (resolver: GridResolver) => [
       await checkRole(vp, { role: 'user', action: 'response.bid', capacityKw: 100 }, { ...ctx, resolver }),
       await checkRole(badVp, { role: 'aggregator', action: 'response.bid', onBehalfOf: user.did }, { ...ctx, resolver }),
@@ -92,7 +121,10 @@ describe('determinism: the same inputs give the same decision on every node', ()
     w.now += 3600
     await w.status.revoke(jwt)
     const state = await w.resolver.resolveState(w.utility.did)
-    await w.ledger.submit([(await updateDid(state, w.utility.update, { patches: [{ action: 'add-verification-method', method: vm('key-2', key('later')) }] })).bytes])
+    await w.ledger.submit([
+      (await updateDid(state, w.utility.update, { patches: [{ action: 'add-verification-method', method: vm('key-2', key('later')) }] }))
+        .bytes,
+    ])
 
     vi.useFakeTimers({ toFake: ['Date'] })
     for (const offset of [-10 * 365 * DAY, 0, 10 * 365 * DAY]) {
@@ -103,7 +135,13 @@ describe('determinism: the same inputs give the same decision on every node', ()
     }
     // At the current height the revocation is visible.
     const now = await w.context()
-    const fresh = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: now.audience, challenge: now.challenge, issuedAt: w.now })
+    const fresh = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: now.audience,
+      challenge: now.challenge,
+      issuedAt: w.now,
+    })
     const later = await checkRole(fresh, { role: 'user', action: 'response.bid' }, now)
     expect(later.reasons.map((r) => r.code)).toEqual(['status-revoked'])
   })
@@ -113,7 +151,13 @@ describe('determinism: the same inputs give the same decision on every node', ()
     const user = await w.party('user')
     const jwt = await w.issue('user', user.did)
     const ctx = await w.context()
-    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: ctx.audience,
+      challenge: ctx.challenge,
+      issuedAt: w.now,
+    })
     const ahead = checkRole(vp, { role: 'user', action: 'response.bid' }, { ...ctx, height: ctx.height + 1 })
     await expect(ahead).rejects.toBeInstanceOf(HeightNotReachedError)
     await expect(ahead).rejects.toMatchObject({ code: 'ERR_GRID_HEIGHT_NOT_REACHED', message: /above the finalized height/ })
@@ -124,7 +168,13 @@ describe('history: credentials survive key rotation, not recovery', () => {
   async function rotatedIssuer() {
     const w = await World.create()
     const issuer = await w.party('issuer-2')
-    const status = new StatusRegistry({ did: issuer.did, signer: issuer.update, ledger: w.ledger, resolver: w.resolver, store: new MemoryStatusIndexStore() })
+    const status = new StatusRegistry({
+      did: issuer.did,
+      signer: issuer.update,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: new MemoryStatusIndexStore(),
+    })
     await w.trust({ user: [w.utility.did, issuer.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
     const user = await w.party('user')
     w.now += 60
@@ -146,12 +196,21 @@ describe('history: credentials survive key rotation, not recovery', () => {
     const { w, issuer, user, jwt } = await rotatedIssuer()
     const state = await w.resolver.resolveState(issuer.did)
     const rotate = await updateDid(state, issuer.update, {
-      patches: [{ action: 'remove-verification-method', id: 'key-1' }, { action: 'add-verification-method', method: vm('key-2', key('issuer-2-new')) }],
+      patches: [
+        { action: 'remove-verification-method', id: 'key-1' },
+        { action: 'add-verification-method', method: vm('key-2', key('issuer-2-new')) },
+      ],
     })
     await w.ledger.submit([rotate.bytes])
     w.now += 3600
     const ctx = await w.context()
-    const vp = await createPresentation({ holder: user.jwt, credentials: [jwt], audience: ctx.audience, challenge: ctx.challenge, issuedAt: w.now })
+    const vp = await createPresentation({
+      holder: user.jwt,
+      credentials: [jwt],
+      audience: ctx.audience,
+      challenge: ctx.challenge,
+      issuedAt: w.now,
+    })
     const decision = await checkRole(vp, { role: 'user', action: 'response.bid' }, ctx)
     expect(decision.reasons).toEqual([])
     expect(decision.allowed).toBe(true)
@@ -189,13 +248,20 @@ describe('presentations carry their own validity window', () => {
     const jwt = await w.issue('user', user.did)
     const ctx = await w.context()
     const timeless = await createVerifiablePresentationJwt(
-      { iss: user.did, aud: ctx.audience, nonce: ctx.challenge, vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], verifiableCredential: [jwt] } } as never,
+      {
+        iss: user.did,
+        aud: ctx.audience,
+        nonce: ctx.challenge,
+        vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], verifiableCredential: [jwt] },
+      } as never,
       { did: user.did, signer: didJwtSigner(user.signing), alg: 'EdDSA' },
       { header: { alg: 'EdDSA', kid: `${user.did}#key-1` } },
     )
     const decision = await checkRole(timeless, { role: 'user', action: 'response.bid' }, ctx)
     expect(decision.allowed).toBe(false)
     expect(decision.reasons.map((r) => r.code)).toEqual(['presentation-malformed'])
-    expect(decision.reasons[0]!.message).toMatch(/^presentation: iat must be an integer number of seconds up to 9999-12-31 and is required$/)
+    expect(decision.reasons[0]!.message).toMatch(
+      /^presentation: iat must be an integer number of seconds up to 9999-12-31 and is required$/,
+    )
   })
 })

@@ -61,7 +61,13 @@ export class World {
     w.schemas = await publishRoleSchemas({ did: w.utility.did, signer: w.utility.signing }, w)
     await w.trust({ user: [w.utility.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
     w.registry = trustRegistryUrl(w.utility.did)
-    w.status = new StatusRegistry({ did: w.utility.did, signer: w.utility.signing, ledger: w.ledger, resolver: w.resolver, store: w.statusStore })
+    w.status = new StatusRegistry({
+      did: w.utility.did,
+      signer: w.utility.signing,
+      ledger: w.ledger,
+      resolver: w.resolver,
+      store: w.statusStore,
+    })
     return w
   }
 
@@ -81,7 +87,12 @@ export class World {
     const update = key(`${label}-update`)
     const recovery = key(`${label}-recovery`)
     const signing = key(`${label}-signing`)
-    const op = await createDid({ network: 'test', updateKey: update, recoveryKey: recovery, document: { verificationMethods: [vm('key-1', signing, purposes)] } })
+    const op = await createDid({
+      network: 'test',
+      updateKey: update,
+      recoveryKey: recovery,
+      document: { verificationMethods: [vm('key-1', signing, purposes)] },
+    })
     await this.ledger.submit([op.bytes])
     return { did: op.did, update, recovery, signing, jwt: { did: op.did, keyId: 'key-1', signer: signing } }
   }

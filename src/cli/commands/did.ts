@@ -33,7 +33,14 @@ export function registerDidCommands(program: Command, { passphrase, read, write 
           // Unlocked, not read: an edited keystore must never name an attacker's recovery key.
           recoveryKey: keystorePublicKey(o.recoveryKey, pass),
           document: {
-            verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: update.publicKeyMultibase, purposes: ['authentication', 'assertionMethod'] }],
+            verificationMethods: [
+              {
+                id: 'key-1',
+                type: 'Multikey',
+                publicKeyMultibase: update.publicKeyMultibase,
+                purposes: ['authentication', 'assertionMethod'],
+              },
+            ],
             ...(o.service.length > 0 ? { services: o.service.map(parseService) } : {}),
           },
         })
@@ -53,22 +60,41 @@ export function registerDidCommands(program: Command, { passphrase, read, write 
     .option('--add-service <id,type,url>', 'service to add (repeatable)', collect, [] as string[])
     .option('--remove-service <id>', 'service to remove (repeatable)', collect, [] as string[])
     .action(
-      write(async (home, id: string, o: { key: string; addKey?: string; keyId?: string; purpose: string; removeKey?: string; addService: string[]; removeService: string[] }) => {
-        const state = await home.resolver.resolveState(id)
-        const patches: Patch[] = []
-        if (o.removeKey) patches.push({ action: 'remove-verification-method', id: o.removeKey })
-        if (o.addKey) {
-          const purposes = o.purpose.split(',').map((p) => p.trim()) as VerificationRelationship[]
-          for (const p of purposes) if (!VERIFICATION_RELATIONSHIPS.includes(p)) throw new UsageError(`--purpose: unknown relationship "${p}"`)
-          const keyId = o.keyId ?? nextKeyId(state)
-          patches.push({ action: 'add-verification-method', method: { id: keyId, type: 'Multikey', publicKeyMultibase: keystorePublicKey(o.addKey, await passphrase()), purposes } })
-        }
-        for (const s of o.removeService) patches.push({ action: 'remove-service', id: s })
-        for (const s of o.addService) patches.push({ action: 'add-service', service: parseService(s) })
-        if (patches.length === 0) throw new UsageError('nothing to update: give --add-key, --remove-key, --add-service or --remove-service')
-        const op = await updateDid(state, openKeystore(o.key, await passphrase()), { patches })
-        return anchored(home, state, op, 'update')
-      }),
+      write(
+        async (
+          home,
+          id: string,
+          o: {
+            key: string
+            addKey?: string
+            keyId?: string
+            purpose: string
+            removeKey?: string
+            addService: string[]
+            removeService: string[]
+          },
+        ) => {
+          const state = await home.resolver.resolveState(id)
+          const patches: Patch[] = []
+          if (o.removeKey) patches.push({ action: 'remove-verification-method', id: o.removeKey })
+          if (o.addKey) {
+            const purposes = o.purpose.split(',').map((p) => p.trim()) as VerificationRelationship[]
+            for (const p of purposes)
+              if (!VERIFICATION_RELATIONSHIPS.includes(p)) throw new UsageError(`--purpose: unknown relationship "${p}"`)
+            const keyId = o.keyId ?? nextKeyId(state)
+            patches.push({
+              action: 'add-verification-method',
+              method: { id: keyId, type: 'Multikey', publicKeyMultibase: keystorePublicKey(o.addKey, await passphrase()), purposes },
+            })
+          }
+          for (const s of o.removeService) patches.push({ action: 'remove-service', id: s })
+          for (const s of o.addService) patches.push({ action: 'add-service', service: parseService(s) })
+          if (patches.length === 0)
+            throw new UsageError('nothing to update: give --add-key, --remove-key, --add-service or --remove-service')
+          const op = await updateDid(state, openKeystore(o.key, await passphrase()), { patches })
+          return anchored(home, state, op, 'update')
+        },
+      ),
     )
   did
     .command('rotate <did>')
@@ -95,7 +121,11 @@ export function registerDidCommands(program: Command, { passphrase, read, write 
         const op = await recoverDid(state, openKeystore(o.recoveryKey, await passphrase()), {
           newUpdateKey: fresh,
           newRecoveryKey: keystorePublicKey(o.newRecoveryKey, await passphrase()),
-          document: { verificationMethods: [{ id: 'key-1', type: 'Multikey', publicKeyMultibase: fresh, purposes: ['authentication', 'assertionMethod'] }] },
+          document: {
+            verificationMethods: [
+              { id: 'key-1', type: 'Multikey', publicKeyMultibase: fresh, purposes: ['authentication', 'assertionMethod'] },
+            ],
+          },
         })
         return anchored(home, state, op, 'recover')
       }),
@@ -118,7 +148,10 @@ export function registerDidCommands(program: Command, { passphrase, read, write 
       read(async (home, id: string) => {
         const history = await home.resolver.history(id)
         const text = history.operations
-          .map((o) => `h${o.height} p${o.position} ${o.time} ${o.type ?? '?'} ${o.applied ? `applied v${o.versionId}` : `skipped ${printable(String(o.reason))}`}`)
+          .map(
+            (o) =>
+              `h${o.height} p${o.position} ${o.time} ${o.type ?? '?'} ${o.applied ? `applied v${o.versionId}` : `skipped ${printable(String(o.reason))}`}`,
+          )
           .join('\n')
         return { json: history.operations, text: text || `${id} has no operations` }
       }),

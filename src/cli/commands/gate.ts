@@ -26,7 +26,10 @@ export function registerGateCommands(program: Command, ctx: CommandContext): voi
       const attestors = await Promise.all(o.attestor.map((a) => addressArg(a, ctx.passphrase)))
       const { deployGate } = await import('../../gate/deploy.js')
       const deployed = await deployGate({ rpc: o.rpc, account: await account(o.key), attestors, threshold, maxAgeBlocks })
-      print({ ...deployed, attestors, threshold, maxAge: maxAgeBlocks }, `gate ${deployed.address} (block ${deployed.blockNumber}): ${threshold} of ${attestors.length} attestors, decisions at most ${maxAgeBlocks} blocks old`)
+      print(
+        { ...deployed, attestors, threshold, maxAge: maxAgeBlocks },
+        `gate ${deployed.address} (block ${deployed.blockNumber}): ${threshold} of ${attestors.length} attestors, decisions at most ${maxAgeBlocks} blocks old`,
+      )
     })
 
   gate
@@ -37,7 +40,11 @@ export function registerGateCommands(program: Command, ctx: CommandContext): voi
     .option('--from-block <n>', "the gate's deployment block: where its attestor events are read from", '0')
     .action(async (o: { rpc: string; gate: string; fromBlock: string }) => {
       const { readGate } = await import('../../gate/admin.js')
-      const state = await readGate({ rpc: o.rpc, gate: gateAddress(o.gate), fromBlock: numberOption(o.fromBlock, '--from-block', { integer: true }) })
+      const state = await readGate({
+        rpc: o.rpc,
+        gate: gateAddress(o.gate),
+        fromBlock: numberOption(o.fromBlock, '--from-block', { integer: true }),
+      })
       print(
         state,
         [
@@ -54,32 +61,46 @@ export function registerGateCommands(program: Command, ctx: CommandContext): voi
       .requiredOption('--rpc <url>', 'JSON-RPC endpoint of a chain node')
       .requiredOption('--gate <address>', 'the GridRoleGate contract')
       .requiredOption('--key <file>', "the gate admin's EVM account keystore")
-  const target = async (o: { rpc: string; gate: string; key: string }) => ({ rpc: o.rpc, gate: gateAddress(o.gate), account: await account(o.key) })
+  const target = async (o: { rpc: string; gate: string; key: string }) => ({
+    rpc: o.rpc,
+    gate: gateAddress(o.gate),
+    account: await account(o.key),
+  })
   const after = async (o: { rpc: string; gate: string }, tx: { transactionHash: string; blockNumber: number }, text: string) => {
     const { readGate } = await import('../../gate/admin.js')
     const state = await readGate({ rpc: o.rpc, gate: o.gate })
-    print({ ...tx, ...state }, `${text} (block ${tx.blockNumber}); threshold ${state.threshold} of ${state.attestors.length}, max age ${state.maxAge} blocks`)
+    print(
+      { ...tx, ...state },
+      `${text} (block ${tx.blockNumber}); threshold ${state.threshold} of ${state.attestors.length}, max age ${state.maxAge} blocks`,
+    )
   }
 
   const attestor = gate.command('attestor').description("the gate's attestor set (admin only)")
-  for (const [name, verb] of [['add', 'registered'], ['remove', 'unregistered']] as const) {
-    governed(attestor.command(`${name} <address>`).description(`${name === 'add' ? 'register' : 'unregister'} an attestor (address or keystore)`)).action(
-      async (value: string, o: { rpc: string; gate: string; key: string }) => {
-        const address = await addressArg(value, ctx.passphrase)
-        const admin = await import('../../gate/admin.js')
-        const tx = await (name === 'add' ? admin.addAttestor : admin.removeAttestor)(await target(o), address)
-        await after(o, tx, `${address} ${verb}`)
-      },
-    )
+  for (const [name, verb] of [
+    ['add', 'registered'],
+    ['remove', 'unregistered'],
+  ] as const) {
+    governed(
+      attestor.command(`${name} <address>`).description(`${name === 'add' ? 'register' : 'unregister'} an attestor (address or keystore)`),
+    ).action(async (value: string, o: { rpc: string; gate: string; key: string }) => {
+      const address = await addressArg(value, ctx.passphrase)
+      const admin = await import('../../gate/admin.js')
+      const tx = await (name === 'add' ? admin.addAttestor : admin.removeAttestor)(await target(o), address)
+      await after(o, tx, `${address} ${verb}`)
+    })
   }
-  governed(gate.command('threshold <k>').description('how many distinct attestors a decision needs (admin only)')).action(async (k: string, o: { rpc: string; gate: string; key: string }) => {
-    const threshold = numberOption(k, 'threshold', { min: 1, integer: true })
-    const { setThreshold } = await import('../../gate/admin.js')
-    await after(o, await setThreshold(await target(o), threshold), `threshold set to ${threshold}`)
-  })
-  governed(gate.command('max-age <blocks>').description('how many blocks old a decision may be (admin only)')).action(async (n: string, o: { rpc: string; gate: string; key: string }) => {
-    const blocks = numberOption(n, 'max-age', { min: 1, integer: true })
-    const { setMaxAge } = await import('../../gate/admin.js')
-    await after(o, await setMaxAge(await target(o), blocks), `max age set to ${blocks} blocks`)
-  })
+  governed(gate.command('threshold <k>').description('how many distinct attestors a decision needs (admin only)')).action(
+    async (k: string, o: { rpc: string; gate: string; key: string }) => {
+      const threshold = numberOption(k, 'threshold', { min: 1, integer: true })
+      const { setThreshold } = await import('../../gate/admin.js')
+      await after(o, await setThreshold(await target(o), threshold), `threshold set to ${threshold}`)
+    },
+  )
+  governed(gate.command('max-age <blocks>').description('how many blocks old a decision may be (admin only)')).action(
+    async (n: string, o: { rpc: string; gate: string; key: string }) => {
+      const blocks = numberOption(n, 'max-age', { min: 1, integer: true })
+      const { setMaxAge } = await import('../../gate/admin.js')
+      await after(o, await setMaxAge(await target(o), blocks), `max age set to ${blocks} blocks`)
+    },
+  )
 }

@@ -26,6 +26,10 @@ export function registerKeyCommands(program: Command, { io, globals, passphrase 
       }
       const pair = Ed25519KeyPair.generate()
       writeKeystore(o.out, pair, pass, o.force)
-      io.stdout(globals().json ? `${JSON.stringify({ file: o.out, publicKeyMultibase: pair.publicKeyMultibase })}\n` : `${pair.publicKeyMultibase}\n`)
+      io.stdout(
+        globals().json
+          ? `${JSON.stringify({ file: o.out, publicKeyMultibase: pair.publicKeyMultibase })}\n`
+          : `${pair.publicKeyMultibase}\n`,
+      )
     })
 }

@@ -28,7 +28,12 @@ export function registerLedgerCommands(program: Command, ctx: CommandContext): v
       const { deployRegistry } = await import('../../ledger/evm.js')
       const artifact = o.artifact ? readArtifact(o.artifact) : undefined
       const writers = await Promise.all(o.writer.map((w) => addressArg(w, ctx.passphrase)))
-      const deployed = await deployRegistry({ rpc: o.rpc, account: await account(o.key), ...(writers.length ? { writers } : {}), ...(artifact ? { artifact } : {}) })
+      const deployed = await deployRegistry({
+        rpc: o.rpc,
+        account: await account(o.key),
+        ...(writers.length ? { writers } : {}),
+        ...(artifact ? { artifact } : {}),
+      })
       const spec = `evm:${o.rpc}#${deployed.address}`
       if (o.name) {
         const home = await ctx.openHome({ create: true })
@@ -57,7 +62,9 @@ export function registerLedgerCommands(program: Command, ctx: CommandContext): v
           [
             `chain ${info.chainId}, registry ${info.registry} (deployed at block ${info.deployedAt})`,
             `admin ${info.admin}`,
-            info.writer ? `writer ${info.writer.address} ${info.writer.allowed ? 'is allow-listed' : 'is NOT allow-listed'}` : 'no writer key (read-only)',
+            info.writer
+              ? `writer ${info.writer.address} ${info.writer.allowed ? 'is allow-listed' : 'is NOT allow-listed'}`
+              : 'no writer key (read-only)',
             `chain head ${chainHead.height}, final ${chainHead.finalizedHeight}; indexed up to ${head.height}`,
           ].join('\n'),
         )
@@ -67,7 +74,10 @@ export function registerLedgerCommands(program: Command, ctx: CommandContext): v
     })
 
   const writer = ledger.command('writer').description("the registry's writer allow-list (admin only)")
-  for (const [name, verb] of [['add', 'allow'], ['remove', 'stop']] as const) {
+  for (const [name, verb] of [
+    ['add', 'allow'],
+    ['remove', 'stop'],
+  ] as const) {
     writer
       .command(`${name} <account>`)
       .description(`${verb} an account (address or keystore) to anchor operations`)

@@ -24,19 +24,40 @@ export function registerRoleCommands(program: Command, { io, read, setExit }: Co
     .option('--at <iso>', 'check as of this time (default now)')
     .option('--utility <did>', 'whose trust registry to use')
     .action(
-      read(async (home, arg: string, o: { role: string; action: string; audience: string; challenge: string; binding?: string; onBehalfOf?: string; capacityKw?: string; at?: string; utility?: string }) => {
-        const binding = bindingOption(o.binding)
-        const capacityKw = o.capacityKw === undefined ? undefined : numberOption(o.capacityKw, '--capacity-kw')
-        const decision = await checkRole(
-          await readJwt(arg, io),
-          { role: roleOf(o.role), action: o.action, ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}), ...(capacityKw !== undefined ? { capacityKw } : {}) },
-          { ...(await context(home, o.at, o.utility)), audience: o.audience, challenge: o.challenge, ...(binding ? { binding } : {}) },
-        )
-        if (!decision.allowed) setExit(1)
-        const text = decision.allowed
-          ? `allowed: ${decision.subject} as ${decision.role} for ${decision.action}${decision.actingFor !== decision.subject ? ` on behalf of ${decision.actingFor}` : ''}`
-          : ['denied:', ...decision.reasons.map((r) => `  ${r.code}: ${printable(r.message)}`)].join('\n')
-        return { json: decision, text }
-      }),
+      read(
+        async (
+          home,
+          arg: string,
+          o: {
+            role: string
+            action: string
+            audience: string
+            challenge: string
+            binding?: string
+            onBehalfOf?: string
+            capacityKw?: string
+            at?: string
+            utility?: string
+          },
+        ) => {
+          const binding = bindingOption(o.binding)
+          const capacityKw = o.capacityKw === undefined ? undefined : numberOption(o.capacityKw, '--capacity-kw')
+          const decision = await checkRole(
+            await readJwt(arg, io),
+            {
+              role: roleOf(o.role),
+              action: o.action,
+              ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}),
+              ...(capacityKw !== undefined ? { capacityKw } : {}),
+            },
+            { ...(await context(home, o.at, o.utility)), audience: o.audience, challenge: o.challenge, ...(binding ? { binding } : {}) },
+          )
+          if (!decision.allowed) setExit(1)
+          const text = decision.allowed
+            ? `allowed: ${decision.subject} as ${decision.role} for ${decision.action}${decision.actingFor !== decision.subject ? ` on behalf of ${decision.actingFor}` : ''}`
+            : ['denied:', ...decision.reasons.map((r) => `  ${r.code}: ${printable(r.message)}`)].join('\n')
+          return { json: decision, text }
+        },
+      ),
     )
 }

@@ -23,7 +23,8 @@ export function registerTrustCommands(program: Command, { passphrase, write }: C
       write(async (home, o: { utility: string; key: string; force?: boolean }) => {
         // Refused rather than merged: a re-run is a mistake or a deliberate reset, and a silent
         // replacement would deny every credential of the issuers `trust add` trusted.
-        if (!o.force && (await hasResource(home, trustRegistryUrl(o.utility)))) throw new TrustRegistryExistsError(trustRegistryUrl(o.utility))
+        if (!o.force && (await hasResource(home, trustRegistryUrl(o.utility))))
+          throw new TrustRegistryExistsError(trustRegistryUrl(o.utility))
         const author = { did: o.utility, signer: openKeystore(o.key, await passphrase()) }
         const schemas = await publishRoleSchemas(author, home)
         await publishTrustRegistry(author, home, {
@@ -50,13 +51,19 @@ export function registerTrustCommands(program: Command, { passphrase, write }: C
         const current = readTrustRegistry(version.content)
         if (typeof current === 'string') throw new CliError(`the trust registry is unusable: ${current}`)
         const roles = Object.fromEntries(
-          ROLES.filter((r) => current.schemas.has(r)).map((r) => [r, { issuers: [...(current.issuers.get(r) ?? [])], schema: current.schemas.get(r)! }]),
+          ROLES.filter((r) => current.schemas.has(r)).map((r) => [
+            r,
+            { issuers: [...(current.issuers.get(r) ?? [])], schema: current.schemas.get(r)! },
+          ]),
         )
         const entry = roles[role] ?? { issuers: [], schema: schemaUrl(utility, role) }
         if (!entry.issuers.includes(o.issuer)) entry.issuers.push(o.issuer)
         roles[role] = entry
         const mandate = current.schemas.get('mandate')
-        await publishTrustRegistry({ did: utility, signer: openKeystore(o.key, await passphrase()) }, home, { roles, ...(mandate ? { mandate: { schema: mandate } } : {}) })
+        await publishTrustRegistry({ did: utility, signer: openKeystore(o.key, await passphrase()) }, home, {
+          roles,
+          ...(mandate ? { mandate: { schema: mandate } } : {}),
+        })
         return { json: { role, issuers: entry.issuers }, text: `${role}: ${entry.issuers.join(', ')}` }
       }),
     )

@@ -20,12 +20,20 @@ export function registerVpCommands(program: Command, { io, passphrase, read }: C
     .requiredOption('--challenge <nonce>', "the verifier's challenge")
     .option('--binding <digest>', 'the digest of the terms it authorises (termsDigest: 0x + 64 hex)')
     .action(
-      read(async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string; binding?: string }) => {
-        const binding = bindingOption(o.binding)
-        const holder = await signerFor(home, o.holder, openKeystore(o.key, await passphrase()), 'authentication')
-        const credentials = await Promise.all(o.credential.map((c) => readJwt(c, io)))
-        const jwt = await createPresentation({ holder, credentials, audience: o.audience, challenge: o.challenge, ...(binding ? { binding } : {}) })
-        return { json: { jwt }, text: jwt }
-      }),
+      read(
+        async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string; binding?: string }) => {
+          const binding = bindingOption(o.binding)
+          const holder = await signerFor(home, o.holder, openKeystore(o.key, await passphrase()), 'authentication')
+          const credentials = await Promise.all(o.credential.map((c) => readJwt(c, io)))
+          const jwt = await createPresentation({
+            holder,
+            credentials,
+            audience: o.audience,
+            challenge: o.challenge,
+            ...(binding ? { binding } : {}),
+          })
+          return { json: { jwt }, text: jwt }
+        },
+      ),
     )
 }

@@ -69,7 +69,8 @@ export class RegistryConnection {
       } catch (cause) {
         throw cause instanceof GridError ? cause : new LedgerUnavailableError(`${this.registry} is not a did:grid registry`, { cause })
       }
-      if (version !== REGISTRY_VERSION) throw new LedgerUnavailableError(`registry ${this.registry} has version ${version}, this library reads version ${REGISTRY_VERSION}`)
+      if (version !== REGISTRY_VERSION)
+        throw new LedgerUnavailableError(`registry ${this.registry} has version ${version}, this library reads version ${REGISTRY_VERSION}`)
       const deployedAt = Number((await this.view('deployedAt', [])) as bigint)
       return { chainId, deployedAt }
     })()

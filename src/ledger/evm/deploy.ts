@@ -29,9 +29,11 @@ export interface DeployRegistryOptions {
  * ```ts
  * const { address } = await deployRegistry({ rpc: 'http://127.0.0.1:8545', account: adminKey })
  * ```
- * @see ../../../spec/did-grid.md#evm-registry
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#evm-registry
  */
-export async function deployRegistry(options: DeployRegistryOptions): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
+export async function deployRegistry(
+  options: DeployRegistryOptions,
+): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
   const account = accountOf(options.account)
   if (!account) throw new TypeError('account is required to deploy the registry')
   const writers = (options.writers ?? [account.address]).map(addressOf)
@@ -45,7 +47,13 @@ export async function deployRegistry(options: DeployRegistryOptions): Promise<{ 
  */
 export async function deployArtifact(
   what: string,
-  options: { rpc: string | Eip1193Provider; account: Hex | LocalAccount; artifact: RegistryArtifact; confirmations?: number; timeoutMs?: number },
+  options: {
+    rpc: string | Eip1193Provider
+    account: Hex | LocalAccount
+    artifact: RegistryArtifact
+    confirmations?: number
+    timeoutMs?: number
+  },
   args: readonly unknown[],
 ): Promise<{ address: Address; blockNumber: number; transactionHash: Hex }> {
   const account = accountOf(options.account)
@@ -69,7 +77,13 @@ export async function deployArtifact(
   const raw = await account.signTransaction({ type: 'legacy', chainId, nonce, gas: (gas * 5n) / 4n, gasPrice: 0n, data, value: 0n })
   const hash = (await call('eth_sendRawTransaction', [raw])) as Hex
   const poll = typeof options.rpc === 'string' ? 250 : 0
-  const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; contractAddress: Hex | null }>(call, hash, options.confirmations ?? 0, options.timeoutMs ?? 60_000, poll)
+  const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; contractAddress: Hex | null }>(
+    call,
+    hash,
+    options.confirmations ?? 0,
+    options.timeoutMs ?? 60_000,
+    poll,
+  )
   if (!receipt) throw new LedgerUnavailableError(`${what} deployment ${hash} not final in time`)
   if (receipt.status !== '0x1' || !receipt.contractAddress) throw new LedgerUnavailableError(`${what} deployment ${hash} failed`)
   return { address: getAddress(receipt.contractAddress), blockNumber: Number(receipt.blockNumber), transactionHash: hash }

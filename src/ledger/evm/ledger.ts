@@ -33,7 +33,7 @@ const DEFAULT_RANGE = 5000
  * const ledger = new EvmLedger({ rpc: 'http://127.0.0.1:8545', registry: '0x…', account: writerKey })
  * const [receipt] = await ledger.submit([op])
  * ```
- * @see ../../../spec/did-grid.md#evm-registry
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#evm-registry
  */
 export class EvmLedger implements Ledger {
   /** The registry's address (checksummed). */
@@ -107,7 +107,13 @@ export class EvmLedger implements Ledger {
   }
 
   /** The chain id, the registry's deployment block, and the writer's standing. */
-  async info(): Promise<{ chainId: number; registry: Address; deployedAt: number; admin: Address; writer?: { address: Address; allowed: boolean } }> {
+  async info(): Promise<{
+    chainId: number
+    registry: Address
+    deployedAt: number
+    admin: Address
+    writer?: { address: Address; allowed: boolean }
+  }> {
     this.#chain.open()
     const { chainId, deployedAt } = await this.#chain.init()
     const admin = (await this.#chain.view('admin', [])) as Address

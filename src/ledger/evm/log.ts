@@ -21,7 +21,12 @@ export function checkLog(
   } catch {
     return {}
   }
-  const event: LogEvent = { height: Number(log.blockNumber), position: args.position, time: Number(args.time), previousChange: Number(args.previousChange) }
+  const event: LogEvent = {
+    height: Number(log.blockNumber),
+    position: args.position,
+    time: Number(args.time),
+    previousChange: Number(args.previousChange),
+  }
   if (want && !want(event)) return { event }
   let op = known?.get(args.digest)
   const bytes = op && hexOf(op.bytes) === args.operation ? op.bytes : bytesOf(args.operation)
@@ -33,7 +38,10 @@ export function checkLog(
     }
   }
   if (hexOf(op.digest) !== args.digest || keyOf(op.suffix) !== args.key) return { event }
-  return { event, operation: { bytes, height: event.height, position: event.position, time: Number(args.time), op, previousChange: event.previousChange } }
+  return {
+    event,
+    operation: { bytes, height: event.height, position: event.position, time: Number(args.time), op, previousChange: event.previousChange },
+  }
 }
 
 /** Ledger order: by block, then by position in the block. */

@@ -17,7 +17,8 @@ export function count(name: string, value: number, min: number): number {
 export function accountOf(account: Hex | LocalAccount | undefined): LocalAccount | undefined {
   if (account === undefined) return undefined
   if (typeof account === 'string') {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(account)) throw new TypeError('account must be a 0x-prefixed 32-byte private key or a viem local account')
+    if (!/^0x[0-9a-fA-F]{64}$/.test(account))
+      throw new TypeError('account must be a 0x-prefixed 32-byte private key or a viem local account')
     return privateKeyToAccount(account)
   }
   if (typeof account?.signTransaction !== 'function' || typeof account.address !== 'string') {

@@ -56,7 +56,8 @@ export class RegistryReader {
       for (let i = windows.length - 1; i >= 0 && out.length < limit; i--) {
         const { operations } = await this.logs(windows[i]!.lo, windows[i]!.hi, key, undefined, (event) => inReadRange(event, range))
         for (const o of operations) {
-          if (o.op.suffix === suffix && out.length < limit) out.push({ bytes: o.bytes, height: o.height, position: o.position, time: o.time })
+          if (o.op.suffix === suffix && out.length < limit)
+            out.push({ bytes: o.bytes, height: o.height, position: o.position, time: o.time })
         }
       }
       // Some events of the windows kept may not have been valid operations: go on above them, if
@@ -99,7 +100,9 @@ export class RegistryReader {
       })
       found?.push(...operations)
       if (!earliest) {
-        throw new LedgerUnavailableError(`the registry records a change of ${suffix} at block ${hi}, but the node returned no events for it`)
+        throw new LedgerUnavailableError(
+          `the registry records a change of ${suffix} at block ${hi}, but the node returned no events for it`,
+        )
       }
       if (events > 0) {
         windows.push({ lo, hi, events })
@@ -121,7 +124,9 @@ export class RegistryReader {
     const { deployedAt } = await this.#chain.init()
     if (height < Math.max(1, deployedAt) || height > (await this.#chain.head()).finalizedHeight) return undefined
     const block = await this.block(height)
-    return block.operations.length === 0 ? undefined : { height, time: block.time, root: block.root, operations: block.operations.map((o) => o.op.cid) }
+    return block.operations.length === 0
+      ? undefined
+      : { height, time: block.time, root: block.root, operations: block.operations.map((o) => o.op.cid) }
   }
 
   /** Every valid operation anchored in blocks `from..to` (inclusive), in ledger order. */
@@ -153,9 +158,11 @@ export class RegistryReader {
     this.#blocks.set(height, block)
     // Keep only what can no longer change: a failed lookup, or a block not yet final, is read again.
     const forget = () => this.#blocks.peek(height) === block && this.#blocks.delete(height)
-    block.then(async () => {
-      if (this.#chain.confirmations > 0 && height > (await this.#chain.head()).finalizedHeight) forget()
-    }, forget).catch(forget)
+    block
+      .then(async () => {
+        if (this.#chain.confirmations > 0 && height > (await this.#chain.head()).finalizedHeight) forget()
+      }, forget)
+      .catch(forget)
     return block
   }
 
@@ -172,7 +179,13 @@ export class RegistryReader {
    * `eth_getLogs` of the registry's `Anchored` events in `from..to` (optionally of one key), checked
    * and ordered. With `want`, only the events it accepts have their operation decoded and checked.
    */
-  async logs(from: number, to: number, key?: Hex, known?: ReadonlyMap<string, EncodedOperation>, want?: (event: LogEvent) => boolean): Promise<LogPage> {
+  async logs(
+    from: number,
+    to: number,
+    key?: Hex,
+    known?: ReadonlyMap<string, EncodedOperation>,
+    want?: (event: LogEvent) => boolean,
+  ): Promise<LogPage> {
     const filter = {
       address: this.#chain.registry,
       fromBlock: `0x${from.toString(16)}`,

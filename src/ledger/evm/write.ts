@@ -1,6 +1,6 @@
 import { decodeErrorResult, encodeFunctionData, type Address, type Hex } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
-import { GridError, LedgerForbiddenError, LedgerUnavailableError } from '../../errors.js'
+import { type GridError, LedgerForbiddenError, LedgerUnavailableError } from '../../errors.js'
 import { messageOf } from '../../lib/message.js'
 import type { EncodedOperation } from '../../method/operation.js'
 import { admitBatch } from '../admit.js'
@@ -53,7 +53,10 @@ export class RegistryWriter {
       const where = await this.#anchoredAt(unique)
       const fresh = unique.filter((_, i) => where[i]!.height === 0)
       if (fresh.length > 0) {
-        if (!this.#account) throw new LedgerForbiddenError('no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations')
+        if (!this.#account)
+          throw new LedgerForbiddenError(
+            'no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations',
+          )
         await this.#checkWriter()
         const blocks = new Set<number>()
         for (const chunk of this.#chunks(fresh)) {
@@ -67,7 +70,8 @@ export class RegistryWriter {
         // Where each operation landed, from the events of the blocks the transactions went into.
         const landed = new Map<string, { height: number; position: number }>()
         for (const height of blocks) {
-          for (const o of (await this.#reader.block(height, known)).operations) landed.set(hexOf(o.op.digest), { height, position: o.position })
+          for (const o of (await this.#reader.block(height, known)).operations)
+            landed.set(hexOf(o.op.digest), { height, position: o.position })
         }
         unique.forEach((op, i) => {
           if (where[i]!.height === 0) where[i] = landed.get(hexOf(op.digest)) ?? where[i]!
@@ -134,7 +138,8 @@ export class RegistryWriter {
   /** Asks whether the account may anchor (one view call), so a refused writer sends nothing. */
   async #checkWriter(): Promise<void> {
     const address = this.#account!.address
-    if (!(await this.isWriter(addressOf(address)))) throw new LedgerForbiddenError(`account ${address} is not an allow-listed writer of registry ${this.#chain.registry}`)
+    if (!(await this.isWriter(addressOf(address))))
+      throw new LedgerForbiddenError(`account ${address} is not an allow-listed writer of registry ${this.#chain.registry}`)
   }
 
   /**
@@ -150,7 +155,16 @@ export class RegistryWriter {
     for (let attempt = 1; ; attempt++) {
       this.#nonce ??= Number(await this.#chain.rpc('eth_getTransactionCount', [account.address, 'pending']))
       const nonce = this.#nonce
-      const raw = await account.signTransaction({ type: 'legacy', chainId, nonce, gas, gasPrice: 0n, to: this.#chain.registry, data, value: 0n })
+      const raw = await account.signTransaction({
+        type: 'legacy',
+        chainId,
+        nonce,
+        gas,
+        gasPrice: 0n,
+        to: this.#chain.registry,
+        data,
+        value: 0n,
+      })
       let hash: Hex
       try {
         hash = (await this.#chain.request('eth_sendRawTransaction', [raw])) as Hex
@@ -192,10 +206,18 @@ export class RegistryWriter {
   }
 
   async #receipt(hash: Hex): Promise<{ status: Hex; blockNumber: Hex; gasUsed: Hex }> {
-    const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; gasUsed: Hex }>((m, p) => this.#chain.rpc(m, p), hash, this.#chain.confirmations, this.#timeout, this.#poll)
+    const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; gasUsed: Hex }>(
+      (m, p) => this.#chain.rpc(m, p),
+      hash,
+      this.#chain.confirmations,
+      this.#timeout,
+      this.#poll,
+    )
     if (receipt) return receipt
     this.#nonce = undefined
-    throw new LedgerUnavailableError(`transaction ${hash} not final after ${this.#timeout} ms; submitting the same operations again is safe`)
+    throw new LedgerUnavailableError(
+      `transaction ${hash} not final after ${this.#timeout} ms; submitting the same operations again is safe`,
+    )
   }
 
   /** A revert of the registry decoded into the error it means, when it is one. */
@@ -208,7 +230,10 @@ export class RegistryWriter {
         const role = errorName === 'NotWriter' ? 'an allow-listed writer' : 'the admin'
         return new LedgerForbiddenError(`account ${String(args[0])} is not ${role} of registry ${this.#chain.registry}`, { cause })
       }
-      return new LedgerUnavailableError(`registry ${this.#chain.registry} refused the transaction: ${errorName}(${args.map(String).join(', ')})`, { cause })
+      return new LedgerUnavailableError(
+        `registry ${this.#chain.registry} refused the transaction: ${errorName}(${args.map(String).join(', ')})`,
+        { cause },
+      )
     } catch {
       return undefined
     }

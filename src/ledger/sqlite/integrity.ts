@@ -9,7 +9,12 @@ import type { KeyHead, KeyStatements, OpRow, Statements } from './statements.js'
  * SQLite's own consistency check, every batch's Merkle root (heights 1, 2, 3… when `gapless`) and
  * every key's head.
  */
-export function verifyIntegrity(db: Database.Database, stmt: Statements, keys: KeyStatements | undefined, gapless: boolean): { batches: number; operations: number } {
+export function verifyIntegrity(
+  db: Database.Database,
+  stmt: Statements,
+  keys: KeyStatements | undefined,
+  gapless: boolean,
+): { batches: number; operations: number } {
   const check = db.pragma('integrity_check', { simple: true })
   if (check !== 'ok') throw new LedgerCorruptError(`SQLite integrity check failed: ${String(check)}`)
   // Rows that lost their batch (written with foreign keys off) are damage the resolver sees too.
@@ -50,10 +55,19 @@ export function checkComplete(
   suffix: string,
   rows: readonly OpRow[],
   head: KeyHead | undefined,
-  read: { after: number; until: number; untilTime: number; cursor: LogPosition | undefined; lastPage: boolean; counted: (() => number) | undefined },
+  read: {
+    after: number
+    until: number
+    untilTime: number
+    cursor: LogPosition | undefined
+    lastPage: boolean
+    counted: (() => number) | undefined
+  },
 ): void {
   const fail = (what: string) => {
-    throw new LedgerCorruptError(`the ledger's index of ${suffix} disagrees with its records (${what}); run verifyIntegrity() or restore the store`)
+    throw new LedgerCorruptError(
+      `the ledger's index of ${suffix} disagrees with its records (${what}); run verifyIntegrity() or restore the store`,
+    )
   }
   if (!head) {
     if (rows.length > 0) fail(`${rows.length} operations, no head`)
@@ -62,7 +76,8 @@ export function checkComplete(
   if (head.time === null) fail(`its head at height ${head.height} has no batch`)
   // The last operation this read has seen: this page's, else the cursor it continued from.
   const last = rows.at(-1) ?? read.cursor
-  if (last && (last.height > head.height || (last.height === head.height && last.position > head.position))) fail('an operation past its head')
+  if (last && (last.height > head.height || (last.height === head.height && last.position > head.position)))
+    fail('an operation past its head')
   if (!read.lastPage || head.height <= read.after || head.height > read.until || head.time > read.untilTime) return
   if (!last || last.height !== head.height || last.position !== head.position) {
     fail(`its last operation at ${head.height}:${head.position} is missing`)

@@ -65,7 +65,7 @@ export interface SqliteLedgerOptions {
  * import { SqliteLedger } from 'grid-did/ledger/sqlite'
  * const ledger = new SqliteLedger('./.grid-did/ledger.db', { create: true })
  * ```
- * @see ../../../spec/did-grid.md#anchoring
+ * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#anchoring
  */
 export class SqliteLedger implements Ledger {
   readonly path: string
@@ -87,7 +87,8 @@ export class SqliteLedger implements Ledger {
     this.#readonly = options.readonly ?? false
     this.#synchronous = options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'
     const create = path === ':memory:' || (options.create === true && !options.readonly)
-    if (options.check !== undefined && options.check !== 'quick' && options.check !== 'schema') throw new RangeError('check must be "quick" or "schema"')
+    if (options.check !== undefined && options.check !== 'quick' && options.check !== 'schema')
+      throw new RangeError('check must be "quick" or "schema"')
     if (!create && !existsSync(path)) {
       throw new LedgerUnavailableError(`no ledger at ${path} (pass { create: true } to make a new one)`)
     }
@@ -122,7 +123,9 @@ export class SqliteLedger implements Ledger {
   async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
     this.assertOpen()
     const { unique, indexOf } = admitBatch(operations)
-    const receipts = this.guard('submit', () => this.db.transaction(() => appendBatch(this.#stmt, this.#keys, this.#clock, unique)).immediate())
+    const receipts = this.guard('submit', () =>
+      this.db.transaction(() => appendBatch(this.#stmt, this.#keys, this.#clock, unique)).immediate(),
+    )
     return indexOf.map((i) => ({ ...receipts.get(unique[i]!.cid)! }))
   }
 
@@ -139,7 +142,7 @@ export class SqliteLedger implements Ledger {
   /**
    * The checkpoint of `suffix` with the greatest height at or below `height` (one index lookup), or
    * undefined. The ledger returns what was stored; the resolver decides whether to use it.
-   * @see ../../../spec/did-grid.md#checkpoints
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#checkpoints
    */
   async readCheckpoint(suffix: string, height: number): Promise<Checkpoint | undefined> {
     this.assertOpen()
@@ -153,7 +156,7 @@ export class SqliteLedger implements Ledger {
   /**
    * How many operations of `suffix` are anchored at or below `untilHeight` (one index range count).
    * A resolver compares it with a checkpoint's count before resuming from it.
-   * @see ../../../spec/did-grid.md#checkpoints
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#checkpoints
    */
   async countOperations(suffix: string, untilHeight: number): Promise<number> {
     this.assertOpen()
@@ -170,7 +173,7 @@ export class SqliteLedger implements Ledger {
    * ignores it.
    * @throws {TypeError} | {RangeError} for a malformed checkpoint; {@link LedgerUnavailableError} when
    *   the store is locked by another writer or fails.
-   * @see ../../../spec/did-grid.md#checkpoints
+   * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#checkpoints
    */
   async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
     this.assertOpen()
@@ -186,10 +189,12 @@ export class SqliteLedger implements Ledger {
       this.db.pragma('synchronous = NORMAL')
       this.db.pragma('busy_timeout = 0')
       try {
-        this.db.transaction(() => {
-          stmt.write.run(key, height, operations, state)
-          stmt.prune.run(key, key)
-        }).immediate()
+        this.db
+          .transaction(() => {
+            stmt.write.run(key, height, operations, state)
+            stmt.prune.run(key, key)
+          })
+          .immediate()
       } finally {
         this.db.pragma(`synchronous = ${this.#synchronous}`)
         this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)

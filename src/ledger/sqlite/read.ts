@@ -7,7 +7,13 @@ import type { KeyHead, KeyStatements, OpRow, Statements } from './statements.js'
  * head (when the file has heads). Run it inside a read transaction, so the rows and the head come
  * from the same snapshot.
  */
-export function readRows(stmt: Statements, keys: KeyStatements | undefined, suffix: string, key: Uint8Array, options: ReadOptions): OpRow[] {
+export function readRows(
+  stmt: Statements,
+  keys: KeyStatements | undefined,
+  suffix: string,
+  key: Uint8Array,
+  options: ReadOptions,
+): OpRow[] {
   const after = options.afterHeight ?? 0
   const until = options.untilHeight ?? Number.MAX_SAFE_INTEGER
   const untilTime = options.untilTime ?? Number.MAX_SAFE_INTEGER
@@ -27,7 +33,14 @@ export function readRows(stmt: Statements, keys: KeyStatements | undefined, suff
     // Only the last page of a read ends where the key's head does; a full one is followed by more.
     const lastPage = options.limit === undefined || found.length < options.limit
     const counted = lastPage ? () => (keys!.count.get(key) as { n: number }).n : undefined
-    checkComplete(suffix, found, keys.get.get(key) as KeyHead | undefined, { after, until, untilTime, cursor: options.after, lastPage, counted })
+    checkComplete(suffix, found, keys.get.get(key) as KeyHead | undefined, {
+      after,
+      until,
+      untilTime,
+      cursor: options.after,
+      lastPage,
+      counted,
+    })
   }
   return found
 }

@@ -30,12 +30,16 @@ const KEY_HEADS_TABLE = `CREATE TABLE key_heads (
  * schema, another version or a missing table or index is corrupt: nothing is recreated over it.
  */
 export function checkSchema(db: Database.Database, path: string, create: boolean): number {
-  const names = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string }[]).map((r) => r.name))
+  const names = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string }[]).map((r) => r.name),
+  )
   if (names.size === 0) {
     if (create) return 0
     throw new LedgerCorruptError(`${path} holds no ledger (an empty or foreign file; pass { create: true } to make a new ledger in it)`)
   }
-  const row = names.has('meta') ? (db.prepare('SELECT value FROM meta WHERE key = ?').get('schema') as { value: string } | undefined) : undefined
+  const row = names.has('meta')
+    ? (db.prepare('SELECT value FROM meta WHERE key = ?').get('schema') as { value: string } | undefined)
+    : undefined
   const version = Number(row?.value)
   if (version !== 1 && version !== SCHEMA_VERSION) {
     throw new LedgerCorruptError(`${path} has schema ${row?.value ?? 'none'}, this version reads schemas 1 and ${SCHEMA_VERSION}`)
@@ -49,7 +53,12 @@ export function checkSchema(db: Database.Database, path: string, create: boolean
 export function quickCheck(db: Database.Database, path: string): void {
   const rows = db.pragma('quick_check', { simple: false }) as { quick_check: string }[]
   if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') {
-    throw new LedgerCorruptError(`${path} failed SQLite's quick_check: ${rows.map((r) => r.quick_check).slice(0, 3).join('; ')}`)
+    throw new LedgerCorruptError(
+      `${path} failed SQLite's quick_check: ${rows
+        .map((r) => r.quick_check)
+        .slice(0, 3)
+        .join('; ')}`,
+    )
   }
 }
 

@@ -81,7 +81,9 @@ export function prepareStatements(db: Database.Database): Statements {
 export function prepareKeys(db: Database.Database): KeyStatements | undefined {
   if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_heads'").get()) return undefined
   return {
-    get: db.prepare('SELECT k.operations, k.height, k.position, b.time FROM key_heads k LEFT JOIN batches b ON b.height = k.height WHERE k.suffix = ?'),
+    get: db.prepare(
+      'SELECT k.operations, k.height, k.position, b.time FROM key_heads k LEFT JOIN batches b ON b.height = k.height WHERE k.suffix = ?',
+    ),
     // The key's entries as the index sees them (covering: no row is fetched).
     count: db.prepare('SELECT count(*) AS n FROM operations WHERE suffix = ?'),
     bump: db.prepare(

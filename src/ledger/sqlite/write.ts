@@ -12,13 +12,25 @@ import { suffixBytes } from './suffix.js'
  * clock's time, their Merkle root), inside the caller's write transaction. Returns every
  * operation's receipt by CID, the ones stored before included.
  */
-export function appendBatch(stmt: Statements, keys: KeyStatements | undefined, clock: () => number, unique: readonly EncodedOperation[]): Map<string, Receipt> {
+export function appendBatch(
+  stmt: Statements,
+  keys: KeyStatements | undefined,
+  clock: () => number,
+  unique: readonly EncodedOperation[],
+): Map<string, Receipt> {
   const byCid = new Map<string, Receipt>()
   const fresh = []
   for (const op of unique) {
     const existing = stmt.receiptByDigest.get(op.digest) as { height: number; position: number; time: number; root: Buffer } | undefined
     if (existing) {
-      byCid.set(op.cid, { cid: op.cid, did: op.did, height: existing.height, position: existing.position, time: existing.time, batchRoot: toHex(existing.root) })
+      byCid.set(op.cid, {
+        cid: op.cid,
+        did: op.did,
+        height: existing.height,
+        position: existing.position,
+        time: existing.time,
+        batchRoot: toHex(existing.root),
+      })
     } else fresh.push(op)
   }
   if (fresh.length > 0) {
