@@ -30,4 +30,11 @@ describe('tests mirror src/', () => {
   it('the list names only source files that exist and still have no test file of their own', () => {
     expect([...unmirrored].filter((file) => !all.includes(file) || existsSync(mirrorOf(file)))).toEqual([])
   })
+
+  it('no source file is over 300 lines but the generated artifacts (one concept per file, ARCHITECTURE.md)', () => {
+    const long = all
+      .map((file) => [file, readFileSync(join(ROOT, file), 'utf8').split('\n').length - 1] as const)
+      .filter(([, lines]) => lines > 300)
+    expect(long).toEqual([])
+  })
 })
