@@ -17,6 +17,12 @@ export async function readAtMost(stream: ReadableStream<Uint8Array>, max: number
     }
     chunks.push(value)
   }
+  return concatChunks(chunks, size)
+}
+
+/** The chunks as one array of `size` bytes (the sum of their lengths); one chunk is returned as is. */
+export function concatChunks(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
   const out = new Uint8Array(size)
   let at = 0
   for (const c of chunks) {

@@ -1,4 +1,4 @@
-import { AttestationRefusedError, GridError, HeightNotReachedError } from '../errors.js'
+import { AttestationRefusedError, GridError, type GridErrorCode, HeightNotReachedError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
 import { readRequestBody } from './body.js'
 import type { Handler } from './endpoint.js'
@@ -19,7 +19,10 @@ export interface AttestorHandlerOptions {
  * The `error` member of an attestor's problem details: what a client switches on. A refusal is a
  * decision (403); every other code says the answer is not known or the request is wrong.
  */
-export type AttestorErrorCode =
+/** Only codes of the catalogue: a typo does not compile. */
+type Catalogued<T extends GridErrorCode> = T
+
+export type AttestorErrorCode = Catalogued<
   | 'ERR_GRID_ATTESTATION_REFUSED'
   | 'ERR_GRID_HEIGHT_NOT_REACHED'
   | 'ERR_GRID_LEDGER_UNAVAILABLE'
@@ -29,6 +32,7 @@ export type AttestorErrorCode =
   | 'ERR_GRID_NOT_FOUND'
   | 'ERR_GRID_METHOD_NOT_ALLOWED'
   | 'ERR_GRID_INTERNAL'
+>
 
 const FIELDS = ['presentation', 'requirement', 'consumer', 'challenge', 'terms', 'binding', 'height', 'expiry'] as const
 const ROUTES: Record<string, string[]> = { '/1.0/attestations': ['POST'], '/1.0/attestor': ['GET', 'HEAD'], '/health': ['GET', 'HEAD'] }

@@ -1,4 +1,4 @@
-import { readAtMost } from '../lib/stream.js'
+import { concatChunks, readAtMost } from '../lib/stream.js'
 
 /**
  * A request body that arrives as events (`node:http`'s `IncomingMessage`), as far as reading it
@@ -66,7 +66,7 @@ function readEventsAtMost(req: EventedBody, max: number): Promise<Uint8Array | u
     }
     const onEnd = () => {
       stop()
-      resolve(concat(chunks, size))
+      resolve(concatChunks(chunks, size))
     }
     const onError = (err: Error) => {
       stop()
@@ -81,15 +81,4 @@ function readEventsAtMost(req: EventedBody, max: number): Promise<Uint8Array | u
     req.on('error', onError)
     req.on('close', onClose)
   })
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
 }
