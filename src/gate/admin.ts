@@ -46,7 +46,7 @@ export interface GateState {
  * `maxLogsRange` blocks from `fromBlock` (the gate's deployment block, when known), and each address
  * checked against `isAttestor`.
  *
- * @throws {TypeError} for a malformed address; {@link LedgerUnavailableError} when the node fails or
+ * @throws {TypeError} for a malformed address; `LedgerUnavailableError` when the node fails or
  *   no gate lives at the address.
  * @example
  * ```ts
@@ -110,7 +110,7 @@ export interface GateTransaction {
  * Registers an attestor (admin only; emits `AttestorAdded` unless it was registered already).
  * @throws {LedgerForbiddenError} (`ERR_GRID_LEDGER_FORBIDDEN`) when the account is not the admin
  *   (the gate's `NotAdmin`); {@link LedgerRejectedError} when the gate refuses the change (its error
- *   named in the message); {@link LedgerUnavailableError} when the node fails.
+ *   named in the message); `LedgerUnavailableError` when the node fails.
  * @example
  * ```ts
  * await addAttestor({ rpc, account: adminKey, gate }, '0x…')

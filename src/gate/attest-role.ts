@@ -65,7 +65,7 @@ export interface SignedAttestation {
  *
  * @throws {AttestationRefusedError} (`ERR_GRID_ATTESTATION_REFUSED`, with the denial's `reasons`)
  *   when the check denies, including a presentation bound to no terms (`binding-missing`);
- *   {@link HeightNotReachedError} and ledger errors when the answer cannot be known yet;
+ *   `HeightNotReachedError` and ledger errors when the answer cannot be known yet;
  *   TypeError / RangeError for malformed arguments (a capacity that is not whole watts).
  * @example
  * ```ts

@@ -10,7 +10,7 @@ import { attestRole, type SignedAttestation } from './attestation.js'
 import { consumerAudience } from './terms.js'
 
 /**
- * The ledger an attestor decides on: a {@link ChainIndex} (or any ledger) that follows an EVM chain
+ * The ledger an attestor decides on: a `ChainIndex` (or any ledger) that follows an EVM chain
  * and names it as `chain`, so the time of a block is read from the chain itself.
  */
 export type AttestorIndex = Ledger & { readonly chain: Pick<EvmLedger, 'blockTime'> }
@@ -72,7 +72,7 @@ export interface Attestor {
   syncError(): unknown
   /**
    * Decides `request` at its height with the time of that block and, when allowed, signs.
-   * @throws {AttestationRefusedError} for a denial (with its reasons); {@link HeightNotReachedError}
+   * @throws {AttestationRefusedError} for a denial (with its reasons); `HeightNotReachedError`
    *   when the height is above the synced one; ledger errors (`ERR_GRID_LEDGER_UNAVAILABLE`) when
    *   the chain cannot be read — never a denial; TypeError / RangeError for a malformed request.
    */

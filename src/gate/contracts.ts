@@ -42,7 +42,7 @@ function checkAddress(name: string, value: unknown): void {
  * ```ts
  * const { address: demandResponse } = await deployDemandResponse({ rpc, account: dispatchKey, gate })
  * ```
- * @throws {TypeError} for a malformed gate address or options; {@link LedgerUnavailableError} when the
+ * @throws {TypeError} for a malformed gate address or options; `LedgerUnavailableError` when the
  *   node fails or the deployment reverts.
  * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */
@@ -62,7 +62,7 @@ export async function deployDemandResponse(
  * ```ts
  * const { address: settlement } = await deploySettlement({ rpc, account: settlementKey, gate, demandResponse })
  * ```
- * @throws {TypeError} for a malformed address or options; {@link LedgerUnavailableError} when the node
+ * @throws {TypeError} for a malformed address or options; `LedgerUnavailableError` when the node
  *   fails or the deployment reverts.
  * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */

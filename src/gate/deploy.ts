@@ -30,7 +30,7 @@ export interface DeployGateOptions {
  * ```ts
  * const { address } = await deployGate({ rpc, account: adminKey, attestors: [a1, a2, a3, a4], threshold: 3, maxAgeBlocks: 20 })
  * ```
- * @throws {TypeError} | {RangeError} for malformed options; {@link LedgerUnavailableError} when the
+ * @throws {TypeError} | {RangeError} for malformed options; `LedgerUnavailableError` when the
  *   node fails or the deployment reverts.
  * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#role-checks-on-chain--attestations
  */

@@ -38,7 +38,7 @@ export type {
 /**
  * Resolves `did:grid` DIDs against the ledgers of the configured networks. Each public method
  * delegates to the file of its concept (`resolve-did.ts`, `representation.ts`, `dereference.ts`,
- * `resolve-resource.ts`, `history.ts`); they share one {@link ResolverContext} per instance.
+ * `resolve-resource.ts`, `history.ts`); they share one `ResolverContext` per instance.
  *
  * Two error contracts:
  * - **Resolution never throws** ({@link GridResolver.resolve}, {@link GridResolver.resolveRepresentation},

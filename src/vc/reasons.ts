@@ -47,7 +47,7 @@ export const REASON_CODES = [
   'region-not-licensed',
 ] as const
 
-/** Stable codes of the checks a credential or presentation can fail. A closed union: see {@link REASON_CODES}. */
+/** Stable codes of the checks a credential or presentation can fail. A closed union: see `REASON_CODES`. */
 export type ReasonCode = (typeof REASON_CODES)[number]
 
 /** One failed check. */

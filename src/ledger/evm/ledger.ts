@@ -25,7 +25,7 @@ const DEFAULT_RANGE = 5000
  *   per stretch of history. Every event is re-checked (signature, digest, key): a writer can
  *   censor, never forge. Heights are block numbers; a batch is every operation of one block.
  *
- * For a resolver that serves many reads, sync a {@link ChainIndex} (`grid-did/ledger/sqlite`).
+ * For a resolver that serves many reads, sync a `ChainIndex` (`grid-did/ledger/sqlite`).
  *
  * @example
  * ```ts
@@ -92,7 +92,7 @@ export class EvmLedger implements Ledger {
 
   /**
    * Every valid operation anchored in blocks `from..to` (inclusive), in ledger order, read in
-   * `eth_getLogs` windows of at most `maxLogsRange` blocks. What a {@link ChainIndex} syncs from.
+   * `eth_getLogs` windows of at most `maxLogsRange` blocks. What a `ChainIndex` syncs from.
    */
   async scan(from: number, to: number): Promise<ScanResult> {
     this.#chain.open()
