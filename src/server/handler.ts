@@ -40,7 +40,8 @@ export interface HandlerOptions {
  * - `GET /1.0/identifiers/{did-or-did-url}` resolves a DID, or dereferences a DID URL (fragment,
  *   `service`/`relativeRef`, `/resources/<id>`); `POST` to the same path takes resolution options as
  *   a JSON body (`accept`, `versionId`, `versionTime`, `ledgerHeight`).
- * - `GET /1.0/methods`, `/1.0/testIdentifiers`, `/1.0/properties`, `/1.0/traits`, `/health`.
+ * - `GET /1.0/methods`, `/1.0/testIdentifiers`, `/1.0/properties`, `/1.0/traits`, `/health`, and
+ *   `/1.0/openapi.json`: the OpenAPI 3.1 description of all of them.
  *
  * Content negotiation: `application/did-resolution` and `application/ld+json;profile="https://w3id.org/did-resolution"`
  * (and no Accept header) get the full result; `application/did`, `application/did+json`,

@@ -4,6 +4,7 @@ import { json, type Answer } from './answer.js'
 import type { EndpointRequest } from './endpoint.js'
 import { identifiers, type IdentifiersContext } from './identifiers.js'
 import { DOCUMENT_TYPES, RESULT_TYPES, URI_LIST } from './negotiate.js'
+import { OPENAPI_JSON, OPENAPI_PATH } from './openapi.js'
 import { problem } from './problem.js'
 import { PREFIX } from './target.js'
 
@@ -46,6 +47,8 @@ export function createRouter(options: RouterOptions): (request: EndpointRequest)
         return json({ grid: { networks: resolver.networks, contentTypes: [...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES), URI_LIST] } })
       case '/1.0/traits':
         return json({ grid: TRAITS })
+      case OPENAPI_PATH:
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: OPENAPI_JSON }
     }
     if (!isIdentifiers) return problem(404, 'Not Found', `no route ${path.slice(0, 100)}`)
     return identifiers(request, context)
