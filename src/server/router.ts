@@ -3,6 +3,7 @@ import type { GridResolver } from '../resolver/resolver.js'
 import { json, type Answer } from './answer.js'
 import type { EndpointRequest } from './endpoint.js'
 import { identifiers, type IdentifiersContext } from './identifiers.js'
+import { isOperationLogPath, operationLog } from './operation-log.js'
 import { DOCUMENT_TYPES, RESULT_TYPES, URI_LIST } from './negotiate.js'
 import { problem } from './problem.js'
 import { PREFIX } from './target.js'
@@ -47,6 +48,7 @@ export function createRouter(options: RouterOptions): (request: EndpointRequest)
       case '/1.0/traits':
         return json({ grid: TRAITS })
     }
+    if (isOperationLogPath(path)) return operationLog(request, resolver)
     if (!isIdentifiers) return problem(404, 'Not Found', `no route ${path.slice(0, 100)}`)
     return identifiers(request, context)
   }
