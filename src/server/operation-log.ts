@@ -2,6 +2,7 @@ import { GridError, LedgerCorruptError, UnknownNetworkError } from '../errors.js
 import { MAX_LOG_PAGE, type LoggedOperation, type OperationLogPage } from '../ledger/remote.js'
 import type { ReadOptions } from '../ledger/types.js'
 import { toBase64url } from '../lib/bytes.js'
+import { Lru } from '../lib/lru.js'
 import { messageOf } from '../lib/message.js'
 import { operationCid } from '../method/cid.js'
 import { parseDid } from '../method/did.js'
@@ -13,6 +14,8 @@ import { problemJson } from './problem.js'
 
 /** Operations per page when the request names no `limit`. */
 const DEFAULT_PAGE = 100
+/** Batch roots a handler keeps. */
+const ROOTS_KEPT = 10_000
 const LEDGERS = '/1.0/ledgers/'
 const LOGS = '/1.0/log/'
 const KEY = /^[a-z2-7]{52}$/
@@ -44,7 +47,14 @@ export function isOperationLogPath(path: string): boolean {
  * `ERR_GRID_LEDGER_UNAVAILABLE` (never an empty log), 500 `ERR_GRID_INTERNAL`.
  * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#operation-logs
  */
-export async function operationLog(request: EndpointRequest, resolver: GridResolver): Promise<Answer> {
+export function createOperationLog(resolver: GridResolver): (request: EndpointRequest) => Promise<Answer> {
+  // Batch roots by network and height, kept only for finalized heights (they never change there), so a
+  // page costs one batch read per new height, not one per operation per request.
+  const roots = new Lru<string, string>({ maxEntries: ROOTS_KEPT })
+  return (request) => operationLog(request, resolver, roots)
+}
+
+async function operationLog(request: EndpointRequest, resolver: GridResolver, roots: Lru<string, string>): Promise<Answer> {
   const path = request.url.pathname
   let target: { network: string; key: string; name?: Record<string, string> } | Answer
   if (path.startsWith(LOGS)) {
@@ -63,18 +73,19 @@ export async function operationLog(request: EndpointRequest, resolver: GridResol
   return attempt(async () => {
     const ledger = resolver.ledger(target.network)
     const ops = await ledger.read(target.key, query)
-    const roots = new Map<number, string>()
+    const finalized = ops.length > 0 ? (await ledger.head()).finalizedHeight : 0
     const operations: LoggedOperation[] = []
     for (const op of ops) {
-      let root = roots.get(op.height)
+      const at = `${target.network}\n${op.height}`
+      let root = roots.get(at)
       if (root === undefined) {
         const info = await ledger.batch(op.height)
         if (!info) throw new LedgerCorruptError(`no batch at height ${op.height} holds an operation read from it`)
         root = info.root
-        roots.set(op.height, root)
+        if (op.height <= finalized) roots.set(at, root)
       }
-      const at = { height: op.height, position: op.position, time: op.time }
-      operations.push({ cid: operationCid(op.bytes), ...at, batchRoot: root, bytes: toBase64url(op.bytes) })
+      const place = { height: op.height, position: op.position, time: op.time }
+      operations.push({ cid: operationCid(op.bytes), ...place, batchRoot: root, bytes: toBase64url(op.bytes) })
     }
     const page: OperationLogPage & Record<string, unknown> = { network: target.network, key: target.key, ...target.name, operations }
     const last = operations.at(-1)
