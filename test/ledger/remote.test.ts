@@ -147,6 +147,18 @@ describe('RemoteLedger', () => {
     }
   })
 
+  it('a request without an answer ends in an outage after timeoutMs, or in ERR_GRID_LEDGER_CLOSED when closed meanwhile', async () => {
+    // A fetch that answers only by failing once its signal aborts.
+    const hanging = ((_url: string, init: RequestInit) =>
+      new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new Error('aborted'))))) as typeof fetch
+    const slow = new RemoteLedger({ url: 'http://127.0.0.1:9', network: 'test', timeoutMs: 20, fetch: hanging })
+    await expectCode(slow.head(), LedgerUnavailableError, 'ERR_GRID_LEDGER_UNAVAILABLE', /no answer within 20 ms/)
+    const closing = new RemoteLedger({ url: 'http://127.0.0.1:9', network: 'test', fetch: hanging })
+    const pending = closing.read('a'.repeat(52))
+    await closing.close()
+    await expectCode(pending, LedgerClosedError, 'ERR_GRID_LEDGER_CLOSED')
+  })
+
   it('checks its options and arguments, and fails every call after close', async () => {
     expect(() => new RemoteLedger({ url: 'ftp://x', network: 'test' })).toThrow(TypeError)
     expect(() => new RemoteLedger({ url: 'not a url', network: 'test' })).toThrow(/options.url must be an absolute http\(s\) URL/)
