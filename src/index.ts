@@ -47,6 +47,8 @@ export { MemoryLedger } from './ledger/memory.js'
 export type { MemoryLedgerOptions } from './ledger/memory.js'
 export type { BatchInfo, Checkpoint, Ledger, LedgerHead, LogPosition, ReadOptions, Receipt, Submittable } from './ledger/types.js'
 export { READ_PAGE_SIZE, readPages } from './ledger/pages.js'
+export { MAX_LOG_PAGE, RemoteLedger } from './ledger/remote.js'
+export type { LoggedOperation, OperationLogPage, RemoteLedgerOptions } from './ledger/remote.js'
 export { GridResolver, SUPPORTED_CONTENT_TYPES } from './resolver/resolver.js'
 export type {
   DIDDereferencingResult,

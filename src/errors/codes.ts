@@ -34,7 +34,8 @@ export type GridErrorCode =
   | 'ERR_GRID_KEYSTORE_PARAMS'
   | 'ERR_GRID_HOME_LOCKED'
   | 'ERR_GRID_TRUST_REGISTRY_EXISTS'
-  // Answered by the attestor service only (src/server/attestor-handler.ts), never thrown.
+  // Answered by the attestor service (src/server/attestor-handler.ts) and the operation log
+  // (src/server/operation-log.ts) only, never thrown.
   | 'ERR_GRID_BAD_REQUEST'
   | 'ERR_GRID_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_GRID_BODY_TOO_LARGE'

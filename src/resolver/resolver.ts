@@ -1,6 +1,6 @@
 import type { DIDResolutionResult } from 'did-resolver'
 import { DidNotFoundError, UnknownNetworkError } from '../errors.js'
-import type { LedgerHead } from '../ledger/types.js'
+import type { Ledger, LedgerHead } from '../ledger/types.js'
 import { randomBytes } from '../lib/crypto.js'
 import type { DidState } from '../method/state-types.js'
 import { CHECKPOINT_EVERY, ViewCache } from './cache.js'
@@ -98,6 +98,17 @@ export class GridResolver {
     const ledger = this.#context.networks.get(network)
     if (!ledger) return Promise.reject(new UnknownNetworkError(network))
     return ledger.head()
+  }
+
+  /**
+   * The reading half of a network's ledger, as configured: what the endpoint's operation-log route
+   * serves (spec §Operation logs).
+   * @throws {UnknownNetworkError}
+   */
+  ledger(network: string): Pick<Ledger, 'read' | 'head' | 'batch'> {
+    const ledger = this.#context.networks.get(network)
+    if (!ledger) throw new UnknownNetworkError(network)
+    return ledger
   }
 
   /**

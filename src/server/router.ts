@@ -3,6 +3,7 @@ import type { GridResolver } from '../resolver/resolver.js'
 import { json, type Answer } from './answer.js'
 import type { EndpointRequest } from './endpoint.js'
 import { identifiers, type IdentifiersContext } from './identifiers.js'
+import { createOperationLog, isOperationLogPath } from './operation-log.js'
 import { DOCUMENT_TYPES, RESULT_TYPES, URI_LIST } from './negotiate.js'
 import { OPENAPI_JSON, OPENAPI_PATH } from './openapi.js'
 import { problem } from './problem.js'
@@ -26,6 +27,7 @@ export interface RouterOptions {
 export function createRouter(options: RouterOptions): (request: EndpointRequest) => Answer | Promise<Answer> {
   const { resolver, maxUrl, identifiers: context } = options
   const tests = { grid: [...options.testIdentifiers] }
+  const operationLog = createOperationLog(resolver)
   return (request) => {
     const url = request.url
     if (url.href.length > maxUrl) return problem(414, 'URI Too Long', `the request URL is longer than ${maxUrl} characters`)
@@ -50,6 +52,7 @@ export function createRouter(options: RouterOptions): (request: EndpointRequest)
       case OPENAPI_PATH:
         return { status: 200, headers: { 'content-type': 'application/json' }, body: OPENAPI_JSON }
     }
+    if (isOperationLogPath(path)) return operationLog(request)
     if (!isIdentifiers) return problem(404, 'Not Found', `no route ${path.slice(0, 100)}`)
     return identifiers(request, context)
   }

@@ -22,6 +22,25 @@ export interface LedgerUnderTest {
   ledger: Ledger
   /** Closes and reopens the same store (durable adapters only). */
   reopen?: () => Promise<Ledger>
+  /**
+   * A read-only adapter (`RemoteLedger`) is tested on its read half: the suite submits through
+   * `writer` (the ledger it reads from), closed with it, and reads through `ledger`.
+   */
+  writer?: Pick<Ledger, 'submit' | 'close'>
+}
+
+/** `reader` for reads, `writer` for submissions: one ledger as the suite sees it. */
+function writingThrough(reader: Ledger, writer: Pick<Ledger, 'submit' | 'close'>): Ledger {
+  return {
+    submit: (ops) => writer.submit(ops),
+    read: (suffix, options) => reader.read(suffix, options),
+    head: () => reader.head(),
+    batch: (height) => reader.batch(height),
+    close: async () => {
+      await reader.close()
+      await writer.close()
+    },
+  }
 }
 
 /**
@@ -55,7 +74,11 @@ async function chain(n: number, label = 'c') {
   return { ...d, ops }
 }
 
-export function ledgerConformance(name: string, open: OpenLedger, options: ConformanceOptions = {}): void {
+export function ledgerConformance(name: string, openUnder: OpenLedger, options: ConformanceOptions = {}): void {
+  const open: OpenLedger = async (clock) => {
+    const under = await openUnder(clock)
+    return under.writer ? { ...under, ledger: writingThrough(under.ledger, under.writer) } : under
+  }
   describe(`ledger conformance: ${name}`, () => {
     let now = 1_767_225_600
     const clock = () => now

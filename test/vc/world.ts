@@ -12,6 +12,7 @@ import {
   type CredentialKind,
   type Ed25519KeyPair,
   type JwtSigner,
+  type Ledger,
   type RoleCheckContext,
   type RoleName,
 } from '../../src/index.js'
@@ -47,16 +48,22 @@ export interface Party {
  */
 export class World {
   now = T0
-  readonly ledger = new MemoryLedger({ clock: () => this.now })
-  readonly resolver = new GridResolver({ networks: { test: this.ledger } })
+  readonly ledger: Ledger
+  readonly resolver: GridResolver
   utility!: Party
   schemas!: Record<CredentialKind, string>
   status!: StatusRegistry
   registry!: string
   readonly statusStore = new MemoryStatusIndexStore()
 
-  static async create(): Promise<World> {
-    const w = new World()
+  /** `open` makes the world's ledger on the world's clock (default: a memory ledger). */
+  constructor(open: (clock: () => number) => Ledger = (clock) => new MemoryLedger({ clock })) {
+    this.ledger = open(() => this.now)
+    this.resolver = new GridResolver({ networks: { test: this.ledger } })
+  }
+
+  static async create(open?: (clock: () => number) => Ledger): Promise<World> {
+    const w = new World(open)
     w.utility = await w.party('utility')
     w.schemas = await publishRoleSchemas({ did: w.utility.did, signer: w.utility.signing }, w)
     await w.trust({ user: [w.utility.did], aggregator: [w.utility.did], 'production-base': [w.utility.did] })
