@@ -20,7 +20,7 @@ export interface CommandContext {
    * Opens the home; `create` only for a command that writes to it (see HomeOptions.create), which
    * also takes the home's writer lock before anything in the home is made or opened.
    */
-  openHome: (options: Pick<HomeOptions, 'create' | 'onSyncError' | 'checkpoints'>) => Promise<Home>
+  openHome: (options: Pick<HomeOptions, 'create' | 'onSyncError' | 'checkpoints' | 'networks' | 'maxLag' | 'ledger'>) => Promise<Home>
   /** Prints a result: indented JSON with `--json`, else the text. */
   print: (json: unknown, text: string) => void
   /** A command that only reads: a missing home is an error, never an empty one. */

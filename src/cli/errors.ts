@@ -81,3 +81,17 @@ export class TrustRegistryExistsError extends GridError {
     )
   }
 }
+
+/**
+ * `grid-did serve`'s configuration is missing or wrong (no network to serve, an unknown key or a bad
+ * value in the config file or an environment variable): refused at start, never a 501 at request
+ * time. Exit code 1.
+ */
+export class ConfigError extends GridError {
+  static readonly code = 'ERR_GRID_CONFIG'
+  declare readonly code: typeof ConfigError.code
+
+  constructor(message: string) {
+    super(ConfigError.code, message)
+  }
+}

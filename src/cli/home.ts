@@ -28,8 +28,12 @@ export interface HomeOptions {
   writerKey?: string
   /** Asked only when the writer key is first used. */
   passphrase?: () => Promise<string>
-  /** Told about every failed background sync of a chain ledger's index (`serve`). */
-  onSyncError?: (err: unknown) => void
+  /** Told about every failed background sync of a chain ledger's index, with the back-off before the next try (`serve`). */
+  onSyncError?: (err: unknown, retryInMs: number) => void
+  /** The networks the resolver serves (`serve`'s configuration); default the ones config.json records. */
+  networks?: readonly string[]
+  /** Blocks a chain ledger's index may trail the chain before its reads fail (`serve --max-lag`); default no bound. */
+  maxLag?: number
   /**
    * Whether the command writes to the home: only then is a missing home (or its embedded ledger)
    * created. A command that only reads fails on a missing home, naming the path, instead of reading
@@ -71,6 +75,7 @@ export class Home {
   #db: Database.Database | null | undefined
   readonly #checkpoints: false | { secret?: Uint8Array }
   readonly #lock: HomeLock | undefined
+  readonly #networks: readonly string[] | undefined
 
   /**
    * Opens the home at `dir` with the ledger `options` names (a chain ledger's index syncs first).
@@ -102,26 +107,30 @@ export class Home {
       const ledger =
         spec.kind === 'embedded'
           ? new SqliteLedger(join(path, 'ledger.db'), { create })
-          : await openChainIndex(
-              path,
-              spec,
-              options.writerKey ?? process.env.GRID_DID_WRITER_KEY,
-              options.passphrase ?? noPassphrase,
-              options.onSyncError,
-            )
+          : await openChainIndex(path, spec, options.writerKey ?? process.env.GRID_DID_WRITER_KEY, options.passphrase ?? noPassphrase, {
+              ...(options.onSyncError ? { onError: options.onSyncError } : {}),
+              ...(options.maxLag !== undefined ? { maxLag: options.maxLag } : {}),
+            })
       // A command that only reads uses the home's checkpoints but writes none (a checkpoint is only
       // ever written after 2^53 operations): `serve`, a long-running resolver, keeps them up to date.
       const writes = create || options.checkpoints === true
       const checkpoints =
         options.checkpoints === false ? false : { ...(secret ? { secret } : {}), ...(writes ? {} : { every: Number.MAX_SAFE_INTEGER }) }
-      return new Home(path, ledger, checkpoints, lock)
+      return new Home(path, ledger, checkpoints, lock, options.networks)
     } catch (err) {
       lock?.release()
       throw err
     }
   }
 
-  private constructor(dir: string, ledger: Ledger, checkpoints: false | { secret?: Uint8Array }, lock: HomeLock | undefined) {
+  private constructor(
+    dir: string,
+    ledger: Ledger,
+    checkpoints: false | { secret?: Uint8Array },
+    lock: HomeLock | undefined,
+    networks: readonly string[] | undefined,
+  ) {
+    this.#networks = networks
     this.dir = dir
     this.ledger = ledger
     this.#checkpoints = checkpoints
@@ -157,7 +166,7 @@ export class Home {
   /** A resolver over this home's ledger for every network it holds. */
   get resolver(): GridResolver {
     this.#resolver ??= new GridResolver({
-      networks: Object.fromEntries((this.config.networks ?? []).map((n) => [n, this.ledger])),
+      networks: Object.fromEntries((this.#networks ?? this.config.networks ?? []).map((n) => [n, this.ledger])),
       checkpoints: this.#checkpoints,
     })
     return this.#resolver

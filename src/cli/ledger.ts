@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { ChainIndexOptions } from '../ledger/chain-index.js'
 import type { Ledger } from '../ledger/types.js'
 import { UsageError } from './errors.js'
 import { keystoreAddress, openAccountKeystore } from './keystore.js'
@@ -32,7 +33,7 @@ export async function openChainIndex(
   spec: Extract<LedgerSpec, { kind: 'evm' }>,
   writerKey: string | undefined,
   passphrase: () => Promise<string>,
-  onSyncError?: (err: unknown) => void,
+  indexOptions: Pick<ChainIndexOptions, 'onError' | 'maxLag'> = {},
 ): Promise<Ledger & { sync(): Promise<unknown>; start(ms: number): void; readonly lastError: unknown }> {
   const [{ EvmLedger }, { ChainIndex }, { privateKeyToAccount, toAccount }] = await Promise.all([
     import('../ledger/evm.js'),
@@ -57,7 +58,7 @@ export async function openChainIndex(
   const chain = new EvmLedger({ rpc: spec.rpc, registry: spec.registry, ...(account ? { account } : {}) })
   const index = new ChainIndex(join(dir, `chain-${chain.registry.toLowerCase()}.db`), chain, {
     create: true,
-    ...(onSyncError ? { onError: onSyncError } : {}),
+    ...indexOptions,
   })
   try {
     await index.sync()

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { GridError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
+import { VERSION } from '../lib/version.js'
 import { CliError, UsageError } from './errors.js'
 import { registerCommands } from './commands/index.js'
 import { nodeIo, type Io } from './io.js'
@@ -18,6 +19,7 @@ export async function main(argv: readonly string[], io: Io = nodeIo): Promise<nu
   let exitCode = 0
   program
     .description('did:grid — DIDs, role credentials and the resolver endpoint for electricity utilities')
+    .version(VERSION, '-V, --version', 'print the version of grid-did')
     .addOption(new Option('--home <dir>', 'store directory (default $GRID_DID_HOME or ./.grid-did)'))
     .addOption(
       new Option(

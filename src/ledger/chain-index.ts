@@ -1,4 +1,5 @@
-import { LedgerCorruptError } from '../errors.js'
+import { LedgerCorruptError, LedgerUnavailableError } from '../errors.js'
+import { messageOf } from '../lib/message.js'
 import type { EncodedOperation } from '../method/operation.js'
 import type { EvmLedger } from './evm.js'
 import { SqliteLedger, type SqliteLedgerOptions } from './sqlite/ledger.js'
@@ -8,8 +9,31 @@ import type { LedgerHead, Receipt, Submittable } from './types.js'
 export interface ChainIndexOptions extends Pick<SqliteLedgerOptions, 'create' | 'synchronous' | 'check'> {
   /** Blocks per sync step; each step commits, so a restart resumes after the last one (default 10,000). */
   stepBlocks?: number
-  /** Called with every background sync failure (default: ignored; `lastError` keeps it). */
-  onError?: (err: unknown) => void
+  /** Called with every background sync failure and the wait before the next try, ms (default: ignored; `lastError` keeps it). */
+  onError?: (err: unknown, retryInMs: number) => void
+  /**
+   * Most blocks the index may trail the chain's finalized height by and still answer: beyond it, or
+   * while the last sync failed (the chain unreachable: the lag unknown), `head()` throws
+   * `LedgerUnavailableError`, so a resolver answers `internalError` instead of stale state.
+   * Default: no bound (reads answer from whatever the index holds).
+   */
+  maxLag?: number
+}
+
+/** How far an index is behind its chain ({@link ChainIndex.syncStatus}). */
+export interface SyncStatus {
+  /** The last block indexed. */
+  indexedHeight: number
+  /** The chain's finalized height, as last read (at the last sync attempt that reached the chain). */
+  finalizedHeight: number
+  /** `finalizedHeight - indexedHeight`. */
+  lag: number
+  /** When the last sync succeeded, ms since the epoch (undefined before the first one). */
+  lastSync: number | undefined
+  /** The last sync's failure, cleared by the next success. */
+  error: unknown
+  /** Whether reads answer: no `maxLag`, or the last sync succeeded and the lag is within it. */
+  fresh: boolean
 }
 
 /** What one {@link ChainIndex.sync} did. */
@@ -49,7 +73,10 @@ export class ChainIndex extends SqliteLedger {
   /** The last background sync failure, cleared by the next success. */
   lastError: unknown
   readonly #step: number
-  readonly #onError: (err: unknown) => void
+  readonly #onError: (err: unknown, retryInMs: number) => void
+  readonly #maxLag: number
+  #chainHeight = 0
+  #lastSync: number | undefined
   #identity: Promise<{ id: string; deployedAt: number }> | undefined
   #syncing: Promise<SyncResult> | undefined
   #timer: NodeJS.Timeout | undefined
@@ -61,6 +88,27 @@ export class ChainIndex extends SqliteLedger {
     if (!Number.isSafeInteger(step) || step < 1) throw new RangeError('stepBlocks must be an integer >= 1')
     this.#step = step
     this.#onError = options.onError ?? (() => {})
+    const maxLag = options.maxLag ?? Number.POSITIVE_INFINITY
+    if (!(maxLag === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxLag) && maxLag >= 0))) {
+      throw new RangeError('maxLag must be an integer >= 0')
+    }
+    this.#maxLag = maxLag
+  }
+
+  /** How far the index is behind the chain, and whether reads answer (see `maxLag`). */
+  syncStatus(): SyncStatus {
+    const indexedHeight = this.synced
+    const finalizedHeight = Math.max(this.#chainHeight, indexedHeight)
+    const lag = finalizedHeight - indexedHeight
+    const error = this.lastError
+    return {
+      indexedHeight,
+      finalizedHeight,
+      lag,
+      lastSync: this.#lastSync,
+      error,
+      fresh: this.#maxLag === Number.POSITIVE_INFINITY || (error === undefined && lag <= this.#maxLag),
+    }
   }
 
   /** The last block indexed (0 before the first sync). */
@@ -71,24 +119,44 @@ export class ChainIndex extends SqliteLedger {
   /** Reads every new finalized block into the index. Concurrent calls share one run. */
   sync(): Promise<SyncResult> {
     this.assertOpen()
-    this.#syncing ??= this.#sync().finally(() => (this.#syncing = undefined))
+    this.#syncing ??= this.#sync()
+      .then(
+        (result) => {
+          this.lastError = undefined
+          this.#lastSync = Date.now()
+          return result
+        },
+        (err: unknown) => {
+          this.lastError = err
+          throw err
+        },
+      )
+      .finally(() => (this.#syncing = undefined))
     return this.#syncing
   }
 
-  /** Syncs now and then every `intervalMs` until {@link ChainIndex.close}. Failures go to `onError`. */
+  /**
+   * Syncs now and then every `intervalMs` until {@link ChainIndex.close}. Failures go to `onError`
+   * with the wait before the next try: doubled after each failure in a row, up to 64 intervals
+   * (at most a minute), back to `intervalMs` after a success.
+   */
   start(intervalMs = 1000): void {
     if (!Number.isSafeInteger(intervalMs) || intervalMs < 1) throw new RangeError('intervalMs must be an integer >= 1')
     this.assertOpen()
     if (this.#timer) return
+    const most = Math.max(intervalMs, Math.min(64 * intervalMs, 60_000))
+    let failures = 0
     const tick = async () => {
+      let wait = intervalMs
       try {
         await this.sync()
-        this.lastError = undefined
+        failures = 0
       } catch (err) {
-        this.lastError = err
-        this.#onError(err)
+        failures++
+        wait = Math.min(most, intervalMs * 2 ** Math.min(failures, 16))
+        this.#onError(err, wait)
       }
-      if (this.#timer) this.#timer = setTimeout(tick, intervalMs).unref()
+      if (this.#timer) this.#timer = setTimeout(tick, wait).unref()
     }
     this.#timer = setTimeout(tick, 0).unref()
   }
@@ -102,6 +170,15 @@ export class ChainIndex extends SqliteLedger {
 
   override async head(): Promise<LedgerHead> {
     this.assertOpen()
+    const status = this.syncStatus()
+    if (!status.fresh) {
+      throw new LedgerUnavailableError(
+        status.error !== undefined
+          ? `the index cannot follow the chain (last synced block ${status.indexedHeight}): ${messageOf(status.error)}`
+          : `the index is ${status.lag} blocks behind the chain's finalized height ${status.finalizedHeight} (at most ${this.#maxLag} allowed)`,
+        { cause: status.error },
+      )
+    }
     const height = this.synced
     const time = Number(this.meta('syncedTime') ?? 0)
     return { height, time, finalizedHeight: height }
@@ -121,6 +198,7 @@ export class ChainIndex extends SqliteLedger {
   async #sync(): Promise<SyncResult> {
     const { id, deployedAt } = await this.#chainIdentity()
     const head = await this.chain.head()
+    this.#chainHeight = Math.max(this.#chainHeight, head.finalizedHeight)
     const result: SyncResult = { from: 0, to: this.synced, operations: 0, skipped: 0 }
     let from = Math.max(this.synced + 1, deployedAt)
     if (from > head.finalizedHeight) return result

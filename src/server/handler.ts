@@ -7,6 +7,7 @@ import { Deadlines } from './deadline.js'
 import { withEndpoint, type Endpoint, type EndpointReply, type EndpointRequest, type Handler } from './endpoint.js'
 import { Negotiator } from './negotiate.js'
 import { problem } from './problem.js'
+import type { SyncStatusOf } from './health.js'
 import { createRouter } from './router.js'
 import { Targets } from './target.js'
 
@@ -32,6 +33,11 @@ export interface HandlerOptions {
    * every request.
    */
   cache?: false | { maxEntries?: number; maxBytes?: number }
+  /**
+   * Each network's chain index status (`(network) => index.syncStatus()`), for `/health`'s heights,
+   * lag and last sync; without it `/health` reads each network's head.
+   */
+  syncStatus?: SyncStatusOf
 }
 
 /**
@@ -40,8 +46,8 @@ export interface HandlerOptions {
  * - `GET /1.0/identifiers/{did-or-did-url}` resolves a DID, or dereferences a DID URL (fragment,
  *   `service`/`relativeRef`, `/resources/<id>`); `POST` to the same path takes resolution options as
  *   a JSON body (`accept`, `versionId`, `versionTime`, `ledgerHeight`).
- * - `GET /1.0/methods`, `/1.0/testIdentifiers`, `/1.0/properties`, `/1.0/traits`, `/health`, and
- *   `/1.0/openapi.json`: the OpenAPI 3.1 description of all of them.
+ * - `GET /1.0/methods`, `/1.0/testIdentifiers`, `/1.0/properties`, `/1.0/traits`, `/health` (readiness: heights, lag, last sync;
+ *   503 when a ledger is down or behind), `/livez` (liveness), and `/1.0/openapi.json`: the OpenAPI 3.1 description of all of them.
  *
  * Content negotiation: `application/did-resolution` and `application/ld+json;profile="https://w3id.org/did-resolution"`
  * (and no Accept header) get the full result; `application/did`, `application/did+json`,
@@ -78,6 +84,7 @@ export function createHandler(options: HandlerOptions): Handler {
     resolver,
     maxUrl,
     testIdentifiers,
+    syncStatus: options.syncStatus,
     identifiers: { resolver, maxBody, cache, targets: new Targets(), negotiator: new Negotiator() },
   })
   const deadlines = new Deadlines(timeoutMs)

@@ -1,7 +1,8 @@
-import { messageOf } from '../lib/message.js'
+import { VERSION } from '../lib/version.js'
 import type { GridResolver } from '../resolver/resolver.js'
 import { json, type Answer } from './answer.js'
 import type { EndpointRequest } from './endpoint.js'
+import { health, liveness, type SyncStatusOf } from './health.js'
 import { identifiers, type IdentifiersContext } from './identifiers.js'
 import { createOperationLog, isOperationLogPath } from './operation-log.js'
 import { DOCUMENT_TYPES, RESULT_TYPES, URI_LIST } from './negotiate.js'
@@ -17,10 +18,12 @@ export interface RouterOptions {
   /** DIDs listed by `GET /1.0/testIdentifiers`. */
   testIdentifiers: readonly string[]
   identifiers: IdentifiersContext
+  /** Each network's chain index status, for `/health`. */
+  syncStatus?: SyncStatusOf | undefined
 }
 
 /**
- * The endpoint's routes: `OPTIONS` anywhere, `GET`/`HEAD` on `/health` and the `/1.0/…` metadata
+ * The endpoint's routes: `OPTIONS` anywhere, `GET`/`HEAD` on `/health`, `/livez` and the `/1.0/…` metadata
  * routes, and `GET`/`HEAD`/`POST` on `/1.0/identifiers/…`; 405, 404 and 414 otherwise. The answers
  * that need no I/O come back without a promise.
  */
@@ -40,13 +43,21 @@ export function createRouter(options: RouterOptions): (request: EndpointRequest)
     }
     switch (path) {
       case '/health':
-        return health(resolver)
+        return health(resolver, options.syncStatus)
+      case '/livez':
+        return liveness()
       case '/1.0/methods':
         return json(['grid'])
       case '/1.0/testIdentifiers':
         return json(tests)
       case '/1.0/properties':
-        return json({ grid: { networks: resolver.networks, contentTypes: [...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES), URI_LIST] } })
+        return json({
+          grid: {
+            version: VERSION,
+            networks: resolver.networks,
+            contentTypes: [...RESULT_TYPES, ...Object.keys(DOCUMENT_TYPES), URI_LIST],
+          },
+        })
       case '/1.0/traits':
         return json({ grid: TRAITS })
       case OPENAPI_PATH:
@@ -69,20 +80,4 @@ const TRAITS = {
   humanReadable: false,
   locationIndependent: true,
   selfCertifying: true,
-}
-
-/** `GET /health`: each network's head, 503 `degraded` when one cannot be read. */
-async function health(resolver: GridResolver): Promise<Answer> {
-  const networks: Record<string, unknown> = {}
-  let ok = true
-  for (const name of resolver.networks) {
-    try {
-      const head = await resolver.head(name)
-      networks[name] = { height: head.height, finalizedHeight: head.finalizedHeight, time: head.time }
-    } catch (err) {
-      ok = false
-      networks[name] = { error: messageOf(err) }
-    }
-  }
-  return json({ status: ok ? 'ok' : 'degraded', networks }, ok ? 200 : 503)
 }

@@ -1,33 +1,71 @@
 import type { Command } from 'commander'
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { messageOf } from '../../lib/message.js'
 import type { CommandContext } from '../context.js'
-import { numberOption, portOption } from '../options.js'
+import { HomeNotFoundError } from '../errors.js'
+import { readConfig, Home } from '../home.js'
+import { collect } from '../options.js'
 import { printable } from '../printable.js'
+import { serveConfig, type ServeFlags } from '../serve-config.js'
 
-/** `grid-did serve`: the universal resolver endpoint on this home, until interrupted. */
+/**
+ * `grid-did serve`: the universal resolver endpoint on this home, until interrupted. Its settings
+ * come from flags, then environment variables, then a JSON config file, then defaults (see
+ * {@link serveConfig}); a missing or wrong one fails at start with `ERR_GRID_CONFIG`.
+ */
 export function registerServeCommand(program: Command, { io, globals, openHome }: CommandContext): void {
   program
     .command('serve')
     .description('run the universal resolver endpoint on this home')
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--port <port>', 'port', '8080')
-    .option('--sync-interval <ms>', "how often a chain ledger's index follows the chain", '1000')
+    .option('--network <name>', 'a network to serve, by the --ledger ledger (repeatable; default $GRID_DID_NETWORKS=a,b)', collect, [])
+    .option('--config <file>', 'JSON config file: {"networks": [...], "ledger", "host", "port", ...} (default $GRID_DID_CONFIG)')
+    .option('--host <host>', 'interface to bind (default $GRID_DID_HOST or 127.0.0.1)')
+    .option('--port <port>', 'port (default $GRID_DID_PORT or 8080)')
+    .option('--cors-origin <origin>', 'Access-Control-Allow-Origin (default $GRID_DID_CORS_ORIGIN or *)')
+    .option('--cache-entries <n>', 'answers cached (0: none; default $GRID_DID_CACHE_ENTRIES or 1000)')
+    .option('--cache-bytes <n>', 'bytes of answers cached (default $GRID_DID_CACHE_BYTES or 16 MiB)')
+    .option('--test-identifier <did>', 'a DID listed by /1.0/testIdentifiers (repeatable; default $GRID_DID_TEST_IDENTIFIERS)', collect, [])
+    .option('--log-format <format>', 'text | json (default $GRID_DID_LOG_FORMAT or text)')
+    .option('--max-lag <blocks>', 'blocks the index may trail the chain before /health is 503 and answers fail (default 10)')
+    .option('--sync-interval <ms>', "how often a chain ledger's index follows the chain, ≥ 10 (default 1000)")
     .option('--no-checkpoints', "re-verify every DID's whole log on a cold resolve instead of starting from the resolver's checkpoints")
-    .action(async (o: { host: string; port: string; syncInterval: string; checkpoints: boolean }) => {
+    .action(async (o: ServeFlags & { checkpoints: boolean }) => {
       const { createHandler, serve } = await import('../../server/node.js')
-      const port = portOption(o.port)
-      const interval = numberOption(o.syncInterval, '--sync-interval', { min: 10, integer: true })
+      const g = globals()
+      // A missing home is named as such before its configuration is judged.
+      const dir = resolve(Home.defaultDir(g.home))
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new HomeNotFoundError(dir)
+      // The home's config.json names networks only as the last resort (the ones `did create` recorded).
+      const config = serveConfig(o, process.env, readConfig(dir).networks ?? [])
+      const json = config.logFormat === 'json'
       const home = await openHome({
         create: false,
         checkpoints: o.checkpoints,
-        onSyncError: (err) => io.stderr(`sync failed: ${printable(err instanceof Error ? err.message : String(err))}\n`),
+        networks: config.networks,
+        maxLag: config.maxLag,
+        ...(config.ledger !== undefined && !g.ledger && !process.env.GRID_DID_LEDGER ? { ledger: config.ledger } : {}),
+        onSyncError: (err, retryInMs) => logSyncFailure(io, json, config.networks, err, retryInMs),
       })
-      if ('start' in home.ledger && typeof home.ledger.start === 'function') (home.ledger as { start(ms: number): void }).start(interval)
-      const running = await serve(createHandler({ resolver: home.resolver }), {
-        host: o.host,
-        port,
-        log: (l) => io.stderr(`${printable(l)}\n`),
-      })
-      io.stdout(globals().json ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`)
+      const ledger = home.ledger as Partial<{ start(ms: number): void; syncStatus(): unknown }>
+      if (typeof ledger.start === 'function') ledger.start(config.syncInterval)
+      const syncStatus = typeof ledger.syncStatus === 'function' ? ledger.syncStatus.bind(ledger) : undefined
+      const running = await serve(
+        createHandler({
+          resolver: home.resolver,
+          testIdentifiers: config.testIdentifiers,
+          corsOrigin: config.corsOrigin,
+          cache: config.cache,
+          ...(syncStatus ? { syncStatus: () => syncStatus() as never } : {}),
+        }),
+        {
+          host: config.host,
+          port: config.port,
+          log: (l) =>
+            io.stderr(json ? `${JSON.stringify({ time: l.slice(0, 24), level: 'info', msg: l.slice(25) })}\n` : `${printable(l)}\n`),
+        },
+      )
+      io.stdout(g.json ? `${JSON.stringify({ url: running.url, networks: config.networks })}\n` : `listening on ${running.url}\n`)
       await new Promise<void>((resolve) => {
         const stop = () =>
           void running
@@ -38,4 +76,19 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
         process.once('SIGTERM', stop)
       })
     })
+}
+
+/**
+ * One line per failed sync of a chain ledger's index: time, networks, error code, message and the
+ * back-off before the next try. The one place a sync failure is logged, so a logger can replace it.
+ */
+function logSyncFailure(io: CommandContext['io'], json: boolean, networks: string[], err: unknown, retryInMs: number): void {
+  const time = new Date().toISOString()
+  const code = String((err as { code?: unknown })?.code ?? 'ERR_UNKNOWN')
+  const message = messageOf(err)
+  io.stderr(
+    json
+      ? `${JSON.stringify({ time, level: 'warn', msg: 'sync failed', networks, code, error: message, retryInMs })}\n`
+      : `${time} warn sync failed networks=${networks.join(',')} code=${code} retryInMs=${retryInMs}: ${printable(message)}\n`,
+  )
 }
