@@ -52,9 +52,21 @@ function validatorFor(schema: Json): ReturnType<typeof ajv.compile> {
 
 const seen = new Set<string>()
 
+/** Request path → the document's path template: its first pattern that matches, else the path itself. */
+const TEMPLATES: [RegExp, string][] = [
+  [/^\/1\.0\/identifiers\//, '/1.0/identifiers/{did}'],
+  [/^\/1\.0\/log\/[^/]+\/resources\/[^/]+$/, '/1.0/log/{did}/resources/{id}'],
+  [/^\/1\.0\/log\/[^/]+$/, '/1.0/log/{did}'],
+  [/^\/1\.0\/ledgers\/[^/]+$/, '/1.0/ledgers/{network}'],
+  [/^\/1\.0\/ledgers\/[^/]+\/batches\/[^/]+$/, '/1.0/ledgers/{network}/batches/{height}'],
+  [/^\/1\.0\/ledgers\/[^/]+\/log\/[^/]+$/, '/1.0/ledgers/{network}/log/{key}'],
+]
+const templateOf = (path: string): string => TEMPLATES.find(([pattern]) => pattern.test(path))?.[1] ?? path
+const LOG_TEMPLATES = TEMPLATES.slice(1).map(([, template]) => template)
+
 /** Validates one real answer against the document; returns the parsed body. */
 async function check(method: string, path: string, res: Response): Promise<Json> {
-  const template = path.startsWith('/1.0/identifiers/') ? '/1.0/identifiers/{did}' : path
+  const template = templateOf(path)
   const item = doc.paths[template]
   const operation = item?.[method.toLowerCase()]
   const response = !item
@@ -124,7 +136,7 @@ beforeAll(async () => {
         : mode === 'down'
           ? Promise.reject(new LedgerUnavailableError('connection refused'))
           : new Promise(() => undefined),
-    batch: (h) => ledger.batch(h),
+    batch: (h) => (mode === 'down' ? Promise.reject(new LedgerUnavailableError('connection refused')) : ledger.batch(h)),
     close: () => ledger.close(),
   }
   const resolver = new GridResolver({ networks: { sgcc: switchable } })
@@ -148,7 +160,16 @@ describe('the OpenAPI document (OpenAPI 3.1)', () => {
     expect(body).toEqual(doc)
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(OPENAPI.paths).sort()).toEqual(
-      ['/health', '/1.0/methods', '/1.0/testIdentifiers', '/1.0/properties', '/1.0/traits', OPENAPI_PATH, '/1.0/identifiers/{did}'].sort(),
+      [
+        '/health',
+        '/1.0/methods',
+        '/1.0/testIdentifiers',
+        '/1.0/properties',
+        '/1.0/traits',
+        OPENAPI_PATH,
+        '/1.0/identifiers/{did}',
+        ...LOG_TEMPLATES,
+      ].sort(),
     )
     // The validator is not vacuous: a result without its document, a problem without its status, fail.
     const identifiers = doc.paths['/1.0/identifiers/{did}'].get.responses
@@ -234,10 +255,76 @@ describe('the OpenAPI document (OpenAPI 3.1)', () => {
     }
   })
 
+  it('the operation-log routes: GET, HEAD and OPTIONS answers, 400, 404, 405, and 503 when the ledger is down', async () => {
+    const suffix = did.split(':')[3]!
+    const resource = `${did}/resources/tariffs`
+    const log = (name: string) => `/1.0/log/${name}`
+    const byKey = `/1.0/ledgers/sgcc/log/${suffix}`
+    const page = (await call('GET', `${log(did)}?limit=1`)).body
+    expect(page).toMatchObject({ network: 'sgcc', key: suffix, did })
+    expect(page.operations).toHaveLength(1)
+    expect(page.next).toMatch(/^\d+\.\d+$/)
+    expect((await call('GET', `${log(did)}?limit=1&after=${page.next}`)).res.status).toBe(200)
+    expect((await call('GET', `${log(resource)}?limit=1`)).body).toMatchObject({ did, resource })
+    expect((await call('GET', `${byKey}?limit=1`)).body.operations).toEqual(page.operations)
+    const head = (await call('GET', '/1.0/ledgers/sgcc')).body
+    expect(head).toMatchObject({ network: 'sgcc' })
+    expect((await call('GET', `/1.0/ledgers/sgcc/batches/${page.operations[0].height}`)).body.root).toBe(page.operations[0].batchRoot)
+    const routes = [log(did), log(resource), byKey, '/1.0/ledgers/sgcc', `/1.0/ledgers/sgcc/batches/${head.height}`]
+    for (const path of routes) {
+      expect((await call('GET', path)).res.status, path).toBe(200)
+      expect((await call('HEAD', path)).res.status, path).toBe(200)
+      expect((await call('OPTIONS', path)).res.status, path).toBe(204)
+      const post = await call('POST', path, { body: '{}' })
+      expect(post.res.status, path).toBe(405)
+      expect(post.res.headers.get('allow')).toBe('GET, HEAD')
+    }
+    const failures: [string, number, string][] = [
+      [log('did:grid:sgcc:nope'), 400, 'ERR_GRID_INVALID_DID'],
+      [`${log(did)}?limit=0`, 400, 'ERR_GRID_BAD_REQUEST'],
+      [`${log(resource)}?since=1`, 400, 'ERR_GRID_BAD_REQUEST'],
+      [log(`${did}/resources/${'x'.repeat(65)}`), 400, 'ERR_GRID_INVALID_DID'],
+      ['/1.0/ledgers/sgcc/log/xyz', 400, 'ERR_GRID_BAD_REQUEST'],
+      [`${byKey}?after=3`, 400, 'ERR_GRID_BAD_REQUEST'],
+      ['/1.0/ledgers/sgcc/batches/1.5', 400, 'ERR_GRID_BAD_REQUEST'],
+      ['/1.0/ledgers/sgcc/batches/999', 404, 'ERR_GRID_NOT_FOUND'],
+      ['/1.0/ledgers/other', 404, 'ERR_GRID_UNKNOWN_NETWORK'],
+      ['/1.0/ledgers/other/batches/1', 404, 'ERR_GRID_UNKNOWN_NETWORK'],
+      [`/1.0/ledgers/other/log/${suffix}`, 404, 'ERR_GRID_UNKNOWN_NETWORK'],
+      [log(did.replace(':sgcc:', ':other:')), 404, 'ERR_GRID_UNKNOWN_NETWORK'],
+      [log(`${did.replace(':sgcc:', ':other:')}/resources/tariffs`), 404, 'ERR_GRID_UNKNOWN_NETWORK'],
+      ['/1.0/ledgers/sgcc/other', 404, 'ERR_GRID_NOT_FOUND'],
+    ]
+    for (const [path, status, error] of failures) {
+      const { res, body } = await call('GET', path)
+      expect(res.status, path).toBe(status)
+      expect(body.error, path).toBe(error)
+    }
+    try {
+      mode = 'down'
+      for (const path of [log(did), log(resource), byKey, '/1.0/ledgers/sgcc', '/1.0/ledgers/sgcc/batches/1']) {
+        const { res, body } = await call('GET', path)
+        expect(res.status, path).toBe(503)
+        expect(body.error, path).toBe('ERR_GRID_LEDGER_UNAVAILABLE')
+        expect(res.headers.get('retry-after'), path).toBe('1')
+      }
+    } finally {
+      mode = 'up'
+    }
+  })
+
   it('every status the identifiers route documents was answered and validated above', () => {
     const documented = Object.keys(doc.paths['/1.0/identifiers/{did}'].post.responses)
     const answered = (s: string) => ['GET', 'POST'].some((m) => seen.has(`${m} /1.0/identifiers/{did} ${s}`))
     expect(documented.filter((s) => !answered(s))).toEqual([])
     for (const status of ['200', '503']) expect(seen.has(`GET /health ${status}`), status).toBe(true)
+    // The operation-log routes: every documented status but 500 (a failure the ledger double cannot give) and 414.
+    for (const template of LOG_TEMPLATES) {
+      const documented = Object.keys(doc.paths[template].get.responses).filter((s) => s !== '500' && s !== '414')
+      expect(
+        documented.filter((s) => !seen.has(`GET ${template} ${s}`)),
+        template,
+      ).toEqual([])
+    }
   })
 })
