@@ -242,6 +242,11 @@ export const OPENAPI = {
         content: { ...jsonContent(ref('Health')), ...problemContent },
       },
     }),
+    '/livez': metadataRoute('Liveness: 200 while the process answers, whatever its ledgers do', {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { const: 'ok' } },
+    }),
     '/1.0/methods': metadataRoute('The DID methods served', { type: 'array', items: { type: 'string' }, const: ['grid'] }),
     '/1.0/testIdentifiers': metadataRoute('DIDs to test the endpoint with', {
       type: 'object',
@@ -358,14 +363,20 @@ export const OPENAPI = {
           networks: {
             type: 'object',
             additionalProperties: {
-              oneOf: [
-                {
-                  type: 'object',
-                  required: ['height', 'finalizedHeight', 'time'],
-                  properties: { height: { type: 'integer' }, finalizedHeight: { type: 'integer' }, time: { type: 'integer' } },
-                },
-                { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
-              ],
+              type: 'object',
+              required: ['status'],
+              properties: {
+                status: { enum: ['ok', 'degraded'] },
+                finalizedHeight: { type: 'integer' },
+                indexedHeight: { type: 'integer' },
+                lag: { type: 'integer' },
+                lastSync: { type: ['string', 'null'] },
+                height: { type: 'integer' },
+                time: { type: 'integer' },
+                error: { type: 'string' },
+                code: { type: 'string' },
+              },
+              additionalProperties: false,
             },
           },
         },

@@ -162,6 +162,7 @@ describe('the OpenAPI document (OpenAPI 3.1)', () => {
     expect(Object.keys(OPENAPI.paths).sort()).toEqual(
       [
         '/health',
+        '/livez',
         '/1.0/methods',
         '/1.0/testIdentifiers',
         '/1.0/properties',
@@ -185,7 +186,7 @@ describe('the OpenAPI document (OpenAPI 3.1)', () => {
   })
 
   it('the metadata routes: GET, HEAD and OPTIONS answers, 405 for other methods, 404 off the routes, 414', async () => {
-    for (const path of ['/health', '/1.0/methods', '/1.0/testIdentifiers', '/1.0/properties', '/1.0/traits', OPENAPI_PATH]) {
+    for (const path of ['/health', '/livez', '/1.0/methods', '/1.0/testIdentifiers', '/1.0/properties', '/1.0/traits', OPENAPI_PATH]) {
       expect((await call('GET', path)).res.status).toBe(200)
       expect((await call('HEAD', path)).res.status).toBe(200)
       expect((await call('OPTIONS', path)).res.status).toBe(204)
