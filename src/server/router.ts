@@ -80,3 +80,21 @@ async function health(resolver: GridResolver): Promise<Answer> {
   }
   return json({ status: ok ? 'ok' : 'degraded', networks }, ok ? 200 : 503)
 }
+
+/** The paths of the fixed routes, counted and logged as they are. */
+const ROUTES = new Set(['/health', '/metrics', '/1.0/methods', '/1.0/testIdentifiers', '/1.0/properties', '/1.0/traits'])
+
+/**
+ * The route template a request target (origin or absolute form) is counted and logged under: the
+ * path of a fixed route, `/1.0/identifiers/{did}` for any DID or DID URL, `other` for anything else,
+ * so that a scan of random paths adds no metric series.
+ */
+export function routeOf(target: string): string {
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target)
+  const rest = absolute ? target.slice(absolute[0].length) || '/' : target
+  const end = rest.search(/[?#]/)
+  const path = end === -1 ? rest : rest.slice(0, end)
+  if (ROUTES.has(path)) return path
+  if (path.startsWith(PREFIX)) return `${PREFIX}{did}`
+  return 'other'
+}
