@@ -36,6 +36,8 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
           write: (l) => io.stderr(o.logFormat === 'json' ? l : `${printable(l.slice(0, -1))}\n`),
         })
         let syncErrors = 0
+        // Set once the home is open: every network it serves follows the one chain whose sync failed.
+        let networks: readonly string[] = []
         const home = await openHome({
           create: false,
           checkpoints: o.checkpoints,
@@ -43,11 +45,17 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
             syncErrors++
             const code = (err as { code?: unknown } | null)?.code
             logger.warn(
-              { err: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) },
+              {
+                networks,
+                err: err instanceof Error ? err.message : String(err),
+                ...(typeof code === 'string' ? { code } : {}),
+                retryInMs: interval,
+              },
               'sync failed',
             )
           },
         })
+        networks = home.resolver.networks
         if ('start' in home.ledger && typeof home.ledger.start === 'function') (home.ledger as { start(ms: number): void }).start(interval)
         const chain = 'chain' in home.ledger ? (home.ledger as ChainIndex).chain : undefined
         // Every network of the home is served from its one ledger: the same index status for each.
