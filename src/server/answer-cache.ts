@@ -21,6 +21,9 @@ export class AnswerCache {
   readonly #cors: Readonly<Record<string, string>>
   /** Replies that are already as sent (this cache's): {@link toReply} is not applied again. */
   readonly #sent = new WeakSet<Answer>()
+  /** Requests answered from this cache, and requests it could not answer (read by the metrics). */
+  hits = 0
+  misses = 0
 
   constructor(maxEntries: number, maxBytes: number, cors: Readonly<Record<string, string>>) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new RangeError('options.cache.maxEntries must be a non-negative integer')
@@ -36,6 +39,7 @@ export class AnswerCache {
 
   /** Counts `entry` (from {@link peek}) as used, and returns it. */
   touch(key: string, entry: CachedReply): CachedReply {
+    this.hits++
     this.#entries?.get(key)
     return entry
   }
@@ -55,6 +59,11 @@ export class AnswerCache {
     if (this.#entries.peek(key) !== entry) return answer
     this.#sent.add(reply)
     return reply
+  }
+
+  /** Counts a request this cache could not answer (absent, or from another head height). */
+  miss(): void {
+    this.misses++
   }
 
   /** Whether `answer` is a reply this cache handed out, already as sent. */

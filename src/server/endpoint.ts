@@ -57,3 +57,24 @@ export function endpointOf(handler: Handler): Endpoint | undefined {
   const endpoint = (handler as Partial<EndpointHandler>)[ENDPOINT]
   return typeof endpoint === 'function' ? endpoint : undefined
 }
+
+/** What a handler made by `createHandler` counts, read by the metrics of the adapter that serves it. @internal */
+export interface HandlerStats {
+  /** Identifier requests answered from the answer cache, and those it could not answer. */
+  cacheHits: number
+  cacheMisses: number
+}
+
+/** The property under which a handler carries its {@link HandlerStats} reader (registered, as {@link ENDPOINT}). @internal */
+export const STATS = Symbol.for('grid-did.server.stats')
+
+/** `handler`, carrying `stats` (read-only, not enumerable). @internal */
+export function withStats<H extends Handler>(handler: H, stats: () => HandlerStats): H {
+  return Object.defineProperty(handler, STATS, { value: stats })
+}
+
+/** The {@link HandlerStats} reader a handler carries; undefined for any other handler. @internal */
+export function statsOf(handler: Handler): (() => HandlerStats) | undefined {
+  const stats = (handler as { [STATS]?: unknown })[STATS]
+  return typeof stats === 'function' ? (stats as () => HandlerStats) : undefined
+}

@@ -4,7 +4,7 @@ import { AnswerCache } from './answer-cache.js'
 import { toReply, withoutBody, type Answer } from './answer.js'
 import { readRequestBody } from './body.js'
 import { Deadlines } from './deadline.js'
-import { withEndpoint, type Endpoint, type EndpointReply, type EndpointRequest, type Handler } from './endpoint.js'
+import { withEndpoint, withStats, type Endpoint, type EndpointReply, type EndpointRequest, type Handler } from './endpoint.js'
 import { Negotiator } from './negotiate.js'
 import { problem } from './problem.js'
 import type { SyncStatusOf } from './health.js'
@@ -133,7 +133,7 @@ export function createHandler(options: HandlerOptions): Handler {
     })
     return new Response(reply.body, { status: reply.status, headers: reply.headers })
   }
-  return withEndpoint(handler, endpoint)
+  return withStats(withEndpoint(handler, endpoint), () => ({ cacheHits: cache?.hits ?? 0, cacheMisses: cache?.misses ?? 0 }))
 }
 
 function corsHeaders(origin: string): Record<string, string> {

@@ -83,6 +83,7 @@ export async function identifiers(
   }
   // `*` matches any current representation (RFC 9110 §13.1.2): known only once the answer is.
   if (cached) return noneMatch === '*' && isSuccess(cached.reply.status) ? notModified(etag!) : cached.reply
+  cache?.miss()
   parsed ??= parseDidUrl(didUrl) // parsed before, when the answer was cached
   const answer = target.dereference
     ? await dereferenceAnswer(resolver, didUrl, selection, negotiated, target.service)

@@ -1,16 +1,20 @@
+import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { listen } from '../lib/listen.js'
 import type { Socket } from 'node:net'
-import { Readable } from 'node:stream'
-import { messageOf } from '../lib/message.js'
-import { Lru } from '../lib/lru.js'
-import { readBody } from './body.js'
-import { endpointOf, type EndpointReply, type EndpointRequest, type Handler } from './endpoint.js'
+import { endpointOf, type EndpointReply, type Handler } from './endpoint.js'
+import { AccessLog, type ServeLog } from './logging.js'
+import { MalformedRequest, NodeRequest, Targets, viaFetch } from './node-request.js'
+import { routeOf } from './router.js'
+import type { MetricsOptions, ServerMetrics } from './metrics.js'
 
 export { createHandler, negotiate } from './handler.js'
 export type { Handler, HandlerOptions } from './handler.js'
 export { createAttestorHandler } from './attestor-handler.js'
 export type { AttestorErrorCode, AttestorHandlerOptions } from './attestor-handler.js'
+export { createLogger } from './logging.js'
+export type { AccessEntry, Logger, LoggerOptions, ServeLog } from './logging.js'
+export type { IndexStatus, MetricsOptions } from './metrics.js'
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -18,8 +22,19 @@ export interface ServeOptions {
   host?: string
   /** Port; default 8080, `0` picks a free one. */
   port?: number
-  /** One line per request (`time ip method path status bytes ms`); default `console.log`, `false` for none. */
-  log?: ((line: string) => void) | false
+  /**
+   * The access log: a pino `Logger` (from {@link createLogger}) gets one structured record per
+   * request (`requestId`, `ip`, `method`, `path`, `route`, `status`, `bytes`, `durationMs`; the id,
+   * a client's `X-Request-Id` or a new UUID, is sent back in `X-Request-Id`); a function gets one
+   * line of text (`time ip method path status bytes ms`); default `console.log`, `false` for none.
+   */
+  log?: ServeLog
+  /**
+   * `GET /metrics` in the Prometheus exposition format (prom-client, loaded only then), in a
+   * registry of this server's own: requests and latency by route template and status, the answer
+   * cache, each network's index (`index`), process metrics. Default off.
+   */
+  metrics?: boolean | MetricsOptions
   /** Time to let in-flight requests finish on {@link RunningServer.close}, ms. Default 5,000. */
   shutdownGraceMs?: number
   /** Time allowed to receive a whole request, ms. Default 15,000. */
@@ -51,12 +66,12 @@ export interface RunningServer {
  */
 export async function serve(handler: Handler, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
-  const log = options.log === undefined ? (line: string) => console.log(line) : options.log
+  const log = new AccessLog(options.log)
   const grace = options.shutdownGraceMs ?? 5_000
   // A handler made by createHandler carries its endpoint: called without building a WHATWG Request and Response.
   const endpoint = endpointOf(handler)
   const targets = new Targets(host)
-  const answer: (req: IncomingMessage) => Promise<EndpointReply> = endpoint
+  const inner: (req: IncomingMessage) => Promise<EndpointReply> = endpoint
     ? (req) => {
         // undici's Request refuses these methods, so the WHATWG path answers 400: so does this one.
         if (req.method === 'TRACE' || req.method === 'TRACK')
@@ -64,6 +79,10 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
         return endpoint(new NodeRequest(req, targets.parse(req.url ?? '/')))
       }
     : (req) => viaFetch(handler, req, targets)
+  const metrics = options.metrics ? await loadMetrics(handler, options.metrics) : undefined
+  const answer: (req: IncomingMessage) => Promise<EndpointReply> = metrics
+    ? (req) => (/^\/metrics(\?|$)/.test(req.url ?? '') ? metrics.reply(req.method ?? 'GET') : inner(req))
+    : inner
   const requestTimeout = options.requestTimeoutMs ?? 15_000
   const headersTimeout = options.headersTimeoutMs ?? Math.min(10_000, requestTimeout)
   if (headersTimeout > requestTimeout)
@@ -79,36 +98,44 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     (req, res) => {
       // What the access log needs is read now: once the connection is gone, `req.socket` is null.
       const seen: Seen = {
-        started: log ? performance.now() : 0,
+        started: log.on || metrics ? performance.now() : 0,
         ip: req.socket?.remoteAddress ?? '-',
         method: req.method ?? '-',
         target: (req.url ?? '').slice(0, 300),
         socket: req.socket,
+        requestId: log.structured ? requestIdOf(req) : undefined,
       }
+      if (seen.requestId) res.setHeader('x-request-id', seen.requestId)
       // No request may end the process: whatever respond() fails at is logged and its connection
       // closed, never left as an unhandled rejection.
-      respond(answer, req, res, seen, log).catch((err: unknown) => {
+      respond(answer, req, res, seen, log, metrics).catch((err: unknown) => {
         // An answer sent in full stays sent; one left half-written is cut off with its connection.
         if (!res.writableEnded) res.destroy()
-        quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
+        log.failed(failedEntry(seen), err)
       })
     },
   )
   const { url, close } = await listen(server, options.port ?? 8080, host, grace)
   // After listening, a server error is an accept failure (EMFILE under a connection flood): it ends
   // no process either. The server keeps listening and accepts again once it can.
-  server.on('error', (err) => quietly(log, `${new Date().toISOString()} - server error: ${messageOf(err).slice(0, 300)}`))
+  server.on('error', (err) => log.serverError(err))
   return { url, server, close }
 }
 
-/** Logs `line` unless logging is off; a logger that throws cannot be told about it either. */
-function quietly(log: ((line: string) => void) | false, line: string): void {
-  if (!log) return
-  try {
-    log(line)
-  } catch {
-    // nothing left to tell
-  }
+/** The metrics of one server: prom-client is loaded only when they are asked for. */
+async function loadMetrics(handler: Handler, options: true | MetricsOptions): Promise<ServerMetrics> {
+  const { ServerMetrics } = await import('./metrics.js')
+  return new ServerMetrics(handler, options === true ? {} : options)
+}
+
+/** A client's `X-Request-Id` when it is a plain token (so logs stay parseable), a new UUID otherwise. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id']
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+}
+
+function failedEntry(seen: Seen) {
+  return { ...(seen.requestId ? { requestId: seen.requestId } : {}), ip: seen.ip, method: seen.method, path: seen.target }
 }
 
 /** What the access log says of a request, read when it arrives. */
@@ -123,10 +150,9 @@ interface Seen {
    * while a pipelined response waits for the one before it.
    */
   socket: Socket | null
+  /** Set when the access log is structured. */
+  requestId: string | undefined
 }
-
-/** A request the server cannot make sense of (its target, its method): answered 400. */
-class MalformedRequest extends Error {}
 
 /** Whether the client of `seen` is gone: its connection closed before the answer could be sent. */
 function isGone(seen: Seen, res: ServerResponse): boolean {
@@ -138,7 +164,8 @@ async function respond(
   req: IncomingMessage,
   res: ServerResponse,
   seen: Seen,
-  log: ((line: string) => void) | false,
+  log: AccessLog,
+  metrics: ServerMetrics | undefined,
 ): Promise<void> {
   let status = '500'
   let bytes = 0
@@ -173,100 +200,19 @@ async function respond(
         connection: 'close',
       })
     if (!res.writableEnded) res.end(text)
-    if (!malformed)
-      quietly(log, `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} failed: ${messageOf(err).slice(0, 300)}`)
+    if (!malformed) log.failed(failedEntry(seen), err)
   }
-  if (log)
-    log(
-      `${new Date().toISOString()} ${seen.ip} ${seen.method} ${seen.target} ${status} ${bytes} ${(performance.now() - seen.started).toFixed(1)}ms`,
-    )
-}
-
-/** Any other {@link Handler}: through a WHATWG `Request` and `Response`. */
-async function viaFetch(handler: Handler, req: IncomingMessage, targets: Targets): Promise<EndpointReply> {
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  let request: Request
-  try {
-    request = new Request(targets.parse(req.url ?? '/').href, {
-      method: req.method ?? 'GET',
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])) as [
-        string,
-        string,
-      ][],
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
-    } as RequestInit)
-  } catch (err) {
-    // undici refuses some methods (TRACE, CONNECT) and header values: the request's fault.
-    throw err instanceof MalformedRequest ? err : new MalformedRequest(messageOf(err))
-  }
-  const response = await handler(request)
-  const body = response.body ? new Uint8Array(await response.arrayBuffer()) : null
-  return { status: response.status, headers: Object.fromEntries(response.headers), body }
-}
-
-type Target = EndpointRequest['url']
-
-/**
- * Request targets parsed as `new URL` parses them, remembered by their raw text: clients repeat the
- * same few, and parsing is a visible share of a cached answer's cost. Bounded: 1,000 targets of up
- * to 1,024 characters, the least recently used forgotten first.
- */
-class Targets {
-  readonly #parsed = new Lru<string, Target>({ maxEntries: 1_000 })
-  readonly #origin: string
-
-  constructor(host: string) {
-    // An IPv6 address is bracketed in a URL (RFC 3986 §3.2.2).
-    this.#origin = `http://${host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host}`
-  }
-
-  /**
-   * The target of a request in origin form (`/path?query`) or absolute form
-   * (`http://host/path?query`, which a server must accept, RFC 9112 §3.2.2: its path and query are
-   * used). Throws {@link MalformedRequest} for anything else.
-   */
-  parse(raw: string): Target {
-    let target = this.#parsed.get(raw)
-    if (target) return target
-    let url: URL
-    try {
-      url = new URL(raw.startsWith('/') ? `${this.#origin}${raw}` : this.#absolute(raw))
-    } catch (err) {
-      throw new MalformedRequest(`the request target is not a valid URL: ${messageOf(err)}`)
-    }
-    target = Object.freeze({ href: url.href, pathname: url.pathname, search: url.search })
-    if (raw.length <= 1_024) this.#parsed.set(raw, target)
-    return target
-  }
-
-  /** An absolute-form target re-based on this server's origin. */
-  #absolute(raw: string): string {
-    const url = new URL(raw)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new TypeError(`the scheme ${url.protocol.slice(0, 32)} is not http or https`)
-    return `${this.#origin}${url.pathname}${url.search}`
-  }
-}
-
-/** An `IncomingMessage` as the endpoint reads it. */
-class NodeRequest implements EndpointRequest {
-  readonly method: string
-  readonly url: Target
-  readonly #req: IncomingMessage
-
-  constructor(req: IncomingMessage, url: Target) {
-    this.method = req.method ?? 'GET'
-    this.url = url
-    this.#req = req
-  }
-
-  header(name: string): string | null {
-    const value = this.#req.headers[name]
-    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
-  }
-
-  /** The body as text, or `max` when it is larger: {@link readBody}, which leaves a larger body unread. */
-  text(max: number): Promise<string | number> {
-    return readBody(this.#req, this.#req.headers['content-length'], max)
-  }
+  const durationMs = performance.now() - seen.started
+  metrics?.observe(seen.target, seen.method, status === '-' ? 'aborted' : status, durationMs / 1000)
+  if (log.on)
+    log.request({
+      ...(seen.requestId ? { requestId: seen.requestId } : {}),
+      ip: seen.ip,
+      method: seen.method,
+      path: seen.target,
+      route: routeOf(seen.target),
+      status: status === '-' ? null : Number(status),
+      bytes,
+      durationMs,
+    })
 }

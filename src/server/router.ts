@@ -81,3 +81,38 @@ const TRAITS = {
   locationIndependent: true,
   selfCertifying: true,
 }
+
+/** The paths of the fixed routes, counted and logged as they are. */
+const ROUTES = new Set([
+  '/health',
+  '/livez',
+  '/metrics',
+  '/1.0/methods',
+  '/1.0/testIdentifiers',
+  '/1.0/properties',
+  '/1.0/traits',
+  '/1.0/openapi.json',
+])
+
+/**
+ * The route template a request target (origin or absolute form) is counted and logged under: the
+ * path of a fixed route, `/1.0/identifiers/{did}` for any DID or DID URL, `other` for anything else,
+ * so that a scan of random paths adds no metric series.
+ */
+export function routeOf(target: string): string {
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target)
+  const rest = absolute ? target.slice(absolute[0].length) || '/' : target
+  const end = rest.search(/[?#]/)
+  const path = end === -1 ? rest : rest.slice(0, end)
+  if (ROUTES.has(path)) return path
+  if (path.startsWith(PREFIX)) return `${PREFIX}{did}`
+  if (path.startsWith('/1.0/log/')) return path.includes('/resources/') ? '/1.0/log/{did}/resources/{id}' : '/1.0/log/{did}'
+  const ledgers = /^\/1\.0\/ledgers\/[^/]+(\/batches\/[^/]+|\/log\/[^/]+)?$/.exec(path)
+  if (ledgers)
+    return ledgers[1] === undefined
+      ? '/1.0/ledgers/{network}'
+      : ledgers[1].startsWith('/batches/')
+        ? '/1.0/ledgers/{network}/batches/{height}'
+        : '/1.0/ledgers/{network}/log/{key}'
+  return 'other'
+}

@@ -219,6 +219,13 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
         if (status !== 200) await new Promise((r) => setTimeout(r, 25))
       }
       expect(status).toBe(200)
+      // /metrics reports the index of each network served: its height, the chain's, the lag, no sync error.
+      const metrics = await (await fetch(`${url}/metrics`)).text()
+      const sample = (name: string) => Number(new RegExp(`^${name}\\{network="sgcc"\\} (\\S+)$`, 'm').exec(metrics)?.[1])
+      expect(sample('grid_did_index_height')).toBeGreaterThan(0)
+      expect(sample('grid_did_chain_finalized_height')).toBeGreaterThanOrEqual(sample('grid_did_index_height'))
+      expect(sample('grid_did_index_lag_blocks')).toBe(sample('grid_did_chain_finalized_height') - sample('grid_did_index_height'))
+      expect(sample('grid_did_index_sync_errors_total')).toBe(0)
     } finally {
       expect(await stop(child)).toBe(0)
     }

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { messageOf } from '../../lib/message.js'
+import type { SyncStatus } from '../../ledger/chain-index.js'
 import type { CommandContext } from '../context.js'
 import { HomeNotFoundError } from '../errors.js'
 import { readConfig, Home } from '../home.js'
@@ -29,9 +30,10 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
     .option('--log-format <format>', 'text | json (default $GRID_DID_LOG_FORMAT or text)')
     .option('--max-lag <blocks>', 'blocks the index may trail the chain before /health is 503 and answers fail (default 10)')
     .option('--sync-interval <ms>', "how often a chain ledger's index follows the chain, ≥ 10 (default 1000)")
+    .option('--no-metrics', 'no Prometheus /metrics route')
     .option('--no-checkpoints', "re-verify every DID's whole log on a cold resolve instead of starting from the resolver's checkpoints")
-    .action(async (o: ServeFlags & { checkpoints: boolean }) => {
-      const { createHandler, serve } = await import('../../server/node.js')
+    .action(async (o: ServeFlags & { checkpoints: boolean; metrics: boolean }) => {
+      const { createHandler, createLogger, serve } = await import('../../server/node.js')
       const g = globals()
       // A missing home is named as such before its configuration is judged.
       const dir = resolve(Home.defaultDir(g.home))
@@ -39,30 +41,54 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
       // The home's config.json names networks only as the last resort (the ones `did create` recorded).
       const config = serveConfig(o, process.env, readConfig(dir).networks ?? [])
       const json = config.logFormat === 'json'
+      const logger = createLogger({
+        format: json ? 'json' : 'pretty',
+        write: (l) => io.stderr(json ? l : `${printable(l.slice(0, -1))}\n`),
+      })
+      let syncErrors = 0
       const home = await openHome({
         create: false,
         checkpoints: o.checkpoints,
         networks: config.networks,
         maxLag: config.maxLag,
         ...(config.ledger !== undefined && !g.ledger && !process.env.GRID_DID_LEDGER ? { ledger: config.ledger } : {}),
-        onSyncError: (err, retryInMs) => logSyncFailure(io, json, config.networks, err, retryInMs),
+        onSyncError: (err, retryInMs) => {
+          syncErrors++
+          // One record per failed sync of a chain ledger's index: networks, code, message, back-off.
+          const code = String((err as { code?: unknown } | null)?.code ?? 'ERR_UNKNOWN')
+          logger.warn({ networks: config.networks, code, error: messageOf(err), retryInMs }, 'sync failed')
+        },
       })
       const ledger = home.ledger as Partial<{ start(ms: number): void; syncStatus(): unknown }>
       if (typeof ledger.start === 'function') ledger.start(config.syncInterval)
-      const syncStatus = typeof ledger.syncStatus === 'function' ? ledger.syncStatus.bind(ledger) : undefined
+      const syncStatus = typeof ledger.syncStatus === 'function' ? (ledger.syncStatus.bind(ledger) as () => SyncStatus) : undefined
+      // Every network of the home is served from its one ledger: the same index status for each.
+      const index = syncStatus
+        ? () => {
+            const s = syncStatus()
+            return config.networks.map((network) => ({
+              network,
+              indexedHeight: s.indexedHeight,
+              finalizedHeight: s.finalizedHeight,
+              lagBlocks: s.lag,
+              syncErrors,
+              ...(s.lastSync === undefined ? {} : { lastSyncTime: s.lastSync }),
+            }))
+          }
+        : undefined
       const running = await serve(
         createHandler({
           resolver: home.resolver,
           testIdentifiers: config.testIdentifiers,
           corsOrigin: config.corsOrigin,
           cache: config.cache,
-          ...(syncStatus ? { syncStatus: () => syncStatus() as never } : {}),
+          ...(syncStatus ? { syncStatus: () => syncStatus() } : {}),
         }),
         {
           host: config.host,
           port: config.port,
-          log: (l) =>
-            io.stderr(json ? `${JSON.stringify({ time: l.slice(0, 24), level: 'info', msg: l.slice(25) })}\n` : `${printable(l)}\n`),
+          log: logger,
+          metrics: o.metrics && (index ? { index } : true),
         },
       )
       io.stdout(g.json ? `${JSON.stringify({ url: running.url, networks: config.networks })}\n` : `listening on ${running.url}\n`)
@@ -76,19 +102,4 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
         process.once('SIGTERM', stop)
       })
     })
-}
-
-/**
- * One line per failed sync of a chain ledger's index: time, networks, error code, message and the
- * back-off before the next try. The one place a sync failure is logged, so a logger can replace it.
- */
-function logSyncFailure(io: CommandContext['io'], json: boolean, networks: string[], err: unknown, retryInMs: number): void {
-  const time = new Date().toISOString()
-  const code = String((err as { code?: unknown })?.code ?? 'ERR_UNKNOWN')
-  const message = messageOf(err)
-  io.stderr(
-    json
-      ? `${JSON.stringify({ time, level: 'warn', msg: 'sync failed', networks, code, error: message, retryInMs })}\n`
-      : `${time} warn sync failed networks=${networks.join(',')} code=${code} retryInMs=${retryInMs}: ${printable(message)}\n`,
-  )
 }
