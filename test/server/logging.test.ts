@@ -125,7 +125,7 @@ describe('grid-did serve --log-format json (the built binary, in its own process
     // A home with its embedded ledger (empty): serve refuses a home without one.
     const { SqliteLedger } = await import('../../src/ledger/sqlite.js')
     await new SqliteLedger(join(home, 'ledger.db'), { create: true }).close()
-    const child = spawn(process.execPath, [bin, '--home', home, 'serve', '--port', '0', '--log-format', 'json'])
+    const child = spawn(process.execPath, [bin, '--home', home, 'serve', '--network', 'sgcc', '--port', '0', '--log-format', 'json'])
     let stderr = ''
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     try {
@@ -157,8 +157,10 @@ describe('grid-did serve --log-format json (the built binary, in its own process
       }
     }
     const refused = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const run = execFile(process.execPath, [bin, '--home', home, 'serve', '--port', '0', '--log-format', 'xml'], (_err, _out, err) =>
-        resolve({ code: run.exitCode, stderr: err }),
+      const run = execFile(
+        process.execPath,
+        [bin, '--home', home, 'serve', '--network', 'sgcc', '--port', '0', '--log-format', 'xml'],
+        (_err, _out, err) => resolve({ code: run.exitCode, stderr: err }),
       )
     })
     expect(refused.code).not.toBe(0)
