@@ -78,7 +78,14 @@ export class ServerMetrics {
   /** `GET /metrics`: the exposition format; a failure to collect is a 500, not a crash. */
   async reply(method: string): Promise<EndpointReply> {
     if (method !== 'GET' && method !== 'HEAD') {
-      const body = new TextEncoder().encode(JSON.stringify({ type: 'about:blank', title: 'Method Not Allowed', status: 405 }))
+      const body = new TextEncoder().encode(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Method Not Allowed',
+          status: 405,
+          detail: `${method} is not allowed on /metrics: GET or HEAD`,
+        }),
+      )
       return {
         status: 405,
         headers: { allow: 'GET, HEAD', 'content-type': 'application/problem+json', 'content-length': String(body.length) },

@@ -94,6 +94,21 @@ export const OPENAPI = {
       required: ['status'],
       properties: { status: { const: 'ok' } },
     }),
+    '/metrics': {
+      description: `${OTHER_METHODS}. Served by the Node adapter when metrics are on (grid-did serve: unless --no-metrics).`,
+      get: {
+        summary: 'Prometheus metrics of this server: requests, latency, answer cache, index lag and sync errors, process',
+        responses: {
+          '200': {
+            description: 'The Prometheus text exposition format',
+            headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } } },
+            content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
+          },
+          '500': response('InternalError'),
+        },
+      },
+      head: { summary: 'GET without the body', responses: { '200': { description: 'Headers only' }, '500': response('InternalError') } },
+    },
     '/1.0/methods': metadataRoute('The DID methods served', { type: 'array', items: { type: 'string' }, const: ['grid'] }),
     '/1.0/testIdentifiers': metadataRoute('DIDs to test the endpoint with', {
       type: 'object',

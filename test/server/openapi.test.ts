@@ -90,7 +90,7 @@ async function check(method: string, path: string, res: Response): Promise<Json>
   const type = res.headers.get('content-type')!
   const media = response.content[type]
   expect(media, `${where}: ${type} is not documented`).toBeDefined()
-  const body = type === 'text/uri-list' ? text : JSON.parse(text)
+  const body = type === 'text/uri-list' || type.startsWith('text/plain') ? text : JSON.parse(text)
   const validate = validatorFor(media.schema)
   expect(validate(body) ? [] : validate.errors, `${where} (${type}) ${pointer(template)}`).toEqual([])
   return body
@@ -143,7 +143,7 @@ beforeAll(async () => {
   await ledger.submit([(await deactivateDid(await resolver.resolveState(gone), key('gone-r'))).bytes])
   await anchorResource({ did, signer: key('live-s') }, { ledger, resolver }, 'tariffs', 'TariffTable', { peak: 15 })
   const handler = createHandler({ resolver, testIdentifiers: [did], timeoutMs: 200, cache: false, maxBodyBytes: 1_024 })
-  server = await serve(handler, { port: 0, log: false })
+  server = await serve(handler, { port: 0, log: false, metrics: true })
 })
 
 afterAll(() => server?.close())
@@ -163,6 +163,7 @@ describe('the OpenAPI document (OpenAPI 3.1)', () => {
       [
         '/health',
         '/livez',
+        '/metrics',
         '/1.0/methods',
         '/1.0/testIdentifiers',
         '/1.0/properties',
@@ -194,6 +195,13 @@ describe('the OpenAPI document (OpenAPI 3.1)', () => {
       expect(post.res.status).toBe(405)
       expect(post.res.headers.get('allow')).toBe('GET, HEAD')
     }
+    // The Node adapter's Prometheus route (serve(…, { metrics: true })).
+    const metrics = await call('GET', '/metrics')
+    expect(metrics.res.status).toBe(200)
+    expect(String(metrics.body)).toMatch(/^grid_did_http_requests_total\{/m)
+    expect((await call('HEAD', '/metrics')).res.status).toBe(200)
+    const postMetrics = await call('POST', '/metrics', { body: '{}' })
+    expect([postMetrics.res.status, postMetrics.res.headers.get('allow')]).toEqual([405, 'GET, HEAD'])
     expect((await call('GET', '/1.0/testIdentifiers')).body).toEqual({ grid: [did] })
     expect((await call('GET', '/nowhere')).res.status).toBe(404)
     expect((await call('GET', `/health?${'x'.repeat(9_000)}`)).res.status).toBe(414)
