@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js'
 import { UsageError } from '../errors.js'
 import { collect, gateAddress, numberOption, portOption } from '../options.js'
 import { printable } from '../printable.js'
+import { untilSignal } from '../until-signal.js'
 
 const FOLLOWS = '`attest serve` follows a chain: pass --ledger evm:<rpc-url>#<registry> (or set $GRID_DID_LEDGER)'
 
@@ -84,15 +85,10 @@ export function registerAttestCommands(program: Command, ctx: CommandContext): v
           await home.close()
           throw err
         }
-        await new Promise<void>((resolve) => {
-          const stop = () =>
-            void running!
-              .close()
-              .then(() => home.close())
-              .then(resolve)
-          process.once('SIGINT', stop)
-          process.once('SIGTERM', stop)
-        })
+        await untilSignal(
+          () => running!.close(),
+          () => home.close(),
+        )
       },
     )
 }

@@ -3,6 +3,7 @@ import { accountFromKeystore, addressArg } from '../account.js'
 import type { CommandContext } from '../context.js'
 import { CliError, UsageError } from '../errors.js'
 import { collect, numberOption, portOption } from '../options.js'
+import { untilSignal } from '../until-signal.js'
 
 /**
  * `grid-did chain`: a local development chain with the registry (and, with attestors, the role gate
@@ -127,15 +128,10 @@ export function registerChainCommand(program: Command, ctx: CommandContext): voi
           await chain.close()
           throw err
         }
-        await new Promise<void>((resolve) => {
-          const stop = () =>
-            void server!
-              .close()
-              .then(() => chain.close())
-              .then(resolve)
-          process.once('SIGINT', stop)
-          process.once('SIGTERM', stop)
-        })
+        await untilSignal(
+          () => server!.close(),
+          () => chain.close(),
+        )
       },
     )
 }

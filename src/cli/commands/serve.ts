@@ -9,6 +9,7 @@ import { readConfig, Home } from '../home.js'
 import { collect } from '../options.js'
 import { printable } from '../printable.js'
 import { serveConfig, type ServeFlags } from '../serve-config.js'
+import { untilSignal } from '../until-signal.js'
 
 /**
  * `grid-did serve`: the universal resolver endpoint on this home, until interrupted. Its settings
@@ -92,14 +93,9 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
         },
       )
       io.stdout(g.json ? `${JSON.stringify({ url: running.url, networks: config.networks })}\n` : `listening on ${running.url}\n`)
-      await new Promise<void>((resolve) => {
-        const stop = () =>
-          void running
-            .close()
-            .then(() => home.close())
-            .then(resolve)
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
+      await untilSignal(
+        () => running.close(),
+        () => home.close(),
+      )
     })
 }
