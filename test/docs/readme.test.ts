@@ -67,7 +67,7 @@ const IMPORT = /^import\s+(type\s+)?([\s\S]*?)\s+from\s+'([^']+)'\s*;?\s*$/gm
  * then each block's code in a scope nested in the previous one's, so a later block sees earlier
  * bindings and may shadow them, as in a reader's REPL.
  */
-export function assemble(chain: Block[]): string {
+function assemble(chain: Block[]): string {
   const named = new Map<string, Set<string>>()
   const other = new Set<string>()
   const bodies = chain.map((block) =>
@@ -82,9 +82,7 @@ export function assemble(chain: Block[]): string {
     }),
   )
   const imports = [...[...named].map(([from, names]) => `import { ${[...names].join(', ')} } from '${from}'`), ...other]
-  const guard = [
-    "if (!import.meta.resolve('grid-did').includes('/dist/')) throw new Error('grid-did must resolve to the built package')",
-  ]
+  const guard = ["if (!import.meta.resolve('grid-did').includes('/dist/')) throw new Error('grid-did must resolve to the built package')"]
   const code = bodies.map((body, i) => {
     const b = chain[i]!
     return `// README.md:${b.line} (${nameOf(b)})\n${i > 0 ? '{\n' : ''}${body}${CHECKS[nameOf(b)] ?? ''}\n`
@@ -123,7 +121,8 @@ describe('README.md code blocks', () => {
     const problems: string[] = []
     for (const b of blocks) {
       if (b.marker.kind !== 'run') continue
-      if (!['ts', 'typescript', 'js', 'javascript'].includes(b.lang)) problems.push(`README.md:${b.line}: only ts/js blocks can be run here`)
+      if (!['ts', 'typescript', 'js', 'javascript'].includes(b.lang))
+        problems.push(`README.md:${b.line}: only ts/js blocks can be run here`)
       if (seen.has(b.marker.name)) problems.push(`README.md:${b.line}: the name "${b.marker.name}" is used twice`)
       if (b.marker.continues && !seen.has(b.marker.continues))
         problems.push(`README.md:${b.line}: continues "${b.marker.continues}", which is not an earlier block`)
@@ -146,7 +145,10 @@ describe('README.md code blocks', () => {
   it('the marker grammar reads what it should and refuses the rest', () => {
     expect(parseMarker('<!-- run: keys -->')).toEqual({ kind: 'run', name: 'keys' })
     expect(parseMarker('<!-- run: ops continues keys -->')).toEqual({ kind: 'run', name: 'ops', continues: 'keys' })
-    expect(parseMarker('<!-- run: by .ci/run test/a.test.ts — npm run demo -->')).toEqual({ kind: 'by', paths: ['.ci/run', 'test/a.test.ts'] })
+    expect(parseMarker('<!-- run: by .ci/run test/a.test.ts — npm run demo -->')).toEqual({
+      kind: 'by',
+      paths: ['.ci/run', 'test/a.test.ts'],
+    })
     expect(parseMarker('<!-- illustrative: needs a chain node -->')).toEqual({ kind: 'illustrative', reason: 'needs a chain node' })
     expect(parseMarker('<!-- illustrative: -->').kind).toBe('bad')
     expect(parseMarker('<!-- run: Keys -->').kind).toBe('bad')
