@@ -60,7 +60,7 @@ function chainOf(block: Block): Block[] {
   return chain
 }
 
-const IMPORT = /^import\s+(type\s+)?([\s\S]*?)\s+from\s+'([^']+)'\s*;?\s*$/gm
+const IMPORT = /^import\s+(type\s+)?([\s\S]*?)\s+from\s+'([^']+)'[ \t]*;?[ \t]*(?:\/\/.*)?$/gm
 
 /**
  * One module from a chain: its imports merged (a name imported by two blocks is imported once),
@@ -158,6 +158,36 @@ describe('README.md code blocks', () => {
   // A run per block that no other block continues (its chain covers the blocks before it).
   const continued = new Set(blocks.flatMap((b) => (b.marker.kind === 'run' && b.marker.continues ? [b.marker.continues] : [])))
   const leaves = blocks.filter((b) => runnable(b) && !continued.has(nameOf(b)))
+
+  it('type-checks every run block (tsc, strict, NodeNext) against the package’s published .d.ts', async () => {
+    const dir = mkdtempSync(join(work, 'types-'))
+    const files = leaves.map((leaf) => {
+      const file = join(dir, `${nameOf(leaf)}.ts`)
+      writeFileSync(file, assemble(chainOf(leaf)))
+      return file
+    })
+    const compilerOptions = {
+      target: 'ES2022',
+      lib: ['ES2023'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      skipLibCheck: true,
+    }
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true, types: ['node'] }, files }),
+    )
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+    const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, out: `${stdout}${stderr}` }),
+      ),
+    )
+    failed ||= code !== 0
+    expect(out, `the README's snippets do not type-check as a TypeScript user would copy them (modules in ${dir})`).toBe('')
+    expect(code).toBe(0)
+  })
   for (const leaf of leaves) {
     const chain = chainOf(leaf)
     const title = chain.map((b) => `${nameOf(b)} (README.md:${b.line})`).join(' → ')
