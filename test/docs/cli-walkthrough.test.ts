@@ -45,7 +45,7 @@ function walk(dir: string, code: string, fenceLine: number): Promise<Outcome> {
   symlinkSync(bin, join(binDir, 'grid-did'))
   const env = { PATH: [binDir, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'), HOME: dir }
   return new Promise((resolve) => {
-    execFile('bash', ['run.sh'], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024, timeout: 170_000 }, (err, stdout, stderr) => {
+    execFile('bash', ['run.sh'], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024, timeout: 290_000 }, (err, stdout, stderr) => {
       const steps = new Map<number, string>()
       const parts = stdout.split(/^::step (\d+)::\n/m)
       for (let i = 1; i < parts.length; i += 2) steps.set(Number(parts[i]), parts[i + 1] ?? '')
@@ -61,7 +61,7 @@ describe('README: the CLI walkthrough runs top to bottom on the built binary', (
   beforeAll(async () => {
     expect(block, `no README block is marked <!-- run: by ${MARKER} -->`).toBeDefined()
     out = await walk(dir, block!.code, block!.line)
-  }, 180_000)
+  }, 300_000)
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('assigns what it uses: no $USER (the login name), every variable set before use', () => {
