@@ -5,7 +5,7 @@
  *
  *   npm run bench                      # full scale, under 10 minutes on 2 cores
  *   npm run bench -- --quick           # the same comparisons at a smaller scale, under 2 minutes
- *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, flood, http, basics)
+ *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, gas, flood, http, basics)
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -14,6 +14,7 @@ import { Ed25519KeyPair, decodeOperation } from '../src/index.js'
 import { ed25519Verify } from '../src/lib/crypto.js'
 import { anchorBench } from './anchor.js'
 import { floodBench } from './flood.js'
+import { gasBench } from './gas.js'
 import { growthBench } from './growth.js'
 import { httpBench } from './http.js'
 import { round, rate, type BenchContext, type Row } from './lib.js'
@@ -79,6 +80,7 @@ const modules: [string, (c: BenchContext) => Promise<void>][] = [
   ['resolve', resolveBench],
   ['growth', growthBench],
   ['anchor', anchorBench],
+  ['gas', gasBench],
   ['flood', floodBench],
   ['http', httpBench],
 ]
