@@ -7,8 +7,8 @@ import { ResourceFold } from '../method/resource.js'
 import { checkOperation, DidFold, type DidState } from '../method/state.js'
 import { encodeCheckpoint, usableCheckpoint } from './checkpoint.js'
 
-/** Operations folded past a DID's last checkpoint before the resolver writes a new one (default). */
-export const CHECKPOINT_EVERY = 32
+/** Operations folded past a DID's last checkpoint before the resolver writes a new one (default): a cold resolve verifies at most 7 signatures again (spec §Checkpoints). */
+export const CHECKPOINT_EVERY = 8
 
 /**
  * What a caller needs of a DID: only its latest state (which a view continued from a checkpoint can
