@@ -6,7 +6,7 @@ import { checkTrust } from './check-trust.js'
 import { LedgerView } from './ledger-view.js'
 import { collect, type Fail, type Reason } from './reasons.js'
 import { CREDENTIAL_TYPES, type CredentialKind } from './roles.js'
-import { decodeCredentialJws } from './token-cache.js'
+import { decodeCredentialJws } from './resolver-memo.js'
 import type { VerificationContext } from './verification-context.js'
 
 /** A credential after verification. Fields are present as far as the JWT could be read. */

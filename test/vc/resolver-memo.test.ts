@@ -1,10 +1,13 @@
 /**
- * What the role check keeps between checks (parsed credential tokens per resolver, views that
- * answer reads pinned to a height they cover) never carries a decision across a state change:
+ * What the role check keeps between checks (parsed credential tokens and reads pinned to a height,
+ * per resolver; views that answer reads pinned to a height they cover) never carries a decision
+ * across a state change:
  * checks at given heights stay exact in whatever order they run on one resolver.
  */
 import { describe, expect, it } from 'vitest'
 import {
+  GridResolver,
+  LedgerUnavailableError,
   MemoryLedger,
   checkRole,
   createPresentation,
@@ -14,7 +17,7 @@ import {
   type RoleCheckContext,
   type RoleDecision,
 } from '../../src/index.js'
-import { decodeCredentialJws } from '../../src/vc/token-cache.js'
+import { decodeCredentialJws, pinnedRead } from '../../src/vc/resolver-memo.js'
 import { key, vm } from '../helpers.js'
 import { World, type Party } from './world.js'
 
@@ -134,5 +137,47 @@ describe('what a check reuses', () => {
     expect(() => {
       ;(d.claims as Record<string, unknown>).region = 'elsewhere'
     }).toThrow(TypeError)
+  })
+
+  it('reads pinned to a height are kept per resolver: the checks of one height read each DID and resource once', async () => {
+    const w = await World.create()
+    const user = await w.party('user-5')
+    const vc = await w.issue('user', user.did)
+    const vp = await present(w, user, vc)
+    let timelines = 0
+    let resources = 0
+    class Counting extends GridResolver {
+      override timeline(did: string, height: number) {
+        timelines++
+        return super.timeline(did, height)
+      }
+      override resolveResource(url: string, options = {}) {
+        resources++
+        return super.resolveResource(url, options)
+      }
+    }
+    const resolver = new Counting({ networks: { test: w.ledger } })
+    const context = { ...(await w.context()), resolver }
+    expect((await checkRole(vp, REQ, context)).allowed).toBe(true)
+    expect([timelines, resources]).toEqual([2, 4]) // holder and issuer; registry, schema, two status lists
+    expect((await checkRole(vp, REQ, context)).allowed).toBe(true)
+    expect([timelines, resources]).toEqual([2, 4])
+    // Another height reads again, and sees what changed there.
+    await w.status.revoke(vc)
+    expect(codes(await checkRole(vp, REQ, { ...(await w.context()), resolver }))).toEqual(['status-revoked'])
+    expect([timelines, resources]).toEqual([4, 8])
+  })
+
+  it('a pinned read that fails (an outage) is not kept: the next one reads again', async () => {
+    const w = await World.create()
+    let calls = 0
+    const read = () => {
+      calls++
+      return calls === 1 ? Promise.reject(new LedgerUnavailableError('down (injected)')) : Promise.resolve('a verdict')
+    }
+    await expect(pinnedRead(w.resolver, 'k', read)).rejects.toMatchObject({ code: 'ERR_GRID_LEDGER_UNAVAILABLE' })
+    await expect(pinnedRead(w.resolver, 'k', read)).resolves.toBe('a verdict')
+    await expect(pinnedRead(w.resolver, 'k', read)).resolves.toBe('a verdict')
+    expect(calls).toBe(2)
   })
 })
