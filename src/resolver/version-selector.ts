@@ -91,7 +91,7 @@ export function selectIndex(
   let found: number | undefined
   for (let i = 0; i < versions.length; i++) {
     const v = versions[i]!
-    if ('versionTime' in selector ? v.time > selector.versionTime : v.height > selector.ledgerHeight) break
+    if (v.time > selector.versionTime) break
     found = i
   }
   return found
