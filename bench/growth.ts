@@ -19,7 +19,18 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { base32 } from 'multiformats/bases/base32'
-import { Ed25519KeyPair, GridResolver, createDid, decodeOperation, signingInput, updateDid, type EncodedOperation } from '../src/index.js'
+import {
+  Ed25519KeyPair,
+  GridResolver,
+  createDid,
+  decodeMultikey,
+  decodeOperation,
+  signingInput,
+  updateDid,
+  verifyEd25519,
+  type EncodedOperation,
+} from '../src/index.js'
+import { fromBase64url } from '../src/lib/bytes.js'
 import { SqliteLedger } from '../src/ledger/sqlite.js'
 import { CHECKPOINT_EVERY } from '../src/resolver/cache.js'
 import { medianMs, round, type BenchContext } from './lib.js'
@@ -31,7 +42,7 @@ const T0 = 1_767_225_600 // 2026-01-01T00:00:00Z
 const SAMPLE_UPDATES = 10
 const BATCH = 10_000
 
-/** Cold-resolve growth with the history depth and with the store size; records seven rows. */
+/** Cold-resolve growth with the history depth and with the store size; records eight rows. */
 export async function growthBench(ctx: BenchContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'grid-did-growth-'))
   try {
@@ -80,7 +91,14 @@ async function depthRows(ctx: BenchContext, dir: string): Promise<void> {
       ctx.log(`growth: cold resolve, depth ${depth}: ${ms.get(depth)!.toFixed(2)} ms`)
     }
     const lagMs = await coldMs(lagging.did, 1001, 40)
-    ctx.log(`growth: cold resolve, depth 1000, ${lag} past the checkpoint: ${lagMs.toFixed(2)} ms`)
+    // Wall time is what the row reports; on a loaded machine a multi-millisecond resolve is also
+    // preempted, so its CPU time (this process) is logged alongside.
+    const cpuBefore = process.cpuUsage()
+    for (let i = 0; i < 40; i++) await cold.resolve(lagging.did)
+    const cpuUsed = process.cpuUsage(cpuBefore)
+    ctx.log(
+      `growth: cold resolve, depth 1000, ${lag} past the checkpoint: ${lagMs.toFixed(2)} ms (CPU ${((cpuUsed.user + cpuUsed.system) / 40_000).toFixed(2)} ms)`,
+    )
     // The same 1,000-update resolve re-verifying the whole log, as before checkpoints.
     const full = new GridResolver({ networks: { [NETWORK]: ledger }, cache: false, checkpoints: false })
     const fullMs = await coldMs(dids.get(1000)!, 1001, 15, full)
@@ -111,9 +129,28 @@ async function depthRows(ctx: BenchContext, dir: string): Promise<void> {
     row(
       `cold resolve (cache: false), history depth 1,000, the last ${lag} after the newest checkpoint (worst case)`,
       lagMs,
-      '≤ 5 ms',
-      lagMs <= 5,
+      '≤ 2 ms',
+      lagMs <= 2,
     )
+    // What the worst case cannot go below: every operation read from the store is verified.
+    const op = lagging.ops.at(-1)!
+    const decoded = decodeOperation(op.bytes)
+    const message = signingInput(decoded.operation)
+    const publicKey = decodeMultikey(decoded.operation.key, 'Ed25519').publicKey
+    const signature = fromBase64url(decoded.operation.sig)
+    const verifyMs = await medianMs(40, () => {
+      for (let i = 0; i < lag; i++) verifyEd25519(signature, message, publicKey)
+    })
+    ctx.record({
+      name: `cold resolve worst case (the last ${lag} after the newest checkpoint) against its ${lag} signature verifications`,
+      value: round(lagMs),
+      unit: 'ms',
+      baseline: `${lag} native Ed25519 verifications`,
+      baselineValue: round(verifyMs),
+      ratio: round(lagMs / verifyMs),
+      target: 'reported',
+      met: null,
+    })
     ctx.record({
       name: 'cold resolve (cache: false, checkpoints: false), history depth 1,000',
       value: round(fullMs),

@@ -27,10 +27,11 @@ const ACCEPT = 'application/did-resolution'
 const UPDATES = 5
 
 /**
- * Records three rows: requests/s and p99 latency of the endpoint against a bare `node:http` server
+ * Records four rows: requests/s, p99 latency and CPU time per request of the endpoint against a bare `node:http` server
  * sending the same response (measured alternately, bare first), and the endpoint's resident memory
  * over 1M requests (100k with `--quick`). Every request is the same GET of one DID, so after the
- * first the endpoint answers from its answer cache, after the ledger head read that keeps it fresh.
+ * first the endpoint answers from its answer cache, reading the ledger head at most every 25 ms
+ * (spec §HTTP(S) binding: an answer never older than the head it names).
  */
 export async function httpBench(ctx: BenchContext): Promise<void> {
   const seconds = ctx.quick ? 3 : 10
@@ -54,34 +55,61 @@ export async function httpBench(ctx: BenchContext): Promise<void> {
     ctx.log(`http: ${bytes.length}-byte ${sample.headers.get('content-type')} answer; ${CONNECTIONS} connections, ${seconds} s per run`)
 
     const runs: { bare: LoadResult[]; ours: LoadResult[] } = { bare: [], ours: [] }
+    const cpu: { bare: number[]; ours: number[] } = { bare: [], ours: [] }
     for (let round = 0; round < 2; round++) {
       for (const [side, url] of [
         ['bare', bare.url],
         ['ours', ours.url],
       ] as const) {
-        // Each server is warmed up once, before its first measured run.
-        const { result } = await load({
-          url: `${url}${path}`,
-          headers,
-          connections: CONNECTIONS,
-          duration: seconds,
-          warmup: round === 0 ? 1 : 0,
-        })
+        // Each server is warmed up once, before its first measured run. The CPU time of this process
+        // (it hosts both servers; the load comes from another) over the measured run, per request,
+        // holds better than requests/s on a loaded machine.
+        let cpuUs = 0
+        const { result } = await load(
+          {
+            url: `${url}${path}`,
+            headers,
+            connections: CONNECTIONS,
+            duration: seconds,
+            warmup: round === 0 ? 1 : 0,
+          },
+          () => {
+            const from = process.cpuUsage()
+            return () => {
+              const used = process.cpuUsage(from)
+              cpuUs = used.user + used.system
+            }
+          },
+        )
         runs[side].push(checked(`${side} run ${round + 1}`, result))
-        ctx.log(`http: ${side} run ${round + 1}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`)
+        cpu[side].push(cpuUs / result.requests.total)
+        ctx.log(
+          `http: ${side} run ${round + 1}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ${(cpuUs / result.requests.total).toFixed(1)} µs CPU/request`,
+        )
       }
     }
     const mean = (rs: LoadResult[]) => rs.reduce((s, r) => s + r.requests.average, 0) / rs.length
     const worstP99 = (rs: LoadResult[]) => Math.max(...rs.map((r) => r.latency.p99))
     const [oursRate, bareRate, oursP99, bareP99] = [mean(runs.ours), mean(runs.bare), worstP99(runs.ours), worstP99(runs.bare)]
     ctx.record({
-      name: `HTTP resolve, one DID repeatedly (cached answer, a head read per request), ${CONNECTIONS} connections, ${seconds} s, mean of 2 runs`,
+      name: `HTTP resolve, one DID repeatedly (cached answer, head read at most every 25 ms), ${CONNECTIONS} connections, ${seconds} s, mean of 2 runs`,
       value: oursRate,
       unit: 'req/s',
       baseline: 'bare node:http server sending the same response (status, headers, body), runs alternating',
       baselineValue: bareRate,
-      target: '≥ 0.7× bare; p99 < 20 ms',
-      met: oursRate / bareRate >= 0.7 && oursP99 < 20,
+      target: '≥ 0.9× bare; p99 < 20 ms',
+      met: oursRate / bareRate >= 0.9 && oursP99 < 20,
+    })
+    const least = (xs: number[]) => Math.min(...xs)
+    ctx.record({
+      name: 'HTTP resolve, server CPU time per request (the same runs, least of 2)',
+      value: least(cpu.ours),
+      unit: 'µs',
+      baseline: 'the same bare node:http server',
+      baselineValue: least(cpu.bare),
+      ratio: least(cpu.bare) / least(cpu.ours),
+      target: '≥ 0.9× bare (bare CPU / ours)',
+      met: least(cpu.bare) / least(cpu.ours) >= 0.9,
     })
     ctx.record({
       name: `HTTP resolve p99 latency, ${CONNECTIONS} connections, worst of 2 runs`,

@@ -31,6 +31,7 @@ export class MemoryLedger implements Ledger {
   readonly #byDid = new Map<string, Stored[]>()
   readonly #byCid = new Map<string, Receipt>()
   #closed = false
+  readonly #anchorListeners = new Set<() => void>()
 
   constructor(options: MemoryLedgerOptions = {}) {
     this.#clock = options.clock ?? systemClock
@@ -53,8 +54,15 @@ export class MemoryLedger implements Ledger {
         if (!list) this.#byDid.set(op.suffix, (list = []))
         list.push({ bytes: op.bytes, height, position, time, receipt })
       })
+      for (const listener of this.#anchorListeners) listener()
     }
     return indexOf.map((i) => ({ ...this.#byCid.get(unique[i]!.cid)! }))
+  }
+
+  /** Calls `listener` after each batch this ledger anchors; returns the unsubscribe. */
+  onAnchor(listener: () => void): () => void {
+    this.#anchorListeners.add(listener)
+    return () => this.#anchorListeners.delete(listener)
   }
 
   async read(suffix: string, options: ReadOptions = {}): Promise<AnchoredOperation[]> {

@@ -117,4 +117,10 @@ export interface Ledger {
    * was written and restored since voids it (spec §Checkpoints).
    */
   countOperations?(suffix: string, untilHeight: number): Promise<number>
+  /**
+   * Optional: calls `listener` whenever this object has anchored a batch (its own `submit`, or a
+   * sync that stored batches), before that call resolves. A reader that keeps the head between
+   * reads (the resolver endpoint) reads it again on its next request. Returns the unsubscribe.
+   */
+  onAnchor?(listener: () => void): () => void
 }

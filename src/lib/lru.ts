@@ -21,6 +21,8 @@ export class Lru<K, V> {
   readonly #weigh: (value: V) => number
   readonly #map = new Map<K, { value: V; weight: number }>()
   #weight = 0
+  /** The most recently used key, when known: reading it again moves nothing. */
+  #newest: { key: K } | undefined
 
   constructor(options: LruOptions<V>) {
     const { maxEntries, maxWeight = Number.POSITIVE_INFINITY, weigh = () => 0 } = options
@@ -45,8 +47,13 @@ export class Lru<K, V> {
   get(key: K): V | undefined {
     const entry = this.#map.get(key)
     if (entry === undefined) return undefined
-    this.#map.delete(key)
-    this.#map.set(key, entry)
+    // A hot key read again and again stays where it is: no delete and re-insert, which leave holes
+    // the map has to compact.
+    if (this.#newest === undefined || this.#newest.key !== key) {
+      this.#map.delete(key)
+      this.#map.set(key, entry)
+      this.#newest = { key }
+    }
     return entry.value
   }
 
@@ -66,6 +73,7 @@ export class Lru<K, V> {
     if (!(weight >= 0)) throw new RangeError('weigh must return a non-negative number')
     if (weight > this.maxWeight) return this
     this.#map.set(key, { value, weight })
+    this.#newest = { key }
     this.#weight += weight
     while (this.#map.size > this.maxEntries || this.#weight > this.maxWeight) {
       const oldest = this.#map.keys().next().value as K
@@ -77,12 +85,14 @@ export class Lru<K, V> {
   delete(key: K): boolean {
     const entry = this.#map.get(key)
     if (entry === undefined) return false
+    if (this.#newest?.key === key) this.#newest = undefined
     this.#map.delete(key)
     this.#weight -= entry.weight
     return true
   }
 
   clear(): void {
+    this.#newest = undefined
     this.#map.clear()
     this.#weight = 0
   }

@@ -1,14 +1,14 @@
 import { READ_PAGE_SIZE, readPages } from '../ledger/pages.js'
-import type { Checkpoint, Ledger, LogPosition } from '../ledger/types.js'
+import type { Ledger, LogPosition } from '../ledger/types.js'
 import { Lru } from '../lib/lru.js'
 import type { GridDid } from '../method/did.js'
 import { resourceSuffix } from '../method/operation.js'
 import { ResourceFold } from '../method/resource.js'
 import { checkOperation, DidFold, type DidState } from '../method/state.js'
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js'
+import { encodeCheckpoint, usableCheckpoint } from './checkpoint.js'
 
-/** Operations folded past a DID's last checkpoint before the resolver writes a new one (default). */
-export const CHECKPOINT_EVERY = 32
+/** Operations folded past a DID's last checkpoint before the resolver writes a new one (default): a cold resolve verifies at most 7 signatures again (spec §Checkpoints). */
+export const CHECKPOINT_EVERY = 8
 
 /**
  * What a caller needs of a DID: only its latest state (which a view continued from a checkpoint can
@@ -99,17 +99,28 @@ export class ViewCache {
     this.#page = pageSize
   }
 
-  /** The view of `did` as of the ledger's finalized head. Throws what the ledger throws. */
-  async view(ledger: Ledger, did: GridDid, need: ViewNeed): Promise<DidView> {
+  /**
+   * The view of `did` as of the ledger's finalized head. With `pinned` (a read as of that height), a
+   * cached view already complete to `pinned` or above answers without reading the head: heights at
+   * or below a finalized head never change (spec §Caching). Throws what the ledger throws.
+   */
+  async view(ledger: Ledger, did: GridDid, need: ViewNeed, pinned?: number): Promise<DidView> {
+    const covering = pinned === undefined ? undefined : this.#covering<DidView>(did.did, pinned)
+    if (covering && (need === 'latest' || covering.from === undefined)) return covering
     const target = (await ledger.head()).finalizedHeight
     return this.#didAt(ledger, did, target, need)
   }
 
   /**
-   * The view of `<did>/resources/<resourceId>` and of its owner, both as of the finalized head.
-   * Throws what the ledger throws.
+   * The view of `<did>/resources/<resourceId>` and of its owner, both as of the finalized head, or
+   * both complete to `pinned` or above as {@link ViewCache.view}. Throws what the ledger throws.
    */
-  async resource(ledger: Ledger, did: GridDid, resourceId: string): Promise<{ owner: DidView; resource: ResourceView }> {
+  async resource(ledger: Ledger, did: GridDid, resourceId: string, pinned?: number): Promise<{ owner: DidView; resource: ResourceView }> {
+    if (pinned !== undefined) {
+      const owner = this.#covering<DidView>(did.did, pinned)
+      const resource = owner?.from === undefined ? this.#covering<ResourceView>(`${did.did}/resources/${resourceId}`, pinned) : undefined
+      if (owner && resource) return { owner, resource }
+    }
     const target = (await ledger.head()).finalizedHeight
     // The owner's state before each resource version is needed: its full history.
     const owner = await this.#didAt(ledger, did, target, 'history')
@@ -226,30 +237,8 @@ export class ViewCache {
     const empty: DidView = { height: 0, operations: 0, records: [], states: [], fold: new DidFold(did.did, did.suffix) }
     if (need === 'history' || this.#every === 0) return empty
     empty.checkpointed = 0
-    // A ledger that cannot count a key's operations cannot show that a checkpoint still describes its log.
-    if (!ledger.readCheckpoint || !ledger.countOperations) return empty
-    let found: Checkpoint | undefined
-    try {
-      found = await ledger.readCheckpoint(did.suffix, target)
-    } catch {
-      // Checkpoints only save time: the full fold answers, and a real outage shows in its read.
-      return empty
-    }
-    // Whatever can be checked is: a checkpoint of another key or DID, above the head, in another
-    // format, not tagged under this resolver's secret or damaged in any way is no checkpoint.
-    if (!found || found.suffix !== did.suffix || !Number.isSafeInteger(found.height) || found.height < 0 || found.height > target)
-      return empty
-    if (!Number.isSafeInteger(found.operations) || found.operations < 0) return empty
-    const decoded = decodeCheckpoint(this.#secret, found, did)
-    if (!decoded) return empty
-    // The checkpoint is this resolver's fold of the log as the store showed it then. A store that hid
-    // an operation at that time and shows it now (a writer who censored, then restored) has a log the
-    // checkpoint does not describe: it is no checkpoint (spec §Checkpoints).
-    try {
-      if ((await ledger.countOperations(did.suffix, found.height)) !== found.operations) return empty
-    } catch {
-      return empty
-    }
+    const found = await usableCheckpoint(ledger, this.#secret, did, target)
+    if (!found) return empty
     return {
       height: found.height,
       from: found.height,
@@ -257,7 +246,7 @@ export class ViewCache {
       checkpointed: found.operations,
       records: [],
       states: [],
-      fold: DidFold.resume(did.did, did.suffix, decoded.state),
+      fold: DidFold.resume(did.did, did.suffix, found.state),
     }
   }
 
@@ -286,6 +275,13 @@ export class ViewCache {
     }
     view.height = target
     return view
+  }
+
+  /** The cached view under `key` if it is complete to `height` or above and nobody is extending it. */
+  #covering<V extends View>(key: string, height: number): V | undefined {
+    const cached = this.#views?.peek(key) as V | undefined
+    if (!cached || cached.height < height || this.#inflight.has(key)) return undefined
+    return this.#views!.get(key) as V // now the most recently used
   }
 
   /** Keeps `view` as the most recently used; beyond `max` views the least recently used goes. */

@@ -1,4 +1,4 @@
-import type { Checkpoint } from '../ledger/types.js'
+import type { Checkpoint, Ledger } from '../ledger/types.js'
 import { toHex, utf8Encode } from '../lib/bytes.js'
 import { equalBytes, hmacSha256 } from '../lib/crypto.js'
 import type { GridDid } from '../method/did.js'
@@ -91,4 +91,43 @@ function isState(s: unknown, did: GridDid): s is DidState {
       (sv) => isObject(sv) && isString(sv.id) && (isString(sv.type) || isStrings(sv.type)) && sv.serviceEndpoint !== undefined,
     )
   )
+}
+
+/**
+ * The newest checkpoint of `did` at or below `target` that this resolver can use (spec
+ * §Checkpoints), or undefined: none, unreadable, or not one this `secret` made of the log the store
+ * shows now. Never throws: checkpoints only save time.
+ * @internal
+ */
+export async function usableCheckpoint(
+  ledger: Ledger,
+  secret: Uint8Array,
+  did: GridDid,
+  target: number,
+): Promise<{ height: number; operations: number; state: DidState | undefined } | undefined> {
+  // A ledger that cannot count a key's operations cannot show that a checkpoint still describes its log.
+  if (!ledger.readCheckpoint || !ledger.countOperations) return undefined
+  let found: Checkpoint | undefined
+  try {
+    found = await ledger.readCheckpoint(did.suffix, target)
+  } catch {
+    // Checkpoints only save time: the full fold answers, and a real outage shows in its read.
+    return undefined
+  }
+  // Whatever can be checked is: a checkpoint of another key or DID, above the head, in another
+  // format, not tagged under this resolver's secret or damaged in any way is no checkpoint.
+  if (!found || found.suffix !== did.suffix || !Number.isSafeInteger(found.height) || found.height < 0 || found.height > target)
+    return undefined
+  if (!Number.isSafeInteger(found.operations) || found.operations < 0) return undefined
+  const decoded = decodeCheckpoint(secret, found, did)
+  if (!decoded) return undefined
+  // The checkpoint is this resolver's fold of the log as the store showed it then. A store that hid
+  // an operation at that time and shows it now (a writer who censored, then restored) has a log the
+  // checkpoint does not describe: it is no checkpoint (spec §Checkpoints).
+  try {
+    if ((await ledger.countOperations(did.suffix, found.height)) !== found.operations) return undefined
+  } catch {
+    return undefined
+  }
+  return { height: found.height, operations: found.operations, state: decoded.state }
 }

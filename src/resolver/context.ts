@@ -14,13 +14,14 @@ export interface ResolverContext {
 }
 
 /**
- * The view of `did` as of its network's finalized head, for the operations that throw.
+ * The view of `did` as of its network's finalized head (or complete to `pinned` at least, for a read
+ * as of that height), for the operations that throw.
  * @throws {InvalidDidError} | {@link UnknownNetworkError}; whatever the ledger throws.
  * @internal
  */
-export async function viewOf(context: ResolverContext, did: string, need: ViewNeed): Promise<DidView> {
+export async function viewOf(context: ResolverContext, did: string, need: ViewNeed, pinned?: number): Promise<DidView> {
   const parsed = parseDid(did)
   const ledger = context.networks.get(parsed.network)
   if (!ledger) throw new UnknownNetworkError(parsed.network)
-  return context.cache.view(ledger, parsed, need)
+  return context.cache.view(ledger, parsed, need, pinned)
 }

@@ -11,7 +11,7 @@ import type { DidTimeline, HistoryEntry } from './resolution-types.js'
  */
 export async function timeline(context: ResolverContext, did: string, ledgerHeight: number): Promise<DidTimeline> {
   if (!Number.isSafeInteger(ledgerHeight) || ledgerHeight < 0) throw new RangeError('ledgerHeight must be a non-negative integer')
-  const view = await viewOf(context, did, 'history')
+  const view = await viewOf(context, did, 'history', ledgerHeight)
   if (ledgerHeight > view.height) throw new HeightNotReachedError(ledgerHeight, view.height)
   const versions = view.fold.versions
   let n = versions.length

@@ -17,7 +17,7 @@ export interface GridResolverConfig {
    * Checkpoints of verified fold states, kept in the ledger when it offers a place for them
    * (`SqliteLedger`, `ChainIndex`): a cold resolve of a DID's latest state folds only the operations
    * anchored since its newest checkpoint, and writes a new one once `every` operations
-   * have been folded past it (default 32). Each checkpoint carries an HMAC-SHA256 under `secret`
+   * have been folded past it (default 8: a cold resolve verifies at most 7). Each checkpoint carries an HMAC-SHA256 under `secret`
    * (at least 32 bytes, kept outside the ledger file), and only checkpoints with a valid tag are used:
    * whoever can write the store can delete checkpoints, never forge one. Without `secret` the
    * resolver draws a random one, so it uses only the checkpoints it wrote itself (a restart ignores

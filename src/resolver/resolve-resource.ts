@@ -32,7 +32,8 @@ export async function resolveResource(
   const selector = selected.selector
   const ledger = context.networks.get(url.network)
   if (!ledger) throw new UnknownNetworkError(url.network)
-  const { owner, resource } = await context.cache.resource(ledger, url, resourceId)
+  const pinned = selector && 'ledgerHeight' in selector ? selector.ledgerHeight : undefined
+  const { owner, resource } = await context.cache.resource(ledger, url, resourceId, pinned)
   const height = resource.height
   if (selector && 'ledgerHeight' in selector && selector.ledgerHeight > height) {
     throw new HeightNotReachedError(selector.ledgerHeight, height)

@@ -105,7 +105,7 @@ export class GridResolver {
    * serves (spec §Operation logs).
    * @throws {UnknownNetworkError}
    */
-  ledger(network: string): Pick<Ledger, 'read' | 'head' | 'batch'> {
+  ledger(network: string): Pick<Ledger, 'read' | 'head' | 'batch' | 'onAnchor'> {
     const ledger = this.#context.networks.get(network)
     if (!ledger) throw new UnknownNetworkError(network)
     return ledger

@@ -76,10 +76,22 @@ export function selectIndex(
   selector: NonNullable<VersionSelector>,
 ): number | undefined {
   if ('versionId' in selector) return selector.versionId >= 1 && selector.versionId <= versions.length ? selector.versionId - 1 : undefined
+  if ('ledgerHeight' in selector) {
+    // Heights never decrease in ledger order: a binary search, so a list with thousands of versions
+    // (a status list, one version per revocation) costs a check a few steps.
+    let lo = 0
+    let hi = versions.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (versions[mid]!.height > selector.ledgerHeight) hi = mid
+      else lo = mid + 1
+    }
+    return lo === 0 ? undefined : lo - 1
+  }
   let found: number | undefined
   for (let i = 0; i < versions.length; i++) {
     const v = versions[i]!
-    if ('versionTime' in selector ? v.time > selector.versionTime : v.height > selector.ledgerHeight) break
+    if (v.time > selector.versionTime) break
     found = i
   }
   return found

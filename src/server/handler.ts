@@ -4,6 +4,7 @@ import { AnswerCache } from './answer-cache.js'
 import { toReply, withoutBody, type Answer } from './answer.js'
 import { readRequestBody } from './body.js'
 import { Deadlines } from './deadline.js'
+import { HEAD_TTL_MS, HeadWatch } from './head-watch.js'
 import { withEndpoint, withStats, type Endpoint, type EndpointReply, type EndpointRequest, type Handler } from './endpoint.js'
 import { Negotiator } from './negotiate.js'
 import { problem } from './problem.js'
@@ -29,10 +30,17 @@ export interface HandlerOptions {
   corsOrigin?: string
   /**
    * Cache of serialised answers, keyed like the `ETag` (ledger head, media type, options, DID URL),
-   * so a repeated request costs one head read (default 1,000 answers, 16 MiB). `false` resolves
-   * every request.
+   * so a repeated request costs at most one head read (default 1,000 answers, 16 MiB). `false`
+   * resolves every request.
    */
   cache?: false | { maxEntries?: number; maxBytes?: number }
+  /**
+   * How long a network's finalized head is kept between reads, ms (default 25): answers (and their
+   * `ETag`s) name the head they were computed at, and anchors this process makes through the ledger
+   * (its `submit`, a chain index's sync) show on the next request whatever this is. `0` reads the
+   * head for every request.
+   */
+  headTtlMs?: number
   /**
    * Each network's chain index status (`(network) => index.syncStatus()`), for `/health`'s heights,
    * lag and last sync; without it `/health` reads each network's head.
@@ -57,8 +65,9 @@ export interface HandlerOptions {
  * even when it is malformed.
  * Statuses: 200, 304, 400, 403 (a service endpoint not handed out), 404, 405, 406, 410 (deactivated, with the body), 413, 414, 500, 501, 503.
  * Errors keep DID Core's string codes in `didResolutionMetadata.error`, with RFC 9457 problem
- * details alongside. `ETag` is derived from the ledger head, so a revalidation costs one head read;
- * answers are cached under the same key (`options.cache`), so a repeated request costs one too.
+ * details alongside. `ETag` is derived from the ledger head the answer is computed at (read at most
+ * every `options.headTtlMs`, and after every anchor through the ledger object); answers are cached
+ * under the same key (`options.cache`), so a repeated request costs at most one head read.
  *
  * @example
  * ```ts
@@ -85,7 +94,14 @@ export function createHandler(options: HandlerOptions): Handler {
     maxUrl,
     testIdentifiers,
     syncStatus: options.syncStatus,
-    identifiers: { resolver, maxBody, cache, targets: new Targets(), negotiator: new Negotiator() },
+    identifiers: {
+      resolver,
+      maxBody,
+      cache,
+      targets: new Targets(),
+      negotiator: new Negotiator(),
+      heads: new HeadWatch(resolver, options.headTtlMs ?? HEAD_TTL_MS),
+    },
   })
   const deadlines = new Deadlines(timeoutMs)
 

@@ -4,6 +4,7 @@ import type { Answer } from './answer.js'
 import type { AnswerCache, CachedReply } from './answer-cache.js'
 import type { EndpointRequest } from './endpoint.js'
 import { CACHE, etagOf, isSuccess, matches, notModified } from './etag.js'
+import type { HeadWatch } from './head-watch.js'
 import { DOCUMENT_TYPES, RESULT_TYPES, URI_LIST, type Negotiator } from './negotiate.js'
 import { problem, resolutionError } from './problem.js'
 import { dereferenceAnswer, resolveAnswer } from './resolve-answer.js'
@@ -17,6 +18,7 @@ export interface IdentifiersContext {
   cache: AnswerCache | undefined
   targets: Targets
   negotiator: Negotiator
+  heads: HeadWatch
 }
 
 /**
@@ -25,7 +27,7 @@ export interface IdentifiersContext {
  */
 export async function identifiers(
   request: EndpointRequest,
-  { resolver, maxBody, cache, targets, negotiator }: IdentifiersContext,
+  { resolver, maxBody, cache, targets, negotiator, heads }: IdentifiersContext,
 ): Promise<Answer> {
   const target = targets.of(request.url)
   if (!target) return resolutionError('invalidDidUrl', 'the identifier is not valid percent-encoding')
@@ -74,7 +76,8 @@ export async function identifiers(
   const ifNoneMatch = request.header('if-none-match')?.trim()
   const noneMatch = !ifNoneMatch ? undefined : ifNoneMatch === '*' ? '*' : 'tag'
   try {
-    height = (await resolver.head(known?.network ?? parsed!.network)).finalizedHeight
+    // The head the answer names; a cached answer is served only if computed at that head.
+    height = await heads.finalized(known?.network ?? parsed!.network)
     if (known?.height === height) cached = cache!.touch(key, known)
     etag = cached?.etag ?? etagOf(height, key)
     if (noneMatch === 'tag' && matches(request.header('if-none-match')!, etag)) return notModified(etag)

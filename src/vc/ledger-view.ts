@@ -3,6 +3,7 @@ import type { JsonValue } from '../lib/jcs.js'
 import { parseDid, parseDidUrl } from '../method/did.js'
 import type { DidTimeline } from '../resolver/resolver.js'
 import { TRUST_REGISTRY_TYPE, readTrustRegistry, type ParsedTrustRegistry } from './resources.js'
+import { pinnedRead } from './resolver-memo.js'
 import type { VerificationContext } from './verification-context.js'
 
 /**
@@ -21,6 +22,8 @@ export class LedgerView {
   readonly skew: number
   /** The trust registry's network: `height` is a height of its ledger, and of no other. */
   readonly #network: string
+  /** Key prefix of this view's reads in the resolver's memo: what they depend on besides the DID or URL. */
+  readonly #pinned: string
   readonly #timelines = new Map<string, Promise<DidTimeline | string>>()
   readonly #resources = new Map<string, Promise<Readonly<{ [key: string]: JsonValue }> | string>>()
   #registry: Promise<ParsedTrustRegistry | string> | undefined
@@ -41,19 +44,22 @@ export class LedgerView {
     this.context = context
     this.skew = skew
     this.#network = network
+    this.#pinned = `${context.height}\n${network}\n`
   }
 
   timeline(did: string): Promise<DidTimeline | string> {
     let memo = this.#timelines.get(did)
     if (!memo) {
-      const elsewhere = this.#offNetwork(did)
-      memo = elsewhere
-        ? Promise.resolve(elsewhere)
-        : this.context.resolver.timeline(did, this.context.height).catch((err: unknown) => {
-            // Not a did:grid DID or a network nobody configured: a verdict. An outage: thrown.
-            if (err instanceof InvalidDidError || err instanceof UnknownNetworkError) return `${did.slice(0, 120)}: ${err.message}`
-            throw err
-          })
+      memo = pinnedRead(this.context.resolver, `${this.#pinned}${did}`, () => {
+        const elsewhere = this.#offNetwork(did)
+        return elsewhere
+          ? Promise.resolve(elsewhere)
+          : this.context.resolver.timeline(did, this.context.height).catch((err: unknown) => {
+              // Not a did:grid DID or a network nobody configured: a verdict. An outage: thrown.
+              if (err instanceof InvalidDidError || err instanceof UnknownNetworkError) return `${did.slice(0, 120)}: ${err.message}`
+              throw err
+            })
+      })
       this.#timelines.set(did, memo)
     }
     return memo
@@ -84,7 +90,7 @@ export class LedgerView {
     const key = `${type ?? ''} ${url}`
     let memo = this.#resources.get(key)
     if (!memo) {
-      memo = this.#readResource(url, type)
+      memo = pinnedRead(this.context.resolver, `${this.#pinned}${key}`, () => this.#readResource(url, type))
       this.#resources.set(key, memo)
     }
     return memo

@@ -3,10 +3,10 @@ import { checkSignature } from './check-signature.js'
 import { checkStatus } from './check-status.js'
 import { checkTimes } from './check-times.js'
 import { checkTrust } from './check-trust.js'
-import { decodeJws } from './jwt.js'
 import { LedgerView } from './ledger-view.js'
 import { collect, type Fail, type Reason } from './reasons.js'
 import { CREDENTIAL_TYPES, type CredentialKind } from './roles.js'
+import { decodeCredentialJws } from './resolver-memo.js'
 import type { VerificationContext } from './verification-context.js'
 
 /** A credential after verification. Fields are present as far as the JWT could be read. */
@@ -55,7 +55,7 @@ const KINDS = Object.entries(CREDENTIAL_TYPES) as [CredentialKind, string][]
 export async function verifyCredentialIn(view: LedgerView, jwt: string, label: string): Promise<CredentialVerification> {
   const out: CredentialVerification = { verified: false, reasons: [] }
   const fail: Fail = (code, message) => out.reasons.push({ code, message: `${label}: ${message}` })
-  const jws = decodeJws(jwt, MAX_VC)
+  const jws = decodeCredentialJws(view.context.resolver, jwt, MAX_VC)
   if (typeof jws === 'string') {
     fail('credential-malformed', jws)
     return out

@@ -42,4 +42,24 @@ describe('Lru', () => {
     expect(() => lru.set('a', Number.NaN)).toThrow(RangeError)
     expect(lru.size).toBe(0)
   })
+
+  it('keeps the recency order exact when the newest entry is read again and again, deleted, or cleared', () => {
+    const lru = new Lru<string, number>({ maxEntries: 3 })
+    lru.set('a', 1).set('b', 2).set('c', 3)
+    for (let i = 0; i < 3; i++) expect(lru.get('c')).toBe(3)
+    expect([...lru.keys()]).toEqual(['a', 'b', 'c'])
+    expect(lru.get('a')).toBe(1)
+    expect(lru.get('a')).toBe(1)
+    expect([...lru.keys()]).toEqual(['b', 'c', 'a'])
+    lru.delete('a')
+    lru.set('a', 4) // re-added: the newest again
+    expect(lru.get('b')).toBe(2)
+    expect([...lru.keys()]).toEqual(['c', 'a', 'b'])
+    lru.set('d', 5) // evicts c, the least recently used
+    expect([...lru.keys()]).toEqual(['a', 'b', 'd'])
+    lru.clear()
+    lru.set('x', 1).set('y', 2)
+    expect(lru.get('x')).toBe(1)
+    expect([...lru.keys()]).toEqual(['y', 'x'])
+  })
 })

@@ -294,6 +294,30 @@ describe('checkpoints', () => {
     await w.ledger.close()
   })
 
+  it('by default a checkpoint follows every 8 operations folded, so a cold resolve verifies at most 7 operations past one', async () => {
+    const w = await world('cp-default-every')
+    const fresh = new GridResolver({ networks: w.networks, cache: false, checkpoints: { secret: w.secret } })
+    await updates(w, 20)
+    await fresh.resolve(w.did) // the whole log: 21 operations, one checkpoint at the head
+    expect(w.ledger.checkpointWrites.map((c) => c.operations)).toEqual([21])
+    // Seven more: folded from the checkpoint, and no new one (7 < 8).
+    await updates(w, 7)
+    const read = async () => {
+      const before = w.ledger.reads.length
+      expect(await fresh.resolve(w.did)).toEqual(await w.reference.resolve(w.did))
+      const mine = w.ledger.reads.slice(before).filter((r) => r.suffix === w.suffix)
+      return (await Promise.all(mine.map((r) => SqliteLedger.prototype.read.call(w.ledger, r.suffix, r)))).flat().length
+    }
+    expect(await read()).toBe(7)
+    expect(w.ledger.checkpointWrites.map((c) => c.operations)).toEqual([21])
+    // The eighth: a new checkpoint, and the next cold resolve verifies nothing again.
+    await updates(w, 1)
+    expect(await read()).toBe(8)
+    expect(w.ledger.checkpointWrites.map((c) => c.operations)).toEqual([21, 29])
+    expect(await read()).toBe(0)
+    await w.ledger.close()
+  })
+
   it('answers version selectors, history and timelines from the full log after a checkpointed resolve', async () => {
     const w = await world('cp-history')
     await updates(w, 6)
@@ -557,7 +581,7 @@ describe('checkpoints are authenticated (HMAC-SHA256 under a secret outside the 
       expect(await other.resolve(w.did)).toEqual(expected)
       expect(w.ledger.lastFrom(w.suffix)).toBe(0)
     }
-    // …and a default resolver then uses the checkpoint it wrote itself (every 32: force one with every 1).
+    // …and a default resolver then uses the checkpoint it wrote itself (every 8: force one with every 1).
     const own = new GridResolver({ networks: w.networks, cache: false, checkpoints: { every: 1 } })
     expect(await own.resolve(w.did)).toEqual(expected)
     expect(w.ledger.lastFrom(w.suffix)).toBe(0)

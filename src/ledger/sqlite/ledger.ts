@@ -78,6 +78,7 @@ export class SqliteLedger implements Ledger {
   readonly #keys: KeyStatements | undefined
   readonly #readonly: boolean
   readonly #synchronous: 'FULL' | 'NORMAL'
+  readonly #anchorListeners = new Set<() => void>()
   #closed = false
 
   constructor(path: string, options: SqliteLedgerOptions = {}) {
@@ -126,6 +127,7 @@ export class SqliteLedger implements Ledger {
     const receipts = this.guard('submit', () =>
       this.db.transaction(() => appendBatch(this.#stmt, this.#keys, this.#clock, unique)).immediate(),
     )
+    this.#anchored()
     return indexOf.map((i) => ({ ...receipts.get(unique[i]!.cid)! }))
   }
 
@@ -236,6 +238,17 @@ export class SqliteLedger implements Ledger {
     meta: Record<string, string>,
   ): void {
     this.guard('import', () => importBatches(this.db, this.#stmt, this.#keys, batches, markKey, mark, meta))
+    if (batches.length > 0) this.#anchored()
+  }
+
+  /** Calls `listener` after each batch this object stores (submit or import); returns the unsubscribe. */
+  onAnchor(listener: () => void): () => void {
+    this.#anchorListeners.add(listener)
+    return () => this.#anchorListeners.delete(listener)
+  }
+
+  #anchored(): void {
+    for (const listener of this.#anchorListeners) listener()
   }
 
   /** @internal Whether heights run 1, 2, 3… (a chain index keeps the chain's block numbers). */
