@@ -32,26 +32,32 @@ export function ed25519Kernel(crypto: typeof NodeCrypto | undefined): Ed25519Ker
     r = (r & MASK) + 19n * (r >> 255n)
     return r >= P ? r - P : r
   }
-  const sq = (x: bigint, n: number): bigint => {
-    let r = x
-    for (let i = 0; i < n; i++) r = red(r * r)
-    return r
-  }
-  // Euler's criterion: a^((p−1)/2) = a^(2^254 − 10) is 1 for a non-zero square, p − 1 otherwise.
-  const euler = (a: bigint): bigint => {
-    const a2 = red(a * a)
-    const b2 = red(a2 * a) // a^3
-    const b4 = red(sq(b2, 2) * b2) // a^(2^4 − 1)
-    const b5 = red(sq(b4, 1) * a)
-    const b10 = red(sq(b5, 5) * b5)
-    const b20 = red(sq(b10, 10) * b10)
-    const b40 = red(sq(b20, 20) * b20)
-    const b80 = red(sq(b40, 40) * b40)
-    const b160 = red(sq(b80, 80) * b80)
-    const b240 = red(sq(b160, 80) * b80)
-    const b250 = red(sq(b240, 10) * b10) // a^(2^250 − 1)
-    const a6 = red(red(a2 * a2) * a2)
-    return red(sq(b250, 4) * a6) // a^(2^254 − 16) · a^6
+  // The Jacobi symbol (a/p) by the Euclid-like algorithm (quadratic reciprocity): ~150 BigInt
+  // remainders, three to four times faster than Euler's criterion's 254 squarings.
+  const jacobi = (value: bigint): number => {
+    let a = value
+    let n = P
+    let t = 1
+    while (a !== 0n) {
+      let twos = 0
+      while ((a & 0xffffffffn) === 0n) {
+        a >>= 32n
+        twos += 32
+      }
+      const low = Number(a & 0xffffffffn)
+      const tz = 31 - Math.clz32(low & -low)
+      if (tz > 0) {
+        a >>= BigInt(tz)
+        twos += tz
+      }
+      const n8 = Number(n & 7n)
+      if ((twos & 1) === 1 && (n8 === 3 || n8 === 5)) t = -t
+      if ((a & 3n) === 3n && (n8 & 3) === 3) t = -t
+      const r = n % a
+      n = a
+      a = r
+    }
+    return n === 1n ? t : 0
   }
   const decodes = (enc: Uint8Array): boolean => {
     let y = 0n
@@ -62,7 +68,7 @@ export function ed25519Kernel(crypto: typeof NodeCrypto | undefined): Ed25519Ker
     if (u === 0n) return true // x = 0
     const v = red(D * y2 + 1n) // never 0: −1/d is not a square
     // u/v is a square iff u·v is (both non-zero).
-    return euler(red(u * v)) === 1n
+    return jacobi(red(u * v)) === 1
   }
   if (!crypto) return { decodes, verify: undefined }
   // A KeyObject per key, built from the raw key (the JWK path: no DER decoder lookup, a third of

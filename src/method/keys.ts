@@ -49,7 +49,8 @@ export function encodeMultikey(publicKey: Uint8Array, type: MultikeyType = 'Ed25
  */
 export function decodeMultikey(multibase: string, expected?: MultikeyType): { type: MultikeyType; publicKey: Uint8Array } {
   if (typeof multibase !== 'string') throw new TypeError('publicKeyMultibase must be a string')
-  const known = validKeys.get(multibase)
+  // A key met earlier in the same deferred decoding (a create's `key` is its `updateKey`).
+  const known = validKeys.get(multibase) ?? deferredPoints?.find((k) => k.multibase === multibase)
   if (known) {
     if (expected && known.type !== expected) throw new InvalidKeyError(`expected an ${expected} key, got an ${known.type} key`)
     return { type: known.type, publicKey: known.publicKey.slice() }
@@ -79,14 +80,15 @@ export function decodeMultikey(multibase: string, expected?: MultikeyType): { ty
   }
   // Canonical multibase: re-encoding must give the same string (no leading-zero or alias forms).
   if (base58btc.encode(bytes) !== multibase) throw new InvalidKeyError('publicKeyMultibase is not in canonical form')
-  if (deferred) deferred.push({ multibase, publicKey: publicKey.slice() })
-  else rememberValidKeys([{ multibase, publicKey }], type)
+  if (deferred) deferred.push({ multibase, type: 'Ed25519', publicKey: publicKey.slice() })
+  else remember(multibase, type, publicKey)
   return { type, publicKey }
 }
 
 /** An Ed25519 key whose point decoding was left for later. @internal */
 export interface DeferredKey {
   multibase: string
+  type: 'Ed25519'
   publicKey: Uint8Array
 }
 
@@ -111,11 +113,13 @@ export function withDeferredPointChecks<T>(fn: () => T): { result: T; points: De
 }
 
 /** Remembers keys proven valid, so decoding them again costs a map look-up. @internal */
-export function rememberValidKeys(keys: readonly DeferredKey[], type: MultikeyType = 'Ed25519'): void {
-  for (const { multibase, publicKey } of keys) {
-    if (validKeys.size >= VALID_KEYS_MAX) validKeys.delete(validKeys.keys().next().value!)
-    validKeys.set(multibase, { type, publicKey: publicKey.slice() })
-  }
+export function rememberValidKeys(keys: readonly DeferredKey[]): void {
+  for (const { multibase, type, publicKey } of keys) remember(multibase, type, publicKey)
+}
+
+function remember(multibase: string, type: MultikeyType, publicKey: Uint8Array): void {
+  if (validKeys.size >= VALID_KEYS_MAX) validKeys.delete(validKeys.keys().next().value!)
+  validKeys.set(multibase, { type, publicKey: publicKey.slice() })
 }
 
 // Decoding validates the point (an exponentiation in pure JS, tens of µs). Results are a pure
