@@ -1,19 +1,22 @@
 /**
- * Anchoring throughput: the embedded store (SQLite, synchronous FULL: durable) and the EVM registry
+ * Anchoring throughput: the embedded store (SQLite, synchronous FULL: durable; signatures verified
+ * on worker threads, one per core, and on the calling thread for comparison) and the EVM registry
  * through the adapter (batch sizes 1, 50, 250) on the in-process chain, against the figure a
  * published demand-response platform reports for a 7-node IBFT chain (1,000 anchoring TPS; reported,
  * not run here).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatePrivateKey } from 'viem/accounts'
 import { Ed25519KeyPair, createDid, foldOperations, updateDid, type EncodedOperation } from '../src/index.js'
 import { createDevChain } from '../src/ledger/devchain.js'
 import { EvmLedger, deployRegistry } from '../src/ledger/evm.js'
 import { SqliteLedger } from '../src/ledger/sqlite.js'
+import { VerifyPool } from '../src/ledger/sqlite/verify-pool.js'
+import { ed25519Verify } from '../src/lib/crypto.js'
 import type { Ledger } from '../src/ledger/types.js'
-import type { BenchContext } from './lib.js'
+import { rate, type BenchContext } from './lib.js'
 
 const SEED = 1000
 const SEED_NAME = 'published platform, 7-node IBFT (reported, not run)'
@@ -44,6 +47,70 @@ async function updates(ledger: Ledger, count: number): Promise<EncodedOperation[
   return out
 }
 
+const cores = availableParallelism()
+
+/** Native Ed25519 verifications per second on this thread (the rule set's checks included). */
+async function nativeVerifyRate(n: number): Promise<number> {
+  const key = Ed25519KeyPair.generate()
+  const msg = new Uint8Array(300).fill(1)
+  const sig = key.signSync(msg)
+  return rate(n, () => ed25519Verify(sig, msg, key.publicKey, 'native'))
+}
+
+/** CPU microseconds of one native Ed25519 verification (CPU time, not wall time: robust to load). */
+async function nativeVerifyCpu(n: number): Promise<number> {
+  const key = Ed25519KeyPair.generate()
+  const msg = new Uint8Array(300).fill(1)
+  const sig = key.signSync(msg)
+  await rate(50, () => ed25519Verify(sig, msg, key.publicKey, 'native'))
+  const cpu = process.cpuUsage()
+  for (let i = 0; i < n; i++) ed25519Verify(sig, msg, key.publicKey, 'native')
+  const used = process.cpuUsage(cpu)
+  return (used.user + used.system) / n
+}
+
+/**
+ * The physical limit rows (bench/run.ts basics): native verifies per second on one core, and on all
+ * cores through the ledger's worker pool (distinct keys, 250 per batch, as admission sends them).
+ */
+export async function verifyLimits(ctx: BenchContext): Promise<void> {
+  const n = Math.round(10_000 * ctx.scale)
+  const one = await nativeVerifyRate(n)
+  ctx.record({
+    name: 'native Ed25519 verifies/s, one core',
+    value: one,
+    unit: 'verifies/s',
+    baseline: 'reported',
+    baselineValue: one,
+    target: 'reported',
+    met: null,
+  })
+  const keys = Array.from({ length: 256 }, () => Ed25519KeyPair.generate())
+  const checks = Array.from({ length: n }, (_, i) => {
+    const message = new Uint8Array(300).fill(i & 255)
+    const key = keys[i % keys.length]!
+    return { signature: key.signSync(message), message, publicKey: key.publicKey, points: [] }
+  })
+  const pool = new VerifyPool(cores)
+  try {
+    await pool.run(checks.slice(0, 250))
+    const t = performance.now()
+    for (let i = 0; i < n; i += 250) await pool.run(checks.slice(i, i + 250))
+    const all = (n / (performance.now() - t)) * 1000
+    ctx.record({
+      name: `native Ed25519 verifies/s, all cores (${cores} workers)`,
+      value: all,
+      unit: 'verifies/s',
+      baseline: 'one core',
+      baselineValue: one,
+      target: 'reported',
+      met: null,
+    })
+  } finally {
+    await pool.close()
+  }
+}
+
 /** Operations per second anchoring `ops` in batches of `size`. */
 async function throughput(ledger: Ledger, ops: EncodedOperation[], size: number): Promise<number> {
   const t = performance.now()
@@ -56,10 +123,13 @@ export async function anchorBench(ctx: BenchContext): Promise<void> {
   try {
     const n = Math.round(10_000 * ctx.scale)
     {
-      const ledger = new SqliteLedger(join(dir, 'creates.db'), { create: true })
       const ops = await creates(n)
       ctx.log(`anchor: ${n} creates signed`)
+      const ledger = new SqliteLedger(join(dir, 'creates.db'), { create: true })
+      const cpu = process.cpuUsage()
       const rate = await throughput(ledger, ops, 250)
+      const used = process.cpuUsage(cpu)
+      await ledger.close()
       ctx.record({
         name: 'anchor creates (fresh keys), embedded SQLite FULL, 250/batch',
         value: rate,
@@ -69,7 +139,31 @@ export async function anchorBench(ctx: BenchContext): Promise<void> {
         target: '≥ 10,000 ops/s durable',
         met: rate >= 10_000,
       })
-      await ledger.close()
+      // The physical limit: CPU per create on all threads together (one verify, one point decoding,
+      // decoding, SQLite), against one native verify on one core. cores ÷ that cost bounds the rate.
+      const perOp = (used.user + used.system) / ops.length
+      const verify = await nativeVerifyCpu(Math.round(2000 * ctx.scale))
+      ctx.record({
+        name: `anchor creates: CPU per create, all threads (bound on ${cores} cores: ${Math.round((cores * 1e6) / perOp).toLocaleString('en')} ops/s)`,
+        value: perOp,
+        unit: 'core-µs',
+        baseline: 'CPU of one native Ed25519 verify',
+        baselineValue: verify,
+        target: 'reported',
+        met: null,
+      })
+      const inline = new SqliteLedger(join(dir, 'creates-inline.db'), { create: true, verifyThreads: 0 })
+      const inlineRate = await throughput(inline, ops, 250)
+      await inline.close()
+      ctx.record({
+        name: 'anchor creates, embedded SQLite FULL, 250/batch, verified on the calling thread (verifyThreads 0)',
+        value: inlineRate,
+        unit: 'ops/s',
+        baseline: `worker threads (${cores}), same operations`,
+        baselineValue: rate,
+        target: 'reported',
+        met: null,
+      })
     }
     {
       const ledger = new SqliteLedger(join(dir, 'updates.db'), { create: true })

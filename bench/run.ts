@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { Ed25519KeyPair, decodeOperation } from '../src/index.js'
 import { ed25519Verify } from '../src/lib/crypto.js'
-import { anchorBench } from './anchor.js'
+import { anchorBench, verifyLimits } from './anchor.js'
 import { floodBench } from './flood.js'
 import { gasBench } from './gas.js'
 import { growthBench } from './growth.js'
@@ -61,6 +61,7 @@ async function basicsBench(c: BenchContext): Promise<void> {
     target: 'reported',
     met: null,
   })
+  await verifyLimits(c)
   const op = (await didWithUpdates(1)).ops[1]!
   const check = await rate(n * 5, () => decodeOperation(op.bytes))
   c.record({

@@ -1,8 +1,28 @@
 import { LedgerRejectedError, type RejectedOperation } from '../errors.js'
 import { MAX_TIME } from '../lib/time.js'
 import { LIMITS } from '../method/limits.js'
+import { runDeferredCheck, type DeferredCheck } from '../lib/crypto.js'
+import { decodeOperationDeferred } from '../method/decode-operation.js'
+import { rememberValidKeys, type DeferredKey } from '../method/keys.js'
 import { decodeOperation, operationFault, type EncodedOperation } from '../method/operation.js'
 import type { ReadOptions, Submittable } from './types.js'
+
+/** What admission returns: the decoded operations, duplicates removed, and each input's place in them. */
+export interface Admitted {
+  unique: EncodedOperation[]
+  indexOf: number[]
+}
+
+/**
+ * Where admission's costly checks run (signatures, curve points): `add` is called once per distinct
+ * operation, in order, while the batch is decoded (so a pool can start early); `done` gives one
+ * verdict per added check, in order, each exactly `runDeferredCheck(check)` (src/lib/crypto.ts).
+ * @internal
+ */
+export interface CheckSession {
+  add(check: DeferredCheck): void
+  done(): Promise<boolean[]>
+}
 
 /**
  * The checks every adapter runs before anchoring (never trust the writer: readers run them again).
@@ -14,22 +34,78 @@ import type { ReadOptions, Submittable } from './types.js'
  * @throws {LedgerRejectedError} listing every operation that fails; nothing is anchored.
  * @internal
  */
-export function admitBatch(operations: readonly Submittable[]): { unique: EncodedOperation[]; indexOf: number[] } {
+export function admitBatch(operations: readonly Submittable[]): Admitted {
+  const prepared = prepare(operations, undefined)
+  return finish(prepared, prepared.checks.map(runDeferredCheck))
+}
+
+/**
+ * {@link admitBatch} with the costly checks run by `session` (worker threads): the same result, the
+ * same errors, the same {@link LedgerRejectedError} listing.
+ * @internal
+ */
+export async function admitBatchWith(operations: readonly Submittable[], session: CheckSession): Promise<Admitted> {
+  const prepared = prepare(operations, session)
+  const verdicts = await session.done()
+  if (verdicts.length !== prepared.checks.length) throw new Error('check session returned a wrong number of verdicts')
+  return finish(prepared, verdicts)
+}
+
+interface Prepared {
+  copies: Uint8Array[]
+  fast: ({ op: EncodedOperation; keys: DeferredKey[]; check: number } | undefined)[]
+  checks: DeferredCheck[]
+}
+
+// Decodes every operation with the costly checks deferred (an operation repeated in the batch is
+// checked once). An operation whose deferred decoding fails is decoded again in full by `finish`.
+function prepare(operations: readonly Submittable[], session: CheckSession | undefined): Prepared {
   if (!Array.isArray(operations)) throw new TypeError('operations must be an array')
   if (operations.length === 0) throw new RangeError('operations must not be empty')
   if (operations.length > LIMITS.batchOperations) {
     throw new RangeError(`operations may hold at most ${LIMITS.batchOperations} entries, got ${operations.length}`)
   }
+  const copies = operations.map((item, index) => {
+    const given = item instanceof Uint8Array ? item : item?.bytes
+    if (!(given instanceof Uint8Array)) throw new TypeError(`operations[${index}] must be a Uint8Array or { bytes: Uint8Array }`)
+    // A private copy: the caller may reuse its buffer after submit returns.
+    return Uint8Array.from(given)
+  })
+  const checks: DeferredCheck[] = []
+  const byCid = new Map<string, number>()
+  const fast = copies.map((bytes) => {
+    let decoded: ReturnType<typeof decodeOperationDeferred>
+    try {
+      decoded = decodeOperationDeferred(bytes)
+    } catch {
+      return undefined
+    }
+    let check = byCid.get(decoded.op.cid)
+    if (check === undefined) {
+      check = checks.push(decoded.check) - 1
+      byCid.set(decoded.op.cid, check)
+      session?.add(decoded.check)
+    }
+    return { op: decoded.op, keys: decoded.keys, check }
+  })
+  return { copies, fast, checks }
+}
+
+// The verdicts in hand: an operation whose deferred decoding and checks all passed is the one
+// decodeOperation returns; any other is decoded in full, which names the rule it breaks.
+function finish({ copies, fast }: Prepared, verdicts: readonly boolean[]): Admitted {
   const rejected: RejectedOperation[] = []
   const unique: EncodedOperation[] = []
   const indexOf: number[] = []
   const seen = new Map<string, number>()
-  operations.forEach((item, index) => {
-    const given = item instanceof Uint8Array ? item : item?.bytes
-    if (!(given instanceof Uint8Array)) throw new TypeError(`operations[${index}] must be a Uint8Array or { bytes: Uint8Array }`)
+  copies.forEach((bytes, index) => {
+    const quick = fast[index]
     try {
-      // A private copy: the caller may reuse its buffer after submit returns.
-      const op = decodeOperation(Uint8Array.from(given))
+      let op: EncodedOperation
+      if (quick && verdicts[quick.check] === true) {
+        op = quick.op
+        rememberValidKeys(quick.keys)
+      } else op = decodeOperation(bytes)
       let at = seen.get(op.cid)
       if (at === undefined) {
         at = unique.push(op) - 1

@@ -1,3 +1,4 @@
+import { Listeners } from '../lib/listeners.js'
 import { LedgerClosedError } from '../errors.js'
 import { toHex } from '../lib/bytes.js'
 import type { AnchoredOperation } from '../method/state.js'
@@ -31,7 +32,7 @@ export class MemoryLedger implements Ledger {
   readonly #byDid = new Map<string, Stored[]>()
   readonly #byCid = new Map<string, Receipt>()
   #closed = false
-  readonly #anchorListeners = new Set<() => void>()
+  readonly #anchorListeners = new Listeners()
 
   constructor(options: MemoryLedgerOptions = {}) {
     this.#clock = options.clock ?? systemClock
@@ -54,15 +55,14 @@ export class MemoryLedger implements Ledger {
         if (!list) this.#byDid.set(op.suffix, (list = []))
         list.push({ bytes: op.bytes, height, position, time, receipt })
       })
-      for (const listener of this.#anchorListeners) listener()
+      this.#anchorListeners.emit()
     }
     return indexOf.map((i) => ({ ...this.#byCid.get(unique[i]!.cid)! }))
   }
 
   /** Calls `listener` after each batch this ledger anchors; returns the unsubscribe. */
   onAnchor(listener: () => void): () => void {
-    this.#anchorListeners.add(listener)
-    return () => this.#anchorListeners.delete(listener)
+    return this.#anchorListeners.add(listener)
   }
 
   async read(suffix: string, options: ReadOptions = {}): Promise<AnchoredOperation[]> {

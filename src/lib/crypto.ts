@@ -17,6 +17,7 @@ import { Point, etc, hashes as edHashes, getPublicKey, sign as nobleSign } from 
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js'
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js'
 import type * as NodeCrypto from 'node:crypto'
+import { ed25519Kernel } from './ed25519-kernel.js'
 
 /**
  * @noble/ed25519's synchronous API takes its SHA-512 from the library's `hashes` object. It is set
@@ -138,37 +139,11 @@ function verifyJsEquation(signature: Uint8Array, message: Uint8Array, publicKey:
   return etc.bytesToHex(rCheck) === hex(r)
 }
 
-// DER prefixes wrapping a raw 32-byte Ed25519 key for OpenSSL (RFC 8410).
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
+// DER prefix wrapping a raw 32-byte Ed25519 seed for OpenSSL (RFC 8410).
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
-const KEY_CACHE_MAX = 4096
-const publicKeyObjects = new Map<string, NodeCrypto.KeyObject | null>()
 
-function nativePublicKey(crypto: typeof NodeCrypto, publicKey: Uint8Array): NodeCrypto.KeyObject | null {
-  const id = hex(publicKey)
-  let key = publicKeyObjects.get(id)
-  if (key === undefined) {
-    try {
-      key = crypto.createPublicKey({ key: Buffer.from(etc.concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' })
-    } catch {
-      key = null
-    }
-    if (publicKeyObjects.size >= KEY_CACHE_MAX) publicKeyObjects.delete(publicKeyObjects.keys().next().value!)
-    publicKeyObjects.set(id, key)
-  }
-  return key
-}
-
-function verifyNativeEquation(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  const crypto = nodeCrypto!
-  const key = nativePublicKey(crypto, publicKey)
-  if (!key) return false
-  try {
-    return crypto.verify(null, message, key, signature)
-  } catch {
-    return false
-  }
-}
+// Rule 5 on OpenSSL and the point decoding without a square root (see ./ed25519-kernel.ts).
+const kernel = ed25519Kernel(nodeCrypto)
 
 /**
  * Verifies an Ed25519 signature under the did:grid rule set (see the file comment).
@@ -182,8 +157,8 @@ export function ed25519Verify(
 ): boolean {
   if (!precheck(signature, publicKey)) return false
   if (backend === 'native') {
-    if (!nodeCrypto) throw new Error('the native Ed25519 backend needs node:crypto')
-    return verifyNativeEquation(signature, message, publicKey)
+    if (!kernel.verify) throw new Error('the native Ed25519 backend needs node:crypto')
+    return kernel.verify(signature, message, publicKey)
   }
   return verifyJsEquation(signature, message, publicKey)
 }
@@ -217,13 +192,61 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
 
 /** Strict public-key validation: canonical encoding of a curve point of large order. */
 export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
-  if (publicKey.length !== 32 || !isCanonicalEncoding(publicKey) || SMALL_ORDER.has(hex(publicKey))) return false
-  try {
-    Point.fromBytes(publicKey, false)
-    return true
-  } catch {
-    return false
+  return isWellFormedEd25519PublicKey(publicKey) && kernel.decodes(publicKey)
+}
+
+/**
+ * The cheap part of {@link isValidEd25519PublicKey}: 32 bytes, a canonical encoding, not one of the
+ * eight small-order points. What is left is whether the encoding decodes to a curve point.
+ * @internal
+ */
+export function isWellFormedEd25519PublicKey(publicKey: Uint8Array): boolean {
+  return publicKey.length === 32 && isCanonicalEncoding(publicKey) && !SMALL_ORDER.has(hex(publicKey))
+}
+
+/**
+ * A signature to verify and the keys it must also prove to be valid: the checks an operation's
+ * decoding can leave for later (src/method/decode-operation.ts), so they can run in bulk or on
+ * other threads.
+ * @internal
+ */
+export interface DeferredCheck {
+  signature: Uint8Array
+  message: Uint8Array
+  publicKey: Uint8Array
+  /** Keys that must pass {@link isValidEd25519PublicKey}. */
+  points: readonly Uint8Array[]
+}
+
+/**
+ * The costly remainder of a {@link DeferredCheck} once its cheap rules (1–4, and the well-formedness
+ * of every point) hold: the equation, and the decoding of every point other than the signing key.
+ * A successful verify proves the signing key decodes (OpenSSL and the JS path both decode A first),
+ * so that key needs no square root of its own. Returns undefined when a cheap rule fails.
+ * @internal
+ */
+export function costlyPart(check: DeferredCheck): { verify: [Uint8Array, Uint8Array, Uint8Array]; decode: Uint8Array[] } | undefined {
+  const { signature, message, publicKey, points } = check
+  if (!precheck(signature, publicKey)) return undefined
+  const decode: Uint8Array[] = []
+  for (const point of points) {
+    if (!isWellFormedEd25519PublicKey(point)) return undefined
+    if (!equalBytes(point, publicKey)) decode.push(point)
   }
+  return { verify: [signature, message, publicKey], decode }
+}
+
+/**
+ * Runs a {@link DeferredCheck} here: true iff `ed25519Verify(signature, message, publicKey)` and
+ * every point is a valid key.
+ * @internal
+ */
+export function runDeferredCheck(check: DeferredCheck): boolean {
+  const part = costlyPart(check)
+  if (!part) return false
+  const [signature, message, publicKey] = part.verify
+  const verified = kernel.verify ? kernel.verify(signature, message, publicKey) : verifyJsEquation(signature, message, publicKey)
+  return verified && part.decode.every((point) => kernel.decodes(point))
 }
 
 /** 32 random bytes from the platform CSPRNG. */

@@ -1,10 +1,11 @@
 import { base32 } from 'multiformats/bases/base32'
 import { InvalidOperationError, type OperationFaultReason } from '../errors.js'
-import { ed25519Verify, sha256 } from '../lib/crypto.js'
+import { ed25519Verify, sha256, type DeferredCheck } from '../lib/crypto.js'
 import { messageOf } from '../lib/message.js'
 import { canonicalDomainError, canonicalize, deepFreeze, type JsonValue } from '../lib/jcs.js'
 import { cidOfDigest } from './cid.js'
 import { formatDid, parseDid } from './did.js'
+import { withDeferredPointChecks, type DeferredKey } from './keys.js'
 import { LIMITS } from './limits.js'
 import type { EncodedOperation } from './operation-types.js'
 import { fail, fromBase64urlStrict, keyBytes } from './operation-fields.js'
@@ -25,6 +26,27 @@ import { checkShape } from './validate-operation.js'
  * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#operations
  */
 export function decodeOperation(bytes: Uint8Array): EncodedOperation {
+  return decode(bytes, undefined)
+}
+
+/**
+ * {@link decodeOperation} without its costly checks: the signature and the curve-point decoding of
+ * the keys not known valid yet are returned in `check` instead of run. When the decoding returns and
+ * `runDeferredCheck(check)` (src/lib/crypto.ts) is true, `decodeOperation(bytes)` returns the same
+ * operation; in every other case `decodeOperation(bytes)` decides (and names the broken rule).
+ * @internal for ledger admission
+ */
+export function decodeOperationDeferred(bytes: Uint8Array): { op: EncodedOperation; check: DeferredCheck; keys: DeferredKey[] } {
+  let signed: Omit<DeferredCheck, 'points'> | undefined
+  const { result, points } = withDeferredPointChecks(() =>
+    decode(bytes, (s) => {
+      signed = s
+    }),
+  )
+  return { op: result, check: { ...signed!, points: points.map((p) => p.publicKey) }, keys: points }
+}
+
+function decode(bytes: Uint8Array, defer: ((signed: Omit<DeferredCheck, 'points'>) => void) | undefined): EncodedOperation {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('operation bytes must be a Uint8Array')
   if (bytes.length > LIMITS.resourceBytes) {
     fail('oversized', `an operation may be at most ${LIMITS.resourceBytes} bytes, got ${bytes.length}`)
@@ -48,7 +70,8 @@ export function decodeOperation(bytes: Uint8Array): EncodedOperation {
   }
   const signature = fromBase64urlStrict(operation.sig, 64, 'sig')
   const key = keyBytes(operation.key, 'key')
-  if (!ed25519Verify(signature, signingInput(operation), key)) fail('bad-signature', 'the signature does not verify with key')
+  if (defer) defer({ signature, message: signingInput(operation), publicKey: key })
+  else if (!ed25519Verify(signature, signingInput(operation), key)) fail('bad-signature', 'the signature does not verify with key')
   const digest = sha256(bytes)
   const cid = cidOfDigest(digest)
   let did: string

@@ -1,6 +1,6 @@
 import { base58btc } from 'multiformats/bases/base58'
 import { InvalidKeyError } from '../errors.js'
-import { ed25519PublicKey, ed25519Signer, isValidEd25519PublicKey, randomBytes } from '../lib/crypto.js'
+import { ed25519PublicKey, ed25519Signer, isValidEd25519PublicKey, isWellFormedEd25519PublicKey, randomBytes } from '../lib/crypto.js'
 
 /** Multicodec varint prefixes (multicodec table: ed25519-pub 0xed, x25519-pub 0xec). */
 const ED25519_PREFIX = [0xed, 0x01] as const
@@ -49,7 +49,8 @@ export function encodeMultikey(publicKey: Uint8Array, type: MultikeyType = 'Ed25
  */
 export function decodeMultikey(multibase: string, expected?: MultikeyType): { type: MultikeyType; publicKey: Uint8Array } {
   if (typeof multibase !== 'string') throw new TypeError('publicKeyMultibase must be a string')
-  const known = validKeys.get(multibase)
+  // A key met earlier in the same deferred decoding (a create's `key` is its `updateKey`).
+  const known = validKeys.get(multibase) ?? deferredPoints?.find((k) => k.multibase === multibase)
   if (known) {
     if (expected && known.type !== expected) throw new InvalidKeyError(`expected an ${expected} key, got an ${known.type} key`)
     return { type: known.type, publicKey: known.publicKey.slice() }
@@ -73,18 +74,56 @@ export function decodeMultikey(multibase: string, expected?: MultikeyType): { ty
   if (expected && type !== expected) throw new InvalidKeyError(`expected an ${expected} key, got an ${type} key`)
   // 48 characters with an 0xed01/0xec01 prefix always decode to exactly 34 bytes (2 + 32).
   const publicKey = bytes.slice(2)
-  if (type === 'Ed25519' && !isValidEd25519PublicKey(publicKey)) {
+  const deferred = type === 'Ed25519' ? deferredPoints : undefined
+  if (type === 'Ed25519' && !(deferred ? isWellFormedEd25519PublicKey(publicKey) : isValidEd25519PublicKey(publicKey))) {
     throw new InvalidKeyError('not a valid Ed25519 public key (non-canonical encoding, not on the curve, or small order)')
   }
   // Canonical multibase: re-encoding must give the same string (no leading-zero or alias forms).
   if (base58btc.encode(bytes) !== multibase) throw new InvalidKeyError('publicKeyMultibase is not in canonical form')
-  if (validKeys.size >= VALID_KEYS_MAX) validKeys.delete(validKeys.keys().next().value!)
-  validKeys.set(multibase, { type, publicKey: publicKey.slice() })
+  if (deferred) deferred.push({ multibase, type: 'Ed25519', publicKey: publicKey.slice() })
+  else remember(multibase, type, publicKey)
   return { type, publicKey }
 }
 
-// Decoding validates the point (a square root in pure JS, ~45 µs). Results are a pure function of
-// the string, so valid keys are remembered: an update key signs many operations.
+/** An Ed25519 key whose point decoding was left for later. @internal */
+export interface DeferredKey {
+  multibase: string
+  type: 'Ed25519'
+  publicKey: Uint8Array
+}
+
+let deferredPoints: DeferredKey[] | undefined
+
+/**
+ * Runs `fn` with the curve-point check of every Ed25519 key it decodes (and that is not known
+ * valid already) left to the caller: such keys pass {@link decodeMultikey} when well formed
+ * (canonical, not of small order) and are listed in `points`, not remembered. The caller proves
+ * them (src/lib/crypto.ts `runDeferredCheck`) or redoes the work without deferral.
+ * @internal for ledger admission
+ */
+export function withDeferredPointChecks<T>(fn: () => T): { result: T; points: DeferredKey[] } {
+  const outer = deferredPoints
+  const points: DeferredKey[] = []
+  deferredPoints = points
+  try {
+    return { result: fn(), points }
+  } finally {
+    deferredPoints = outer
+  }
+}
+
+/** Remembers keys proven valid, so decoding them again costs a map look-up. @internal */
+export function rememberValidKeys(keys: readonly DeferredKey[]): void {
+  for (const { multibase, type, publicKey } of keys) remember(multibase, type, publicKey)
+}
+
+function remember(multibase: string, type: MultikeyType, publicKey: Uint8Array): void {
+  if (validKeys.size >= VALID_KEYS_MAX) validKeys.delete(validKeys.keys().next().value!)
+  validKeys.set(multibase, { type, publicKey: publicKey.slice() })
+}
+
+// Decoding validates the point (an exponentiation in pure JS, tens of µs). Results are a pure
+// function of the string, so valid keys are remembered: an update key signs many operations.
 const VALID_KEYS_MAX = 10_000
 const validKeys = new Map<string, { type: MultikeyType; publicKey: Uint8Array }>()
 

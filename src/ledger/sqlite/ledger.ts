@@ -1,14 +1,16 @@
+import { Listeners } from '../../lib/listeners.js'
 import Database from 'better-sqlite3'
 import { existsSync, mkdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { dirname } from 'node:path'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { LedgerClosedError, LedgerCorruptError, LedgerUnavailableError } from '../../errors.js'
+import { GridError, LedgerClosedError, LedgerCorruptError, LedgerUnavailableError } from '../../errors.js'
 import { toHex } from '../../lib/bytes.js'
 import { messageOf } from '../../lib/message.js'
 import type { EncodedOperation } from '../../method/operation.js'
 import type { AnchoredOperation } from '../../method/state.js'
-import { admitBatch, checkHeight, checkRead, systemClock } from '../admit.js'
+import { admitBatch, admitBatchWith, checkHeight, checkRead, systemClock, type Admitted } from '../admit.js'
 import type { BatchInfo, Checkpoint, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from '../types.js'
 import { isCorruption, verifyIntegrity } from './integrity.js'
 import { readRows } from './read.js'
@@ -23,36 +25,15 @@ import {
   type Statements,
 } from './statements.js'
 import { SUFFIX, suffixBytes } from './suffix.js'
+import { POOLED_BATCH, type SqliteLedgerOptions } from './options.js'
+import { VerifyPool } from './verify-pool.js'
 import { appendBatch, importBatches } from './write.js'
+
+export type { SqliteLedgerOptions } from './options.js'
 
 const BUSY_TIMEOUT_MS = 5000
 const JSON_CODEC = 0x0200
 const SHA2_256 = 0x12
-
-/** Options of {@link SqliteLedger}. */
-export interface SqliteLedgerOptions {
-  /** Source of anchoring time in Unix seconds (default: the system clock). */
-  clock?: () => number
-  /**
-   * SQLite `synchronous` level. `FULL` (default) fsyncs every batch, so an acknowledged submit
-   * survives a crash of the machine, not only of the process.
-   */
-  synchronous?: 'FULL' | 'NORMAL'
-  /** Open without write access. */
-  readonly?: boolean
-  /**
-   * Create the file (and its directory) when it does not exist, or the schema in an empty file. Off
-   * by default, so a mistyped or unmounted path fails loudly instead of serving an empty ledger
-   * (where every DID is "not found"), and an empty or schema-less file is `ERR_GRID_LEDGER_CORRUPT`.
-   */
-  create?: boolean
-  /**
-   * What is checked at open besides the schema: `quick` (default) runs SQLite's `PRAGMA quick_check`
-   * (every page of the file is read; a few milliseconds per thousand operations, spec §Anchoring),
-   * `schema` checks the schema only. Reads check their own answer either way.
-   */
-  check?: 'quick' | 'schema'
-}
 
 /**
  * The embedded durable ledger: a single SQLite file (WAL journal) holding batches and operations,
@@ -78,7 +59,11 @@ export class SqliteLedger implements Ledger {
   readonly #keys: KeyStatements | undefined
   readonly #readonly: boolean
   readonly #synchronous: 'FULL' | 'NORMAL'
-  readonly #anchorListeners = new Set<() => void>()
+  readonly #anchorListeners = new Listeners()
+  readonly #pool: VerifyPool | undefined
+  /** Submits admitted but not written yet; batches are written in the order submit was called. */
+  #queued = 0
+  #lastWrite: Promise<unknown> = Promise.resolve()
   #closed = false
 
   constructor(path: string, options: SqliteLedgerOptions = {}) {
@@ -90,6 +75,8 @@ export class SqliteLedger implements Ledger {
     const create = path === ':memory:' || (options.create === true && !options.readonly)
     if (options.check !== undefined && options.check !== 'quick' && options.check !== 'schema')
       throw new RangeError('check must be "quick" or "schema"')
+    const threads = options.verifyThreads ?? availableParallelism()
+    if (!Number.isSafeInteger(threads) || threads < 0) throw new RangeError('verifyThreads must be a non-negative integer')
     if (!create && !existsSync(path)) {
       throw new LedgerUnavailableError(`no ledger at ${path} (pass { create: true } to make a new one)`)
     }
@@ -113,6 +100,7 @@ export class SqliteLedger implements Ledger {
       this.#stmt = prepareStatements(this.db)
       this.#checkpoint = prepareCheckpoints(this.db)
       this.#keys = prepareKeys(this.db)
+      this.#pool = threads > 0 && !this.#readonly ? new VerifyPool(threads) : undefined
     } catch (cause) {
       this.db.close()
       if (cause instanceof LedgerCorruptError) throw cause
@@ -123,11 +111,36 @@ export class SqliteLedger implements Ledger {
 
   async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
     this.assertOpen()
-    const { unique, indexOf } = admitBatch(operations)
+    const pool = this.#pool && Array.isArray(operations) && operations.length >= POOLED_BATCH ? this.#pool : undefined
+    // Nothing queued and a small batch: admitted and written at once, as always.
+    if (!pool && this.#queued === 0) return this.#write(admitBatch(operations))
+    const previous = this.#lastWrite
+    this.#queued++
+    const turn = (async () => {
+      try {
+        let admitted: Admitted
+        try {
+          admitted = pool ? await admitBatchWith(operations, pool.session(operations.length)) : admitBatch(operations)
+        } catch (err) {
+          if (this.#closed && !(err instanceof GridError)) throw new LedgerClosedError()
+          throw err
+        }
+        await previous
+        this.assertOpen()
+        return this.#write(admitted)
+      } finally {
+        this.#queued--
+      }
+    })()
+    this.#lastWrite = turn.catch(() => {})
+    return turn
+  }
+
+  #write({ unique, indexOf }: Admitted): Receipt[] {
     const receipts = this.guard('submit', () =>
       this.db.transaction(() => appendBatch(this.#stmt, this.#keys, this.#clock, unique)).immediate(),
     )
-    this.#anchored()
+    this.#anchorListeners.emit()
     return indexOf.map((i) => ({ ...receipts.get(unique[i]!.cid)! }))
   }
 
@@ -238,17 +251,12 @@ export class SqliteLedger implements Ledger {
     meta: Record<string, string>,
   ): void {
     this.guard('import', () => importBatches(this.db, this.#stmt, this.#keys, batches, markKey, mark, meta))
-    if (batches.length > 0) this.#anchored()
+    if (batches.length > 0) this.#anchorListeners.emit()
   }
 
   /** Calls `listener` after each batch this object stores (submit or import); returns the unsubscribe. */
   onAnchor(listener: () => void): () => void {
-    this.#anchorListeners.add(listener)
-    return () => this.#anchorListeners.delete(listener)
-  }
-
-  #anchored(): void {
-    for (const listener of this.#anchorListeners) listener()
+    return this.#anchorListeners.add(listener)
   }
 
   /** @internal Whether heights run 1, 2, 3… (a chain index keeps the chain's block numbers). */
@@ -265,6 +273,7 @@ export class SqliteLedger implements Ledger {
     if (this.#closed) return
     this.#closed = true
     this.db.close()
+    await this.#pool?.close()
   }
 
   /** SQLite's own consistency check, every batch's Merkle root and every key's head; for audits and tests. */
