@@ -70,7 +70,7 @@ describe('vc issue-batch: batch-wide checks and output names', { timeout: 300_00
     const run = await batch('user', 'users.csv', '--expires', '2020-01-01')
     expect(run.code).toBe(2)
     expect(run.stdout).toBe('')
-    expect(run.stderr).toBe('grid-did: --expires must be in the future, got 2020-01-01')
+    expect(run.stderr).toBe('grid-did: --expires must be in the future, got "2020-01-01"')
     expect(indexes()).toBe(before)
     expect(readdirSync(dir)).not.toContain('out')
   })
