@@ -13,8 +13,20 @@ export type { Io } from './io.js'
  * and bidi characters in a message (it may echo input: a CSV cell, an argument) are escaped.
  */
 export async function main(argv: readonly string[], io: Io = nodeIo): Promise<number> {
-  const program = new Command('grid-did')
   let exitCode = 0
+  const program = createProgram(io, (code) => (exitCode = code))
+  try {
+    await program.parseAsync(['node', 'grid-did', ...argv])
+    return exitCode
+  } catch (err) {
+    if (err instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return 0
+    return reportError(err, io, program.opts<{ json?: boolean }>().json === true || wantsJson(argv))
+  }
+}
+
+/** The `grid-did` program: its global options and every command; `setExit` records a non-error exit code. */
+export function createProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('grid-did')
   program
     .description('did:grid — DIDs, role credentials and the resolver endpoint for electricity utilities')
     .version(VERSION, '-V, --version', 'print the version of grid-did')
@@ -36,12 +48,6 @@ export async function main(argv: readonly string[], io: Io = nodeIo): Promise<nu
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t), outputError: () => undefined })
-  registerCommands(program, io, (code) => (exitCode = code))
-  try {
-    await program.parseAsync(['node', 'grid-did', ...argv])
-    return exitCode
-  } catch (err) {
-    if (err instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return 0
-    return reportError(err, io, program.opts<{ json?: boolean }>().json === true || wantsJson(argv))
-  }
+  registerCommands(program, io, setExit)
+  return program
 }

@@ -37,7 +37,8 @@ export function registerKeyList(key: Command, { globals, openHome, print }: Comm
       const home = resolve(Home.defaultDir(globals().home))
       if (o.dir.length === 0 && !existsSync(home)) throw new HomeNotFoundError(home)
       const listed = [keysDir(globals().home), ...o.dir].flatMap((d, i) => keystoresIn(d, i > 0))
-      if (o.dids && existsSync(home)) {
+      // DIDs are recorded in cli.db by `did create`: without it there is none to look up (and maybe no ledger yet).
+      if (o.dids && existsSync(join(home, 'cli.db'))) {
         const opened = await openHome({ create: false })
         try {
           const states: DidState[] = []
