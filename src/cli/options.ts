@@ -36,6 +36,12 @@ export function numberOption(
   return n
 }
 
+/** A flag that must not be empty (`--audience ''`): named here, not as the library's field. */
+export function nonEmpty(value: string, flag: string): string {
+  if (value === '') throw new UsageError(`${flag} must not be empty`)
+  return value
+}
+
 /** `--role`: one of the roles. */
 export function roleOf(value: string): RoleName {
   if (!(ROLES as readonly string[]).includes(value)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${value}"`)

@@ -282,6 +282,10 @@ describe('day-2 CLI, built, on a SQLite home', { timeout: 300_000 }, () => {
       'ERR_GRID_USAGE',
     )
     expect(empty.message).toBe('--audience must not be empty')
+    const check = ['role', 'check', first, '--role', 'user', '--audience', 'a', '--challenge', 'c']
+    expect((await fails([...check, '--action', ''], 2, 'ERR_GRID_USAGE')).message).toBe('--action must not be empty')
+    const behalf = await fails([...check, '--action', 'response.bid', '--on-behalf-of', 'alice'], 2, 'ERR_GRID_USAGE')
+    expect(behalf.message).toBe('--on-behalf-of must be a DID, got "alice"')
   })
 
   it('serve on a port in use: ERR_GRID_PORT_IN_USE suggesting --port, exit 1, as text and as JSON', async () => {

@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js'
 import { UsageError } from '../errors.js'
 import { readJwt } from '../input.js'
 import { openKeystore } from '../keystore.js'
-import { bindingOption, collect } from '../options.js'
+import { bindingOption, collect, nonEmpty } from '../options.js'
 import { signerFor } from '../signer.js'
 
 /** `grid-did vp create`: a holder's presentation. */
@@ -27,8 +27,8 @@ export function registerVpCommands(program: Command, { io, passphrase, read }: C
           // Checked here so that the message names the flags typed, not the API's fields.
           if (o.credential.length > MAX_CREDENTIALS)
             throw new UsageError(`--credential: a presentation carries at most ${MAX_CREDENTIALS} credentials, got ${o.credential.length}`)
-          if (o.audience === '') throw new UsageError('--audience must not be empty')
-          if (o.challenge === '') throw new UsageError('--challenge must not be empty')
+          nonEmpty(o.audience, '--audience')
+          nonEmpty(o.challenge, '--challenge')
           const holder = await signerFor(home, o.holder, openKeystore(o.key, await passphrase()), 'authentication')
           const credentials = await Promise.all(o.credential.map((c) => readJwt(c, io)))
           const jwt = await createPresentation({
