@@ -44,6 +44,7 @@ const ERROR_CODES: Record<GridErrorCode, true> = {
   ERR_GRID_HOME_LOCKED: true,
   ERR_GRID_TRUST_REGISTRY_EXISTS: true,
   ERR_GRID_CONFIG: true,
+  ERR_GRID_PORT_IN_USE: true,
   ERR_GRID_BAD_REQUEST: true,
   ERR_GRID_UNSUPPORTED_MEDIA_TYPE: true,
   ERR_GRID_BODY_TOO_LARGE: true,
@@ -131,6 +132,7 @@ const INSTANCES: Record<string, errors.GridError> = {
   HomeLockedError: new cliErrors.HomeLockedError('/h', 1000),
   TrustRegistryExistsError: new cliErrors.TrustRegistryExistsError('u'),
   ConfigError: new cliErrors.ConfigError('m'),
+  PortInUseError: new cliErrors.PortInUseError('127.0.0.1:1'),
 }
 const CLASSES = new Map<string, { code?: string; codes?: readonly string[] }>(
   Object.entries({ ...errors, ...cliErrors }).filter(

@@ -1,5 +1,6 @@
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { keystoreAddress, openAccountKeystore } from './keystore.js'
+import { writerPassphrase } from './prompt.js'
 
 /** An admin, deployer or attestor account (viem) from an EVM account keystore, checked against the address the file shows. */
 export async function accountFromKeystore(file: string, passphrase: () => Promise<string>): Promise<PrivateKeyAccount> {
@@ -9,13 +10,13 @@ export async function accountFromKeystore(file: string, passphrase: () => Promis
 
 /**
  * An account argument: a 0x address, or an EVM account keystore. The keystore is unlocked (with
- * `$GRID_DID_WRITER_PASSPHRASE`, else the passphrase) and its readable address checked against the
+ * `$GRID_DID_WRITER_PASSPHRASE_FILE` or `$GRID_DID_WRITER_PASSPHRASE`, else the passphrase) and its readable address checked against the
  * key, since that address goes on the allow-list: an edited file is `ERR_GRID_KEYSTORE_MISMATCH`.
  */
 export async function addressArg(value: string, passphrase: () => Promise<string>): Promise<`0x${string}`> {
   if (/^0x[0-9a-fA-F]{40}$/.test(value)) return value as `0x${string}`
   const { privateKeyToAccount } = await import('viem/accounts')
   const address = keystoreAddress(value) as `0x${string}`
-  openAccountKeystore(value, process.env.GRID_DID_WRITER_PASSPHRASE ?? (await passphrase()), (k) => privateKeyToAccount(k).address)
+  openAccountKeystore(value, writerPassphrase() ?? (await passphrase()), (k) => privateKeyToAccount(k).address)
   return address
 }

@@ -4,8 +4,8 @@ import type { Io } from './io.js'
 import { printableLines } from './printable.js'
 import { readPassphrase } from './prompt.js'
 
-/** The options every command takes (`--home`, `--json`, `--ledger`, `--writer-key`). */
-export type Globals = { home?: string; json?: boolean; ledger?: string; writerKey?: string }
+/** The options every command takes (`--home`, `--json`, `--ledger`, `--writer-key`, `--passphrase-file`). */
+export type Globals = { home?: string; json?: boolean; ledger?: string; writerKey?: string; passphraseFile?: string }
 
 /** A command body run with the home open: its result as JSON (`--json`) and as text. */
 export type CommandBody<A extends unknown[]> = (home: Home, ...args: A) => Promise<{ json: unknown; text: string }>
@@ -36,7 +36,7 @@ export function createContext(program: Command, io: Io, setExit: (code: number) 
   const globals = () => program.opts<Globals>()
   // Asked once per command, however many keystores it unlocks.
   let asked: Promise<string> | undefined
-  const passphrase = () => (asked ??= readPassphrase(io))
+  const passphrase = () => (asked ??= readPassphrase(io, process.stdin, process.env, globals().passphraseFile))
   const openHome: CommandContext['openHome'] = (options) => {
     const g = globals()
     return Home.open(Home.defaultDir(g.home), {

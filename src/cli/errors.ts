@@ -95,3 +95,16 @@ export class ConfigError extends GridError {
     super(ConfigError.code, message)
   }
 }
+
+/**
+ * `serve`, `attest serve` or `chain` could not listen: another process holds the port
+ * (`EADDRINUSE`). Nothing is listening; `--port` picks another (0: any free port). Exit code 1.
+ */
+export class PortInUseError extends GridError {
+  static readonly code = 'ERR_GRID_PORT_IN_USE'
+  declare readonly code: typeof PortInUseError.code
+
+  constructor(address: string, options?: { cause?: unknown }) {
+    super(PortInUseError.code, `${address} is already in use: pass --port N for another port (--port 0: any free port)`, options)
+  }
+}

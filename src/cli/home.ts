@@ -152,6 +152,7 @@ export class Home {
       CREATE TABLE IF NOT EXISTS status_index (issuer TEXT NOT NULL, list INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (issuer, list, idx));
       CREATE TABLE IF NOT EXISTS issued (jti TEXT PRIMARY KEY, issuer TEXT NOT NULL, role TEXT NOT NULL, subject TEXT NOT NULL, jwt TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS issued_by_subject ON issued (issuer, role, subject);
+      CREATE TABLE IF NOT EXISTS did (did TEXT PRIMARY KEY);
     `)
     this.#db = db
     return db
@@ -205,6 +206,23 @@ export class Home {
 
   recordIssued(record: IssuedRecord): void {
     this.#writable.prepare('INSERT INTO issued (jti, issuer, role, subject, jwt) VALUES (@jti, @issuer, @role, @subject, @jwt)').run(record)
+  }
+
+  /** Records a DID `did create` anchored from this home (for `key list`). */
+  recordDid(did: string): void {
+    this.#writable.prepare('INSERT OR IGNORE INTO did (did) VALUES (?)').run(did)
+  }
+
+  /** The DIDs `did create` anchored from this home, oldest first (none in a home made before they were recorded). */
+  dids(): string[] {
+    const db = this.#cli
+    if (!db?.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'did'").get()) return []
+    return (db.prepare('SELECT did FROM did ORDER BY rowid').all() as { did: string }[]).map((r) => r.did)
+  }
+
+  /** Every credential issued from this home, oldest first. */
+  allIssued(): IssuedRecord[] {
+    return (this.#cli?.prepare('SELECT * FROM issued ORDER BY rowid').all() as IssuedRecord[] | undefined) ?? []
   }
 
   issued(jti: string): IssuedRecord | undefined {

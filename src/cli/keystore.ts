@@ -245,3 +245,22 @@ export function openAccountKeystore(path: string, passphrase: string, addressOf:
     return key
   })
 }
+
+/**
+ * What a keystore file shows without its passphrase (`key list`): its kind and its readable public
+ * key or address — a label, not a proof (see {@link KeystoreFile}); undefined for a file that is not
+ * a grid-did keystore. Never decrypts anything.
+ */
+export function keystoreLabel(
+  path: string,
+): { kind: 'ed25519'; publicKeyMultibase: string } | { kind: 'evm'; address: string } | undefined {
+  let file: Partial<KeystoreFile>
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as Partial<KeystoreFile>
+  } catch {
+    return undefined
+  }
+  if (file?.type !== 'grid-did-keystore' || file.version !== 1) return undefined
+  if (file.kind === 'evm-account') return typeof file.address === 'string' ? { kind: 'evm', address: file.address } : undefined
+  return typeof file.publicKeyMultibase === 'string' ? { kind: 'ed25519', publicKeyMultibase: file.publicKeyMultibase } : undefined
+}

@@ -3,6 +3,7 @@ import type { ChainIndexOptions } from '../ledger/chain-index.js'
 import type { Ledger } from '../ledger/types.js'
 import { UsageError } from './errors.js'
 import { keystoreAddress, openAccountKeystore } from './keystore.js'
+import { writerPassphrase as ownWriterPassphrase } from './prompt.js'
 
 /** Where a command's operations live. */
 export type LedgerSpec = { kind: 'embedded' } | { kind: 'evm'; rpc: string; registry: string; text: string }
@@ -69,8 +70,8 @@ export async function openChainIndex(
   return index
 }
 
-/** `$GRID_DID_WRITER_PASSPHRASE` for the writer account, else the same passphrase as the other keys. */
+/** The writer account's own passphrase ({@link ownWriterPassphrase}), else the same passphrase as the other keys. */
 function writerPassphrase(passphrase: () => Promise<string>): Promise<string> {
-  const env = process.env.GRID_DID_WRITER_PASSPHRASE
-  return env !== undefined ? Promise.resolve(env) : passphrase()
+  const own = ownWriterPassphrase()
+  return own !== undefined ? Promise.resolve(own) : passphrase()
 }

@@ -1,22 +1,32 @@
 import { Command, CommanderError, Option } from 'commander'
-import { GridError } from '../errors.js'
-import { messageOf } from '../lib/message.js'
 import { VERSION } from '../lib/version.js'
-import { CliError, UsageError } from './errors.js'
 import { registerCommands } from './commands/index.js'
 import { nodeIo, type Io } from './io.js'
-import { printable } from './printable.js'
+import { reportError, wantsJson } from './report.js'
 
 export type { Io } from './io.js'
 
 /**
  * Runs the CLI; resolves to the exit code: 0 success (or allowed), 1 failure (or denied), 2 usage
- * error. Expected errors print one line without a stack; private keys are never printed; control and
- * bidi characters in a message (it may echo input: a CSV cell, an argument) are escaped.
+ * error. Expected errors print one line without a stack on stderr (with `--json`, one JSON object
+ * `{"error":{"code","message"}}`: see {@link reportError}); private keys are never printed; control
+ * and bidi characters in a message (it may echo input: a CSV cell, an argument) are escaped.
  */
 export async function main(argv: readonly string[], io: Io = nodeIo): Promise<number> {
-  const program = new Command('grid-did')
   let exitCode = 0
+  const program = createProgram(io, (code) => (exitCode = code))
+  try {
+    await program.parseAsync(['node', 'grid-did', ...argv])
+    return exitCode
+  } catch (err) {
+    if (err instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return 0
+    return reportError(err, io, program.opts<{ json?: boolean }>().json === true || wantsJson(argv))
+  }
+}
+
+/** The `grid-did` program: its global options and every command; `setExit` records a non-error exit code. */
+export function createProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('grid-did')
   program
     .description('did:grid — DIDs, role credentials and the resolver endpoint for electricity utilities')
     .version(VERSION, '-V, --version', 'print the version of grid-did')
@@ -28,38 +38,16 @@ export async function main(argv: readonly string[], io: Io = nodeIo): Promise<nu
       ),
     )
     .addOption(new Option('--writer-key <file>', 'EVM account keystore that signs anchoring transactions (default $GRID_DID_WRITER_KEY)'))
-    .option('--json', 'machine-readable output')
+    .addOption(
+      new Option(
+        '--passphrase-file <file>',
+        'read the keystore passphrase from the first line of FILE (default $GRID_DID_PASSPHRASE_FILE, then $GRID_DID_PASSPHRASE, then a prompt)',
+      ),
+    )
+    .option('--json', 'machine-readable output; errors too, as {"error":{"code","message"}} on stderr')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t), outputError: () => undefined })
-  registerCommands(program, io, (code) => (exitCode = code))
-  try {
-    await program.parseAsync(['node', 'grid-did', ...argv])
-    return exitCode
-  } catch (err) {
-    return report(err, io)
-  }
-}
-
-function report(err: unknown, io: Io): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0
-    io.stderr(`grid-did: ${printable(err.message.replace(/^error: /, ''))}\n`)
-    return 2
-  }
-  if (err instanceof UsageError) {
-    io.stderr(`grid-did: ${printable(err.message)}\n`)
-    return 2
-  }
-  if (err instanceof GridError || err instanceof CliError) {
-    io.stderr(`grid-did: ${printable(err.message)}${err.code && !(err instanceof CliError) ? ` (${err.code})` : ''}\n`)
-    return 1
-  }
-  if (err instanceof TypeError || err instanceof RangeError) {
-    io.stderr(`grid-did: ${printable(err.message)}\n`)
-    return 2
-  }
-  // Unexpected: still one line, and never key material (errors never carry it).
-  io.stderr(`grid-did: unexpected error: ${printable(messageOf(err))}\n`)
-  return 1
+  registerCommands(program, io, setExit)
+  return program
 }

@@ -1,3 +1,4 @@
+import { MAX_TIME } from '../lib/time.js'
 import { isBinding } from '../vc/binding.js'
 import { ROLES, type RoleName } from '../vc/roles.js'
 import { UsageError } from './errors.js'
@@ -35,6 +36,12 @@ export function numberOption(
   return n
 }
 
+/** A flag that must not be empty (`--audience ''`): named here, not as the library's field. */
+export function nonEmpty(value: string, flag: string): string {
+  if (value === '') throw new UsageError(`${flag} must not be empty`)
+  return value
+}
+
 /** `--role`: one of the roles. */
 export function roleOf(value: string): RoleName {
   if (!(ROLES as readonly string[]).includes(value)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${value}"`)
@@ -69,12 +76,26 @@ export function time(value: string, name: string): number {
   ) {
     throw new UsageError(`${name} is not a valid date or time: "${value}"`)
   }
-  return Math.floor(Date.parse(value) / 1000)
+  const seconds = Math.floor(Date.parse(value) / 1000)
+  if (!(seconds >= 0 && seconds <= MAX_TIME))
+    throw new UsageError(`${name} must be from 1970-01-01 to 9999-12-31, got "${printable(value)}"`)
+  return seconds
 }
 
-/** `--expires`: the time it names, or one year from now. */
+/**
+ * The end of a validity window (`--expires`, `--until`): a {@link time} in the future, checked here
+ * so that the message names the flag typed, not the API's field (`validUntil`).
+ * @throws {UsageError} naming the flag (exit code 2).
+ */
+export function futureTime(value: string, name: string): number {
+  const seconds = time(value, name)
+  if (seconds <= Math.floor(Date.now() / 1000)) throw new UsageError(`${name} must be in the future, got "${printable(value)}"`)
+  return seconds
+}
+
+/** `--expires`: the future time it names, or one year from now. */
 export function expiry(value: string | undefined): number {
-  return value ? time(value, '--expires') : Math.floor(Date.now() / 1000) + 365 * 86_400
+  return value ? futureTime(value, '--expires') : Math.floor(Date.now() / 1000) + 365 * 86_400
 }
 
 /** `--binding`: a presentation's binding, `0x` and 64 lowercase hex digits. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { StringDecoder } from 'node:string_decoder'
 import { CliError } from './errors.js'
 import type { Io } from './io.js'
@@ -135,14 +136,25 @@ function readLine(input: SecretInput): Promise<string> {
 const endOfInput = () => new CliError('no passphrase: the input ended before one was entered')
 
 /**
- * The passphrase: `$GRID_DID_PASSPHRASE`, or a prompt on stderr read from the terminal with echo
- * off when interactive. Ctrl-C at the prompt stops the command as a SIGINT does.
- * @throws {CliError} when neither is available.
+ * The passphrase, from the first of: `file` (`--passphrase-file`), `$GRID_DID_PASSPHRASE_FILE`,
+ * `$GRID_DID_PASSPHRASE`, or a prompt on stderr read from the terminal with echo off when
+ * interactive. Ctrl-C at the prompt stops the command as a SIGINT does.
+ * @throws {CliError} when none is available, or the file cannot be read or holds no passphrase.
  */
-export async function readPassphrase(io: Io, input: SecretInput = process.stdin, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function readPassphrase(
+  io: Io,
+  input: SecretInput = process.stdin,
+  env: NodeJS.ProcessEnv = process.env,
+  file?: string,
+): Promise<string> {
+  if (file !== undefined) return passphraseFile(file, '--passphrase-file')
+  if (env.GRID_DID_PASSPHRASE_FILE) return passphraseFile(env.GRID_DID_PASSPHRASE_FILE, '$GRID_DID_PASSPHRASE_FILE')
   const given = env.GRID_DID_PASSPHRASE
   if (given !== undefined) return given
-  if (!input.isTTY || !io.interactive) throw new CliError('no passphrase: set $GRID_DID_PASSPHRASE or run interactively')
+  if (!input.isTTY || !io.interactive)
+    throw new CliError(
+      'no passphrase: pass --passphrase-file FILE, set $GRID_DID_PASSPHRASE_FILE or $GRID_DID_PASSPHRASE, or run interactively',
+    )
   io.stderr('passphrase: ')
   let secret: string
   try {
@@ -155,4 +167,30 @@ export async function readPassphrase(io: Io, input: SecretInput = process.stdin,
   }
   io.stderr('\n')
   return secret
+}
+
+/**
+ * The writer account's own passphrase, when it has one: `$GRID_DID_WRITER_PASSPHRASE_FILE`, else
+ * `$GRID_DID_WRITER_PASSPHRASE`; undefined: the same passphrase as the other keys.
+ */
+export function writerPassphrase(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.GRID_DID_WRITER_PASSPHRASE_FILE) return passphraseFile(env.GRID_DID_WRITER_PASSPHRASE_FILE, '$GRID_DID_WRITER_PASSPHRASE_FILE')
+  return env.GRID_DID_WRITER_PASSPHRASE
+}
+
+/**
+ * A passphrase kept in a file (a secret mounted by the platform): its first line, without the line
+ * break (`\n` or `\r\n`); `source` names where the path came from in errors.
+ */
+function passphraseFile(path: string, source: string): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new CliError(`cannot read the passphrase file ${path} (${source}): ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}`)
+  }
+  const line = text.split('\n', 1)[0]!.replace(/\r$/, '')
+  if (line.length === 0) throw new CliError(`the passphrase file ${path} (${source}) is empty: its first line is the passphrase`)
+  return line
 }

@@ -35,6 +35,7 @@ export type GridErrorCode =
   | 'ERR_GRID_HOME_LOCKED'
   | 'ERR_GRID_TRUST_REGISTRY_EXISTS'
   | 'ERR_GRID_CONFIG'
+  | 'ERR_GRID_PORT_IN_USE'
   // Answered by the attestor service (src/server/attestor-handler.ts) and the operation log
   // (src/server/operation-log.ts) only, never thrown.
   | 'ERR_GRID_BAD_REQUEST'

@@ -70,7 +70,10 @@ describe('vc issue-batch: batch-wide checks and output names', { timeout: 300_00
     const run = await batch('user', 'users.csv', '--expires', '2020-01-01')
     expect(run.code).toBe(2)
     expect(run.stdout).toBe('')
-    expect(run.stderr).toBe('grid-did: --expires must be in the future, got 2020-01-01')
+    // `batch` runs with --json: the error is one JSON object on stderr.
+    expect(JSON.parse(run.stderr)).toEqual({
+      error: { code: 'ERR_GRID_USAGE', message: '--expires must be in the future, got "2020-01-01"' },
+    })
     expect(indexes()).toBe(before)
     expect(readdirSync(dir)).not.toContain('out')
   })

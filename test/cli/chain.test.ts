@@ -189,9 +189,18 @@ describe('the CLI on a chain ledger (grid-did chain)', { timeout: 300_000 }, () 
       `${other} may anchor on ${ledger.split('#')[1]}`,
     )
     expect(await ok(create, { GRID_DID_WRITER_KEY: f('other.json') })).toMatch(/^did:grid:sgcc:/)
+    // `ledger writer list`: the allow-list from the registry's events, each confirmed on the contract.
+    const admin = JSON.parse(readFileSync(f('admin.json'), 'utf8')).address as string
+    const listed = JSON.parse(await ok(['--json', 'ledger', 'writer', 'list']))
+    expect(listed.registry).toBe(ledger.split('#')[1])
+    expect(listed.admin.toLowerCase()).toBe(admin.toLowerCase())
+    expect(listed.writers.map((w: { address: string }) => w.address.toLowerCase())).toEqual([writer.toLowerCase(), other.toLowerCase()])
+    expect(listed.writers[1].addedBy.toLowerCase()).toBe(admin.toLowerCase())
+    expect(listed.writers[1].addedAt).toBeGreaterThan(listed.writers[0].addedAt)
     expect(await ok(['ledger', 'writer', 'remove', other, '--key', f('admin.json')])).toBe(
       `${other} may not anchor on ${ledger.split('#')[1]}`,
     )
+    expect(await ok(['ledger', 'writer', 'list'])).toMatch(new RegExp(`^${writer}  added at block \\d+ by 0x[0-9a-fA-F]{40}$`))
     const again = await cli(['did', 'create', '--network', 'sgcc', '--key', f('utility.key'), '--recovery-key', f('user-recovery.key')], {
       GRID_DID_WRITER_KEY: f('other.json'),
     })

@@ -84,7 +84,9 @@ describe('the grid-did CLI, built, through a whole story', { timeout: 300_000 },
     expect(wrong.stderr).toBe(`grid-did: cannot unlock ${f('utility.key')}: wrong passphrase or damaged keystore`)
     const none = await cli(['key', 'generate', '--out', f('x.key')], { env: { GRID_DID_PASSPHRASE: undefined } })
     expect(none.code).toBe(1)
-    expect(none.stderr).toBe('grid-did: no passphrase: set $GRID_DID_PASSPHRASE or run interactively')
+    expect(none.stderr).toBe(
+      'grid-did: no passphrase: pass --passphrase-file FILE, set $GRID_DID_PASSPHRASE_FILE or $GRID_DID_PASSPHRASE, or run interactively',
+    )
   })
 
   it('DIDs for the utility, a user, an aggregator and a production base; schemas and trust registry', async () => {

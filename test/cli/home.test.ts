@@ -86,9 +86,10 @@ describe('the CLI home', () => {
   it('the first writing command makes the home with a checkpoint key: 32 bytes, mode 0600, never printed', async () => {
     const home = join(dir, 'fresh')
     const keyFile = join(dir, 'fresh-update.key')
-    expect((await cli(home, ['key', 'generate', '--out', keyFile])).code).toBe(0)
+    const recoveryFile = join(dir, 'fresh-recovery.key')
+    for (const file of [keyFile, recoveryFile]) expect((await cli(home, ['key', 'generate', '--out', file])).code).toBe(0)
     expect(existsSync(home)).toBe(false) // a keystore lives where --out says, not in the home
-    const created = await cli(home, ['did', 'create', '--network', 'sgcc', '--key', keyFile, '--recovery-key', keyFile])
+    const created = await cli(home, ['did', 'create', '--network', 'sgcc', '--key', keyFile, '--recovery-key', recoveryFile])
     expect(created.code, created.stderr).toBe(0)
     const secret = readFileSync(join(home, 'checkpoint.key'))
     expect(secret.length).toBe(32)

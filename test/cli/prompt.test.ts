@@ -159,7 +159,9 @@ describe('readPassphrase', () => {
   })
 
   it('no terminal, or stderr not interactive: an error naming $GRID_DID_PASSPHRASE', async () => {
-    const expected = new CliError('no passphrase: set $GRID_DID_PASSPHRASE or run interactively')
+    const expected = new CliError(
+      'no passphrase: pass --passphrase-file FILE, set $GRID_DID_PASSPHRASE_FILE or $GRID_DID_PASSPHRASE, or run interactively',
+    )
     await expect(readPassphrase(fakeIo(), new PassThrough(), {})).rejects.toThrow(expected)
     await expect(readPassphrase(fakeIo(false), new FakeTty(), {})).rejects.toThrow(expected)
   })

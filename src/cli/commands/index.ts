@@ -3,6 +3,7 @@ import { createContext } from '../context.js'
 import type { Io } from '../io.js'
 import { registerAttestCommands } from './attest.js'
 import { registerChainCommand } from './chain.js'
+import { registerCompletionCommand } from './completion.js'
 import { registerDidCommands } from './did.js'
 import { registerGateCommands } from './gate.js'
 import { registerKeyCommands } from './key.js'
@@ -30,4 +31,6 @@ export function registerCommands(program: Command, io: Io, setExit: (code: numbe
   registerGateCommands(program, ctx)
   registerAttestCommands(program, ctx)
   registerServeCommand(program, ctx)
+  // Last: it describes every command registered before it.
+  registerCompletionCommand(program, ctx)
 }

@@ -73,7 +73,36 @@ export function registerLedgerCommands(program: Command, ctx: CommandContext): v
       }
     })
 
-  const writer = ledger.command('writer').description("the registry's writer allow-list (admin only)")
+  const writer = ledger.command('writer').description("the registry's writer allow-list (changed by its admin only)")
+  writer
+    .command('list')
+    .description(
+      "the accounts allowed to anchor on the chain ledger's registry now (from its WriterAdded/WriterRemoved events, each confirmed)",
+    )
+    .action(async () => {
+      const spec = parseLedgerSpec(ctx.globals().ledger ?? process.env.GRID_DID_LEDGER, namedLedgers(ctx))
+      if (spec.kind !== 'evm')
+        throw new UsageError(
+          'the embedded ledger has no writer list: whoever can write the home directory anchors on it; `ledger writer list` reads a chain ledger (--ledger evm:<rpc-url>#<registry>)',
+        )
+      const [{ EvmLedger, REGISTRY_ARTIFACT }, { listWriters }] = await Promise.all([
+        import('../../ledger/evm.js'),
+        import('../writers.js'),
+      ])
+      const chain = new EvmLedger({ rpc: spec.rpc, registry: spec.registry })
+      try {
+        const info = await chain.info()
+        const writers = await listWriters(spec.rpc, chain.registry, info.deployedAt, REGISTRY_ARTIFACT.abi, (a) => chain.isWriter(a))
+        print(
+          { registry: chain.registry, admin: info.admin, writers },
+          writers.length > 0
+            ? writers.map((w) => `${w.address}  added at block ${w.addedAt} by ${w.addedBy}`).join('\n')
+            : `no account may anchor on ${chain.registry}`,
+        )
+      } finally {
+        await chain.close()
+      }
+    })
   for (const [name, verb] of [
     ['add', 'allow'],
     ['remove', 'stop'],

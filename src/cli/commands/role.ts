@@ -2,8 +2,9 @@ import type { Command } from 'commander'
 import { ROLES } from '../../vc/roles.js'
 import { checkRole } from '../../vc/verify.js'
 import type { CommandContext } from '../context.js'
+import { UsageError } from '../errors.js'
 import { readJwt } from '../input.js'
-import { bindingOption, numberOption, roleOf } from '../options.js'
+import { bindingOption, nonEmpty, numberOption, roleOf } from '../options.js'
 import { printable } from '../printable.js'
 import { verificationContext as context } from '../verification-context.js'
 
@@ -41,6 +42,15 @@ export function registerRoleCommands(program: Command, { io, read, setExit }: Co
           },
         ) => {
           const binding = bindingOption(o.binding)
+          // Checked here so that the messages name the flags typed, not the library's fields.
+          for (const [value, flag] of [
+            [o.action, '--action'],
+            [o.audience, '--audience'],
+            [o.challenge, '--challenge'],
+          ] as const)
+            nonEmpty(value, flag)
+          if (o.onBehalfOf !== undefined && !o.onBehalfOf.startsWith('did:'))
+            throw new UsageError(`--on-behalf-of must be a DID, got "${printable(o.onBehalfOf)}"`)
           const capacityKw = o.capacityKw === undefined ? undefined : numberOption(o.capacityKw, '--capacity-kw')
           const decision = await checkRole(
             await readJwt(arg, io),

@@ -77,6 +77,7 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
             }))
           }
         : undefined
+      // A port in use (or any failure to start) closes the home before the error is reported.
       const running = await serve(
         createHandler({
           resolver: home.resolver,
@@ -91,7 +92,10 @@ export function registerServeCommand(program: Command, { io, globals, openHome }
           log: logger,
           metrics: o.metrics && (index ? { index } : true),
         },
-      )
+      ).catch(async (err: unknown) => {
+        await home.close()
+        throw err
+      })
       io.stdout(g.json ? `${JSON.stringify({ url: running.url, networks: config.networks })}\n` : `listening on ${running.url}\n`)
       await untilSignal(
         () => running.close(),

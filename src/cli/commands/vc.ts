@@ -11,18 +11,20 @@ import { subjectFault } from '../../vc/subject.js'
 import { verifyCredential } from '../../vc/verify.js'
 import type { CommandContext } from '../context.js'
 import { syncDir, writeFileDurable } from '../durable.js'
-import { CliError, UsageError } from '../errors.js'
+import { CliError } from '../errors.js'
 import type { Home } from '../home.js'
 import { readCsv, readJson, readJwt } from '../input.js'
 import { openKeystore } from '../keystore.js'
-import { expiry, numberOption, roleOf, time } from '../options.js'
+import { expiry, futureTime, numberOption, roleOf } from '../options.js'
 import { printable } from '../printable.js'
 import { progressBar } from '../progress.js'
 import { signerFor } from '../signer.js'
 import { utilityOf, verificationContext as context } from '../verification-context.js'
+import { registerVcList } from './vc-list.js'
 
 /** `grid-did vc …`: issue role credentials (one or a CSV batch) and mandates, verify, revoke, suspend, reinstate. */
-export function registerVcCommands(program: Command, { io, passphrase, read, write, setExit }: CommandContext): void {
+export function registerVcCommands(program: Command, ctx: CommandContext): void {
+  const { io, passphrase, read, write, setExit } = ctx
   const vc = program.command('vc').description('role credentials and mandates')
   vc.command('issue')
     .description('issue a role credential; prints the JWT')
@@ -77,7 +79,6 @@ export function registerVcCommands(program: Command, { io, passphrase, read, wri
           // batch-wide mistake is one usage error for the run, not one failure (and a burnt index) per row.
           const role = roleOf(o.role)
           const validUntil = expiry(o.expires)
-          if (validUntil <= Math.floor(Date.now() / 1000)) throw new UsageError(`--expires must be in the future, got ${o.expires}`)
           const { rows, errors } = readCsv(o.csv, role)
           const issuer = await signerFor(home, o.issuer, openKeystore(o.key, await passphrase()), 'assertionMethod')
           const status = statusRegistry(home, issuer)
@@ -153,7 +154,7 @@ export function registerVcCommands(program: Command, { io, passphrase, read, wri
           o: { user: string; key: string; aggregator: string; actions: string; maxKw: string; until: string; utility?: string },
         ) => {
           const maxKw = numberOption(o.maxKw, '--max-kw', { exclusive: true })
-          const validUntil = time(o.until, '--until')
+          const validUntil = futureTime(o.until, '--until')
           const user = await signerFor(home, o.user, openKeystore(o.key, await passphrase()), 'assertionMethod')
           const fault = await subjectFault(home.resolver, o.aggregator)
           if (fault) throw fault
@@ -218,6 +219,7 @@ export function registerVcCommands(program: Command, { io, passphrase, read, wri
         }),
       )
   }
+  registerVcList(vc, ctx)
 }
 
 function statusRegistry(home: Home, issuer: JwtSigner): StatusRegistry {

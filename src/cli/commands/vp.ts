@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
-import { createPresentation } from '../../vc/issue.js'
+import { createPresentation, MAX_CREDENTIALS } from '../../vc/issue.js'
 import type { CommandContext } from '../context.js'
+import { UsageError } from '../errors.js'
 import { readJwt } from '../input.js'
 import { openKeystore } from '../keystore.js'
-import { bindingOption, collect } from '../options.js'
+import { bindingOption, collect, nonEmpty } from '../options.js'
 import { signerFor } from '../signer.js'
 
 /** `grid-did vp create`: a holder's presentation. */
@@ -23,6 +24,11 @@ export function registerVpCommands(program: Command, { io, passphrase, read }: C
       read(
         async (home, o: { holder: string; key: string; credential: string[]; audience: string; challenge: string; binding?: string }) => {
           const binding = bindingOption(o.binding)
+          // Checked here so that the message names the flags typed, not the API's fields.
+          if (o.credential.length > MAX_CREDENTIALS)
+            throw new UsageError(`--credential: a presentation carries at most ${MAX_CREDENTIALS} credentials, got ${o.credential.length}`)
+          nonEmpty(o.audience, '--audience')
+          nonEmpty(o.challenge, '--challenge')
           const holder = await signerFor(home, o.holder, openKeystore(o.key, await passphrase()), 'authentication')
           const credentials = await Promise.all(o.credential.map((c) => readJwt(c, io)))
           const jwt = await createPresentation({
