@@ -297,15 +297,15 @@ describe('EvmLedger: transactions', () => {
   })
 
   it('puts at most 250 operations in a transaction by default (and so 250 creates need two under 120,000 bytes)', async () => {
-    // Stopping each submit after its first transaction (confirmations: 1, nobody mines) shows exactly
-    // what went into that transaction.
+    // Stopping each submit after its first transaction (one in flight, confirmations: 1, nobody
+    // mines) shows exactly what went into that transaction.
     const ops = await creates('many', 251)
     const size = entryBytes(ops[0]!)
     expect(ops.every((op) => entryBytes(op) === size)).toBe(true)
     const firstTransaction = async (options: { maxBytes?: number }, batch: EncodedOperation[]) => {
       const dev = await fresh()
       await expectRejects(
-        dev.ledger({ ...options, confirmations: 1, timeoutMs: 200 }).submit(batch),
+        dev.ledger({ ...options, inFlight: 1, confirmations: 1, timeoutMs: 200 }).submit(batch),
         LedgerUnavailableError,
         'ERR_GRID_LEDGER_UNAVAILABLE',
         /^transaction 0x[0-9a-f]{64} not final after 200 ms; submitting the same operations again is safe$/,

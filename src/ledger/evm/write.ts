@@ -1,7 +1,6 @@
 import { decodeErrorResult, encodeFunctionData, type Address, type Hex } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { type GridError, LedgerForbiddenError, LedgerUnavailableError } from '../../errors.js'
-import { messageOf } from '../../lib/message.js'
 import type { EncodedOperation } from '../../method/operation.js'
 import { admitBatch } from '../admit.js'
 import type { Receipt, Submittable } from '../types.js'
@@ -9,7 +8,8 @@ import { ABI, hexOf, keyOf } from './abi.js'
 import type { RegistryConnection } from './connection.js'
 import type { RegistryReader } from './read.js'
 import { addressOf } from './options.js'
-import { finalReceipt, revertData, unavailable } from './rpc.js'
+import { revertData, unavailable } from './rpc.js'
+import { TransactionSender } from './sender.js'
 
 /** Limits and timing of a {@link RegistryWriter}. */
 export interface WriterOptions {
@@ -17,6 +17,8 @@ export interface WriterOptions {
   maxBytes: number
   pollIntervalMs: number
   timeoutMs: number
+  /** Most transactions in flight at once (see {@link TransactionSender}). */
+  inFlight: number
 }
 
 /**
@@ -30,9 +32,7 @@ export class RegistryWriter {
   readonly #account: LocalAccount | undefined
   readonly #maxOperations: number
   readonly #maxBytes: number
-  readonly #poll: number
-  readonly #timeout: number
-  #nonce: number | undefined
+  readonly #sender: TransactionSender | undefined
   #tail: Promise<unknown> = Promise.resolve()
 
   constructor(chain: RegistryConnection, reader: RegistryReader, account: LocalAccount | undefined, options: WriterOptions) {
@@ -41,8 +41,10 @@ export class RegistryWriter {
     this.#account = account
     this.#maxOperations = options.maxOperations
     this.#maxBytes = options.maxBytes
-    this.#poll = options.pollIntervalMs
-    this.#timeout = options.timeoutMs
+    const { pollIntervalMs, timeoutMs, inFlight } = options
+    // Whether the node still holds a transaction is asked after a few polls without its receipt.
+    const recheckMs = Math.max(500, 4 * pollIntervalMs)
+    this.#sender = account && new TransactionSender(chain, account, { inFlight, pollIntervalMs, timeoutMs, recheckMs })
   }
 
   async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
@@ -58,15 +60,24 @@ export class RegistryWriter {
             'no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations',
           )
         await this.#checkWriter()
-        const blocks = new Set<number>()
-        for (const chunk of this.#chunks(fresh)) {
-          const data = encodeFunctionData({
-            abi: ABI,
-            functionName: 'anchor',
-            args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
-          })
-          blocks.add(await this.#transact(data, gasFor(chunk)))
-        }
+        // Every transaction is queued at once; the sender keeps at most `inFlight` of them unconfirmed.
+        // After a failure, the ones still waiting for their turn are not sent.
+        const failure = new AbortController()
+        const sent = await Promise.allSettled(
+          this.#chunks(fresh).map((chunk) => {
+            const data = encodeFunctionData({
+              abi: ABI,
+              functionName: 'anchor',
+              args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
+            })
+            return this.#transact(data, gasFor(chunk), failure.signal).catch((err: unknown) => {
+              failure.abort(err)
+              throw err
+            })
+          }),
+        )
+        if (failure.signal.aborted) throw failure.signal.reason
+        const blocks = new Set(sent.map((s) => (s as PromiseFulfilledResult<number>).value))
         // Where each operation landed, from the events of the blocks the transactions went into.
         const landed = new Map<string, { height: number; position: number }>()
         for (const height of blocks) {
@@ -146,39 +157,22 @@ export class RegistryWriter {
    * Signs and sends one transaction to the registry, waits until it is final, and returns its block.
    * `gas` is the limit to use; without it (or when it proves too low) the node estimates it.
    */
-  async #transact(data: Hex, gas?: bigint): Promise<number> {
-    const account = this.#account!
-    const { chainId } = await this.#chain.init()
-    const request = { from: account.address, to: this.#chain.registry, data, gasPrice: '0x0' }
+  async #transact(data: Hex, gas?: bigint, signal?: AbortSignal): Promise<number> {
+    const request = { from: this.#account!.address, to: this.#chain.registry, data, gasPrice: '0x0' }
     let estimated = gas === undefined
     gas ??= await this.#estimate(request)
-    for (let attempt = 1; ; attempt++) {
-      this.#nonce ??= Number(await this.#chain.rpc('eth_getTransactionCount', [account.address, 'pending']))
-      const nonce = this.#nonce
-      const raw = await account.signTransaction({
-        type: 'legacy',
-        chainId,
-        nonce,
-        gas,
-        gasPrice: 0n,
-        to: this.#chain.registry,
-        data,
-        value: 0n,
-      })
-      let hash: Hex
+    for (;;) {
+      // Nonces, several in flight, dropped and replaced transactions: the sender's. The contract
+      // skips operations that meanwhile got anchored, so whatever it sends again is harmless.
+      let receipt: Awaited<ReturnType<TransactionSender['send']>>
       try {
-        hash = (await this.#chain.request('eth_sendRawTransaction', [raw])) as Hex
-        this.#nonce = nonce + 1
+        receipt = await this.#sender!.send({ to: this.#chain.registry, data, gas, ...(signal ? { signal } : {}) })
       } catch (cause) {
-        this.#nonce = undefined
-        // Another process used this account's nonce: read it again and re-sign. The contract skips
-        // operations that meanwhile got anchored, so re-sending is harmless.
-        if (attempt < 3 && /nonce|known transaction|already known|replacement/i.test(messageOf(cause))) continue
         throw this.#reverted(cause) ?? unavailable('eth_sendRawTransaction', cause)
       }
-      const receipt = await this.#receipt(hash)
-      if (receipt.status === '0x1') return Number(receipt.blockNumber)
-      if (!estimated && BigInt(receipt.gasUsed) >= gas) {
+      const hash = receipt.hash
+      if (receipt.status === '0x1') return receipt.blockNumber
+      if (!estimated && receipt.gasUsed >= gas) {
         // Out of gas on the computed limit (another contract build?): let the node estimate, once.
         gas = await this.#estimate(request)
         estimated = true
@@ -187,11 +181,11 @@ export class RegistryWriter {
       // Replay the call to learn why (e.g. the writer was removed since it was last asked).
       let reason: GridError | undefined
       try {
-        await this.#chain.request('eth_call', [request, receipt.blockNumber])
+        await this.#chain.request('eth_call', [request, `0x${receipt.blockNumber.toString(16)}`])
       } catch (cause) {
         reason = this.#reverted(cause)
       }
-      throw reason ?? new LedgerUnavailableError(`transaction ${hash} reverted in block ${Number(receipt.blockNumber)} (gas ${gas})`)
+      throw reason ?? new LedgerUnavailableError(`transaction ${hash} reverted in block ${receipt.blockNumber} (gas ${gas})`)
     }
   }
 
@@ -203,21 +197,6 @@ export class RegistryWriter {
     } catch (cause) {
       throw this.#reverted(cause) ?? unavailable('eth_estimateGas', cause)
     }
-  }
-
-  async #receipt(hash: Hex): Promise<{ status: Hex; blockNumber: Hex; gasUsed: Hex }> {
-    const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; gasUsed: Hex }>(
-      (m, p) => this.#chain.rpc(m, p),
-      hash,
-      this.#chain.confirmations,
-      this.#timeout,
-      this.#poll,
-    )
-    if (receipt) return receipt
-    this.#nonce = undefined
-    throw new LedgerUnavailableError(
-      `transaction ${hash} not final after ${this.#timeout} ms; submitting the same operations again is safe`,
-    )
   }
 
   /** A revert of the registry decoded into the error it means, when it is one. */
