@@ -5,7 +5,7 @@
  *
  *   npm run bench                      # full scale, under 10 minutes on 2 cores
  *   npm run bench -- --quick           # the same comparisons at a smaller scale, under 2 minutes
- *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, flood, http, basics)
+ *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, anvil, flood, http, basics)
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { Ed25519KeyPair, decodeOperation } from '../src/index.js'
 import { ed25519Verify } from '../src/lib/crypto.js'
 import { anchorBench } from './anchor.js'
+import { anvilBench } from './anvil.js'
 import { floodBench } from './flood.js'
 import { growthBench } from './growth.js'
 import { httpBench } from './http.js'
@@ -79,6 +80,7 @@ const modules: [string, (c: BenchContext) => Promise<void>][] = [
   ['resolve', resolveBench],
   ['growth', growthBench],
   ['anchor', anchorBench],
+  ['anvil', anvilBench],
   ['flood', floodBench],
   ['http', httpBench],
 ]
