@@ -22,8 +22,6 @@ export interface TransactionRequest {
   to: Address
   data: Hex
   gas: bigint
-  /** Once aborted, a request still waiting for its turn is not sent (its `send` rejects with the signal's reason). */
-  signal?: AbortSignal
 }
 
 /** The final receipt of a sent transaction. */
@@ -83,12 +81,18 @@ export class TransactionSender {
   /**
    * Signs and sends `request`, waits (in turn with the other callers, at most `inFlight` at once)
    * until it is final, and returns its receipt: success or revert alike.
+   *
+   * `group` ties requests together: when one of them fails, the group is aborted (before its slot
+   * passes on), and a request of an aborted group still waiting for its turn is not sent.
    */
-  async send(request: TransactionRequest): Promise<SentTransaction> {
+  async send(request: TransactionRequest, group?: AbortController): Promise<SentTransaction> {
     await this.#slot()
     try {
-      request.signal?.throwIfAborted()
+      group?.signal.throwIfAborted()
       return await this.#settle(request, await this.#broadcast(request, -1))
+    } catch (err) {
+      group?.abort(err)
+      throw err
     } finally {
       this.#release()
     }

@@ -70,7 +70,7 @@ export class RegistryWriter {
               functionName: 'anchor',
               args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
             })
-            return this.#transact(data, gasFor(chunk), failure.signal).catch((err: unknown) => {
+            return this.#transact(data, gasFor(chunk), failure).catch((err: unknown) => {
               failure.abort(err)
               throw err
             })
@@ -157,7 +157,7 @@ export class RegistryWriter {
    * Signs and sends one transaction to the registry, waits until it is final, and returns its block.
    * `gas` is the limit to use; without it (or when it proves too low) the node estimates it.
    */
-  async #transact(data: Hex, gas?: bigint, signal?: AbortSignal): Promise<number> {
+  async #transact(data: Hex, gas?: bigint, group?: AbortController): Promise<number> {
     const request = { from: this.#account!.address, to: this.#chain.registry, data, gasPrice: '0x0' }
     let estimated = gas === undefined
     gas ??= await this.#estimate(request)
@@ -166,7 +166,7 @@ export class RegistryWriter {
       // skips operations that meanwhile got anchored, so whatever it sends again is harmless.
       let receipt: Awaited<ReturnType<TransactionSender['send']>>
       try {
-        receipt = await this.#sender!.send({ to: this.#chain.registry, data, gas, ...(signal ? { signal } : {}) })
+        receipt = await this.#sender!.send({ to: this.#chain.registry, data, gas }, group)
       } catch (cause) {
         throw this.#reverted(cause) ?? unavailable('eth_sendRawTransaction', cause)
       }
