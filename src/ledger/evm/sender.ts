@@ -89,7 +89,7 @@ export class TransactionSender {
     await this.#slot()
     try {
       group?.signal.throwIfAborted()
-      return await this.#settle(request, await this.#broadcast(request, -1))
+      return await this.#settle(request, await this.#broadcast(request, -1, group))
     } catch (err) {
       group?.abort(err)
       throw err
@@ -179,9 +179,20 @@ export class TransactionSender {
     return this.#broadcast(request, tx.nonce)
   }
 
-  /** Signs and sends `request` at the next nonce above `after`, one send at a time. */
-  #broadcast(request: TransactionRequest, after: number): Promise<Signed> {
-    const run = this.#sending.then(() => this.#sign(request, after))
+  /**
+   * Signs and sends `request` at the next nonce above `after`, one send at a time. A refusal aborts
+   * `group` at once, so the next send in line, if of the same group, does not go out.
+   */
+  #broadcast(request: TransactionRequest, after: number, group?: AbortController): Promise<Signed> {
+    const run = this.#sending.then(async () => {
+      group?.signal.throwIfAborted()
+      try {
+        return await this.#sign(request, after)
+      } catch (err) {
+        group?.abort(err)
+        throw err
+      }
+    })
     this.#sending = run.catch(() => undefined)
     return run
   }

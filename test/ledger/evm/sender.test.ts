@@ -7,9 +7,10 @@
 import { type Hex, keccak256 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDid, Ed25519KeyPair, type EncodedOperation, type Receipt } from '../../../src/index.js'
+import { createDid, Ed25519KeyPair, type EncodedOperation, LedgerUnavailableError, type Receipt } from '../../../src/index.js'
 import { deployRegistry, EvmLedger, type EvmLedgerOptions } from '../../../src/ledger/evm.js'
 import { type AnvilNode, anvilUnavailable, startAnvil } from '../../../scripts/anvil.js'
+import { expectRejects } from '../../helpers.js'
 
 const unavailable = anvilUnavailable()
 if (unavailable) console.warn(`sender tests on anvil skipped: ${unavailable}`)
@@ -169,6 +170,26 @@ describe.skipIf(unavailable !== undefined)(`TransactionSender on anvil ${unavail
       expect(txs[1]!.hash).not.toBe(ours)
       expect(await node.rpc('eth_getTransactionReceipt', [ours])).toBeNull()
       await expectLanded(ledger(), ops, receipts)
+    })
+
+    it('consumes no nonce on a send the node refuses, and sends nothing queued behind it', async () => {
+      const { address, ledger, mined } = await registryOn(node)
+      const ops = await creates(300)
+      // 250 creates need more gas than EIP-7825's cap of 2^24 per transaction: the node refuses the first.
+      const err = await expectRejects(
+        ledger({ maxOperations: 250 }).submit(ops),
+        LedgerUnavailableError,
+        'ERR_GRID_LEDGER_UNAVAILABLE',
+        /^eth_sendRawTransaction failed: /,
+      )
+      expect(String((err.cause as Error).message)).toMatch(/tx_gas_limit_cap/)
+      expect(await mined()).toEqual([])
+      expect(await poolSize(node)).toBe(0)
+      expect(Number(await node.rpc('eth_getTransactionCount', [address, 'pending']))).toBe(0)
+      // No gap: the next submission starts at nonce 0.
+      const receipts = await ledger({ maxOperations: 100 }).submit(ops)
+      expect((await mined()).map((t) => Number(t.nonce))).toEqual([0, 1, 2])
+      await expectLanded(ledger(), ops.slice(0, 3), receipts.slice(0, 3))
     })
 
     it('goes past a nonce another transaction of the account took since the last submit', async () => {
