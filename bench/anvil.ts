@@ -37,7 +37,7 @@ export async function anvilBench(ctx: BenchContext): Promise<void> {
     const { address: registry } = await deployRegistry({ rpc: node.url, account: node.deployer })
     /** Creates per second anchoring `ops` (one submit per 10,000, the batch limit), and the gas of their transactions. */
     const run = async (ops: EncodedOperation[], inFlight: number) => {
-      const ledger = new EvmLedger({ rpc: node.url, registry, account: node.deployer, inFlight, pollIntervalMs: 100, maxOperations: 180 })
+      const ledger = new EvmLedger({ rpc: node.url, registry, account: node.deployer, inFlight, pollIntervalMs: 100 })
       const from = Number(await node.rpc('eth_blockNumber'))
       const t = performance.now()
       for (let i = 0; i < ops.length; i += 10_000) await ledger.submit(ops.slice(i, i + 10_000))

@@ -5,7 +5,7 @@
  *
  *   npm run bench                      # full scale, under 10 minutes on 2 cores
  *   npm run bench -- --quick           # the same comparisons at a smaller scale, under 2 minutes
- *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, anvil, flood, http, basics)
+ *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, gas, anvil, flood, http, basics)
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -15,6 +15,7 @@ import { ed25519Verify } from '../src/lib/crypto.js'
 import { anchorBench } from './anchor.js'
 import { anvilBench } from './anvil.js'
 import { floodBench } from './flood.js'
+import { gasBench } from './gas.js'
 import { growthBench } from './growth.js'
 import { httpBench } from './http.js'
 import { round, rate, type BenchContext, type Row } from './lib.js'
@@ -80,6 +81,7 @@ const modules: [string, (c: BenchContext) => Promise<void>][] = [
   ['resolve', resolveBench],
   ['growth', growthBench],
   ['anchor', anchorBench],
+  ['gas', gasBench],
   ['anvil', anvilBench],
   ['flood', floodBench],
   ['http', httpBench],

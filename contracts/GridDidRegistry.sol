@@ -3,16 +3,19 @@ pragma solidity 0.8.37;
 
 /// @title did:grid registry
 /// @notice Anchors signed did:grid operations on a consortium EVM chain. The contract stores no
-/// document state: it emits each operation once, indexed by its DID (or resource) index key, and
-/// keeps just enough bookkeeping for readers to find one key's operations without a wide log scan.
-/// Readers re-verify every operation's own signatures: a writer can censor, never forge.
-/// @dev See spec/did-grid.md, "EVM registry". Storage per key packs three 64-bit block numbers:
-/// first change | change before the last | last change. Storage per (key, operation digest) packs
-/// block << 32 | position, so an operation is anchored at most once under its key (re-submitting is
-/// harmless), and filing it under a wrong key first cannot stop it from being anchored under its own.
+/// document state: it emits each operation, indexed by its DID (or resource) index key, and keeps
+/// one storage word per key so readers find that key's operations without a wide log scan.
+/// Readers re-verify every operation's own signatures and skip an operation they already applied:
+/// a writer can censor, never forge.
+/// @dev See spec/did-grid.md, "EVM registry". The word per key packs three 48-bit block numbers and
+/// a tag of the key's last operation (the first 112 bits of its keccak256): first change | change
+/// before the last | last change | last tag. An operation equal to its key's last one is skipped (a re-sent batch
+/// anchors nothing twice) at no storage cost per operation; any other repeat is a duplicate event
+/// readers skip. Filing an operation under a wrong key first cannot stop it from being anchored
+/// under its own: the skip only looks at the operation's own key.
 contract GridDidRegistry {
     /// @notice Version of the event and storage layout readers understand.
-    uint256 public constant VERSION = 1;
+    uint256 public constant VERSION = 2;
     /// @notice Most operations one `anchor` call accepts.
     uint256 public constant MAX_BATCH = 1000;
     /// @notice Largest operation in bytes (the method's resource limit, 64 KiB).
@@ -27,21 +30,18 @@ contract GridDidRegistry {
     /// @notice Accounts allowed to anchor operations.
     mapping(address => bool) public isWriter;
 
+    /// @dev first << 208 | previous << 160 | last << 112 | the last operation's keccak256 >> 144.
     mapping(bytes32 => uint256) private _changes;
-    mapping(bytes32 => uint256) private _anchored;
     /// @dev block << 32 | operations anchored so far in that block.
     uint256 private _cursor;
 
-    /// @notice One anchored operation.
-    /// @param key SHA-256 index key of the DID or resource (the 32 bytes behind the base32 suffix).
-    /// @param digest SHA-256 of the operation bytes (the digest of its CID).
-    /// @param previousChange Block of this key's last change before this block; 0 for none.
-    /// @param position Position among all operations anchored in this block.
-    /// @param time Block timestamp, Unix seconds.
-    /// @param operation The canonical operation bytes.
-    event Anchored(
-        bytes32 indexed key, bytes32 indexed digest, uint64 previousChange, uint32 position, uint64 time, bytes operation
-    );
+    /// @notice topic0 of the log of one anchored operation: keccak256("did:grid Anchored v2"). Its
+    /// topic1 is the operation's index key (the 32 bytes behind the DID's or resource's base32
+    /// suffix). Its data is not ABI-encoded, to spend no gas on offsets and padding: one word
+    /// `previousChange << 96 | position << 64 | time` (the block of this key's last change before this
+    /// block or 0, the position among all operations anchored in this block, the block timestamp in
+    /// Unix seconds), then the operation's bytes. Readers hash the operation themselves.
+    bytes32 public constant ANCHORED = 0x62c527ab0a7fe33eec467f60983581f9531d8449ee97e59bac10b18990ff1c6f;
     event WriterAdded(address indexed writer, address indexed by);
     event WriterRemoved(address indexed writer, address indexed by);
     event AdminTransferStarted(address indexed current, address indexed pending);
@@ -71,10 +71,11 @@ contract GridDidRegistry {
         }
     }
 
-    /// @notice Anchors a batch. Operations already anchored under the same key are skipped without an event.
+    /// @notice Anchors a batch. An operation equal to the last one anchored under its key is skipped
+    /// without an event.
     /// @param keys Index key of each operation (readers check it against the operation itself).
     /// @param operations Canonical operation bytes, 1..MAX_OPERATION_BYTES each.
-    /// @return anchored How many operations were new.
+    /// @return anchored How many operations were anchored.
     function anchor(bytes32[] calldata keys, bytes[] calldata operations) external returns (uint256 anchored) {
         if (!isWriter[msg.sender]) revert NotWriter(msg.sender);
         uint256 count = operations.length;
@@ -84,49 +85,53 @@ contract GridDidRegistry {
 
         uint256 cursor = _cursor;
         uint256 position = cursor >> 32 == block.number ? uint32(cursor) : 0;
-        uint64 here = uint64(block.number);
+        uint256 free;
+        assembly {
+            free := mload(0x40)
+        }
         for (uint256 i = 0; i < count; i++) {
             bytes calldata op = operations[i];
             if (op.length == 0 || op.length > MAX_OPERATION_BYTES) revert BadOperationSize(i, op.length);
             bytes32 key = keys[i];
-            bytes32 digest = sha256(op);
-            bytes32 slot = keccak256(abi.encode(key, digest));
-            if (_anchored[slot] != 0) continue;
-            _anchored[slot] = (block.number << 32) | position;
-
-            uint256 c = _changes[key];
-            uint64 previous = uint64(c >> 64);
-            if (uint64(c) != here) {
-                previous = uint64(c);
-                uint64 first = c == 0 ? here : uint64(c >> 128);
-                _changes[key] = (uint256(first) << 128) | (uint256(previous) << 64) | here;
+            // The log's data is built in place: one word, then the operation, which is also what is
+            // hashed. Every operation reuses the same memory, so its cost does not grow with the batch.
+            uint256 tag;
+            assembly ("memory-safe") {
+                calldatacopy(add(free, 32), op.offset, op.length)
+                tag := shr(144, keccak256(add(free, 32), op.length))
             }
-            emit Anchored(key, digest, previous, uint32(position), uint64(block.timestamp), op);
+            uint256 c = _changes[key];
+            if (uint112(c) == tag) continue;
+            // The change before this block: the last change, unless that is this block already.
+            uint256 previous = uint48(c >> 112);
+            if (previous == block.number) previous = uint48(c >> 160);
+            _changes[key] = ((c == 0 ? block.number : c >> 208) << 208) | (previous << 160) | (block.number << 112) | tag;
+            uint256 where = (previous << 96) | (position << 64) | block.timestamp;
+            assembly ("memory-safe") {
+                mstore(free, where)
+                log2(free, add(32, op.length), 0x62c527ab0a7fe33eec467f60983581f9531d8449ee97e59bac10b18990ff1c6f, key)
+            }
             position++;
             anchored++;
         }
         _cursor = (block.number << 32) | position;
     }
 
-    /// @notice Where a key's operations are: its first change, the change before its last, its last change.
-    function changes(bytes32 key) external view returns (uint64 first, uint64 previous, uint64 last) {
+    /// @notice Where a key's operations are: its first change, the change before its last, its last
+    /// change, and the first 112 bits of the keccak256 of the last operation anchored under it.
+    function changes(bytes32 key) external view returns (uint48 first, uint48 previous, uint48 last, bytes14 lastTag) {
         uint256 c = _changes[key];
-        return (uint64(c >> 128), uint64(c >> 64), uint64(c));
+        return (uint48(c >> 208), uint48(c >> 160), uint48(c >> 112), bytes14(uint112(c)));
     }
 
-    /// @notice Block and position of each operation (by key and digest); block 0 when not anchored.
-    function anchoredAt(bytes32[] calldata keys, bytes32[] calldata digests)
-        external
-        view
-        returns (uint64[] memory blocks, uint32[] memory positions)
-    {
-        if (keys.length != digests.length) revert LengthMismatch(keys.length, digests.length);
-        blocks = new uint64[](digests.length);
-        positions = new uint32[](digests.length);
-        for (uint256 i = 0; i < digests.length; i++) {
-            uint256 a = _anchored[keccak256(abi.encode(keys[i], digests[i]))];
-            blocks[i] = uint64(a >> 32);
-            positions[i] = uint32(a);
+    /// @notice The last change and last tag of each key (as `changes`), in one call.
+    function lastChanges(bytes32[] calldata keys) external view returns (uint48[] memory lasts, bytes14[] memory lastTags) {
+        lasts = new uint48[](keys.length);
+        lastTags = new bytes14[](keys.length);
+        for (uint256 i = 0; i < keys.length; i++) {
+            uint256 c = _changes[keys[i]];
+            lasts[i] = uint48(c >> 112);
+            lastTags[i] = bytes14(uint112(c));
         }
     }
 

@@ -5,13 +5,25 @@
  */
 import { createHash } from 'node:crypto'
 import { base32 } from 'multiformats/bases/base32'
-import { decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeFunctionData, zeroAddress, type Address, type Hex } from 'viem'
+import {
+  decodeErrorResult,
+  decodeEventLog,
+  decodeFunctionResult,
+  encodeFunctionData,
+  keccak256,
+  toHex,
+  zeroAddress,
+  type Address,
+  type Hex,
+} from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { compileRegistry } from '../../scripts/registry-build.js'
 import { updateDid, foldOperations, LedgerUnavailableError, type EncodedOperation } from '../../src/index.js'
 import { deployRegistry } from '../../src/ledger/evm.js'
 import { REGISTRY_ARTIFACT } from '../../src/ledger/registry-artifact.js'
+import { ANCHORED } from '../../src/ledger/evm/abi.js'
+import { parseLog } from '../../src/ledger/evm/log.js'
 import { newDid } from '../helpers.js'
 import { devRegistry, type DevRegistry } from './evm-harness.js'
 
@@ -54,6 +66,14 @@ const digestOf = (bytes: Uint8Array): Hex => `0x${createHash('sha256').update(by
 const opHex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString('hex')}`
 
 function decodeLog(log: RawLog): Event {
+  const anchored = parseLog(log)
+  if (anchored) {
+    // The anchoring log is not ABI-encoded (see the contract's ANCHORED).
+    const { key, bytes, previousChange, position, time } = anchored
+    const operation = opHex(bytes)
+    const args = { key, digest: digestOf(bytes), previousChange: BigInt(previousChange), position, time: BigInt(time), operation }
+    return { eventName: 'Anchored', args, blockNumber: Number(log.blockNumber) }
+  }
   const { eventName, args } = decodeEventLog({ abi: ABI, topics: log.topics, data: log.data })
   return { eventName, args: { ...(args as Record<string, unknown>) }, blockNumber: Number(log.blockNumber) }
 }
@@ -191,7 +211,7 @@ describe('the writer allow-list and the admin', () => {
     expect(await call(dev, undefined, 'pendingAdmin')).toBe(zeroAddress)
     expect(await call(dev, undefined, 'isWriter', [writer])).toBe(true)
     expect(await call(dev, undefined, 'isWriter', [admin])).toBe(false)
-    expect(await call(dev, undefined, 'VERSION')).toBe(1n)
+    expect(await call(dev, undefined, 'VERSION')).toBe(2n)
     expect(await call(dev, undefined, 'MAX_BATCH')).toBe(1000n)
     expect(await call(dev, undefined, 'MAX_OPERATION_BYTES')).toBe(65_536n)
   })
@@ -206,7 +226,7 @@ describe('the writer allow-list and the admin', () => {
     expect(await revert(dev, addr(outsider), 'anchor', anchorArgs([create]))).toEqual({ errorName: 'NotWriter', args: [addr(outsider)] })
     // Even the admin is not a writer unless listed.
     expect(await revert(dev, addr(dev.admin), 'anchor', anchorArgs([create]))).toEqual({ errorName: 'NotWriter', args: [addr(dev.admin)] })
-    expect(await call(dev, undefined, 'anchoredAt', [[keyOf(create.suffix)], [digestOf(create.bytes)]])).toEqual([[0n], [0]])
+    expect(await call(dev, undefined, 'changes', [keyOf(create.suffix)])).toEqual([0, 0, 0, `0x${'0'.repeat(28)}`])
     expect(await logsOf(dev, dev.deployedAt + 1, await blockNumber(dev))).toEqual([])
   })
 
@@ -333,6 +353,12 @@ describe('input checks of anchor', () => {
     expect(ok.events).toHaveLength(1)
     expect(ok.events[0]!.args.operation).toBe(largest)
     expect(ok.events[0]!.args.digest).toBe(digestOf(Buffer.alloc(65_536, 5)))
+    // The log holds the operation after one word, unpadded: 32 + 65,536 bytes.
+    const [raw] = (await dev.provider.request({
+      method: 'eth_getLogs',
+      params: [{ address: dev.registry, fromBlock: hex(ok.blockNumber), toBlock: hex(ok.blockNumber), topics: [ANCHORED] }],
+    })) as RawLog[]
+    expect((raw!.data.length - 2) / 2).toBe(32 + 65_536)
   })
 })
 
@@ -365,13 +391,12 @@ describe('anchoring', () => {
     // The indexed topics are what readers filter by.
     const [one] = await logsOf(dev, sent.blockNumber, sent.blockNumber, [null, keyOf(ops[137]!.suffix)])
     expect(one!.args.position).toBe(137)
-    expect(await logsOf(dev, sent.blockNumber, sent.blockNumber, [null, null, digestOf(ops[42]!.bytes)])).toHaveLength(1)
-    const [blocks, positions] = (await call(dev, undefined, 'anchoredAt', [
-      ops.map((op) => keyOf(op.suffix)),
-      ops.map((op) => digestOf(op.bytes)),
-    ])) as [bigint[], number[]]
-    expect(blocks).toEqual(ops.map(() => BigInt(sent.blockNumber)))
-    expect(positions).toEqual(ops.map((_, i) => i))
+    expect(ANCHORED).toBe(keccak256(toHex('did:grid Anchored v2')))
+    expect(await call(dev, undefined, 'ANCHORED')).toBe(ANCHORED)
+    // Each key's last change and the tag of its last operation (keccak256's first 14 bytes).
+    const [lasts, tags] = (await call(dev, undefined, 'lastChanges', [ops.map((op) => keyOf(op.suffix))])) as [number[], Hex[]]
+    expect(lasts).toEqual(ops.map(() => sent.blockNumber))
+    expect(tags).toEqual(ops.map((op) => keccak256(op.bytes).slice(0, 30)))
 
     expect(await call(dev, addr(dev.writer), 'anchor', args)).toBe(0n)
     const again = await send(dev, dev.writer, 'anchor', args)
@@ -395,10 +420,11 @@ describe('anchoring', () => {
       ).state!
     }
     const key = keyOf(d.create.suffix)
-    expect(await call(dev, undefined, 'changes', [key])).toEqual([0n, 0n, 0n])
+    const tag = (op: EncodedOperation) => keccak256(op.bytes).slice(0, 30)
+    expect(await call(dev, undefined, 'changes', [key])).toEqual([0, 0, 0, `0x${'0'.repeat(28)}`])
 
     const b1 = await send(dev, dev.writer, 'anchor', anchorArgs([ops[0]!]))
-    expect(await call(dev, undefined, 'changes', [key])).toEqual([BigInt(b1.blockNumber), 0n, BigInt(b1.blockNumber)])
+    expect(await call(dev, undefined, 'changes', [key])).toEqual([b1.blockNumber, 0, b1.blockNumber, tag(ops[0]!)])
     await dev.mine(3)
     // Two operations of the key in one transaction, with another key's operation between them.
     const other = (await newDid('changes-other')).create
@@ -407,8 +433,8 @@ describe('anchoring', () => {
     const b3 = await send(dev, dev.writer, 'anchor', anchorArgs([ops[3]!]))
     const [first, previous, last] = [b1, b2, b3].map((s) => s.blockNumber) as [number, number, number]
     expect(new Set([first, previous, last]).size).toBe(3)
-    expect(await call(dev, undefined, 'changes', [key])).toEqual([BigInt(first), BigInt(previous), BigInt(last)])
-    expect(await call(dev, undefined, 'changes', [keyOf(other.suffix)])).toEqual([BigInt(previous), 0n, BigInt(previous)])
+    expect(await call(dev, undefined, 'changes', [key])).toEqual([first, previous, last, tag(ops[3]!)])
+    expect(await call(dev, undefined, 'changes', [keyOf(other.suffix)])).toEqual([previous, 0, previous, tag(other)])
 
     const events = await logsOf(dev, dev.deployedAt, last, [null, key])
     expect(events.map((e) => [e.blockNumber, e.args.position, e.args.previousChange, e.args.digest])).toEqual([
@@ -417,9 +443,13 @@ describe('anchoring', () => {
       [previous, 2, BigInt(first), digestOf(ops[2]!.bytes)],
       [last, 0, BigInt(previous), digestOf(ops[3]!.bytes)],
     ])
-    // An already anchored operation changes nothing, not even the change chain.
-    const replay = await send(dev, dev.writer, 'anchor', anchorArgs([ops[1]!]))
+    // The key's last operation again changes nothing, not even the change chain.
+    const replay = await send(dev, dev.writer, 'anchor', anchorArgs([ops[3]!]))
     expect(replay.events).toEqual([])
-    expect(await call(dev, undefined, 'changes', [key])).toEqual([BigInt(first), BigInt(previous), BigInt(last)])
+    expect(await call(dev, undefined, 'changes', [key])).toEqual([first, previous, last, tag(ops[3]!)])
+    // An older one is anchored again: a duplicate event, which readers skip.
+    const older = await send(dev, dev.writer, 'anchor', anchorArgs([ops[1]!]))
+    expect(older.events.map((e) => [e.args.digest, e.args.previousChange])).toEqual([[digestOf(ops[1]!.bytes), BigInt(last)]])
+    expect(await call(dev, undefined, 'changes', [key])).toEqual([first, last, older.blockNumber, tag(ops[1]!)])
   })
 })

@@ -1,5 +1,5 @@
 import { base32 } from 'multiformats/bases/base32'
-import { toEventSelector, type Abi, type AbiEvent, type Hex } from 'viem'
+import type { Abi, Hex } from 'viem'
 import { toHex } from '../../lib/bytes.js'
 import { REGISTRY_ARTIFACT } from '../registry-artifact.js'
 
@@ -10,13 +10,16 @@ export const ABI = REGISTRY_ARTIFACT.abi
 export const DYNAMIC_ABI: Abi = ABI
 
 /** The registry `VERSION` this library reads. */
-export const REGISTRY_VERSION = 1n
+export const REGISTRY_VERSION = 2n
 
 /** An index suffix the registry can hold: 52 base32 characters of 32 bytes. */
 export const SUFFIX = /^[a-z2-7]{51}[aq]$/
 
-/** topic0 of the registry's `Anchored` event. */
-export const ANCHORED = toEventSelector(ABI.find((e) => e.type === 'event' && e.name === 'Anchored') as AbiEvent)
+/**
+ * topic0 of the registry's log of one anchored operation: keccak256("did:grid Anchored v2") (the
+ * contract's `ANCHORED`; its data is a packed word and the operation's bytes, not ABI-encoded).
+ */
+export const ANCHORED: Hex = '0x62c527ab0a7fe33eec467f60983581f9531d8449ee97e59bac10b18990ff1c6f'
 
 /** The registry key of an index suffix: the 32 bytes behind its base32. */
 export function keyOf(suffix: string): Hex {

@@ -5,7 +5,7 @@ import { DYNAMIC_ABI, REGISTRY_VERSION } from './abi.js'
 import { rpcClientOf, unavailable } from './rpc.js'
 
 /** The registry's view functions the adapter calls. */
-export type RegistryView = 'changes' | 'anchoredAt' | 'admin' | 'isWriter' | 'VERSION' | 'deployedAt'
+export type RegistryView = 'changes' | 'lastChanges' | 'admin' | 'isWriter' | 'VERSION' | 'deployedAt'
 
 /**
  * One registry on one node, shared by the reader and the writer of an {@link EvmLedger}: JSON-RPC

@@ -1,9 +1,9 @@
 import { getAddress, isAddress, type Address } from 'viem'
-import { LIMITS } from '../../method/limits.js'
 import type { AnchoredOperation } from '../../method/state.js'
 import { checkHeight, checkRead } from '../admit.js'
 import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from '../types.js'
 import { RegistryConnection } from './connection.js'
+import { MAX_TRANSACTION_GAS } from './gas.js'
 import { accountOf, addressOf, count } from './options.js'
 import { RegistryReader } from './read.js'
 import { transportOf } from './rpc.js'
@@ -17,11 +17,11 @@ const DEFAULT_RANGE = 5000
  * (`contracts/GridDidRegistry.sol`) on an EVM chain such as Hyperledger Besu (QBFT / IBFT 2.0),
  * GoQuorum or FISCO BCOS with its web3 RPC.
  *
- * - **Writing:** batches are split into transactions of at most `maxOperations` operations and
- *   `maxBytes` of calldata, signed locally (legacy EIP-155, gas price 0, explicit nonce and gas)
- *   with up to `inFlight` transactions awaiting their receipts at once; a transaction the node drops
- *   or whose nonce another takes is sent again. Re-submitting is harmless: the contract anchors a
- *   digest once.
+ * - **Writing:** batches are split into transactions whose gas stays under `maxTransactionGas`
+ *   (default 2^24, EIP-7825's cap), signed locally (legacy EIP-155, gas price 0, explicit nonce and
+ *   gas), with up to `inFlight` transactions awaiting their receipts at once; a transaction the node
+ *   drops or whose nonce another takes is sent again. Re-submitting is harmless: operations already
+ *   anchored under their key are found in its change chain and not sent again.
  * - **Reading:** one DID's operations come from `eth_getLogs` filtered by its index key, walking the
  *   per-key change chain the contract keeps, so a read never scans more than `maxLogsRange` blocks
  *   per stretch of history. Every event is re-checked (signature, digest, key): a writer can
@@ -56,14 +56,21 @@ export class EvmLedger implements Ledger {
     const account = accountOf(options.account)
     const confirmations = count('confirmations', options.confirmations ?? 0, 0)
     const range = count('maxLogsRange', options.maxLogsRange ?? DEFAULT_RANGE, 1)
-    const maxOperations = count('maxOperations', options.maxOperations ?? 250, 1)
-    const maxBytes = count('maxBytes', options.maxBytes ?? 120_000, LIMITS.resourceBytes + 4096)
+    const maxOperations = count('maxOperations', options.maxOperations ?? 1000, 1)
+    if (maxOperations > 1000) throw new RangeError('maxOperations must be at most 1000 (the registry refuses larger batches)')
+    const maxTransactionGas = count('maxTransactionGas', options.maxTransactionGas ?? MAX_TRANSACTION_GAS, 100_000)
     const pollIntervalMs = count('pollIntervalMs', options.pollIntervalMs ?? (typeof rpc === 'string' ? 250 : 0), 0)
     const timeoutMs = count('timeoutMs', options.timeoutMs ?? 60_000, 1)
     const inFlight = count('inFlight', options.inFlight ?? 16, 1)
     this.#chain = new RegistryConnection(this.registry, transport, confirmations)
     this.#reader = new RegistryReader(this.#chain, range)
-    this.#writer = new RegistryWriter(this.#chain, this.#reader, account, { maxOperations, maxBytes, pollIntervalMs, timeoutMs, inFlight })
+    this.#writer = new RegistryWriter(this.#chain, this.#reader, account, {
+      maxOperations,
+      maxTransactionGas,
+      pollIntervalMs,
+      timeoutMs,
+      inFlight,
+    })
     this.#address = account?.address
   }
 

@@ -1,6 +1,7 @@
 import type { Hex } from 'viem'
 import { LedgerCorruptError, LedgerUnavailableError } from '../../errors.js'
 import { toHex } from '../../lib/bytes.js'
+import { sha256 } from '../../lib/crypto.js'
 import { Lru } from '../../lib/lru.js'
 import { messageOf } from '../../lib/message.js'
 import type { EncodedOperation } from '../../method/operation.js'
@@ -8,9 +9,9 @@ import type { AnchoredOperation } from '../../method/state.js'
 import { checkHeight, inReadRange } from '../admit.js'
 import { merkleRoot } from '../merkle.js'
 import type { BatchInfo, ReadOptions } from '../types.js'
-import { ANCHORED, keyOf, SUFFIX } from './abi.js'
+import { ANCHORED, hexOf, keyOf, SUFFIX } from './abi.js'
 import type { RegistryConnection } from './connection.js'
-import { checkLog, ledgerOrder } from './log.js'
+import { checkLog, ledgerOrder, parseLog } from './log.js'
 import { unavailable } from './rpc.js'
 import type { BlockOperations, ChainOperation, LogEvent, LogPage, ScanResult } from './types.js'
 
@@ -176,7 +177,7 @@ export class RegistryReader {
   }
 
   /**
-   * `eth_getLogs` of the registry's `Anchored` events in `from..to` (optionally of one key), checked
+   * `eth_getLogs` of the registry's anchoring logs in `from..to` (optionally of one key), checked
    * and ordered. With `want`, only the events it accepts have their operation decoded and checked.
    */
   async logs(
@@ -186,28 +187,8 @@ export class RegistryReader {
     known?: ReadonlyMap<string, EncodedOperation>,
     want?: (event: LogEvent) => boolean,
   ): Promise<LogPage> {
-    const filter = {
-      address: this.#chain.registry,
-      fromBlock: `0x${from.toString(16)}`,
-      toBlock: `0x${to.toString(16)}`,
-      topics: key ? [ANCHORED, key] : [ANCHORED],
-    }
-    let logs: { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex; removed?: boolean }[]
-    try {
-      logs = (await this.#chain.request('eth_getLogs', [filter])) as typeof logs
-    } catch (cause) {
-      // Nodes cap ranges and result sizes differently: halve the window and try again.
-      if (to > from && /range|limit|too many|exceed|max/i.test(messageOf(cause))) {
-        const mid = from + Math.floor((to - from) / 2)
-        const [a, b] = [await this.logs(from, mid, key, known, want), await this.logs(mid + 1, to, key, known, want)]
-        const earliest = a.earliest ?? b.earliest
-        return { operations: [...a.operations, ...b.operations], skipped: a.skipped + b.skipped, ...(earliest ? { earliest } : {}) }
-      }
-      throw unavailable('eth_getLogs', cause)
-    }
     const result: LogPage = { operations: [], skipped: 0 }
-    for (const log of logs) {
-      if (log.removed) continue
+    for (const log of await this.#getLogs(from, to, key ? [key] : undefined)) {
       const { event, operation } = checkLog(log, known, want)
       if (event && (!result.earliest || ledgerOrder(event, result.earliest) < 0)) result.earliest = event
       if (operation) result.operations.push(operation)
@@ -216,4 +197,73 @@ export class RegistryReader {
     result.operations.sort(ledgerOrder)
     return result
   }
+
+  /**
+   * Where each of `operations` (checked, each under its own key) was first anchored, by walking the
+   * change chains of their keys together, newest window first, down to each key's first change:
+   * `height` 0 for an operation never anchored. `lasts` is each operation's key's last change.
+   */
+  async locate(operations: readonly EncodedOperation[], lasts: readonly number[]): Promise<{ height: number; position: number }[]> {
+    const { deployedAt } = await this.#chain.init()
+    const out = operations.map(() => ({ height: 0, position: 0 }))
+    const wanted = new Map<string, number[]>()
+    const next = new Map<Hex, number>()
+    operations.forEach((op, i) => {
+      if (lasts[i]! === 0) return
+      const key = keyOf(op.suffix)
+      const id = `${key}${hexOf(op.digest)}`
+      wanted.set(id, [...(wanted.get(id) ?? []), i])
+      next.set(key, lasts[i]!)
+    })
+    while (next.size > 0) {
+      const hi = Math.max(...next.values())
+      const lo = Math.max(hi - this.#range + 1, deployedAt)
+      const keys = [...next].flatMap(([key, at]) => (at >= lo ? [key] : []))
+      const earliest = new Map<Hex, LogEvent>()
+      for (const log of await this.#getLogs(lo, hi, keys)) {
+        const event = parseLog(log)
+        if (!event) continue
+        const seen = earliest.get(event.key)
+        if (!seen || ledgerOrder(event, seen) < 0) earliest.set(event.key, event)
+        // Walking down: an older copy of the same operation replaces a newer one.
+        for (const i of wanted.get(`${event.key}${hexOf(sha256(event.bytes))}`) ?? []) {
+          if (out[i]!.height === 0 || ledgerOrder(event, out[i]!) < 0) out[i] = { height: event.height, position: event.position }
+        }
+      }
+      for (const key of keys) {
+        const first = earliest.get(key)
+        if (!first)
+          throw new LedgerUnavailableError(
+            `the registry records a change of key ${key} at block ${next.get(key)}, but the node returned no events for it`,
+          )
+        if (first.previousChange >= lo) throw new LedgerCorruptError(`the change chain of key ${key} loops at block ${first.height}`)
+        if (first.previousChange < deployedAt || first.previousChange === 0) next.delete(key)
+        else next.set(key, first.previousChange)
+      }
+    }
+    return out
+  }
+
+  /** The registry's anchoring logs in `from..to` (of `keys` only, when given), halving the window when the node refuses it. */
+  async #getLogs(from: number, to: number, keys?: readonly Hex[]): Promise<RawLog[]> {
+    const filter = {
+      address: this.#chain.registry,
+      fromBlock: `0x${from.toString(16)}`,
+      toBlock: `0x${to.toString(16)}`,
+      topics: keys ? [ANCHORED, keys.length === 1 ? keys[0]! : [...keys]] : [ANCHORED],
+    }
+    try {
+      const logs = (await this.#chain.request('eth_getLogs', [filter])) as RawLog[]
+      return logs.filter((log) => !log.removed)
+    } catch (cause) {
+      // Nodes cap ranges and result sizes differently: halve the window and try again.
+      if (to > from && /range|limit|too many|exceed|max/i.test(messageOf(cause))) {
+        const mid = from + Math.floor((to - from) / 2)
+        return [...(await this.#getLogs(from, mid, keys)), ...(await this.#getLogs(mid + 1, to, keys))]
+      }
+      throw unavailable('eth_getLogs', cause)
+    }
+  }
 }
+
+type RawLog = { topics: [Hex, ...Hex[]]; data: Hex; blockNumber: Hex; removed?: boolean }

@@ -60,7 +60,8 @@ const NONCE_TAKEN = /nonce too low|nonce.*(lower|below|already)|replacement|unde
  * knows it no more (dropped from the pool, a restart, a full pool), it is recovered: the same
  * signed bytes are sent again while its nonce is still unused; once another transaction has taken
  * the nonce (the account used elsewhere, a replacement in the pool), the same data is signed again
- * at a fresh nonce. Either is safe for the registry, which skips operations it already holds.
+ * at a fresh nonce. Either is safe for the registry: the lost transaction was never mined, and an
+ * operation anchored twice is skipped by the contract or by readers.
  */
 export class TransactionSender {
   readonly #chain: RegistryConnection

@@ -18,10 +18,14 @@ export interface EvmLedgerOptions {
   confirmations?: number
   /** Widest block range of one `eth_getLogs` (default 5,000, Besu's `--rpc-max-logs-range` default). */
   maxLogsRange?: number
-  /** Most operations per transaction (default 250). */
+  /** Most operations per transaction (default 1,000, the registry's `MAX_BATCH`). */
   maxOperations?: number
-  /** Most calldata bytes per transaction (default 120,000). */
-  maxBytes?: number
+  /**
+   * Most gas one transaction may use (default 16,777,216 = 2^24, the per-transaction cap of EIP-7825
+   * that Besu and other clients apply from Osaka). Batches are split so that an upper bound of each
+   * transaction's gas stays under it; that bound is also the transaction's gas limit.
+   */
+  maxTransactionGas?: number
   /** How often to poll for a transaction receipt (default 250 ms for a URL, 0 for a provider). */
   pollIntervalMs?: number
   /** How long to wait for a transaction to be mined and confirmed (default 60 s). */

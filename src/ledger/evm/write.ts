@@ -10,11 +10,12 @@ import type { RegistryReader } from './read.js'
 import { addressOf } from './options.js'
 import { revertData, unavailable } from './rpc.js'
 import { TransactionSender } from './sender.js'
+import { chunksFor } from './gas.js'
 
 /** Limits and timing of a {@link RegistryWriter}. */
 export interface WriterOptions {
   maxOperations: number
-  maxBytes: number
+  maxTransactionGas: number
   pollIntervalMs: number
   timeoutMs: number
   /** Most transactions in flight at once (see {@link TransactionSender}). */
@@ -22,7 +23,7 @@ export interface WriterOptions {
 }
 
 /**
- * The registry's writer: batches split into transactions by count and calldata bytes, signed
+ * The registry's writer: batches split into transactions under a gas cap, signed
  * locally (legacy EIP-155, gas price 0, explicit nonce and gas) and sent one after another, each
  * waited for until final; reverts decoded into the error they mean.
  */
@@ -31,7 +32,7 @@ export class RegistryWriter {
   readonly #reader: RegistryReader
   readonly #account: LocalAccount | undefined
   readonly #maxOperations: number
-  readonly #maxBytes: number
+  readonly #maxGas: number
   readonly #sender: TransactionSender | undefined
   #tail: Promise<unknown> = Promise.resolve()
 
@@ -40,7 +41,7 @@ export class RegistryWriter {
     this.#reader = reader
     this.#account = account
     this.#maxOperations = options.maxOperations
-    this.#maxBytes = options.maxBytes
+    this.#maxGas = options.maxTransactionGas
     const { pollIntervalMs, timeoutMs, inFlight } = options
     // Whether the node still holds a transaction is asked after a few polls without its receipt.
     const recheckMs = Math.max(500, 4 * pollIntervalMs)
@@ -52,7 +53,10 @@ export class RegistryWriter {
     // The operations were just checked: reading them back from the chain need not check them again.
     const known = new Map(unique.map((op) => [hexOf(op.digest), op]))
     const receipts = await this.#serial(async () => {
-      const where = await this.#anchoredAt(unique)
+      // Where each operation already is: found in its key's change chain (a re-submission after a
+      // timeout, or another writer's), or nowhere yet.
+      const lasts = await this.#lasts(unique)
+      const where = await this.#reader.locate(unique, lasts)
       const fresh = unique.filter((_, i) => where[i]!.height === 0)
       if (fresh.length > 0) {
         if (!this.#account)
@@ -60,17 +64,18 @@ export class RegistryWriter {
             'no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations',
           )
         await this.#checkWriter()
+        const newKeys = unique.flatMap((_, i) => (where[i]!.height === 0 ? [lasts[i] === 0] : []))
         // Every transaction is queued at once; the sender keeps at most `inFlight` of them unconfirmed.
         // After a failure, the ones still waiting for their turn are not sent.
         const failure = new AbortController()
         const sent = await Promise.allSettled(
-          this.#chunks(fresh).map((chunk) => {
+          chunksFor(fresh, newKeys, this.#maxGas, this.#maxOperations).map(({ operations: chunk, gas }) => {
             const data = encodeFunctionData({
               abi: ABI,
               functionName: 'anchor',
               args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
             })
-            return this.#transact(data, gasFor(chunk), failure).catch((err: unknown) => {
+            return this.#transact(data, BigInt(gas), failure).catch((err: unknown) => {
               failure.abort(err)
               throw err
             })
@@ -88,10 +93,10 @@ export class RegistryWriter {
           if (where[i]!.height === 0) where[i] = landed.get(hexOf(op.digest)) ?? where[i]!
         })
         // Anchored meanwhile by someone else (the contract skipped them): ask where.
-        const elsewhere = unique.flatMap((_, i) => (where[i]!.height === 0 ? [i] : []))
+        const elsewhere = unique.flatMap((_, i) => (where[i]!.height === 0 ? [unique[i]!] : []))
         if (elsewhere.length > 0) {
-          const found = await this.#anchoredAt(elsewhere.map((i) => unique[i]!))
-          elsewhere.forEach((i, j) => (where[i] = found[j]!))
+          const found = await this.#reader.locate(elsewhere, await this.#lasts(elsewhere))
+          for (const [j, op] of elsewhere.entries()) where[unique.indexOf(op)] = found[j]!
         }
       }
       return Promise.all(
@@ -124,26 +129,6 @@ export class RegistryWriter {
     const run = this.#tail.then(task, task)
     this.#tail = run.catch(() => undefined)
     return run
-  }
-
-  /** Splits operations into transactions by count and calldata bytes. */
-  #chunks(operations: EncodedOperation[]): EncodedOperation[][] {
-    const chunks: EncodedOperation[][] = []
-    let chunk: EncodedOperation[] = []
-    let bytes = 4 + 4 * 32
-    for (const op of operations) {
-      // ABI size of one entry: its key, its offset, its length word and its padded bytes.
-      const size = 3 * 32 + Math.ceil(op.bytes.length / 32) * 32
-      if (chunk.length > 0 && (chunk.length === this.#maxOperations || bytes + size > this.#maxBytes)) {
-        chunks.push(chunk)
-        chunk = []
-        bytes = 4 + 4 * 32
-      }
-      chunk.push(op)
-      bytes += size
-    }
-    chunks.push(chunk)
-    return chunks
   }
 
   /** Asks whether the account may anchor (one view call), so a refused writer sends nothing. */
@@ -218,33 +203,14 @@ export class RegistryWriter {
     }
   }
 
-  async #anchoredAt(operations: readonly EncodedOperation[]): Promise<{ height: number; position: number }[]> {
-    const out: { height: number; position: number }[] = []
+  /** The last change of each operation's key (0: the key has none), one view call per 1,000. */
+  async #lasts(operations: readonly EncodedOperation[]): Promise<number[]> {
+    const out: number[] = []
     for (let i = 0; i < operations.length; i += 1000) {
-      const part = operations.slice(i, i + 1000)
-      const args = [part.map((op) => keyOf(op.suffix)), part.map((op) => hexOf(op.digest))]
-      const [blocks, positions] = (await this.#chain.view('anchoredAt', args)) as readonly [readonly bigint[], readonly number[]]
-      blocks.forEach((b, j) => out.push({ height: Number(b), position: positions[j]! }))
+      const keys = operations.slice(i, i + 1000).map((op) => keyOf(op.suffix))
+      const [lasts] = (await this.#chain.view('lastChanges', [keys])) as readonly [readonly number[], readonly Hex[]]
+      out.push(...lasts.map(Number))
     }
     return out
   }
-}
-
-/**
- * An upper bound of the gas an `anchor` call of the bundled registry uses for `operations`, so a
- * batch needs no `eth_estimateGas` (a second execution on the node). Per operation: two new storage
- * slots (22,100 each), the event (375 per topic, 8 per data byte), SHA-256 and keccak, calldata (at
- * most 16 per byte, or Prague's 40 per byte floor), and memory, which grows with the whole batch
- * (3 per word plus words² / 512). Checked against real gas use in test/ledger/evm.test.ts.
- */
-function gasFor(operations: readonly EncodedOperation[]): bigint {
-  let gas = 21_000 + 60_000
-  let words = 0
-  for (const op of operations) {
-    const padded = Math.ceil(op.bytes.length / 32) * 32
-    gas += 52_000 + 40 * (96 + padded) + 8 * (160 + padded) + 12 * (padded / 32)
-    words += (3 * padded) / 32 + 16
-  }
-  gas += 3 * words + Math.ceil((words * words) / 512)
-  return BigInt(gas)
 }

@@ -174,10 +174,10 @@ describe.skipIf(unavailable !== undefined)(`TransactionSender on anvil ${unavail
 
     it('consumes no nonce on a send the node refuses, and sends nothing queued behind it', async () => {
       const { address, ledger, mined } = await registryOn(node)
-      const ops = await creates(300)
-      // 250 creates need more gas than EIP-7825's cap of 2^24 per transaction: the node refuses the first.
+      const ops = await creates(600)
+      // Above EIP-7825's cap of 2^24 gas per transaction, the node refuses the first of 500 creates.
       const err = await expectRejects(
-        ledger({ maxOperations: 250 }).submit(ops),
+        ledger({ maxOperations: 500, maxTransactionGas: 30_000_000 }).submit(ops),
         LedgerUnavailableError,
         'ERR_GRID_LEDGER_UNAVAILABLE',
         /^eth_sendRawTransaction failed: /,
@@ -187,7 +187,7 @@ describe.skipIf(unavailable !== undefined)(`TransactionSender on anvil ${unavail
       expect(await poolSize(node)).toBe(0)
       expect(Number(await node.rpc('eth_getTransactionCount', [address, 'pending']))).toBe(0)
       // No gap: the next submission starts at nonce 0.
-      const receipts = await ledger({ maxOperations: 100 }).submit(ops)
+      const receipts = await ledger({ maxOperations: 200 }).submit(ops)
       expect((await mined()).map((t) => Number(t.nonce))).toEqual([0, 1, 2])
       await expectLanded(ledger(), ops.slice(0, 3), receipts.slice(0, 3))
     })
