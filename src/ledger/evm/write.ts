@@ -52,62 +52,69 @@ export class RegistryWriter {
     const { unique, indexOf } = admitBatch(operations)
     // The operations were just checked: reading them back from the chain need not check them again.
     const known = new Map(unique.map((op) => [hexOf(op.digest), op]))
-    const receipts = await this.#serial(async () => {
+    // Under the lock, the transactions are only queued (in call order, so one writer's submissions
+    // keep their order on chain); their receipts are awaited outside it, while the next submission's
+    // transactions go out.
+    const { where, sending } = await this.#serial(async () => {
       // Where each operation already is: found in its key's change chain (a re-submission after a
       // timeout, or another writer's), or nowhere yet.
       const lasts = await this.#lasts(unique)
       const where = await this.#reader.locate(unique, lasts)
       const fresh = unique.filter((_, i) => where[i]!.height === 0)
-      if (fresh.length > 0) {
-        if (!this.#account)
-          throw new LedgerForbiddenError(
-            'no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations',
-          )
-        await this.#checkWriter()
-        const newKeys = unique.flatMap((_, i) => (where[i]!.height === 0 ? [lasts[i] === 0] : []))
-        // Every transaction is queued at once; the sender keeps at most `inFlight` of them unconfirmed.
-        // After a failure, the ones still waiting for their turn are not sent.
-        const failure = new AbortController()
-        const sent = await Promise.allSettled(
-          chunksFor(fresh, newKeys, this.#maxGas, this.#maxOperations).map(({ operations: chunk, gas }) => {
-            const data = encodeFunctionData({
-              abi: ABI,
-              functionName: 'anchor',
-              args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
-            })
-            return this.#transact(data, BigInt(gas), failure).catch((err: unknown) => {
-              failure.abort(err)
-              throw err
-            })
-          }),
+      if (fresh.length === 0) return { where, sending: undefined }
+      if (!this.#account)
+        throw new LedgerForbiddenError(
+          'no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations',
         )
-        if (failure.signal.aborted) throw failure.signal.reason
-        const blocks = new Set(sent.map((s) => (s as PromiseFulfilledResult<number>).value))
-        // Where each operation landed, from the events of the blocks the transactions went into.
-        const landed = new Map<string, { height: number; position: number }>()
-        for (const height of blocks) {
-          for (const o of (await this.#reader.block(height, known)).operations)
-            landed.set(hexOf(o.op.digest), { height, position: o.position })
-        }
-        unique.forEach((op, i) => {
-          if (where[i]!.height === 0) where[i] = landed.get(hexOf(op.digest)) ?? where[i]!
+      await this.#checkWriter()
+      const newKeys = unique.flatMap((_, i) => (where[i]!.height === 0 ? [lasts[i] === 0] : []))
+      // Every transaction is queued at once; the sender keeps at most `inFlight` of them unconfirmed.
+      // After a failure, the ones still waiting for their turn are not sent.
+      const failure = new AbortController()
+      const sent = chunksFor(fresh, newKeys, this.#maxGas, this.#maxOperations).map(({ operations: chunk, gas }) => {
+        const data = encodeFunctionData({
+          abi: ABI,
+          functionName: 'anchor',
+          args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
         })
-        // Anchored meanwhile by someone else (the contract skipped them): ask where.
-        const elsewhere = unique.flatMap((_, i) => (where[i]!.height === 0 ? [unique[i]!] : []))
-        if (elsewhere.length > 0) {
-          const found = await this.#reader.locate(elsewhere, await this.#lasts(elsewhere))
-          for (const [j, op] of elsewhere.entries()) where[unique.indexOf(op)] = found[j]!
-        }
-      }
-      return Promise.all(
-        unique.map(async (op, i) => {
-          const { height, position } = where[i]!
-          if (height === 0) throw new LedgerUnavailableError(`operation ${op.cid} was sent but the registry does not hold it`)
-          const block = await this.#reader.block(height, known)
-          return { cid: op.cid, did: op.did, height, position, time: block.time, batchRoot: block.root }
-        }),
-      )
+        return this.#transact(data, BigInt(gas), failure).catch((err: unknown) => {
+          failure.abort(err)
+          throw err
+        })
+      })
+      const sending = Promise.allSettled(sent).then((settled) => {
+        if (failure.signal.aborted) throw failure.signal.reason
+        return new Set(settled.map((s) => (s as PromiseFulfilledResult<number>).value))
+      })
+      sending.catch(() => undefined)
+      return { where, sending }
     })
+    if (sending) {
+      const blocks = await sending
+      // Where each operation landed, from the events of the blocks the transactions went into.
+      const landed = new Map<string, { height: number; position: number }>()
+      for (const height of blocks) {
+        for (const o of (await this.#reader.block(height, known)).operations)
+          landed.set(hexOf(o.op.digest), { height, position: o.position })
+      }
+      unique.forEach((op, i) => {
+        if (where[i]!.height === 0) where[i] = landed.get(hexOf(op.digest)) ?? where[i]!
+      })
+      // Anchored meanwhile by someone else (the contract skipped them): ask where.
+      const elsewhere = unique.flatMap((_, i) => (where[i]!.height === 0 ? [unique[i]!] : []))
+      if (elsewhere.length > 0) {
+        const found = await this.#reader.locate(elsewhere, await this.#lasts(elsewhere))
+        for (const [j, op] of elsewhere.entries()) where[unique.indexOf(op)] = found[j]!
+      }
+    }
+    const receipts = await Promise.all(
+      unique.map(async (op, i) => {
+        const { height, position } = where[i]!
+        if (height === 0) throw new LedgerUnavailableError(`operation ${op.cid} was sent but the registry does not hold it`)
+        const block = await this.#reader.block(height, known)
+        return { cid: op.cid, did: op.did, height, position, time: block.time, batchRoot: block.root }
+      }),
+    )
     return indexOf.map((i) => ({ ...receipts[i]! }))
   }
 

@@ -120,6 +120,27 @@ describe.skipIf(unavailable !== undefined)(`TransactionSender on anvil ${unavail
     })
     afterAll(() => node?.stop())
 
+    it("sends the next submission's transactions while the previous one awaits its receipts, in call order", async () => {
+      const { ledger, mined } = await registryOn(node)
+      const writer = ledger({ maxOperations: 2 })
+      const a = await creates(4)
+      const b = await creates(4)
+      await node.rpc('evm_setAutomine', [false])
+      const first = writer.submit(a)
+      const second = writer.submit(b)
+      // All four are in the pool before anything is mined: the second did not wait for the first.
+      await until('four transactions in the pool', async () => (await poolSize(node)) === 4)
+      await node.rpc('evm_mine')
+      await node.rpc('evm_setAutomine', [true])
+      const [ra, rb] = await Promise.all([first, second])
+      const txs = await mined()
+      expect(txs.map((t) => Number(t.nonce))).toEqual([0, 1, 2, 3])
+      expect(new Set(txs.map((t) => t.blockNumber)).size).toBe(1)
+      // Nonce order is call order: the first submission's operations come first in the block.
+      expect([...ra, ...rb].map((r) => r.position)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+      await expectLanded(writer, [...a, ...b], [...ra, ...rb])
+    })
+
     it('sends a dropped transaction again, the same bytes at the same nonce', async () => {
       const { ledger, mined } = await registryOn(node)
       const ops = await creates(4)
