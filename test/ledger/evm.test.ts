@@ -387,8 +387,17 @@ describe('EvmLedger: transactions', () => {
       expect(created.transactions).toBe(2)
       expect(created.firstLimit).toBeGreaterThan(16_600_000n)
       expect(created.perOperation).toBeLessThanOrEqual(35_000)
+      const before = dev.calls.length
       const updated = await gasOf(ups)
       expect(updated.transactions).toBe(1)
+      // Looking for the updates in their keys' chains asks for at most 256 keys per eth_getLogs.
+      const alternatives = dev.calls
+        .slice(before)
+        .filter((c) => c.method === 'eth_getLogs')
+        .map((c) => (c.params[0] as { topics: (Hex | Hex[])[] }).topics[1])
+        .filter((t) => Array.isArray(t))
+        .map((t) => t!.length)
+      expect(alternatives).toEqual([256, 256, 88])
       expect(updated.perOperation).toBeLessThanOrEqual(18_500)
     }
   })

@@ -220,7 +220,10 @@ export class RegistryReader {
       const lo = Math.max(hi - this.#range + 1, deployedAt)
       const keys = [...next].flatMap(([key, at]) => (at >= lo ? [key] : []))
       const earliest = new Map<Hex, LogEvent>()
-      for (const log of await this.#getLogs(lo, hi, keys)) {
+      // Nodes bound the alternatives of one topic (geth: 1,000): ask for 256 keys at a time.
+      const logs: RawLog[] = []
+      for (let k = 0; k < keys.length; k += 256) logs.push(...(await this.#getLogs(lo, hi, keys.slice(k, k + 256))))
+      for (const log of logs) {
         const event = parseLog(log)
         if (!event) continue
         const seen = earliest.get(event.key)
