@@ -5,7 +5,7 @@
  *
  *   npm run bench                      # full scale, under 10 minutes on 2 cores
  *   npm run bench -- --quick           # the same comparisons at a smaller scale, under 2 minutes
- *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, gas, flood, http, basics)
+ *   npm run bench -- --only role,http  # some modules only (role, resolve, growth, anchor, gas, anvil, flood, http, basics)
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { Ed25519KeyPair, decodeOperation } from '../src/index.js'
 import { ed25519Verify } from '../src/lib/crypto.js'
 import { anchorBench, verifyLimits } from './anchor.js'
+import { anvilBench } from './anvil.js'
 import { floodBench } from './flood.js'
 import { gasBench } from './gas.js'
 import { growthBench } from './growth.js'
@@ -82,6 +83,7 @@ const modules: [string, (c: BenchContext) => Promise<void>][] = [
   ['growth', growthBench],
   ['anchor', anchorBench],
   ['gas', gasBench],
+  ['anvil', anvilBench],
   ['flood', floodBench],
   ['http', httpBench],
 ]

@@ -19,8 +19,9 @@ const DEFAULT_RANGE = 5000
  *
  * - **Writing:** batches are split into transactions whose gas stays under `maxTransactionGas`
  *   (default 2^24, EIP-7825's cap), signed locally (legacy EIP-155, gas price 0, explicit nonce and
- *   gas) and sent one after another. Re-submitting is harmless: operations already anchored under
- *   their key are found in its change chain and not sent again.
+ *   gas), with up to `inFlight` transactions awaiting their receipts at once; a transaction the node
+ *   drops or whose nonce another takes is sent again. Re-submitting is harmless: operations already
+ *   anchored under their key are found in its change chain and not sent again.
  * - **Reading:** one DID's operations come from `eth_getLogs` filtered by its index key, walking the
  *   per-key change chain the contract keeps, so a read never scans more than `maxLogsRange` blocks
  *   per stretch of history. Every event is re-checked (signature, digest, key): a writer can
@@ -60,9 +61,16 @@ export class EvmLedger implements Ledger {
     const maxTransactionGas = count('maxTransactionGas', options.maxTransactionGas ?? MAX_TRANSACTION_GAS, 100_000)
     const pollIntervalMs = count('pollIntervalMs', options.pollIntervalMs ?? (typeof rpc === 'string' ? 250 : 0), 0)
     const timeoutMs = count('timeoutMs', options.timeoutMs ?? 60_000, 1)
+    const inFlight = count('inFlight', options.inFlight ?? 16, 1)
     this.#chain = new RegistryConnection(this.registry, transport, confirmations)
     this.#reader = new RegistryReader(this.#chain, range)
-    this.#writer = new RegistryWriter(this.#chain, this.#reader, account, { maxOperations, maxTransactionGas, pollIntervalMs, timeoutMs })
+    this.#writer = new RegistryWriter(this.#chain, this.#reader, account, {
+      maxOperations,
+      maxTransactionGas,
+      pollIntervalMs,
+      timeoutMs,
+      inFlight,
+    })
     this.#address = account?.address
   }
 

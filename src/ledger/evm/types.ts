@@ -30,6 +30,12 @@ export interface EvmLedgerOptions {
   pollIntervalMs?: number
   /** How long to wait for a transaction to be mined and confirmed (default 60 s). */
   timeoutMs?: number
+  /**
+   * Most transactions of one batch in flight at once (default 16, geth's and GoQuorum's
+   * `--txpool.accountslots`; keep it within the node's per-sender pool limit, e.g. Besu's
+   * `--tx-pool-max-future-by-sender`, default 200). 1 sends one transaction after another.
+   */
+  inFlight?: number
 }
 
 /** A compiled registry, as `npm run registry:compile -- --out FILE` writes it. */

@@ -1,7 +1,6 @@
 import { decodeErrorResult, encodeFunctionData, type Address, type Hex } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { type GridError, LedgerForbiddenError, LedgerUnavailableError } from '../../errors.js'
-import { messageOf } from '../../lib/message.js'
 import type { EncodedOperation } from '../../method/operation.js'
 import { admitBatch } from '../admit.js'
 import type { Receipt, Submittable } from '../types.js'
@@ -9,7 +8,8 @@ import { ABI, hexOf, keyOf } from './abi.js'
 import type { RegistryConnection } from './connection.js'
 import type { RegistryReader } from './read.js'
 import { addressOf } from './options.js'
-import { finalReceipt, revertData, unavailable } from './rpc.js'
+import { revertData, unavailable } from './rpc.js'
+import { TransactionSender } from './sender.js'
 import { chunksFor } from './gas.js'
 
 /** Limits and timing of a {@link RegistryWriter}. */
@@ -18,6 +18,8 @@ export interface WriterOptions {
   maxTransactionGas: number
   pollIntervalMs: number
   timeoutMs: number
+  /** Most transactions in flight at once (see {@link TransactionSender}). */
+  inFlight: number
 }
 
 /**
@@ -31,9 +33,7 @@ export class RegistryWriter {
   readonly #account: LocalAccount | undefined
   readonly #maxOperations: number
   readonly #maxGas: number
-  readonly #poll: number
-  readonly #timeout: number
-  #nonce: number | undefined
+  readonly #sender: TransactionSender | undefined
   #tail: Promise<unknown> = Promise.resolve()
 
   constructor(chain: RegistryConnection, reader: RegistryReader, account: LocalAccount | undefined, options: WriterOptions) {
@@ -42,61 +42,79 @@ export class RegistryWriter {
     this.#account = account
     this.#maxOperations = options.maxOperations
     this.#maxGas = options.maxTransactionGas
-    this.#poll = options.pollIntervalMs
-    this.#timeout = options.timeoutMs
+    const { pollIntervalMs, timeoutMs, inFlight } = options
+    // Whether the node still holds a transaction is asked after a few polls without its receipt.
+    const recheckMs = Math.max(500, 4 * pollIntervalMs)
+    this.#sender = account && new TransactionSender(chain, account, { inFlight, pollIntervalMs, timeoutMs, recheckMs })
   }
 
   async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
     const { unique, indexOf } = admitBatch(operations)
     // The operations were just checked: reading them back from the chain need not check them again.
     const known = new Map(unique.map((op) => [hexOf(op.digest), op]))
-    const receipts = await this.#serial(async () => {
+    // Under the lock, the transactions are only queued (in call order, so one writer's submissions
+    // keep their order on chain); their receipts are awaited outside it, while the next submission's
+    // transactions go out.
+    const { where, sending } = await this.#serial(async () => {
       // Where each operation already is: found in its key's change chain (a re-submission after a
       // timeout, or another writer's), or nowhere yet.
       const lasts = await this.#lasts(unique)
       const where = await this.#reader.locate(unique, lasts)
       const fresh = unique.filter((_, i) => where[i]!.height === 0)
-      if (fresh.length > 0) {
-        if (!this.#account)
-          throw new LedgerForbiddenError(
-            'no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations',
-          )
-        await this.#checkWriter()
-        const blocks = new Set<number>()
-        const newKeys = unique.flatMap((_, i) => (where[i]!.height === 0 ? [lasts[i] === 0] : []))
-        for (const { operations: chunk, gas } of chunksFor(fresh, newKeys, this.#maxGas, this.#maxOperations)) {
-          const data = encodeFunctionData({
-            abi: ABI,
-            functionName: 'anchor',
-            args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
-          })
-          blocks.add(await this.#transact(data, BigInt(gas)))
-        }
-        // Where each operation landed, from the events of the blocks the transactions went into.
-        const landed = new Map<string, { height: number; position: number }>()
-        for (const height of blocks) {
-          for (const o of (await this.#reader.block(height, known)).operations)
-            landed.set(hexOf(o.op.digest), { height, position: o.position })
-        }
-        unique.forEach((op, i) => {
-          if (where[i]!.height === 0) where[i] = landed.get(hexOf(op.digest)) ?? where[i]!
+      if (fresh.length === 0) return { where, sending: undefined }
+      if (!this.#account)
+        throw new LedgerForbiddenError(
+          'no writer account: pass { account } (CLI: --writer-key FILE or $GRID_DID_WRITER_KEY) to anchor operations',
+        )
+      await this.#checkWriter()
+      const newKeys = unique.flatMap((_, i) => (where[i]!.height === 0 ? [lasts[i] === 0] : []))
+      // Every transaction is queued at once; the sender keeps at most `inFlight` of them unconfirmed.
+      // After a failure, the ones still waiting for their turn are not sent.
+      const failure = new AbortController()
+      const sent = chunksFor(fresh, newKeys, this.#maxGas, this.#maxOperations).map(({ operations: chunk, gas }) => {
+        const data = encodeFunctionData({
+          abi: ABI,
+          functionName: 'anchor',
+          args: [chunk.map((op) => keyOf(op.suffix)), chunk.map((op) => hexOf(op.bytes))],
         })
-        // Anchored meanwhile by someone else (the contract skipped them): ask where.
-        const elsewhere = unique.flatMap((_, i) => (where[i]!.height === 0 ? [unique[i]!] : []))
-        if (elsewhere.length > 0) {
-          const found = await this.#reader.locate(elsewhere, await this.#lasts(elsewhere))
-          for (const [j, op] of elsewhere.entries()) where[unique.indexOf(op)] = found[j]!
-        }
-      }
-      return Promise.all(
-        unique.map(async (op, i) => {
-          const { height, position } = where[i]!
-          if (height === 0) throw new LedgerUnavailableError(`operation ${op.cid} was sent but the registry does not hold it`)
-          const block = await this.#reader.block(height, known)
-          return { cid: op.cid, did: op.did, height, position, time: block.time, batchRoot: block.root }
-        }),
-      )
+        return this.#transact(data, BigInt(gas), failure).catch((err: unknown) => {
+          failure.abort(err)
+          throw err
+        })
+      })
+      const sending = Promise.allSettled(sent).then((settled) => {
+        if (failure.signal.aborted) throw failure.signal.reason
+        return new Set(settled.map((s) => (s as PromiseFulfilledResult<number>).value))
+      })
+      sending.catch(() => undefined)
+      return { where, sending }
     })
+    if (sending) {
+      const blocks = await sending
+      // Where each operation landed, from the events of the blocks the transactions went into.
+      const landed = new Map<string, { height: number; position: number }>()
+      for (const height of blocks) {
+        for (const o of (await this.#reader.block(height, known)).operations)
+          landed.set(hexOf(o.op.digest), { height, position: o.position })
+      }
+      unique.forEach((op, i) => {
+        if (where[i]!.height === 0) where[i] = landed.get(hexOf(op.digest)) ?? where[i]!
+      })
+      // Anchored meanwhile by someone else (the contract skipped them): ask where.
+      const elsewhere = unique.flatMap((_, i) => (where[i]!.height === 0 ? [unique[i]!] : []))
+      if (elsewhere.length > 0) {
+        const found = await this.#reader.locate(elsewhere, await this.#lasts(elsewhere))
+        for (const [j, op] of elsewhere.entries()) where[unique.indexOf(op)] = found[j]!
+      }
+    }
+    const receipts = await Promise.all(
+      unique.map(async (op, i) => {
+        const { height, position } = where[i]!
+        if (height === 0) throw new LedgerUnavailableError(`operation ${op.cid} was sent but the registry does not hold it`)
+        const block = await this.#reader.block(height, known)
+        return { cid: op.cid, did: op.did, height, position, time: block.time, batchRoot: block.root }
+      }),
+    )
     return indexOf.map((i) => ({ ...receipts[i]! }))
   }
 
@@ -131,39 +149,22 @@ export class RegistryWriter {
    * Signs and sends one transaction to the registry, waits until it is final, and returns its block.
    * `gas` is the limit to use; without it (or when it proves too low) the node estimates it.
    */
-  async #transact(data: Hex, gas?: bigint): Promise<number> {
-    const account = this.#account!
-    const { chainId } = await this.#chain.init()
-    const request = { from: account.address, to: this.#chain.registry, data, gasPrice: '0x0' }
+  async #transact(data: Hex, gas?: bigint, group?: AbortController): Promise<number> {
+    const request = { from: this.#account!.address, to: this.#chain.registry, data, gasPrice: '0x0' }
     let estimated = gas === undefined
     gas ??= await this.#estimate(request)
-    for (let attempt = 1; ; attempt++) {
-      this.#nonce ??= Number(await this.#chain.rpc('eth_getTransactionCount', [account.address, 'pending']))
-      const nonce = this.#nonce
-      const raw = await account.signTransaction({
-        type: 'legacy',
-        chainId,
-        nonce,
-        gas,
-        gasPrice: 0n,
-        to: this.#chain.registry,
-        data,
-        value: 0n,
-      })
-      let hash: Hex
+    for (;;) {
+      // Nonces, several in flight, dropped and replaced transactions: the sender's. The contract
+      // skips operations that meanwhile got anchored, so whatever it sends again is harmless.
+      let receipt: Awaited<ReturnType<TransactionSender['send']>>
       try {
-        hash = (await this.#chain.request('eth_sendRawTransaction', [raw])) as Hex
-        this.#nonce = nonce + 1
+        receipt = await this.#sender!.send({ to: this.#chain.registry, data, gas }, group)
       } catch (cause) {
-        this.#nonce = undefined
-        // Another process used this account's nonce: read it again and re-sign. The contract skips
-        // operations that meanwhile got anchored, so re-sending is harmless.
-        if (attempt < 3 && /nonce|known transaction|already known|replacement/i.test(messageOf(cause))) continue
         throw this.#reverted(cause) ?? unavailable('eth_sendRawTransaction', cause)
       }
-      const receipt = await this.#receipt(hash)
-      if (receipt.status === '0x1') return Number(receipt.blockNumber)
-      if (!estimated && BigInt(receipt.gasUsed) >= gas) {
+      const hash = receipt.hash
+      if (receipt.status === '0x1') return receipt.blockNumber
+      if (!estimated && receipt.gasUsed >= gas) {
         // Out of gas on the computed limit (another contract build?): let the node estimate, once.
         gas = await this.#estimate(request)
         estimated = true
@@ -172,11 +173,11 @@ export class RegistryWriter {
       // Replay the call to learn why (e.g. the writer was removed since it was last asked).
       let reason: GridError | undefined
       try {
-        await this.#chain.request('eth_call', [request, receipt.blockNumber])
+        await this.#chain.request('eth_call', [request, `0x${receipt.blockNumber.toString(16)}`])
       } catch (cause) {
         reason = this.#reverted(cause)
       }
-      throw reason ?? new LedgerUnavailableError(`transaction ${hash} reverted in block ${Number(receipt.blockNumber)} (gas ${gas})`)
+      throw reason ?? new LedgerUnavailableError(`transaction ${hash} reverted in block ${receipt.blockNumber} (gas ${gas})`)
     }
   }
 
@@ -188,21 +189,6 @@ export class RegistryWriter {
     } catch (cause) {
       throw this.#reverted(cause) ?? unavailable('eth_estimateGas', cause)
     }
-  }
-
-  async #receipt(hash: Hex): Promise<{ status: Hex; blockNumber: Hex; gasUsed: Hex }> {
-    const receipt = await finalReceipt<{ status: Hex; blockNumber: Hex; gasUsed: Hex }>(
-      (m, p) => this.#chain.rpc(m, p),
-      hash,
-      this.#chain.confirmations,
-      this.#timeout,
-      this.#poll,
-    )
-    if (receipt) return receipt
-    this.#nonce = undefined
-    throw new LedgerUnavailableError(
-      `transaction ${hash} not final after ${this.#timeout} ms; submitting the same operations again is safe`,
-    )
   }
 
   /** A revert of the registry decoded into the error it means, when it is one. */
