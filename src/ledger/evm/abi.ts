@@ -1,5 +1,5 @@
 import { base32 } from 'multiformats/bases/base32'
-import { toEventSelector, type Abi, type AbiEvent, type Hex } from 'viem'
+import { toEventSelector, type Abi, type AbiEvent, type Hex } from '../peers/viem.js'
 import { toHex } from '../../lib/bytes.js'
 import { REGISTRY_ARTIFACT } from '../registry-artifact.js'
 

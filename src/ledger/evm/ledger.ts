@@ -1,4 +1,4 @@
-import { getAddress, isAddress, type Address } from 'viem'
+import { getAddress, isAddress, type Address } from '../peers/viem.js'
 import { LIMITS } from '../../method/limits.js'
 import type { AnchoredOperation } from '../../method/state.js'
 import { checkHeight, checkRead } from '../admit.js'

@@ -1,4 +1,4 @@
-import { decodeEventLog, type Hex } from 'viem'
+import { decodeEventLog, type Hex } from '../peers/viem.js'
 import { decodeOperation, type EncodedOperation } from '../../method/operation.js'
 import { ABI, bytesOf, hexOf, keyOf } from './abi.js'
 import type { ChainOperation, LogEvent } from './types.js'
