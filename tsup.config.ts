@@ -17,7 +17,10 @@ export default defineConfig([
     },
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
+    // `import.meta.url` in the CommonJS build: the optional peers load with `createRequire(import.meta.url)` (src/ledger/peers).
+    shims: true,
+    // No source maps: dist is readable, unminified ESM and CommonJS; maps would double the install size.
+    sourcemap: false,
     target: 'node20',
     splitting: true,
     treeshake: true,
@@ -26,7 +29,7 @@ export default defineConfig([
     entry: { 'cli/bin': 'src/cli/bin.ts' },
     format: ['esm'],
     banner: { js: '#!/usr/bin/env node' },
-    sourcemap: true,
+    sourcemap: false,
     target: 'node20',
     // Chunks for the lazily imported parts (viem, the EDR chain, the server), so plain commands start fast.
     splitting: true,
