@@ -17,7 +17,7 @@ export function registerKeyCommands(program: Command, { io, globals, passphrase 
       if (o.type !== 'ed25519' && o.type !== 'evm') throw new UsageError(`--type must be ed25519 or evm, got "${o.type}"`)
       const pass = await passphrase()
       if (o.type === 'evm') {
-        const { generatePrivateKey, privateKeyToAccount } = await import('viem/accounts')
+        const { generatePrivateKey, privateKeyToAccount } = await import('../../ledger/peers/viem.js')
         const secret = generatePrivateKey()
         const { address } = privateKeyToAccount(secret)
         writeAccountKeystore(o.out, Buffer.from(secret.slice(2), 'hex'), address, pass, o.force)
