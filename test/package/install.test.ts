@@ -66,6 +66,8 @@ function typecheck(name: string, moduleResolution: 'node16' | 'bundler' | 'node1
   mkdirSync(dir, { recursive: true })
   const module = moduleResolution === 'node16' ? 'node16' : moduleResolution === 'bundler' ? 'esnext' : 'commonjs'
   writeFileSync(join(dir, 'consumer.ts'), source)
+  // An ES module consumer (node10 has no notion of module format).
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: moduleResolution === 'node10' ? 'commonjs' : 'module' }))
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
@@ -118,7 +120,9 @@ beforeAll(() => {
   }
   expect(existsSync(join(clone, 'dist'))).toBe(false)
   symlinkSync(modules, join(clone, 'node_modules'), 'dir')
-  npm(['pack', '--pack-destination', work], clone)
+  // GRID_DID_TEST_TARBALL: a tarball packed already, to iterate on these tests without a build each run (never set in CI).
+  if (process.env.GRID_DID_TEST_TARBALL) cpSync(process.env.GRID_DID_TEST_TARBALL, join(work, 'given.tgz'))
+  else npm(['pack', '--pack-destination', work], clone)
   tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!)
   app = join(work, 'app')
   mkdirSync(app)
@@ -233,12 +237,15 @@ describe('the core, installed without the optional peers', () => {
       expect(r.stderr).toBe('')
       const out = JSON.parse(r.stdout)
       expect(out).toMatchObject({ id: true, status: 200, threw: [true, 'InvalidDidError', 'ERR_GRID_INVALID_DID'], server: 'function' })
+      const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
       const line = (peer: keyof typeof PEERS) => [
         true,
         'DependencyMissingError',
         'ERR_GRID_DEPENDENCY_MISSING',
         peer,
-        expect.stringMatching(new RegExp(`^${peer} is not installed \\([^\\n]+\\): npm install ${peer}@\\${PEERS[peer]}$`)),
+        expect.stringMatching(
+          new RegExp(`^${escape(peer)} is not installed \\([^\\n]+\\): npm install ${escape(`${peer}@${PEERS[peer]}`)}$`),
+        ),
       ]
       expect(out.missing.sqlite).toEqual(line('better-sqlite3'))
       expect(out.missing.evm).toEqual(line('viem'))
@@ -290,7 +297,13 @@ export const isGrid = (e: unknown): e is GridError => e instanceof GridError
       metafile: true,
       logLevel: 'silent',
     })
-    const inputs = Object.keys(result.metafile.inputs)
+    // The modules that put bytes in the bundle (metafile.inputs also lists those tree-shaken away).
+    const inputs = Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([file]) => file),
+    )
+    expect(inputs.some((f) => f.includes('node_modules/grid-did/'))).toBe(true)
     for (const heavy of ['ajv', 'csv-parse', 'did-jwt', 'did-jwt-vc', '@noble/curves'])
       expect(
         inputs.filter((f) => f.includes(`node_modules/${heavy}/`)),
@@ -383,7 +396,21 @@ export async function main(): Promise<void> {
   void followed, void attestRole, void server
 }
 `
-    for (const resolution of ['node16', 'bundler', 'node10'] as const)
-      expect(typecheck('full', resolution, source, ['node']), resolution).toBe('')
+    for (const resolution of ['node16', 'bundler', 'node10'] as const) {
+      const diagnostics = typecheck('full', resolution, source, ['node']).split('\n').filter(Boolean)
+      const ours = (d: string) => d.includes('node_modules/grid-did/') || d.startsWith('consumer.ts')
+      // None in grid-did's declarations or in the consumer…
+      expect(diagnostics.filter(ours), resolution).toEqual([])
+      // …and the rest (under node16, viem's dependency ox: CommonJS-typed files importing the ESM-only
+      // abitype) are exactly what a consumer importing viem alone gets with skipLibCheck false.
+      const others = diagnostics.filter((d) => !ours(d))
+      if (others.length > 0) {
+        const viemOnly = typecheck('viem-only', resolution, "import { getAddress } from 'viem'\nexport const a = getAddress\n", ['node'])
+        expect(
+          others.filter((d) => !viemOnly.includes(d)),
+          resolution,
+        ).toEqual([])
+      }
+    }
   })
 })
