@@ -1,4 +1,5 @@
-import { BaseError as ViemBaseError, getAddress as viemGetAddress } from 'viem'
+import { createRequire } from 'node:module'
+import { getAddress as viemGetAddress } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { BaseError, ContractFunctionRevertedError, getAddress, privateKeyToAccount } from '../../../src/ledger/peers/viem.js'
 
@@ -17,7 +18,10 @@ describe('viem, loaded on first call', () => {
     } catch (err) {
       thrown = err
     }
+    // viem as the loader loads it: its CommonJS build (an ES module importing 'viem' gets the other build's classes).
+    const { BaseError: ViemBaseError } = createRequire(import.meta.url)('viem') as typeof import('viem')
     expect(thrown).toBeInstanceOf(ViemBaseError)
+    expect((thrown as Error).name).toBe('InvalidAddressError')
     expect(thrown instanceof BaseError).toBe(true)
     expect(thrown instanceof ContractFunctionRevertedError).toBe(false)
     expect(new Error('x') instanceof BaseError).toBe(false)
