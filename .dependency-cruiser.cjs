@@ -33,7 +33,15 @@ module.exports = {
       comment: 'The core entry (grid-did) never pulls in the node-only subpaths: SQLite, viem, EDR, node:http, the CLI',
       severity: 'error',
       from: { path: '^src/index\\.ts$' },
-      to: { path: '^src/(server|gate|cli)/|^src/ledger/(sqlite|evm|devchain|rpc-server|chain-index)' },
+      to: { path: '^src/(server|gate|cli)/|^src/ledger/(sqlite|evm|devchain|rpc-server|chain-index|peers)' },
+    },
+    {
+      name: 'optional-peers-through-the-loader',
+      comment:
+        'better-sqlite3, viem and EDR are optional peer dependencies: their values load on demand through src/ledger/peers (a static import of a missing one fails at link time, before any code runs); their types may be imported anywhere',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/ledger/peers/' },
+      to: { path: 'node_modules/(better-sqlite3|viem|@nomicfoundation/edr)/', dependencyTypesNot: ['type-only'] },
     },
     ...layerRules,
     {

@@ -16,7 +16,9 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsup.config.ts ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# better-sqlite3 (the CLI's home) and viem (the chain ledger) are optional peer dependencies of the
+# package, so development-only here: put them back after the prune.
+RUN npm run build && npm prune --omit=dev && npm install --no-save --omit=dev --no-audit --no-fund better-sqlite3@12.11.1 viem@2.57.1
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \

@@ -12,6 +12,7 @@
  * `submit` would write. The sampled DIDs have their own keys and real histories. The child keeps
  * the seeding memory out of the resident-memory figure of the process that resolves.
  */
+import type Database from 'better-sqlite3'
 import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -341,14 +342,19 @@ function seedInChild(ctx: BenchContext, path: string, dids: number, samples: { o
 class BulkLoader extends SqliteLedger {
   static readonly MARK = 'bench-seed'
 
+  /** The store's database (private to SqliteLedger, so that its published types do not name better-sqlite3's). */
+  get #db(): Database.Database {
+    return (this as unknown as { db: Database.Database }).db
+  }
+
   constructor(path: string) {
     super(path, { create: true, synchronous: 'NORMAL' })
     // Random-key index inserts (digest, suffix) thrash the default 2 MB page cache, and WAL
     // checkpoints of a fast-growing file fsync it again and again: seed with the journal in memory, then hand
     // the file over in WAL mode, as the store keeps it.
-    this.db.pragma('cache_size = -524288')
-    this.db.pragma('journal_mode = MEMORY')
-    this.db.pragma('synchronous = OFF')
+    this.#db.pragma('cache_size = -524288')
+    this.#db.pragma('journal_mode = MEMORY')
+    this.#db.pragma('synchronous = OFF')
   }
 
   load(height: number, time: number, ops: readonly Pick<EncodedOperation, 'digest' | 'suffix' | 'bytes'>[]): void {
@@ -358,8 +364,8 @@ class BulkLoader extends SqliteLedger {
 
   /** Drops the import mark, which `submit` would not have written, and returns to WAL mode. */
   finish(): void {
-    this.db.prepare('DELETE FROM meta WHERE key = ?').run(BulkLoader.MARK)
-    this.db.pragma('journal_mode = WAL')
+    this.#db.prepare('DELETE FROM meta WHERE key = ?').run(BulkLoader.MARK)
+    this.#db.pragma('journal_mode = WAL')
   }
 }
 

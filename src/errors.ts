@@ -21,3 +21,4 @@ export {
 export { DidNotFoundError, DidDeactivatedError, UnknownNetworkError } from './errors/did.js'
 export { ResourceNotFoundError, ResourceConflictError } from './errors/resource.js'
 export { InvalidClaimsError, InvalidCredentialError, AttestationRefusedError } from './errors/credentials.js'
+export { DependencyMissingError } from './errors/dependency.js'

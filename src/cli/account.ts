@@ -4,7 +4,7 @@ import { writerPassphrase } from './prompt.js'
 
 /** An admin, deployer or attestor account (viem) from an EVM account keystore, checked against the address the file shows. */
 export async function accountFromKeystore(file: string, passphrase: () => Promise<string>): Promise<PrivateKeyAccount> {
-  const { privateKeyToAccount } = await import('viem/accounts')
+  const { privateKeyToAccount } = await import('../ledger/peers/viem.js')
   return privateKeyToAccount(openAccountKeystore(file, await passphrase(), (k) => privateKeyToAccount(k).address))
 }
 
@@ -15,7 +15,7 @@ export async function accountFromKeystore(file: string, passphrase: () => Promis
  */
 export async function addressArg(value: string, passphrase: () => Promise<string>): Promise<`0x${string}`> {
   if (/^0x[0-9a-fA-F]{40}$/.test(value)) return value as `0x${string}`
-  const { privateKeyToAccount } = await import('viem/accounts')
+  const { privateKeyToAccount } = await import('../ledger/peers/viem.js')
   const address = keystoreAddress(value) as `0x${string}`
   openAccountKeystore(value, writerPassphrase() ?? (await passphrase()), (k) => privateKeyToAccount(k).address)
   return address

@@ -1,6 +1,7 @@
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { betterSqlite3 } from '../ledger/peers/better-sqlite3.js'
 import { SqliteLedger } from '../ledger/sqlite-ledger.js'
 import type { Ledger } from '../ledger/types.js'
 import { GridResolver } from '../resolver/resolver.js'
@@ -142,10 +143,10 @@ export class Home {
     if (this.#db !== undefined) return this.#db
     const path = join(this.dir, 'cli.db')
     if (!this.#lock) {
-      this.#db = existsSync(path) ? new Database(path, { readonly: true, fileMustExist: true }) : null
+      this.#db = existsSync(path) ? new (betterSqlite3())(path, { readonly: true, fileMustExist: true }) : null
       return this.#db
     }
-    const db = new Database(path)
+    const db = new (betterSqlite3())(path)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.exec(`

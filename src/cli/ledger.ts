@@ -39,7 +39,7 @@ export async function openChainIndex(
   const [{ EvmLedger }, { ChainIndex }, { privateKeyToAccount, toAccount }] = await Promise.all([
     import('../ledger/evm.js'),
     import('../ledger/chain-index.js'),
-    import('viem/accounts'),
+    import('../ledger/peers/viem.js'),
   ])
   let account
   if (writerKey) {

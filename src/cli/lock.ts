@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3'
 import { join } from 'node:path'
+import { betterSqlite3 } from '../ledger/peers/better-sqlite3.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { HomeLockedError, UsageError } from './errors.js'
 
@@ -33,7 +33,7 @@ export function lockWaitMs(env = process.env.GRID_DID_LOCK_WAIT): number {
  * working locks (not every network file system has them).
  */
 export async function lockHome(dir: string, waitMs: number, onWait?: () => void): Promise<HomeLock> {
-  const db = new Database(join(dir, 'writer.lock'), { timeout: 0 })
+  const db = new (betterSqlite3())(join(dir, 'writer.lock'), { timeout: 0 })
   try {
     const deadline = Date.now() + waitMs
     for (let waited = false; ; waited = true) {

@@ -27,7 +27,7 @@ export async function listWriters(
   abi: readonly unknown[],
   isWriter: (address: Address) => Promise<boolean>,
 ): Promise<ListedWriter[]> {
-  const { createPublicClient, http } = await import('viem')
+  const { createPublicClient, http } = await import('../ledger/peers/viem.js')
   const client = createPublicClient({ transport: http(rpc) })
   const events = (abi as AbiEvent[]).filter((e) => e.type === 'event' && (e.name === 'WriterAdded' || e.name === 'WriterRemoved'))
   const writers = new Map<string, ListedWriter>()

@@ -26,6 +26,7 @@ export type GridErrorCode =
   | 'ERR_GRID_INVALID_CLAIMS'
   | 'ERR_GRID_INVALID_CREDENTIAL'
   | 'ERR_GRID_ATTESTATION_REFUSED'
+  | 'ERR_GRID_DEPENDENCY_MISSING'
   // The CLI's (src/cli/errors.ts).
   | 'ERR_GRID_USAGE'
   | 'ERR_GRID_CLI'

@@ -1,4 +1,5 @@
-import { BaseError, ContractFunctionRevertedError, getAddress, isAddress, type Address, type Hex, type LocalAccount } from 'viem'
+import type { Address, Hex, LocalAccount } from 'viem'
+import { BaseError, ContractFunctionRevertedError, getAddress, isAddress } from '../ledger/peers/viem.js'
 import { LedgerForbiddenError, LedgerRejectedError, LedgerUnavailableError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
 import type { Eip1193Provider } from '../ledger/eip1193.js'

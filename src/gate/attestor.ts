@@ -1,4 +1,4 @@
-import { getAddress, isAddress, type Address, type Hex } from 'viem'
+import { getAddress, isAddress, type Address, type Hex } from '../ledger/peers/viem.js'
 import type { LocalAccount } from 'viem/accounts'
 import { HeightNotReachedError } from '../errors.js'
 import type { EvmLedger } from '../ledger/evm.js'

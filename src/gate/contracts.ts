@@ -1,4 +1,4 @@
-import { isAddress, type Address, type Hex, type LocalAccount } from 'viem'
+import { isAddress, type Address, type Hex, type LocalAccount } from '../ledger/peers/viem.js'
 import type { Eip1193Provider } from '../ledger/eip1193.js'
 import { deployArtifact } from '../ledger/evm/deploy.js'
 import type { RegistryArtifact } from '../ledger/evm/types.js'

@@ -1,4 +1,4 @@
-import { recoverTypedDataAddress, type Address, type Hex } from 'viem'
+import { recoverTypedDataAddress, type Address, type Hex } from '../ledger/peers/viem.js'
 import { roleAttestationTypedData, type GateDomain, type RoleAttestation } from './role-attestation.js'
 
 const SIGNATURE = /^0x[0-9a-fA-F]{130}$/

@@ -1,4 +1,4 @@
-import { getAddress, hashTypedData, isAddress, keccak256, stringToBytes, type Address, type Hex } from 'viem'
+import { getAddress, hashTypedData, isAddress, keccak256, stringToBytes, type Address, type Hex } from '../ledger/peers/viem.js'
 
 /** The EIP-712 domain of a `GridRoleGate`: name "GridRoleGate", version "1", the chain and the gate's address. */
 export interface GateDomain {

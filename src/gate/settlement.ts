@@ -1,4 +1,4 @@
-import { encodeAbiParameters, keccak256, type Hex } from 'viem'
+import { encodeAbiParameters, keccak256, type Hex } from '../ledger/peers/viem.js'
 import { fromHex, toHex } from '../lib/bytes.js'
 import { merkleRoot } from '../ledger/merkle.js'
 import { ROLES, type RoleName } from '../vc/roles.js'

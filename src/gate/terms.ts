@@ -1,4 +1,4 @@
-import { getAddress, isAddress, type Address, type Hex } from 'viem'
+import { getAddress, isAddress, type Address, type Hex } from '../ledger/peers/viem.js'
 import { ROLES, type RoleName } from '../vc/roles.js'
 import { hashString } from './attestation.js'
 

@@ -1,9 +1,22 @@
 import { LedgerCorruptError, LedgerUnavailableError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
 import type { EncodedOperation } from '../method/operation.js'
-import type { EvmLedger } from './evm.js'
+import type { AnchoredOperation } from '../method/state.js'
 import { SqliteLedger, type SqliteLedgerOptions } from './sqlite/ledger.js'
 import type { LedgerHead, Receipt, Submittable } from './types.js'
+
+/**
+ * What a {@link ChainIndex} follows: an `EvmLedger` (`grid-did/ledger/evm`), described without its
+ * viem types so that `grid-did/ledger/sqlite`'s published types need no viem (an optional peer).
+ */
+export interface IndexedChain {
+  submit(operations: readonly Submittable[]): Promise<Receipt[]>
+  head(): Promise<LedgerHead>
+  /** Valid operations of blocks `from`‥`to` in ledger order, and how many events were dropped. */
+  scan(from: number, to: number): Promise<{ operations: (AnchoredOperation & { op: EncodedOperation })[]; skipped: number }>
+  blockTime(height: number): Promise<number>
+  info(): Promise<{ chainId: number; registry: string; deployedAt: number }>
+}
 
 /** Options of {@link ChainIndex}. */
 export interface ChainIndexOptions extends Pick<SqliteLedgerOptions, 'create' | 'synchronous' | 'check'> {
@@ -67,9 +80,9 @@ export interface SyncResult {
  * ```
  * @see https://github.com/grid-did/grid-did/blob/main/spec/did-grid.md#evm-registry
  */
-export class ChainIndex extends SqliteLedger {
+export class ChainIndex<Chain extends IndexedChain = IndexedChain> extends SqliteLedger {
   /** The chain this index follows. Closing the index does not close it. */
-  readonly chain: EvmLedger
+  readonly chain: Chain
   /** The last background sync failure, cleared by the next success. */
   lastError: unknown
   readonly #step: number
@@ -81,7 +94,7 @@ export class ChainIndex extends SqliteLedger {
   #syncing: Promise<SyncResult> | undefined
   #timer: NodeJS.Timeout | undefined
 
-  constructor(path: string, chain: EvmLedger, options: ChainIndexOptions = {}) {
+  constructor(path: string, chain: Chain, options: ChainIndexOptions = {}) {
     super(path, options)
     this.chain = chain
     const step = options.stepBlocks ?? 10_000

@@ -12,7 +12,7 @@ import {
   l1GenesisState,
   l1HardforkFromString,
   l1ProviderFactory,
-} from '@nomicfoundation/edr'
+} from './peers/edr.js'
 import type { Eip1193Provider } from './eip1193.js'
 
 export type { Eip1193Provider } from './eip1193.js'

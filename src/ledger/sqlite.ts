@@ -2,4 +2,4 @@
 export { SqliteLedger } from './sqlite/ledger.js'
 export type { SqliteLedgerOptions } from './sqlite/ledger.js'
 export { ChainIndex } from './chain-index.js'
-export type { ChainIndexOptions, SyncResult } from './chain-index.js'
+export type { ChainIndexOptions, IndexedChain, SyncResult } from './chain-index.js'

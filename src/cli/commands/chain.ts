@@ -79,7 +79,7 @@ export function registerChainCommand(program: Command, ctx: CommandContext): voi
           }),
           import('../../ledger/rpc-server.js'),
           import('../../ledger/evm.js'),
-          import('viem/accounts'),
+          import('../../ledger/peers/viem.js'),
         ])
         const admin = o.adminKey ? await account(o.adminKey) : generatePrivateKey()
         const chain = await createDevChain({ chainId, hardfork: o.hardfork as 'shanghai' })

@@ -38,7 +38,7 @@ export function registerKeyCommands(program: Command, ctx: CommandContext): void
       const { file } = target(o)
       const pass = await passphrase()
       if (kind === 'evm') {
-        const { generatePrivateKey, privateKeyToAccount } = await import('viem/accounts')
+        const { generatePrivateKey, privateKeyToAccount } = await import('../../ledger/peers/viem.js')
         const secret = generatePrivateKey()
         const { address } = privateKeyToAccount(secret)
         writeAccountKeystore(file, Buffer.from(secret.slice(2), 'hex'), address, pass, o.force)
@@ -79,7 +79,7 @@ export function registerKeyCommands(program: Command, ctx: CommandContext): void
       if (kind === 'evm') {
         const secret = parseEvmPrivateKey(text, source)
         try {
-          const { privateKeyToAccount } = await import('viem/accounts')
+          const { privateKeyToAccount } = await import('../../ledger/peers/viem.js')
           let address: string
           try {
             address = privateKeyToAccount(`0x${Buffer.from(secret).toString('hex')}`).address

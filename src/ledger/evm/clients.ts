@@ -1,4 +1,4 @@
-import { createPublicClient, createWalletClient, custom, http, type LocalAccount, type Transport } from 'viem'
+import { createPublicClient, createWalletClient, custom, http, type LocalAccount, type Transport } from '../peers/viem.js'
 import type { Eip1193Provider } from '../eip1193.js'
 import { unavailable } from './rpc.js'
 

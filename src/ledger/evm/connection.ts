@@ -1,4 +1,4 @@
-import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type Transport } from 'viem'
+import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type Transport } from '../peers/viem.js'
 import { GridError, LedgerClosedError, LedgerUnavailableError } from '../../errors.js'
 import type { LedgerHead } from '../types.js'
 import { DYNAMIC_ABI, REGISTRY_VERSION } from './abi.js'

@@ -1,4 +1,4 @@
-import { encodeDeployData, getAddress, type Abi, type Address, type Hex } from 'viem'
+import { encodeDeployData, getAddress, type Abi, type Address, type Hex } from '../peers/viem.js'
 import type { LocalAccount } from 'viem/accounts'
 import { LedgerUnavailableError } from '../../errors.js'
 import type { Eip1193Provider } from '../eip1193.js'

@@ -1,4 +1,4 @@
-import { getAddress, isAddress, type Address } from 'viem'
+import { getAddress, isAddress, type Address } from '../peers/viem.js'
 import type { AnchoredOperation } from '../../method/state.js'
 import { checkHeight, checkRead } from '../admit.js'
 import type { BatchInfo, Ledger, LedgerHead, ReadOptions, Receipt, Submittable } from '../types.js'

@@ -1,5 +1,4 @@
-import { getAddress, isAddress, type Address, type Hex } from 'viem'
-import { privateKeyToAccount, type LocalAccount } from 'viem/accounts'
+import { getAddress, isAddress, privateKeyToAccount, type Address, type Hex, type LocalAccount } from '../peers/viem.js'
 
 /** A checksummed address, or a TypeError. */
 export function addressOf(address: string): Address {

@@ -1,4 +1,4 @@
-import { createClient, custom, http, rpcSchema, type Hex, type Transport } from 'viem'
+import { createClient, custom, http, rpcSchema, type Hex, type Transport } from '../peers/viem.js'
 import { GridError, LedgerUnavailableError } from '../../errors.js'
 import { messageOf } from '../../lib/message.js'
 import type { Eip1193Provider } from '../eip1193.js'

@@ -1,4 +1,5 @@
-import { keccak256, type Address, type Hex } from 'viem'
+import type { Address, Hex } from 'viem'
+import { keccak256 } from '../peers/viem.js'
 import type { LocalAccount } from 'viem/accounts'
 import { LedgerUnavailableError } from '../../errors.js'
 import { messageOf } from '../../lib/message.js'

@@ -1,4 +1,4 @@
-import { decodeErrorResult, encodeFunctionData, type Address, type Hex } from 'viem'
+import { decodeErrorResult, encodeFunctionData, type Address, type Hex } from '../peers/viem.js'
 import type { LocalAccount } from 'viem/accounts'
 import { type GridError, LedgerForbiddenError, LedgerUnavailableError } from '../../errors.js'
 import type { EncodedOperation } from '../../method/operation.js'

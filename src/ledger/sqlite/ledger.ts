@@ -1,8 +1,9 @@
 import { Listeners } from '../../lib/listeners.js'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { existsSync, mkdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname } from 'node:path'
+import { betterSqlite3 } from '../peers/better-sqlite3.js'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { GridError, LedgerClosedError, LedgerCorruptError, LedgerUnavailableError } from '../../errors.js'
@@ -50,8 +51,8 @@ const SHA2_256 = 0x12
  */
 export class SqliteLedger implements Ledger {
   readonly path: string
-  /** @internal The open database, for the chain index built on this store. */
-  protected readonly db: Database.Database
+  // Private, so the published types do not name better-sqlite3's (a peer dependency a consumer may not have).
+  private readonly db: Database.Database
   readonly #clock: () => number
   readonly #stmt: Statements
   readonly #checkpoint: CheckpointStatements | undefined
@@ -80,9 +81,11 @@ export class SqliteLedger implements Ledger {
     if (!create && !existsSync(path)) {
       throw new LedgerUnavailableError(`no ledger at ${path} (pass { create: true } to make a new one)`)
     }
+    // Outside the try: a missing or unbuilt better-sqlite3 is a setup problem, not an unavailable ledger.
+    const Sqlite = betterSqlite3()
     try {
       if (create && path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-      this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !create })
+      this.db = new Sqlite(path, { readonly: options.readonly ?? false, fileMustExist: !create })
     } catch (cause) {
       throw new LedgerUnavailableError(`cannot open the ledger at ${path}: ${messageOf(cause)}`, { cause })
     }
