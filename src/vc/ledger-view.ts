@@ -50,7 +50,8 @@ export class LedgerView {
   timeline(did: string): Promise<DidTimeline | string> {
     let memo = this.#timelines.get(did)
     if (!memo) {
-      memo = pinnedRead(this.context.resolver, `${this.#pinned}${did}`, () => {
+      // Tagged by kind, JSON-quoted: a name from a token (an `iss`) can never take a resource's key.
+      memo = pinnedRead(this.context.resolver, `${this.#pinned}${JSON.stringify(['did', did])}`, () => {
         const elsewhere = this.#offNetwork(did)
         return elsewhere
           ? Promise.resolve(elsewhere)
@@ -90,7 +91,9 @@ export class LedgerView {
     const key = `${type ?? ''} ${url}`
     let memo = this.#resources.get(key)
     if (!memo) {
-      memo = pinnedRead(this.context.resolver, `${this.#pinned}${key}`, () => this.#readResource(url, type))
+      memo = pinnedRead(this.context.resolver, `${this.#pinned}${JSON.stringify(['resource', type ?? null, url])}`, () =>
+        this.#readResource(url, type),
+      )
       this.#resources.set(key, memo)
     }
     return memo

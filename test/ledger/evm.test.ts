@@ -558,6 +558,23 @@ describe('EvmLedger: a writer can censor, never forge', () => {
     expect(resolved.didResolutionMetadata.error).toBeUndefined()
     expect(resolved.didDocument!.alsoKnownAs).toEqual(['https://dup-a-1.example'])
     expect(resolved.didDocumentMetadata.versionId).toBe('3')
+    // Twice in one transaction too, around another operation of the key: P, U, P.
+    const both = await rawAnchor(
+      dev,
+      [A.ops[1]!, A.ops[2]!, A.ops[1]!].map((op) => ({ key: keyOf(A.create.suffix), bytes: op.bytes })),
+    )
+    expect((await anchoredEvents(dev)).filter((e) => e.blockNumber === both)).toHaveLength(3)
+    // A chain index keeps the first copy of each and syncs past them (it used to stop for good
+    // on its digest index), and resolves what the chain resolves.
+    const index = new ChainIndex(indexFile(), ledger, { create: true })
+    const synced = await index.sync()
+    expect(synced.to).toBe(both)
+    expect(hexOps(await index.read(A.create.suffix))).toEqual(hexOps(A.ops))
+    expect((await index.verifyIntegrity()).operations).toBe(A.ops.length)
+    const viaIndex = await new GridResolver({ networks: { test: index } }).resolve(A.create.did)
+    expect(viaIndex.didDocumentMetadata.versionId).toBe('3')
+    expect(viaIndex.didDocument).toEqual(resolved.didDocument)
+    await index.close()
   })
 
   it("cannot stop a victim's operation with garbage under the victim's key, in the same block or before", async () => {

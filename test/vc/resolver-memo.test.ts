@@ -13,11 +13,13 @@ import {
   createPresentation,
   deactivateDid,
   updateDid,
+  verifyCredential,
   type Ledger,
   type RoleCheckContext,
   type RoleDecision,
 } from '../../src/index.js'
 import { decodeCredentialJws, pinnedRead } from '../../src/vc/resolver-memo.js'
+import { Ed25519KeyPair } from '../../src/index.js'
 import { key, vm } from '../helpers.js'
 import { World, type Party } from './world.js'
 
@@ -179,5 +181,35 @@ describe('what a check reuses', () => {
     await expect(pinnedRead(w.resolver, 'k', read)).resolves.toBe('a verdict')
     await expect(pinnedRead(w.resolver, 'k', read)).resolves.toBe('a verdict')
     expect(calls).toBe(2)
+  })
+})
+
+describe('what one check keeps cannot change another', () => {
+  /** A credential like `vc` whose `iss` names the user schema resource (signed by nobody that counts). */
+  async function junkIssuer(w: World, vc: string): Promise<string> {
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const legit = JSON.parse(Buffer.from(vc.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
+    const iss = `JsonSchema ${w.schemas.user}`
+    const input = `${b64({ alg: 'EdDSA', typ: 'vc+jwt', kid: `${iss}#key-1` })}.${b64({ ...legit, iss, jti: 'urn:uuid:junk' })}`
+    const signature = await Ed25519KeyPair.generate().sign(new TextEncoder().encode(input))
+    return `${input}.${Buffer.from(signature).toString('base64url')}`
+  }
+
+  it("a token whose issuer is named like a resource neither poisons nor breaks on the others' reads at that height", async () => {
+    const w = await World.create()
+    const user = await w.party('user-poison')
+    const vc = await w.issue('user', user.did)
+    const vp = await present(w, user, vc)
+    const junk = await junkIssuer(w, vc)
+    const ctx = await w.context()
+    // Junk first, then the genuine check on the same resolver and height: still allowed.
+    expect((await verifyCredential(junk, ctx)).verified).toBe(false)
+    expect(codes(await checkRole(vp, REQ, ctx))).toEqual([])
+    // The other order (a fresh resolver): the junk is refused, it does not throw on a schema read as a DID.
+    const other = { ...ctx, resolver: new GridResolver({ networks: { test: w.ledger } }) }
+    expect(codes(await checkRole(vp, REQ, other))).toEqual([])
+    const refused = await verifyCredential(junk, other)
+    expect(refused.verified).toBe(false)
+    expect(refused.reasons.length).toBeGreaterThan(0)
   })
 })

@@ -53,7 +53,8 @@ export function appendBatch(
 /**
  * Stores batches found on a chain at their own heights (which may have gaps), moves the sync mark
  * `markKey` to `mark`, and sets the `meta` entries, in one write transaction. Batches at or below
- * the stored mark are skipped: another process sharing the file may have got there first.
+ * the stored mark are skipped: another process sharing the file may have got there first. An
+ * operation stored already (a duplicate on the chain) is not stored again.
  */
 export function importBatches(
   db: Database.Database,
@@ -69,8 +70,18 @@ export function importBatches(
     if (mark <= current) return
     for (const b of batches) {
       if (b.height <= current) continue
-      stmt.insertBatch.run(b.height, b.time, merkleRoot(b.operations.map(({ op }) => op.digest)))
-      for (const { position, op } of b.operations) {
+      // A chain may carry an operation twice (a writer can re-anchor one that is not its key's
+      // last): readers skip the copy, so the index keeps the first and roots what it keeps.
+      const seen = new Set<string>()
+      const fresh = b.operations.filter(({ op }) => {
+        const digest = toHex(op.digest)
+        if (seen.has(digest) || stmt.receiptByDigest.get(op.digest) !== undefined) return false
+        seen.add(digest)
+        return true
+      })
+      if (fresh.length === 0) continue
+      stmt.insertBatch.run(b.height, b.time, merkleRoot(fresh.map(({ op }) => op.digest)))
+      for (const { position, op } of fresh) {
         const key = suffixBytes(op.suffix)
         stmt.insertOp.run(b.height, position, key, op.digest, op.bytes)
         keys?.bump.run(key, b.height, position)
