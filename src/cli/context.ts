@@ -64,6 +64,8 @@ export function createContext(program: Command, io: Io, setExit: (code: number) 
         await home.close()
       }
     }
-  const print = (json: unknown, text: string) => io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`)
+  // Text names what files and other parties said (labels, keys): control characters never reach the terminal raw.
+  const print = (json: unknown, text: string) =>
+    io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : `${printableLines(text)}\n`)
   return { io, globals, passphrase, openHome, print, read: command(false), write: command(true), setExit }
 }

@@ -157,6 +157,21 @@ describe('day-2 CLI, built, on a SQLite home', { timeout: 300_000 }, () => {
     expect(`${text}${JSON.stringify(listed)}`).not.toMatch(/ciphertext|"salt"|"tag"/)
     expect(text).not.toContain(SEED)
     expect(JSON.parse(await ok(['--json', 'key', 'list', '--no-dids']))[0]).not.toHaveProperty('dids')
+    // A keystore file's label is shown on one line, escaped: it can neither drive the terminal nor forge a line.
+    mkdirSync(f('evil'))
+    writeFileSync(
+      join(f('evil'), 'evil.key'),
+      JSON.stringify({
+        type: 'grid-did-keystore',
+        version: 1,
+        publicKeyMultibase: '\u001b[31mEVIL\u001b[0m\nk9  ed25519  z6MkFORGED  k9.key',
+      }),
+    )
+    const evil = await ok(['key', 'list', '--no-dids', '--dir', f('evil')])
+    expect(evil).not.toMatch(/\u001b/)
+    expect(evil.split('\n').filter((line) => line.includes('FORGED'))).toEqual([
+      expect.stringMatching(/^evil {2}.*\\u001b\[31mEVIL.*\\u000ak9 {2}ed25519 {2}z6MkFORGED/),
+    ])
     await fails(['--home', f('no-home'), 'key', 'list'], 1, 'ERR_GRID_HOME_NOT_FOUND')
     await fails(['key', 'list', '--dir', f('no-dir')], 1, 'ERR_GRID_CLI')
   })

@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { GridResolver, MemoryLedger, UnknownNetworkError, updateDid } from '../../src/index.js'
+import { GridResolver, MemoryLedger, UnknownNetworkError, deactivateDid, updateDid } from '../../src/index.js'
 import { SqliteLedger } from '../../src/ledger/sqlite.js'
+import { devRegistry } from '../ledger/evm-harness.js'
 import { HeadWatch } from '../../src/server/head-watch.js'
 import { createHandler, serve } from '../../src/server/node.js'
 import { newDid } from '../helpers.js'
@@ -54,6 +55,25 @@ describe('the endpoint and new anchors', () => {
     } finally {
       await server.close()
       await s.ledger.close()
+    }
+  })
+
+  it('the same holds for an endpoint straight on the chain: a deactivation through its EvmLedger shows on the next request', async () => {
+    const dev = await devRegistry()
+    const ledger = dev.ledger()
+    const d = await newDid('hw-evm')
+    await ledger.submit([d.create])
+    const resolver = new GridResolver({ networks: { test: ledger } })
+    const server = await serve(createHandler({ resolver, headTtlMs: 3_600_000 }), { port: 0, log: false })
+    try {
+      expect(await get(server.url, d.create.did)).toEqual({ version: '1', etag: expect.stringMatching(/^"\d+-/) })
+      await ledger.submit([await deactivateDid({ did: d.create.did, recoveryHead: d.create.cid, deactivated: false }, d.recovery)])
+      const res = await fetch(`${server.url}/1.0/identifiers/${encodeURIComponent(d.create.did)}`)
+      const body = (await res.json()) as { didDocumentMetadata: { deactivated?: boolean } }
+      expect(body.didDocumentMetadata.deactivated).toBe(true)
+    } finally {
+      await server.close()
+      await dev.close()
     }
   })
 

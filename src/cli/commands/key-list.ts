@@ -6,6 +6,7 @@ import type { CommandContext } from '../context.js'
 import { CliError, HomeNotFoundError } from '../errors.js'
 import { Home } from '../home.js'
 import { keystoreLabel } from '../keystore.js'
+import { printable } from '../printable.js'
 import { collect } from '../options.js'
 
 /** The home's keystore directory: where `--name NAME` keeps `NAME.key`, and what `key list` lists. */
@@ -51,9 +52,12 @@ export function registerKeyList(key: Command, { globals, openHome, print }: Comm
           await opened.close()
         }
       }
+      // One line per keystore, whatever its file says (a label with a newline cannot forge a line).
       const text = listed.map((k) =>
-        [k.name, k.kind, k.publicKeyMultibase ?? k.address, k.file, ...(k.dids ?? []).map((u) => `${u.did} (${u.as.join(', ')})`)].join(
-          '  ',
+        printable(
+          [k.name, k.kind, k.publicKeyMultibase ?? k.address, k.file, ...(k.dids ?? []).map((u) => `${u.did} (${u.as.join(', ')})`)].join(
+            '  ',
+          ),
         ),
       )
       print(listed, text.length > 0 ? text.join('\n') : `no keystores in ${keysDir(globals().home)}`)

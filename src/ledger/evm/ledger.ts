@@ -1,3 +1,4 @@
+import { Listeners } from '../../lib/listeners.js'
 import { getAddress, isAddress, type Address } from '../peers/viem.js'
 import type { AnchoredOperation } from '../../method/state.js'
 import { checkHeight, checkRead } from '../admit.js'
@@ -44,6 +45,7 @@ export class EvmLedger implements Ledger {
   readonly #reader: RegistryReader
   readonly #writer: RegistryWriter
   readonly #address: Address | undefined
+  readonly #anchorListeners = new Listeners()
 
   constructor(options: EvmLedgerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
@@ -81,7 +83,17 @@ export class EvmLedger implements Ledger {
 
   async submit(operations: readonly Submittable[]): Promise<Receipt[]> {
     this.#chain.open()
-    return this.#writer.submit(operations)
+    try {
+      return await this.#writer.submit(operations)
+    } finally {
+      // Even a failed submit may have anchored some of its transactions: listeners re-read the head.
+      this.#anchorListeners.emit()
+    }
+  }
+
+  /** Calls `listener` after each submit through this object; returns the unsubscribe. */
+  onAnchor(listener: () => void): () => void {
+    return this.#anchorListeners.add(listener)
   }
 
   async read(suffix: string, options: ReadOptions = {}): Promise<AnchoredOperation[]> {
