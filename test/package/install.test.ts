@@ -222,7 +222,7 @@ describe('the core, installed without the optional peers', () => {
       const missing = {}
       const attempt = async (name, f) => { try { await f(); missing[name] = 'no error' } catch (err) { missing[name] = [err instanceof grid.GridError, err.name, err.code, err.dependency, err.message] } }
       await attempt('sqlite', async () => { const { SqliteLedger } = ${mod === 'esm' ? "await import('grid-did/ledger/sqlite')" : "require('grid-did/ledger/sqlite')"}; new SqliteLedger(':memory:') })
-      await attempt('evm', async () => ${mod === 'esm' ? "await import('grid-did/ledger/evm')" : "require('grid-did/ledger/evm')"})
+      await attempt('evm', async () => { const { EvmLedger } = ${mod === 'esm' ? "await import('grid-did/ledger/evm')" : "require('grid-did/ledger/evm')"}; new EvmLedger({ rpc: 'http://127.0.0.1:9', registry: '0x' + '22'.repeat(20) }) })
       await attempt('devchain', async () => ${mod === 'esm' ? "await import('grid-did/ledger/devchain')" : "require('grid-did/ledger/devchain')"})
       await attempt('gate', async () => { const gate = ${mod === 'esm' ? "await import('grid-did/gate')" : "require('grid-did/gate')"}; gate.consumerAudience(1337, '0x' + '22'.repeat(20)) })
       const server = typeof ${mod === 'esm' ? "(await import('grid-did/server'))" : "require('grid-did/server')"}.serve
