@@ -4,7 +4,7 @@
 import { CID } from 'multiformats/cid'
 import { InvalidKeyError, InvalidOperationError, type OperationFaultReason } from '../errors.js'
 import { fromBase64url, toBase64url } from '../lib/bytes.js'
-import { isOperationCid } from './cid.js'
+import { isOperationCid, isOperationCidText } from './cid.js'
 import { isFragmentId, parseDid } from './did.js'
 import { decodeMultikey } from './keys.js'
 import { LIMITS } from './limits.js'
@@ -72,6 +72,7 @@ export function did(value: unknown, where: string): string {
 
 export function cid(value: unknown, where: string): string {
   const text = string(value, where, 100)
+  if (isOperationCidText(text)) return text
   let parsed: CID
   try {
     parsed = CID.parse(text)
