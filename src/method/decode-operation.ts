@@ -46,6 +46,9 @@ export function decodeOperationDeferred(bytes: Uint8Array): { op: EncodedOperati
   return { op: result, check: { ...signed!, points: points.map((p) => p.publicKey) }, keys: points }
 }
 
+// One decoder for every call: a non-streaming decode keeps no state between calls.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 function decode(bytes: Uint8Array, defer: ((signed: Omit<DeferredCheck, 'points'>) => void) | undefined): EncodedOperation {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('operation bytes must be a Uint8Array')
   if (bytes.length > LIMITS.resourceBytes) {
@@ -55,7 +58,7 @@ function decode(bytes: Uint8Array, defer: ((signed: Omit<DeferredCheck, 'points'
   let value: unknown
   try {
     // ignoreBOM keeps a byte-order mark in the text, so BOM + canonical bytes fail the canonical check.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+    text = UTF8.decode(bytes)
     value = JSON.parse(text)
   } catch {
     fail('malformed', 'operation bytes are not UTF-8 JSON')
