@@ -68,8 +68,9 @@ function prepare(operations: readonly Submittable[], session: CheckSession | und
   const copies = operations.map((item, index) => {
     const given = item instanceof Uint8Array ? item : item?.bytes
     if (!(given instanceof Uint8Array)) throw new TypeError(`operations[${index}] must be a Uint8Array or { bytes: Uint8Array }`)
-    // A private copy: the caller may reuse its buffer after submit returns.
-    return Uint8Array.from(given)
+    // A private copy: the caller may reuse its buffer after submit returns. (The constructor copies
+    // natively; Uint8Array.from iterates element by element.)
+    return new Uint8Array(given)
   })
   const checks: DeferredCheck[] = []
   const byCid = new Map<string, number>()

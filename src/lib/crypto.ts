@@ -75,7 +75,6 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // Ed25519 constants
-const P = 2n ** 255n - 19n
 const L = 2n ** 252n + 27742317777372353535851937790883648493n
 
 /** Canonical encodings of the eight small-order points (the torsion subgroup E[8]). */
@@ -89,7 +88,6 @@ const SMALL_ORDER_HEX = [
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85', // order 8
 ]
-const SMALL_ORDER = new Set(SMALL_ORDER_HEX)
 
 /** @internal exported for tests. */
 export const smallOrderEncodings: readonly string[] = SMALL_ORDER_HEX
@@ -100,13 +98,47 @@ function leToBigint(bytes: Uint8Array): bigint {
   return n
 }
 
-/** y < p and not (x = 0 with sign bit set): the encodings of y = 1 and y = p − 1 with sign 1. */
+/**
+ * y < p and not (x = 0 with sign bit set): the encodings of y = 1 and y = p − 1 with sign 1.
+ * On the bytes (p = 2^255 − 19 is ed ff … ff 7f little-endian), without building a BigInt.
+ */
 function isCanonicalEncoding(enc: Uint8Array): boolean {
-  const last = enc[31]!
-  const y = leToBigint(enc) & ((1n << 255n) - 1n)
-  if (y >= P) return false
-  if ((last & 0x80) !== 0 && (y === 1n || y === P - 1n)) return false
+  const top = enc[31]! & 0x7f
+  const sign = (enc[31]! & 0x80) !== 0
+  if (top === 0x7f) {
+    for (let i = 1; i < 31; i++) if (enc[i] !== 0xff) return true
+    // y ≥ p − 19 + … : y ≥ p when the low byte is ≥ 0xed; y = p − 1 when it is 0xec.
+    if (enc[0]! >= 0xed) return false
+    return !(sign && enc[0] === 0xec)
+  }
+  if (top === 0 && sign && enc[0] === 1) {
+    for (let i = 1; i < 31; i++) if (enc[i] !== 0) return true
+    return false
+  }
   return true
+}
+
+/** Whether the 32-byte little-endian S is below L, compared byte by byte from the top. */
+function belowL(s: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    if (s[i] !== L_BYTES[i]) return s[i]! < L_BYTES[i]!
+  }
+  return false
+}
+const L_BYTES = Uint8Array.from({ length: 32 }, (_, i) => Number((L >> BigInt(8 * i)) & 0xffn))
+
+const SMALL_ORDER_BYTES = SMALL_ORDER_HEX.map((h) =>
+  Uint8Array.from({ length: 32 }, (_, i) => Number.parseInt(h.slice(2 * i, 2 * i + 2), 16)),
+)
+
+/** Whether 32 bytes are one of the eight small-order encodings (no hex string built). */
+function isSmallOrder(enc: Uint8Array): boolean {
+  outer: for (const small of SMALL_ORDER_BYTES) {
+    if (enc[0] !== small[0] || enc[31] !== small[31]) continue
+    for (let i = 1; i < 31; i++) if (enc[i] !== small[i]) continue outer
+    return true
+  }
+  return false
 }
 
 function hex(bytes: Uint8Array): string {
@@ -116,10 +148,10 @@ function hex(bytes: Uint8Array): string {
 /** Rules 1–4. Returns false when the input can never verify under the rule set. */
 function precheck(signature: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false
-  if (leToBigint(signature.subarray(32)) >= L) return false
+  if (!belowL(signature.subarray(32))) return false
   if (!isCanonicalEncoding(publicKey)) return false
-  if (SMALL_ORDER.has(hex(publicKey))) return false
-  if (SMALL_ORDER.has(hex(signature.subarray(0, 32)))) return false
+  if (isSmallOrder(publicKey)) return false
+  if (isSmallOrder(signature.subarray(0, 32))) return false
   return true
 }
 
@@ -201,7 +233,7 @@ export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
  * @internal
  */
 export function isWellFormedEd25519PublicKey(publicKey: Uint8Array): boolean {
-  return publicKey.length === 32 && isCanonicalEncoding(publicKey) && !SMALL_ORDER.has(hex(publicKey))
+  return publicKey.length === 32 && isCanonicalEncoding(publicKey) && !isSmallOrder(publicKey)
 }
 
 /**

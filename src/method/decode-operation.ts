@@ -2,15 +2,15 @@ import { base32 } from 'multiformats/bases/base32'
 import { InvalidOperationError, type OperationFaultReason } from '../errors.js'
 import { ed25519Verify, sha256, type DeferredCheck } from '../lib/crypto.js'
 import { messageOf } from '../lib/message.js'
-import { canonicalDomainError, canonicalize, deepFreeze, type JsonValue } from '../lib/jcs.js'
-import { cidOfDigest } from './cid.js'
+import { canonicalVerdict, deepFreeze } from '../lib/jcs.js'
+import { cidOfBase32Digest } from './cid.js'
 import { formatDid, parseDid } from './did.js'
 import { withDeferredPointChecks, type DeferredKey } from './keys.js'
 import { LIMITS } from './limits.js'
 import type { EncodedOperation } from './operation-types.js'
 import { fail, fromBase64urlStrict, keyBytes } from './operation-fields.js'
 import { resourceSuffix } from './resource-suffix.js'
-import { signingInput } from './signing-input.js'
+import { signingInputOfCanonical } from './signing-input.js'
 import { checkShape } from './validate-operation.js'
 
 /**
@@ -46,6 +46,9 @@ export function decodeOperationDeferred(bytes: Uint8Array): { op: EncodedOperati
   return { op: result, check: { ...signed!, points: points.map((p) => p.publicKey) }, keys: points }
 }
 
+// One decoder for every call: a non-streaming decode keeps no state between calls.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 function decode(bytes: Uint8Array, defer: ((signed: Omit<DeferredCheck, 'points'>) => void) | undefined): EncodedOperation {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('operation bytes must be a Uint8Array')
   if (bytes.length > LIMITS.resourceBytes) {
@@ -55,14 +58,14 @@ function decode(bytes: Uint8Array, defer: ((signed: Omit<DeferredCheck, 'points'
   let value: unknown
   try {
     // ignoreBOM keeps a byte-order mark in the text, so BOM + canonical bytes fail the canonical check.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+    text = UTF8.decode(bytes)
     value = JSON.parse(text)
   } catch {
     fail('malformed', 'operation bytes are not UTF-8 JSON')
   }
-  const domainError = canonicalDomainError(value)
-  if (domainError) fail('malformed', `operation: ${domainError}`)
-  if (canonicalize(value as JsonValue) !== text) fail('non-canonical', 'operation bytes are not in canonical (JCS) form')
+  const verdict = canonicalVerdict(value, text)
+  if (typeof verdict === 'string') fail('malformed', `operation: ${verdict}`)
+  if (!verdict) fail('non-canonical', 'operation bytes are not in canonical (JCS) form')
   // Frozen: states and documents share these values, so no caller can alter what a cache serves.
   const operation = deepFreeze(checkShape(value))
   if (operation.type !== 'resource' && bytes.length > LIMITS.operationBytes) {
@@ -70,15 +73,18 @@ function decode(bytes: Uint8Array, defer: ((signed: Omit<DeferredCheck, 'points'
   }
   const signature = fromBase64urlStrict(operation.sig, 64, 'sig')
   const key = keyBytes(operation.key, 'key')
-  if (defer) defer({ signature, message: signingInput(operation), publicKey: key })
-  else if (!ed25519Verify(signature, signingInput(operation), key)) fail('bad-signature', 'the signature does not verify with key')
+  const message = signingInputOfCanonical(operation, text, bytes)
+  if (defer) defer({ signature, message, publicKey: key })
+  else if (!ed25519Verify(signature, message, key)) fail('bad-signature', 'the signature does not verify with key')
   const digest = sha256(bytes)
-  const cid = cidOfDigest(digest)
+  // The CID is a fixed prefix and the base32 digest, which is also a create's suffix.
+  const digest32 = base32.baseEncode(digest)
+  const cid = cidOfBase32Digest(digest32)
   let did: string
   let suffix: string
   if (operation.type === 'create') {
     if (operation.key !== operation.updateKey) fail('unauthorized', 'a create operation must be signed by its update key')
-    suffix = base32.baseEncode(digest)
+    suffix = digest32
     did = formatDid(operation.network, suffix)
   } else if (operation.type === 'resource') {
     did = operation.did

@@ -1,5 +1,6 @@
 import { base58btc } from 'multiformats/bases/base58'
 import { InvalidKeyError } from '../errors.js'
+import { base58Decode } from '../lib/base58.js'
 import { ed25519PublicKey, ed25519Signer, isValidEd25519PublicKey, isWellFormedEd25519PublicKey, randomBytes } from '../lib/crypto.js'
 
 /** Multicodec varint prefixes (multicodec table: ed25519-pub 0xed, x25519-pub 0xec). */
@@ -50,7 +51,7 @@ export function encodeMultikey(publicKey: Uint8Array, type: MultikeyType = 'Ed25
 export function decodeMultikey(multibase: string, expected?: MultikeyType): { type: MultikeyType; publicKey: Uint8Array } {
   if (typeof multibase !== 'string') throw new TypeError('publicKeyMultibase must be a string')
   // A key met earlier in the same deferred decoding (a create's `key` is its `updateKey`).
-  const known = validKeys.get(multibase) ?? deferredPoints?.find((k) => k.multibase === multibase)
+  const known = knownKey(multibase) ?? deferredPoints?.find((k) => k.multibase === multibase)
   if (known) {
     if (expected && known.type !== expected) throw new InvalidKeyError(`expected an ${expected} key, got an ${known.type} key`)
     return { type: known.type, publicKey: known.publicKey.slice() }
@@ -61,11 +62,20 @@ export function decodeMultikey(multibase: string, expected?: MultikeyType): { ty
   if (multibase.length !== MULTIKEY_LENGTH) {
     throw new InvalidKeyError(`an Ed25519 or X25519 Multikey is ${MULTIKEY_LENGTH} characters, got ${multibase.length}`)
   }
-  let bytes: Uint8Array
-  try {
-    bytes = base58btc.decode(multibase)
-  } catch (cause) {
-    throw new InvalidKeyError('publicKeyMultibase is not valid base58btc', { cause })
+  let bytes = base58Decode(multibase.slice(1))
+  // Decoding gives the leading '1's as zero bytes and the rest as a minimal number, so re-encoding
+  // what it returns always gives the string back: only base-x's garbage path needs the check below.
+  const roundTrips = bytes !== null
+  if (bytes === null) {
+    // A character above U+00FF, which base-x reads as a NaN digit: its answer, exactly as before.
+    try {
+      bytes = base58btc.decode(multibase)
+    } catch (cause) {
+      throw new InvalidKeyError('publicKeyMultibase is not valid base58btc', { cause })
+    }
+  }
+  if (!bytes) {
+    throw new InvalidKeyError('publicKeyMultibase is not valid base58btc', { cause: new Error('Non-base58btc character') })
   }
   let type: MultikeyType
   if (bytes[0] === ED25519_PREFIX[0] && bytes[1] === ED25519_PREFIX[1]) type = 'Ed25519'
@@ -79,7 +89,7 @@ export function decodeMultikey(multibase: string, expected?: MultikeyType): { ty
     throw new InvalidKeyError('not a valid Ed25519 public key (non-canonical encoding, not on the curve, or small order)')
   }
   // Canonical multibase: re-encoding must give the same string (no leading-zero or alias forms).
-  if (base58btc.encode(bytes) !== multibase) throw new InvalidKeyError('publicKeyMultibase is not in canonical form')
+  if (!roundTrips && base58btc.encode(bytes) !== multibase) throw new InvalidKeyError('publicKeyMultibase is not in canonical form')
   if (deferred) deferred.push({ multibase, type: 'Ed25519', publicKey: publicKey.slice() })
   else remember(multibase, type, publicKey)
   return { type, publicKey }
@@ -118,14 +128,25 @@ export function rememberValidKeys(keys: readonly DeferredKey[]): void {
 }
 
 function remember(multibase: string, type: MultikeyType, publicKey: Uint8Array): void {
-  if (validKeys.size >= VALID_KEYS_MAX) validKeys.delete(validKeys.keys().next().value!)
+  if (validKeys.has(multibase)) return
+  // Two generations instead of evicting the oldest entry one by one: deleting from the front of a
+  // Map leaves holes that every later `keys().next()` walks over (microseconds per key at 10,000).
+  if (validKeys.size >= VALID_KEYS_MAX / 2) {
+    olderKeys = validKeys
+    validKeys = new Map()
+  }
   validKeys.set(multibase, { type, publicKey: publicKey.slice() })
+}
+
+function knownKey(multibase: string): { type: MultikeyType; publicKey: Uint8Array } | undefined {
+  return validKeys.get(multibase) ?? olderKeys.get(multibase)
 }
 
 // Decoding validates the point (an exponentiation in pure JS, tens of µs). Results are a pure
 // function of the string, so valid keys are remembered: an update key signs many operations.
 const VALID_KEYS_MAX = 10_000
-const validKeys = new Map<string, { type: MultikeyType; publicKey: Uint8Array }>()
+let validKeys = new Map<string, { type: MultikeyType; publicKey: Uint8Array }>()
+let olderKeys = new Map<string, { type: MultikeyType; publicKey: Uint8Array }>()
 
 /**
  * An Ed25519 key pair. The secret key lives in a private field: it is not enumerable, not shown

@@ -4,7 +4,7 @@
 import { CID } from 'multiformats/cid'
 import { InvalidKeyError, InvalidOperationError, type OperationFaultReason } from '../errors.js'
 import { fromBase64url, toBase64url } from '../lib/bytes.js'
-import { isOperationCid } from './cid.js'
+import { isOperationCid, isOperationCidText } from './cid.js'
 import { isFragmentId, parseDid } from './did.js'
 import { decodeMultikey } from './keys.js'
 import { LIMITS } from './limits.js'
@@ -50,6 +50,8 @@ export function keyBytes(value: unknown, where: string): Uint8Array {
 
 export function fromBase64urlStrict(value: unknown, length: number, where: string): Uint8Array {
   const text = string(value, where)
+  const quick = text.length === Math.ceil((length * 4) / 3) ? base64urlExact(text, length) : undefined
+  if (quick) return quick
   if (!/^[A-Za-z0-9_-]+$/.test(text)) fail('malformed', `${where} must be unpadded base64url`)
   let bytes: Uint8Array
   try {
@@ -72,6 +74,7 @@ export function did(value: unknown, where: string): string {
 
 export function cid(value: unknown, where: string): string {
   const text = string(value, where, 100)
+  if (isOperationCidText(text)) return text
   let parsed: CID
   try {
     parsed = CID.parse(text)
@@ -99,4 +102,29 @@ export function fragmentId(value: unknown, where: string): string {
 export function typeString(value: unknown, where: string): void {
   if (typeof value !== 'string' || !TYPE_STRING.test(value))
     fail('malformed', `${where} must be 1-${LIMITS.typeLength} printable ASCII characters`)
+}
+
+const B64 = new Int8Array(128).fill(-1)
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) B64[c.charCodeAt(0)] = i
+
+// The `length` bytes of unpadded base64url `text` (⌈4·length/3⌉ characters) in a fresh array (no
+// Buffer pool slab), or undefined when a character is outside the alphabet or the unused low bits
+// of the last one are not zero: then fromBase64urlStrict's general path decides and names why.
+function base64urlExact(text: string, length: number): Uint8Array | undefined {
+  const out = new Uint8Array(length)
+  let acc = 0
+  let bits = 0
+  let o = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const v = c < 128 ? B64[c]! : -1
+    if (v < 0) return undefined
+    acc = ((acc << 6) | v) & 0xffffff
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (acc >> bits) & 0xff
+    }
+  }
+  return o === length && (acc & ((1 << bits) - 1)) === 0 ? out : undefined
 }
