@@ -1,3 +1,4 @@
+import { Listeners } from '../lib/listeners.js'
 import { LedgerCorruptError, LedgerUnavailableError } from '../errors.js'
 import { messageOf } from '../lib/message.js'
 import type { EncodedOperation } from '../method/operation.js'
@@ -92,6 +93,7 @@ export class ChainIndex<Chain extends IndexedChain = IndexedChain> extends Sqlit
   #lastSync: number | undefined
   #identity: Promise<{ id: string; deployedAt: number }> | undefined
   #syncing: Promise<SyncResult> | undefined
+  readonly #failed = new Listeners()
   #timer: NodeJS.Timeout | undefined
 
   constructor(path: string, chain: Chain, options: ChainIndexOptions = {}) {
@@ -141,6 +143,8 @@ export class ChainIndex<Chain extends IndexedChain = IndexedChain> extends Sqlit
         },
         (err: unknown) => {
           this.lastError = err
+          // Its head now throws: a listener that keeps the head (the endpoint) must read it again.
+          this.#failed.emit()
           throw err
         },
       )
@@ -172,6 +176,16 @@ export class ChainIndex<Chain extends IndexedChain = IndexedChain> extends Sqlit
       if (this.#timer) this.#timer = setTimeout(tick, wait).unref()
     }
     this.#timer = setTimeout(tick, 0).unref()
+  }
+
+  /** Calls `listener` after each batch stored and after each failed sync; returns the unsubscribe. */
+  override onAnchor(listener: () => void): () => void {
+    const stored = super.onAnchor(listener)
+    const failed = this.#failed.add(listener)
+    return () => {
+      stored()
+      failed()
+    }
   }
 
   override async submit(operations: readonly Submittable[]): Promise<Receipt[]> {

@@ -242,11 +242,7 @@ export class SqliteLedger implements Ledger {
     })
   }
 
-  /**
-   * @internal Stores batches found on a chain at their own heights (which may have gaps), moves the
-   * sync mark `markKey` to `mark`, and sets the `meta` entries, in one write transaction. Batches at
-   * or below the stored mark are skipped: another process sharing the file may have got there first.
-   */
+  /** @internal Stores batches found on a chain, and moves the sync mark: see `importBatches` in ./write.ts. */
   protected importBatches(
     batches: readonly { height: number; time: number; operations: readonly { position: number; op: EncodedOperation }[] }[],
     markKey: string,

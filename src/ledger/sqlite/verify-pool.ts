@@ -15,11 +15,12 @@ type Job = Uint8Array[]
 
 // The worker runs the kernel from its source text (it is self-contained by design), so nothing has
 // to be resolved from a file: the same code works from src/, the ESM and the CommonJS builds.
-// `__name` is the helper esbuild inserts when a build keeps function names (tsx, some bundlers).
+// `__name` is the helper esbuild inserts when a build keeps function names (tsx, this package's
+// builds); a split CommonJS build calls it through its chunk (`chunk_cjs.__name(…)`): both become ours.
 const WORKER_SOURCE = `'use strict'
 const { parentPort } = require('node:worker_threads')
 const __name = (f) => f
-const kernel = (${ed25519Kernel.toString()})(require('node:crypto'))
+const kernel = (${ed25519Kernel.toString().replace(/[\w$]+\.__name\(/g, '__name(')})(require('node:crypto'))
 // Warm the code paths up (JIT) while the first batch is still being decoded.
 for (let i = 0; i < 200; i++) {
   const enc = new Uint8Array(32).fill(i)
