@@ -14,6 +14,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Two test files at a time (vitest's default is one fewer than the cores: one on CI's two).
+    // Most time goes to spawned CLIs, servers and nodes, which wait on other processes.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
