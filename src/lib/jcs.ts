@@ -11,36 +11,8 @@ const LONE_SURROGATE = /\p{Surrogate}/u
 const MAX_DEPTH = 16
 
 /** Why a value is outside the canonical domain, or undefined when it is inside. */
-export function canonicalDomainError(value: unknown, depth = 0): string | undefined {
-  if (depth > MAX_DEPTH) return `nesting deeper than ${MAX_DEPTH}`
-  switch (typeof value) {
-    case 'string':
-      return LONE_SURROGATE.test(value) ? 'string with a lone surrogate' : undefined
-    case 'boolean':
-      return undefined
-    case 'number':
-      return Number.isSafeInteger(value) ? undefined : `number ${value} is not a safe integer`
-    case 'object': {
-      if (value === null) return 'null is not allowed'
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          const err = canonicalDomainError(item, depth + 1)
-          if (err) return err
-        }
-        return undefined
-      }
-      const proto = Object.getPrototypeOf(value)
-      if (proto !== Object.prototype && proto !== null) return 'only plain objects are allowed'
-      for (const key of Object.keys(value)) {
-        if (LONE_SURROGATE.test(key)) return 'key with a lone surrogate'
-        const err = canonicalDomainError((value as Record<string, unknown>)[key], depth + 1)
-        if (err) return err
-      }
-      return undefined
-    }
-    default:
-      return `${typeof value} is not allowed`
-  }
+export function canonicalDomainError(value: unknown): string | undefined {
+  return domainWalk(value, 0, { escapes: true, sorted: true })
 }
 
 /**
@@ -59,7 +31,9 @@ export function canonicalVerdict(value: unknown, text: string): string | boolean
   return (state.sorted ? JSON.stringify(value) : canonicalize(value as JsonValue)) === text
 }
 
-// canonicalDomainError's walk (same order, same messages), also noting whether keys are sorted.
+// The domain walk behind canonicalDomainError and canonicalVerdict: the first error in document
+// order, noting on the way whether every object's keys are sorted; lone surrogates are looked for
+// only when `state.escapes` (a parsed text without \u escapes cannot hold one).
 function domainWalk(value: unknown, depth: number, state: { escapes: boolean; sorted: boolean }): string | undefined {
   if (depth > MAX_DEPTH) return `nesting deeper than ${MAX_DEPTH}`
   switch (typeof value) {
